@@ -1,0 +1,123 @@
+import { defaultFunctionId, defaultSourceHash } from './default-identity.js';
+import { FunctionCache, type CacheInfo, type CallOptions } from './engine.js';
+import { CachierError, InvalidOptionError, NotCachedError } from './errors.js';
+import { validateOptions, type AnyFunction, type CachierOptions } from './options.js';
+
+/** The controls every cached function carries. */
+export interface CacheControls<F extends AnyFunction> {
+  /** Removes every entry of this function (other functions' caches are untouched). */
+  clearCache(): Promise<void>;
+  /** Removes this function's being-calculated marks, e.g. after a crash, so nobody waits on them. */
+  clearBeingCalculated(): Promise<void>;
+  /** Stores `value` as the fresh result for `args`, without calling the function. */
+  precache(args: Parameters<F>, value: Awaited<ReturnType<F>>): Promise<void>;
+  /** Entry count and hit/miss figures since this process started. */
+  cacheInfo(): Promise<CacheInfo>;
+  /**
+   * The same function with per-call overrides: `fn.withOptions({ overwriteCache: true })(arg)`.
+   * @throws {@link InvalidOptionError} for unknown overrides or bad values.
+   */
+  withOptions(overrides: CallOptions): F;
+}
+
+/** A function wrapped by {@link cachier}: the original signature, plus its {@link CacheControls}. */
+export type CachedFunction<F extends AnyFunction> = F & CacheControls<F>;
+
+const caches = new WeakMap<AnyFunction, FunctionCache>();
+
+const CALL_OPTION_NAMES = new Set(['skipCache', 'overwriteCache', 'maxAge']);
+
+/**
+ * Wraps `fn` so that its results are cached, persisted and shared: calls
+ * with equal arguments return the stored value until it is older than
+ * `staleAfter`; concurrent callers (in this process, other processes, or other
+ * machines) compute a key once. The wrapper keeps `fn`'s exact type, sync
+ * stays sync and async stays async.
+ *
+ * `this` is passed through to `fn` but is not part of the key: methods of
+ * different instances share entries unless a `hash` option keys on `this`.
+ *
+ * @example
+ * ```ts
+ * export const prices = cachier(async function prices(symbol: string) {
+ *   return fetchPrices(symbol);
+ * }, { staleAfter: '3d' });
+ * await prices('ACME'); // computed
+ * await prices('ACME'); // served from ~/.cachier
+ * ```
+ * @throws {@link InvalidOptionError} naming an unknown option or bad value.
+ */
+export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<F> = {}): CachedFunction<F> {
+  if (typeof fn !== 'function') throw new CachierError(`cachier: expected a function to wrap, got ${typeof fn}`);
+  validateOptions(options);
+  const isAsync = fn.constructor.name === 'AsyncFunction';
+  if (options.backend === 'mongo' && !isAsync) {
+    throw new InvalidOptionError(
+      'backend',
+      `'mongo' serves async functions only (the driver is asynchronous); declare ${fn.name || 'the function'} async`,
+    );
+  }
+  if (fn.constructor.name.endsWith('GeneratorFunction')) {
+    throw new CachierError(`cachier: ${fn.name || 'the function'} is a generator; its results are iterators and cannot be cached`);
+  }
+  const cache = new FunctionCache(fn, options as CachierOptions, {
+    id: options.id ?? defaultFunctionId(fn),
+    sourceHash: options.sourceHash ?? defaultSourceHash(fn),
+    isAsync,
+  });
+  const wrapped = makeCaller(cache, {});
+  const controls: CacheControls<F> = {
+    clearCache: async () => {
+      await cache.clear();
+    },
+    clearBeingCalculated: async () => {
+      await cache.clearBeingCalculated();
+    },
+    precache: async (args, value) => {
+      await cache.precache(args as unknown[], value);
+    },
+    cacheInfo: () => cache.info(),
+    withOptions: (overrides) => makeCaller(cache, checkCallOptions(overrides)) as F,
+  };
+  Object.defineProperties(wrapped, {
+    name: { value: fn.name },
+    length: { value: fn.length },
+  });
+  const cached = Object.assign(wrapped, controls) as CachedFunction<F>;
+  caches.set(cached, cache);
+  return cached;
+}
+
+function makeCaller(cache: FunctionCache, overrides: CallOptions): AnyFunction {
+  return function cachedCall(this: unknown, ...args: unknown[]): unknown {
+    if (!cache.returnsPromise) return cache.call(this, args, overrides);
+    try {
+      const result = cache.call(this, args, overrides);
+      return result instanceof Promise ? result : Promise.resolve(result);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+}
+
+function checkCallOptions(overrides: CallOptions): CallOptions {
+  for (const name of Object.keys(overrides)) {
+    if (!CALL_OPTION_NAMES.has(name)) {
+      throw new InvalidOptionError(name, `is not a per-call option; use skipCache, overwriteCache or maxAge`);
+    }
+  }
+  validateOptions({ staleAfter: overrides.maxAge });
+  return { ...overrides };
+}
+
+/**
+ * The {@link CacheControls} of a function wrapped by {@link cachier} (or
+ * tagged with `@cachier`), for code that holds the function under a type that
+ * does not show them.
+ *
+ * @throws {@link NotCachedError} when `fn` is not a cached function.
+ */
+export function cacheOf<F extends AnyFunction>(fn: F): CacheControls<F> {
+  if (!caches.has(fn)) throw new NotCachedError(fn.name ? `function ${fn.name}` : 'the function');
+  return fn as unknown as CacheControls<F>;
+}

@@ -1,0 +1,54 @@
+import { validateDefaults, type CachierDefaults } from './options.js';
+
+let defaults: CachierDefaults = {};
+let defaultsVersion = 0;
+let enabledOverride: boolean | undefined;
+
+/**
+ * Sets global defaults for every cached function; a function's own options
+ * win. Takes effect at the next call, also for functions wrapped before.
+ *
+ * @example setDefaults({ cacheDir: '/var/cache/myapp', staleAfter: '1h' })
+ * @throws {@link InvalidOptionError} naming an unknown setting or bad value.
+ */
+export function setDefaults(settings: CachierDefaults): void {
+  validateDefaults(settings);
+  defaults = { ...defaults, ...settings };
+  defaultsVersion++;
+}
+
+/** The global defaults set so far (a copy). */
+export function getDefaults(): Readonly<CachierDefaults> {
+  return { ...defaults };
+}
+
+/** Forgets every global default set by {@link setDefaults}. */
+export function resetDefaults(): void {
+  defaults = {};
+  defaultsVersion++;
+}
+
+/** Counts changes of the defaults, so wrapped functions know when to re-resolve. */
+export function currentDefaultsVersion(): number {
+  return defaultsVersion;
+}
+
+/** Turns caching back on after {@link disableCaching} (also over `CACHIER_DISABLE=1`). */
+export function enableCaching(): void {
+  enabledOverride = true;
+}
+
+/** Makes every cached function call straight through, reading and writing nothing. */
+export function disableCaching(): void {
+  enabledOverride = false;
+}
+
+/**
+ * Whether calls use their caches: the last {@link enableCaching} /
+ * {@link disableCaching}, else off when the environment has `CACHIER_DISABLE=1` (or `true`).
+ */
+export function isCachingEnabled(): boolean {
+  if (enabledOverride !== undefined) return enabledOverride;
+  const flag = process.env['CACHIER_DISABLE'];
+  return !(flag === '1' || flag?.toLowerCase() === 'true');
+}

@@ -1,0 +1,111 @@
+/**
+ * The storage interface every backend implements. A backend is one file in
+ * `cores/` plus one line in `cores/index.ts`; the engine in `engine.ts` owns
+ * every caching decision (freshness, waiting, what to store) and a core only
+ * stores, marks and finds entries.
+ */
+
+/** One cached result. */
+export interface StoredEntry {
+  /** The cached value: live in the memory core, deserialized from `node:v8` in persistent cores. */
+  readonly value: unknown;
+  /** When the value was computed, in epoch milliseconds of the configured clock. */
+  readonly computedAt: number;
+}
+
+/** The outcome of asking to become the one caller that computes a key. */
+export type ClaimResult =
+  /** This caller computes; pass the token to `store`, `release` and `renew`. */
+  | { readonly claimed: true; readonly token: string }
+  /** Another caller (this process, another process or another machine) holds a live mark. */
+  | { readonly claimed: false };
+
+/** How long `waitForEntry` may wait. */
+export interface WaitOptions {
+  /** Give up after this many milliseconds; 0 means wait as long as the owner's mark is alive. */
+  readonly timeoutMs: number;
+}
+
+/** Sinks for the messages a core reports. */
+export interface CoreLog {
+  /** Whether `debug` prints anything, so callers can skip building messages. */
+  readonly debugEnabled: boolean;
+  /** Shown with `NODE_DEBUG=cachier`. */
+  debug(message: string): void;
+  /** A `process` warning of type `CachierWarning`: the cache was skipped or a file was unreadable. */
+  warn(message: string, code: string): void;
+}
+
+/** Everything a core needs to know about the function whose cache it holds. */
+export interface CoreSettings {
+  /** The function's stable id (module path and qualified name, or the `id` option). */
+  readonly functionId: string;
+  /** Hash of the function's source; entries of another hash are never served. */
+  readonly sourceHash: string;
+  /** Root folder of file caches. */
+  readonly cacheDir: string;
+  /** Whether a hit re-checks storage for other processes' updates (file core). */
+  readonly reload: boolean;
+  /** One file per entry instead of one store per function (file core). */
+  readonly separateFiles: boolean;
+  /** Returns the MongoDB collection (mongo core). */
+  readonly mongetter: (() => unknown) | undefined;
+  /** Entries whose serialized value exceeds this many bytes are not stored. */
+  readonly entrySizeLimit: number | undefined;
+  /** How long a being-calculated mark lives without renewal, in milliseconds. */
+  readonly leaseMs: number;
+  /** Current time in epoch milliseconds. */
+  readonly clock: () => number;
+  readonly log: CoreLog;
+}
+
+/**
+ * A synchronous operation answers with its value; an asynchronous one answers
+ * with a promise, or with the value itself when it has it at hand (the memory
+ * core does, and the engine then serves a hit without a microtask hop).
+ */
+export type Result<Mode extends 'sync' | 'async', T> = Mode extends 'sync' ? T : T | Promise<T>;
+
+/**
+ * The operations of a core, in the synchronous or the asynchronous flavour.
+ * Leases are measured in real time (`Date.now()`), never with the injected
+ * clock, which only dates entries.
+ */
+export interface CoreOperations<Mode extends 'sync' | 'async'> {
+  /** The entry for `key`, or `undefined`. Unreadable data counts as no entry. */
+  get(key: string): Result<Mode, StoredEntry | undefined>;
+  /** Atomically marks `key` as being calculated by this caller unless a live mark exists. */
+  claim(key: string): Result<Mode, ClaimResult>;
+  /** Extends the lease of a mark this caller holds. */
+  renew(key: string, token: string): Result<Mode, void>;
+  /**
+   * Stores `entry` under `key` and, when `token` is given and still owns the
+   * mark, clears the mark. Throws {@link CacheWriteError} when it cannot store.
+   */
+  store(key: string, entry: StoredEntry, token?: string): Result<Mode, void>;
+  /** Clears the mark `token` holds without storing anything (the computation failed). */
+  release(key: string, token: string): Result<Mode, void>;
+  /**
+   * Waits until no live mark is held on `key`, then returns its entry (which
+   * may be missing or old if the owner failed). Returns `undefined` when the
+   * timeout passes first.
+   */
+  waitForEntry(key: string, options: WaitOptions): Result<Mode, StoredEntry | undefined>;
+  /** Removes every entry of this function (this source hash); other functions are untouched. */
+  clear(): Result<Mode, void>;
+  /** Removes every being-calculated mark of this function. */
+  clearBeingCalculated(): Result<Mode, void>;
+  /** The number of entries stored for this function. */
+  count(): Result<Mode, number>;
+}
+
+/** A backend instance serving one function's cache. */
+export interface CacheCore extends CoreOperations<'async'> {
+  /** The backend's name, as in the `backend` option. */
+  readonly backend: string;
+  /** Present when the backend can serve synchronous functions. */
+  readonly sync: CoreOperations<'sync'> | undefined;
+}
+
+/** Builds a core for one function. */
+export type CoreFactory = (settings: CoreSettings) => CacheCore;

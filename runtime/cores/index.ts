@@ -1,0 +1,8 @@
+import type { CoreFactory } from '../core.js';
+import type { Backend } from '../options.js';
+import { createMemoryCore } from './memory.js';
+
+/** The factory of each backend named in the `backend` option. */
+export const coreFactories: Readonly<Partial<Record<Backend, CoreFactory>>> = {
+  memory: createMemoryCore,
+};

@@ -1,0 +1,111 @@
+import type { CacheCore, ClaimResult, CoreOperations, CoreSettings, StoredEntry, WaitOptions } from '../core.js';
+import { serializeValue } from '../serialization.js';
+
+interface Mark {
+  readonly token: string;
+  expiresAt: number;
+  readonly released: Promise<void>;
+  readonly release: () => void;
+}
+
+interface MemoryStore {
+  readonly sourceHash: string;
+  readonly entries: Map<string, StoredEntry>;
+  readonly marks: Map<string, Mark>;
+}
+
+// Keyed by function id: a store is shared by every wrapper of the same
+// function in this process, and a new source hash replaces the old store.
+const stores = new Map<string, MemoryStore>();
+let nextToken = 0;
+
+function storeFor(settings: CoreSettings): MemoryStore {
+  const existing = stores.get(settings.functionId);
+  if (existing && existing.sourceHash === settings.sourceHash) return existing;
+  const created: MemoryStore = { sourceHash: settings.sourceHash, entries: new Map(), marks: new Map() };
+  stores.set(settings.functionId, created);
+  return created;
+}
+
+function newMark(leaseMs: number): Mark {
+  let release = (): void => undefined;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { token: `memory-${process.pid}-${nextToken++}`, expiresAt: Date.now() + leaseMs, released, release };
+}
+
+/**
+ * The `memory` backend: entries live in this process only and are kept as
+ * live values, not copies, so a caller that mutates a returned object mutates
+ * the cached one. Serves sync and async functions alike.
+ */
+export function createMemoryCore(settings: CoreSettings): CacheCore {
+  const store = storeFor(settings);
+  const liveMark = (key: string): Mark | undefined => {
+    const mark = store.marks.get(key);
+    if (mark && mark.expiresAt > Date.now()) return mark;
+    return undefined;
+  };
+  const dropMark = (key: string, token?: string): void => {
+    const mark = store.marks.get(key);
+    if (mark && (token === undefined || mark.token === token)) {
+      store.marks.delete(key);
+      mark.release();
+    }
+  };
+
+  const operations: CoreOperations<'sync'> = {
+    get: (key) => store.entries.get(key),
+    claim(key): ClaimResult {
+      if (liveMark(key)) return { claimed: false };
+      dropMark(key);
+      const mark = newMark(settings.leaseMs);
+      store.marks.set(key, mark);
+      return { claimed: true, token: mark.token };
+    },
+    renew(key, token) {
+      const mark = store.marks.get(key);
+      if (mark?.token === token) mark.expiresAt = Date.now() + settings.leaseMs;
+    },
+    store(key, entry, token) {
+      if (settings.entrySizeLimit !== undefined) serializeValue(entry.value, settings.entrySizeLimit);
+      store.entries.set(key, entry);
+      if (token !== undefined) dropMark(key, token);
+    },
+    release: (key, token) => dropMark(key, token),
+    // A synchronous caller cannot wait for a computation that can only finish
+    // once it returns, so it reports a timeout and computes itself.
+    waitForEntry: (key) => (liveMark(key) ? undefined : store.entries.get(key)),
+    clear: () => store.entries.clear(),
+    clearBeingCalculated() {
+      for (const key of [...store.marks.keys()]) dropMark(key);
+    },
+    count: () => store.entries.size,
+  };
+
+  const waitForEntry = (key: string, options: WaitOptions): StoredEntry | undefined | Promise<StoredEntry | undefined> => {
+    const mark = liveMark(key);
+    if (!mark) return store.entries.get(key);
+    const deadline = options.timeoutMs > 0 ? Date.now() + options.timeoutMs : Infinity;
+    return waitUntilReleased(mark, deadline).then((timedOut) => (timedOut ? undefined : waitForEntry(key, options)));
+  };
+
+  return { backend: 'memory', ...operations, waitForEntry, sync: operations };
+}
+
+/** Resolves `true` if the deadline passes first, `false` once the mark is released or its lease ends. */
+async function waitUntilReleased(mark: Mark, deadline: number): Promise<boolean> {
+  while (true) {
+    const until = Math.min(deadline, mark.expiresAt);
+    let timer: NodeJS.Timeout | undefined;
+    const elapsed = new Promise<'timer'>((resolve) => {
+      timer = setTimeout(() => resolve('timer'), Math.max(0, until - Date.now()));
+    });
+    const outcome = await Promise.race([mark.released.then(() => 'released' as const), elapsed]);
+    clearTimeout(timer);
+    if (outcome === 'released') return false;
+    if (Date.now() >= deadline) return true;
+    if (Date.now() >= mark.expiresAt) return false;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Every error cachier raises is a {@link CachierError}, so callers can tell a
+ * caching problem from an error thrown by their own function.
+ *
+ * @example
+ * ```ts
+ * try { cachier(fn, { staleAfter: 'soon' }); }
+ * catch (error) { if (error instanceof InvalidOptionError) console.error(error.option); }
+ * ```
+ */
+export class CachierError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** An option passed to `cachier()`, `setDefaults()` or a per-call override has a wrong name or value. */
+export class InvalidOptionError extends CachierError {
+  /** The option's name, e.g. `staleAfter`. */
+  readonly option: string;
+
+  constructor(option: string, message: string) {
+    super(`cachier: option "${option}": ${message}`);
+    this.option = option;
+  }
+}
+
+/** A duration string such as `3d` or `1h30m` could not be parsed. */
+export class InvalidDurationError extends CachierError {
+  /** The text that could not be parsed. */
+  readonly input: string;
+
+  constructor(input: string) {
+    super(
+      `cachier: "${input}" is not a duration; write a number of milliseconds or ` +
+        `a duration such as 500ms, 30s, 5m, 3h, 3d, 2w or 1h30m`,
+    );
+    this.input = input;
+  }
+}
+
+/** An argument cannot be turned into a cache key faithfully (class instance, function, symbol, cycle...). */
+export class UnkeyableArgumentError extends CachierError {
+  /** Where the offending value sits, e.g. `argument 2` or `argument 1.items[3]`. */
+  readonly path: string;
+
+  constructor(path: string, problem: string) {
+    super(
+      `cachier: cannot build a cache key: ${path} ${problem}. ` +
+        `Pass a \`hash\` option that maps the arguments to a keyable value ` +
+        `(strings, numbers, plain objects, arrays, Dates, Maps, Sets, typed arrays...)`,
+    );
+    this.path = path;
+  }
+}
+
+/** A value handed to `cachier()`-related helpers is not a function wrapped by `cachier()`. */
+export class NotCachedError extends CachierError {
+  constructor(what: string) {
+    super(`cachier: ${what} is not a function wrapped by cachier(); wrap it with cachier(fn) or tag it with @cachier`);
+  }
+}
+
+/** A value could not be stored (too large, not serializable, the backend failed). The call still returns its value. */
+export class CacheWriteError extends CachierError {}
+
+/** The backend could not be reached or answered with an error. */
+export class BackendError extends CachierError {}

@@ -1,0 +1,21 @@
+/**
+ * cachier: persistent, stale-free memoization for TypeScript.
+ * @packageDocumentation
+ */
+export { cachier, cacheOf, type CacheControls, type CachedFunction } from './cachier.js';
+export type { CacheInfo, CallOptions } from './engine.js';
+export type { AnyFunction, Backend, CachierDefaults, CachierOptions, Mongetter, SharedOptions } from './options.js';
+export { setDefaults, getDefaults, resetDefaults, enableCaching, disableCaching, isCachingEnabled } from './config.js';
+export { cachierKey } from './keys.js';
+export { parseDuration, type Duration } from './duration.js';
+export type { ByteSize } from './size.js';
+export {
+  CachierError,
+  InvalidOptionError,
+  InvalidDurationError,
+  UnkeyableArgumentError,
+  NotCachedError,
+  CacheWriteError,
+  BackendError,
+} from './errors.js';
+export type { CacheCore, CoreOperations, CoreSettings, CoreLog, ClaimResult, StoredEntry, WaitOptions, CoreFactory } from './core.js';

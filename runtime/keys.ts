@@ -1,0 +1,166 @@
+import { hash } from 'node:crypto';
+import { UnkeyableArgumentError } from './errors.js';
+
+/**
+ * Give a class a method under this symbol to make its instances usable as
+ * arguments of cached functions. It returns any keyable value; two instances
+ * with equal results share a cache entry.
+ *
+ * @example
+ * ```ts
+ * class Point {
+ *   constructor(readonly x: number, readonly y: number) {}
+ *   [cachierKey]() { return [this.x, this.y]; }
+ * }
+ * ```
+ */
+export const cachierKey: unique symbol = Symbol.for('cachier.key') as typeof cachierKey;
+
+interface KeyMethodHolder {
+  [cachierKey](): unknown;
+}
+
+const TYPED_ARRAY_PROTO = Object.getPrototypeOf(Uint8Array.prototype) as object;
+
+/**
+ * Encodes a value canonically: every value is tagged with its type (so `1` and
+ * `'1'` differ), strings are length-prefixed (so no separator can be forged),
+ * object keys and Map/Set members are sorted (so insertion order does not
+ * matter). The result is the same in every process and on every machine.
+ *
+ * @param path - names the value in error messages, e.g. `argument 1`.
+ * @throws {@link UnkeyableArgumentError} for functions, symbols, class
+ *   instances without a {@link cachierKey} method, and cycles.
+ */
+export function canonicalEncode(value: unknown, path: string): string {
+  return encode(value, path, new Set<object>());
+}
+
+function encode(value: unknown, path: string, ancestors: Set<object>): string {
+  switch (typeof value) {
+    case 'string':
+      return `s${value.length}:${value}`;
+    case 'number':
+      return Object.is(value, -0) ? 'd-0;' : `d${value};`;
+    case 'boolean':
+      return value ? 't' : 'f';
+    case 'undefined':
+      return 'u';
+    case 'bigint':
+      return `b${value};`;
+    case 'symbol':
+      throw new UnkeyableArgumentError(path, 'is a symbol, which has no stable identity across processes');
+    case 'function':
+      throw new UnkeyableArgumentError(path, 'is a function, which cannot be compared by value');
+  }
+  if (value === null) return 'n';
+  const object = value as object;
+  if (ancestors.has(object)) {
+    throw new UnkeyableArgumentError(path, 'contains a cycle (it refers back to itself)');
+  }
+  ancestors.add(object);
+  try {
+    return encodeObject(object, path, ancestors);
+  } finally {
+    ancestors.delete(object);
+  }
+}
+
+function encodeObject(object: object, path: string, ancestors: Set<object>): string {
+  if (Array.isArray(object)) {
+    let out = `a${object.length}[`;
+    for (let i = 0; i < object.length; i++) {
+      out += i in object ? encode(object[i], `${path}[${i}]`, ancestors) : 'h';
+    }
+    return `${out}]`;
+  }
+  const proto = Object.getPrototypeOf(object) as object | null;
+  if (proto === Object.prototype || proto === null) return encodePlainObject(object, path, ancestors);
+  if (typeof (object as Partial<KeyMethodHolder>)[cachierKey] === 'function') {
+    return `k${encode((object as KeyMethodHolder)[cachierKey](), `${path}[cachierKey]()`, ancestors)}`;
+  }
+  if (object instanceof Date) return `D${object.getTime()};`;
+  if (Buffer.isBuffer(object)) return `B${object.toString('base64')};`;
+  if (ArrayBuffer.isView(object)) return encodeBinaryView(object, path);
+  if (object instanceof ArrayBuffer) return `A${Buffer.from(object).toString('base64')};`;
+  if (object instanceof Map) return encodeMap(object, path, ancestors);
+  if (object instanceof Set) return encodeSet(object, path, ancestors);
+  if (object instanceof RegExp) return `r${encode(object.source, path, ancestors)}${object.flags};`;
+  const name = (object.constructor as { name?: string } | undefined)?.name || 'anonymous class';
+  throw new UnkeyableArgumentError(
+    path,
+    `is an instance of ${name}, which cachier cannot compare by value; give ${name} a [cachierKey]() method`,
+  );
+}
+
+function encodePlainObject(object: object, path: string, ancestors: Set<object>): string {
+  if (Object.getOwnPropertySymbols(object).length > 0) {
+    throw new UnkeyableArgumentError(path, 'has symbol-keyed properties, which cannot be keyed');
+  }
+  const keys = Object.keys(object).sort();
+  let out = `o${keys.length}{`;
+  for (const key of keys) {
+    out += encode(key, path, ancestors) + encode((object as Record<string, unknown>)[key], `${path}.${key}`, ancestors);
+  }
+  return `${out}}`;
+}
+
+function encodeBinaryView(view: ArrayBufferView, path: string): string {
+  const bytes = Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('base64');
+  if (Object.getPrototypeOf(Object.getPrototypeOf(view)) === TYPED_ARRAY_PROTO || view instanceof DataView) {
+    return `T${view.constructor.name}:${bytes};`;
+  }
+  throw new UnkeyableArgumentError(path, `is an instance of ${view.constructor.name}; give it a [cachierKey]() method`);
+}
+
+function encodeMap(map: Map<unknown, unknown>, path: string, ancestors: Set<object>): string {
+  const entries: string[] = [];
+  let index = 0;
+  for (const [key, entryValue] of map) {
+    const entryPath = `${path}<Map entry ${index++}>`;
+    entries.push(encode(key, entryPath, ancestors) + encode(entryValue, entryPath, ancestors));
+  }
+  return `M${entries.length}{${entries.sort().join('')}}`;
+}
+
+function encodeSet(set: Set<unknown>, path: string, ancestors: Set<object>): string {
+  const members: string[] = [];
+  let index = 0;
+  for (const member of set) members.push(encode(member, `${path}<Set member ${index++}>`, ancestors));
+  return `S${members.length}{${members.sort().join('')}}`;
+}
+
+/**
+ * Drops trailing `undefined` arguments: `f()` and `f(undefined)` get the same
+ * key. Default parameter values are not applied: `f()` and `f(defaultValue)`
+ * are different keys (both compute the same value, stored once each).
+ */
+function significantArguments(args: readonly unknown[]): readonly unknown[] {
+  let end = args.length;
+  while (end > 0 && args[end - 1] === undefined) end--;
+  return end === args.length ? args : args.slice(0, end);
+}
+
+/**
+ * The cache key of a call: a SHA-256 digest (base64url, 43 characters) of the
+ * canonical encoding of its arguments. Stable across processes, machines and
+ * Node versions; never based on object identity.
+ *
+ * @throws {@link UnkeyableArgumentError} naming the argument (1-based) that
+ *   cannot be keyed.
+ */
+export function keyOfArguments(args: readonly unknown[]): string {
+  const significant = significantArguments(args);
+  let encoded = `a${significant.length}[`;
+  for (let i = 0; i < significant.length; i++) encoded += encode(significant[i], `argument ${i + 1}`, new Set());
+  return digest(`${encoded}]`);
+}
+
+/** The cache key for the value a custom `hash` option returned. */
+export function keyOfHashResult(result: unknown): string {
+  return digest(canonicalEncode(result, 'the value returned by the hash option'));
+}
+
+function digest(text: string): string {
+  return hash('sha256', text, 'base64url');
+}

@@ -1,0 +1,309 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseDuration, type Duration } from './duration.js';
+import { InvalidOptionError, CachierError } from './errors.js';
+import { parseByteSize, type ByteSize } from './size.js';
+
+/**
+ * Any function cachier can wrap. `any[]` is the one parameter list every
+ * function is assignable to and callable through (as in p-memoize); the
+ * wrapper's own type is always the caller's exact `F`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyFunction = (...args: any[]) => unknown;
+
+/** Where entries are kept. */
+export type Backend = 'memory' | 'file' | 'mongo';
+
+/**
+ * Returns the MongoDB `Collection` (or a promise of one) that holds the cache;
+ * it needs write permission and may hold other functions' caches too.
+ */
+export type Mongetter = () => unknown;
+
+/** Options shared by {@link cachier} and {@link setDefaults}. */
+export interface SharedOptions {
+  /**
+   * How long a result stays fresh: milliseconds or a duration such as `500ms`,
+   * `30s`, `5m`, `3h`, `3d`, `2w`, `1h30m`. An older entry is recomputed.
+   * @defaultValue never stale
+   */
+  staleAfter?: Duration;
+  /**
+   * When an entry is stale, return it at once and refresh it in the background
+   * (one refresh per key, across processes) instead of waiting for the new value.
+   * @defaultValue false
+   */
+  nextTime?: boolean;
+  /**
+   * Where entries live: `file` (persistent, shared by the machine's processes),
+   * `memory` (this process only, values kept live, not copied), or `mongo`
+   * (shared across machines; needs `mongetter`; async functions only).
+   * @defaultValue 'file'
+   */
+  backend?: Backend;
+  /**
+   * Folder of the file backend.
+   * @defaultValue `$CACHIER_DIR`, else `~/.cachier`
+   */
+  cacheDir?: string;
+  /**
+   * File backend: check on every hit for entries other processes wrote or
+   * cleared. `false` trusts this process's view (faster; like pickle_reload=False).
+   * @defaultValue true
+   */
+  reload?: boolean;
+  /**
+   * File backend: keep one file per entry.
+   * @defaultValue false
+   */
+  separateFiles?: boolean;
+  /**
+   * How long to wait for another caller already computing the same key before
+   * computing it here. `0` waits as long as that caller is alive and holds its lease.
+   * @defaultValue 0
+   */
+  waitForCalcTimeout?: Duration;
+  /**
+   * Cache `undefined` results too (Python's allow_none).
+   * @defaultValue false
+   */
+  allowUndefined?: boolean;
+  /** MongoDB backend: returns the collection that holds the cache. */
+  mongetter?: Mongetter;
+  /**
+   * Results whose serialized size exceeds this are returned but not stored:
+   * bytes, or a size such as `64KB`, `10MB`.
+   * @defaultValue no limit (the mongo backend still cannot exceed 16 MiB)
+   */
+  entrySizeLimit?: ByteSize;
+  /**
+   * How long a being-calculated mark lives without renewal. The computing
+   * caller renews it every third of this while an async computation runs, so a
+   * computation may take longer; a crashed caller blocks others at most this long.
+   * @defaultValue '30s'
+   */
+  lease?: Duration;
+  /**
+   * Throw when the backend fails (unreachable, timed out, unwritable) instead
+   * of warning and calling the function uncached.
+   * @defaultValue false
+   */
+  strict?: boolean;
+}
+
+/** Options of {@link cachier}; every field is optional. */
+export interface CachierOptions<F extends AnyFunction = AnyFunction> extends SharedOptions {
+  /**
+   * Maps the arguments (and `this`, for methods) to a keyable value, for
+   * arguments cachier cannot key itself or should not key whole.
+   * @example `hash: ([order]) => order.id`
+   * @defaultValue the canonical encoding of all arguments; `this` is not part of the key
+   */
+  hash?: (args: Parameters<F>, thisArg: ThisParameterType<F>) => unknown;
+  /**
+   * The cache's stable name, shared by every process that runs this function.
+   * @defaultValue set by the transformer to `module/path.ts#qualifiedName`;
+   *   without it, the calling module's path in its package plus the function's name
+   */
+  id?: string;
+  /**
+   * Hash of the function's source, part of the cache identity so editing the
+   * function invalidates its cache.
+   * @defaultValue set by the transformer (insensitive to formatting and comments);
+   *   without it, a hash of `fn.toString()`
+   */
+  sourceHash?: string;
+}
+
+/** Global settings of {@link setDefaults}. */
+export interface CachierDefaults extends SharedOptions {
+  /**
+   * The clock deciding staleness, in epoch milliseconds. Inject one in tests
+   * instead of sleeping.
+   * @defaultValue `Date.now`
+   */
+  clock?: () => number;
+}
+
+/** Options resolved to the values the engine uses. */
+export interface ResolvedOptions {
+  readonly staleAfterMs: number;
+  readonly nextTime: boolean;
+  readonly backend: Backend;
+  readonly cacheDir: string;
+  readonly reload: boolean;
+  readonly separateFiles: boolean;
+  readonly waitForCalcTimeoutMs: number;
+  readonly allowUndefined: boolean;
+  readonly mongetter: Mongetter | undefined;
+  readonly entrySizeLimit: number | undefined;
+  readonly leaseMs: number;
+  readonly strict: boolean;
+  readonly clock: () => number;
+}
+
+const BACKENDS: readonly Backend[] = ['memory', 'file', 'mongo'];
+
+type Check = (value: unknown, option: string) => void;
+
+const isBoolean: Check = (value, option) => {
+  if (typeof value !== 'boolean') throw new InvalidOptionError(option, `expected true or false, got ${describe(value)}`);
+};
+const isFunction: Check = (value, option) => {
+  if (typeof value !== 'function') throw new InvalidOptionError(option, `expected a function, got ${describe(value)}`);
+};
+const isNonEmptyString: Check = (value, option) => {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InvalidOptionError(option, `expected a non-empty string, got ${describe(value)}`);
+  }
+};
+const isDuration: Check = (value, option) => {
+  if (typeof value !== 'number' && typeof value !== 'string') {
+    throw new InvalidOptionError(option, `expected milliseconds or a duration such as '3d', got ${describe(value)}`);
+  }
+  try {
+    parseDuration(value);
+  } catch (error) {
+    throw new InvalidOptionError(option, (error as Error).message.replace(/^cachier: /, ''));
+  }
+};
+const isBackend: Check = (value, option) => {
+  if (!BACKENDS.includes(value as Backend)) {
+    throw new InvalidOptionError(option, `expected one of ${BACKENDS.map((b) => `'${b}'`).join(', ')}, got ${describe(value)}`);
+  }
+};
+const isByteSize: Check = (value, option) => {
+  parseByteSize(value as ByteSize, option);
+};
+
+const SHARED_CHECKS: Readonly<Record<keyof SharedOptions, Check>> = {
+  staleAfter: isDuration,
+  nextTime: isBoolean,
+  backend: isBackend,
+  cacheDir: isNonEmptyString,
+  reload: isBoolean,
+  separateFiles: isBoolean,
+  waitForCalcTimeout: isDuration,
+  allowUndefined: isBoolean,
+  mongetter: isFunction,
+  entrySizeLimit: isByteSize,
+  lease: (value, option) => {
+    isDuration(value, option);
+    if (parseDuration(value as Duration) <= 0) throw new InvalidOptionError(option, 'must be longer than 0ms');
+  },
+  strict: isBoolean,
+};
+
+const OPTION_CHECKS: Readonly<Record<keyof CachierOptions, Check>> = {
+  ...SHARED_CHECKS,
+  hash: isFunction,
+  id: isNonEmptyString,
+  sourceHash: isNonEmptyString,
+};
+
+const DEFAULTS_CHECKS: Readonly<Record<keyof CachierDefaults, Check>> = { ...SHARED_CHECKS, clock: isFunction };
+
+/** Throws {@link InvalidOptionError} for an unknown option or a bad value in `cachier()` options. */
+export function validateOptions(options: unknown): void {
+  validateAgainst(options, OPTION_CHECKS, 'cachier() options');
+  const { backend, cacheDir, reload, separateFiles, mongetter } = options as CachierOptions;
+  if (backend === undefined) return;
+  const fileOnly = { cacheDir, reload, separateFiles };
+  for (const [name, value] of Object.entries(fileOnly)) {
+    if (value !== undefined && backend !== 'file') {
+      throw new InvalidOptionError(name, `applies to the file backend only, but backend is '${backend}'; remove one of them`);
+    }
+  }
+  if (mongetter !== undefined && backend !== 'mongo') {
+    throw new InvalidOptionError('mongetter', `applies to the mongo backend only, but backend is '${backend}'; remove one of them`);
+  }
+}
+
+/** Throws {@link InvalidOptionError} for an unknown setting or a bad value in `setDefaults()`. */
+export function validateDefaults(defaults: unknown): void {
+  validateAgainst(defaults, DEFAULTS_CHECKS, 'setDefaults()');
+}
+
+function validateAgainst(options: unknown, checks: Readonly<Record<string, Check>>, where: string): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new CachierError(`cachier: ${where} must be an object, got ${describe(options)}`);
+  }
+  for (const [name, value] of Object.entries(options)) {
+    const check = checks[name];
+    if (!check) {
+      const suggestion = closestName(name, Object.keys(checks));
+      throw new InvalidOptionError(
+        name,
+        `is not an option of ${where}${suggestion ? `; did you mean "${suggestion}"?` : ''} ` +
+          `Known options: ${Object.keys(checks).join(', ')}`,
+      );
+    }
+    if (value !== undefined) check(value, name);
+  }
+}
+
+/**
+ * Merges a function's options over the global defaults and the environment,
+ * and turns durations and sizes into numbers.
+ */
+export function resolveOptions(options: SharedOptions, defaults: CachierDefaults): ResolvedOptions {
+  const pick = <K extends keyof SharedOptions>(name: K): SharedOptions[K] => options[name] ?? defaults[name];
+  const backend = pick('backend') ?? 'file';
+  const mongetter = pick('mongetter');
+  if (backend === 'mongo' && mongetter === undefined) {
+    throw new InvalidOptionError('mongetter', `backend 'mongo' needs a mongetter: a function returning the MongoDB collection to use`);
+  }
+  const entrySizeLimit = pick('entrySizeLimit');
+  return {
+    staleAfterMs: parseDuration(pick('staleAfter') ?? Infinity),
+    nextTime: pick('nextTime') ?? false,
+    backend,
+    cacheDir: resolve(pick('cacheDir') ?? (process.env['CACHIER_DIR'] || join(homedir(), '.cachier'))),
+    reload: pick('reload') ?? true,
+    separateFiles: pick('separateFiles') ?? false,
+    waitForCalcTimeoutMs: parseDuration(pick('waitForCalcTimeout') ?? 0),
+    allowUndefined: pick('allowUndefined') ?? false,
+    mongetter,
+    entrySizeLimit: entrySizeLimit === undefined ? undefined : parseByteSize(entrySizeLimit, 'entrySizeLimit'),
+    leaseMs: parseDuration(pick('lease') ?? '30s'),
+    strict: pick('strict') ?? false,
+    clock: defaults.clock ?? Date.now,
+  };
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'symbol' || typeof value === 'undefined' || value === null) return String(value);
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  return String(value);
+}
+
+/** The known name closest to a misspelt one (edit distance at most a third of its length). */
+export function closestName(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.ceil(name.length / 3)) + 1;
+  for (const candidate of known) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
