@@ -22,9 +22,13 @@ export function getDefaults(): Readonly<CachierDefaults> {
   return { ...defaults };
 }
 
-/** Forgets every global default set by {@link setDefaults}. */
+/**
+ * Forgets every global default set by {@link setDefaults} and any
+ * {@link enableCaching} / {@link disableCaching}, so the environment decides again.
+ */
 export function resetDefaults(): void {
   defaults = {};
+  enabledOverride = undefined;
   defaultsVersion++;
 }
 

@@ -1,0 +1,125 @@
+import { describe, expect, test } from 'vitest';
+import { keyOfArguments } from '../runtime/keys.js';
+import { cachierKey, UnkeyableArgumentError } from '../runtime/index.js';
+
+const key = (...args: unknown[]): string => keyOfArguments(args);
+
+describe('cache keys', () => {
+  test('are 43-character base64url SHA-256 digests', () => {
+    expect(key(1, 'a')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  test('are equal for equal arguments built separately', () => {
+    expect(key({ a: [1, 2, { b: new Date(5) }] }, new Map([[1, 'x']]))).toBe(
+      key({ a: [1, 2, { b: new Date(5) }] }, new Map([[1, 'x']])),
+    );
+  });
+
+  test('do not depend on the order of object keys, Map entries or Set members', () => {
+    expect(key({ a: 1, b: 2 })).toBe(key({ b: 2, a: 1 }));
+    expect(key(new Map([['a', 1], ['b', 2]]))).toBe(key(new Map([['b', 2], ['a', 1]])));
+    expect(key(new Set([1, 2, 3]))).toBe(key(new Set([3, 1, 2])));
+  });
+
+  test.each<[string, unknown, unknown]>([
+    ['a number and its string', 1, '1'],
+    ['null and undefined inside an array', [null], [undefined]],
+    ['true and 1', true, 1],
+    ['a bigint and its number', 1n, 1],
+    ['two different Dates', new Date(1), new Date(2)],
+    ['two different Maps', new Map([[1, 2]]), new Map([[1, 3]])],
+    ['Map keys 1 and "1"', new Map([[1, 'x']]), new Map([['1', 'x']])],
+    ['two different Sets', new Set([1]), new Set([2])],
+    ['an array and an object with index keys', ['a'], { 0: 'a' }],
+    ['a Buffer and a Uint8Array with the same bytes', Buffer.from([1, 2]), new Uint8Array([1, 2])],
+    ['typed arrays of different kinds', new Uint8Array([1]), new Int8Array([1])],
+    ['0 and -0', 0, -0],
+    ['strings that could be confused by a separator', ['a,b'], ['a', 'b']],
+    ['a hole and undefined in an array', [, 1], [undefined, 1]],
+    ['an empty object and an empty Map', {}, new Map()],
+    ['different RegExps', /a/g, /a/i],
+  ])('tell apart %s', (_name, left, right) => {
+    expect(key(left)).not.toBe(key(right));
+  });
+
+  test('treat NaN as equal to NaN', () => {
+    expect(key(Number.NaN)).toBe(key(Number.NaN));
+  });
+
+  test('drop trailing undefined arguments, so f() and f(undefined) share a key', () => {
+    expect(key()).toBe(key(undefined));
+    expect(key(1)).toBe(key(1, undefined, undefined));
+    expect(key(undefined, 1)).not.toBe(key(1));
+  });
+
+  test('depend on argument positions', () => {
+    expect(key(1, 2)).not.toBe(key(2, 1));
+    expect(key([1, 2])).not.toBe(key(1, 2));
+  });
+
+  test('allow shared references that are not cycles', () => {
+    const shared = { x: 1 };
+    expect(key({ a: shared, b: shared })).toBe(key({ a: { x: 1 }, b: { x: 1 } }));
+  });
+
+  test('accept objects without a prototype', () => {
+    const bare = Object.assign(Object.create(null) as object, { a: 1 });
+    expect(key(bare)).toBe(key({ a: 1 }));
+  });
+
+  test('use a [cachierKey]() method when a class has one', () => {
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly y: number,
+      ) {}
+      [cachierKey](): unknown {
+        return [this.x, this.y];
+      }
+    }
+    expect(key(new Point(1, 2))).toBe(key(new Point(1, 2)));
+    expect(key(new Point(1, 2))).not.toBe(key(new Point(2, 1)));
+    expect(key(new Point(1, 2))).not.toBe(key([1, 2]));
+  });
+});
+
+describe('unkeyable arguments', () => {
+  class Order {
+    id = 1;
+  }
+  const cyclic: { self?: unknown } = {};
+  cyclic.self = cyclic;
+
+  test.each<[string, unknown[], RegExp]>([
+    ['a class instance', [1, new Order()], /argument 2 is an instance of Order.*\[cachierKey\]\(\) method/],
+    ['a function', [() => 1], /argument 1 is a function/],
+    ['a symbol', ['x', Symbol('s')], /argument 2 is a symbol/],
+    ['a cycle', [cyclic], /argument 1.self contains a cycle/],
+    ['a nested class instance', [{ items: [1, new Order()] }], /argument 1.items\[1\] is an instance of Order/],
+    ['a symbol-keyed property', [{ [Symbol('k')]: 1 }], /argument 1 has symbol-keyed properties/],
+    ['a Map holding a function', [new Map([['f', () => 1]])], /argument 1<Map entry 0> is a function/],
+    ['a WeakMap', [new WeakMap()], /argument 1 is an instance of WeakMap/],
+    ['a Promise', [Promise.resolve(1)], /argument 1 is an instance of Promise/],
+  ])('%s raises UnkeyableArgumentError naming the argument and the hash option', (_name, args, message) => {
+    let caught: unknown;
+    try {
+      keyOfArguments(args);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(UnkeyableArgumentError);
+    expect((caught as Error).message).toMatch(message);
+    expect((caught as Error).message).toMatch(/`hash` option/);
+  });
+});
+
+describe('key stability', () => {
+  // A changed encoding would silently orphan every user's cache, so the
+  // digest of a fixed call is pinned here and must only change on purpose.
+  test('a fixed call keeps the same key in every release and process', () => {
+    const args = [1, 'a', { b: [true, null], a: new Date(0) }, new Map([['k', 1n]]), new Set([-0])];
+    expect(keyOfArguments(args)).toBe(PINNED_KEY);
+  });
+});
+
+const PINNED_KEY = 'cGdCosqUu6fVTODcegz4uR6vblpBZE3xNwQCOqs4zHQ';
