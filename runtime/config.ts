@@ -3,6 +3,8 @@ import { validateDefaults, type CachierDefaults } from './options.js';
 let defaults: CachierDefaults = {};
 let defaultsVersion = 0;
 let enabledOverride: boolean | undefined;
+// process.env is slow to read, so CACHIER_DISABLE is read once per defaults version.
+let environmentDisabled: { readonly version: number; readonly disabled: boolean } | undefined;
 
 /**
  * Sets global defaults for every cached function; a function's own options
@@ -49,10 +51,14 @@ export function disableCaching(): void {
 
 /**
  * Whether calls use their caches: the last {@link enableCaching} /
- * {@link disableCaching}, else off when the environment has `CACHIER_DISABLE=1` (or `true`).
+ * {@link disableCaching}, else off when the environment has `CACHIER_DISABLE=1` (or `true`),
+ * read at the first call and again after {@link setDefaults} or {@link resetDefaults}.
  */
 export function isCachingEnabled(): boolean {
   if (enabledOverride !== undefined) return enabledOverride;
-  const flag = process.env['CACHIER_DISABLE'];
-  return !(flag === '1' || flag?.toLowerCase() === 'true');
+  if (environmentDisabled?.version !== defaultsVersion) {
+    const flag = process.env['CACHIER_DISABLE'];
+    environmentDisabled = { version: defaultsVersion, disabled: flag === '1' || flag?.toLowerCase() === 'true' };
+  }
+  return !environmentDisabled.disabled;
 }

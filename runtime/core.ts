@@ -105,6 +105,12 @@ export interface CacheCore extends CoreOperations<'async'> {
   readonly backend: string;
   /** Present when the backend can serve synchronous functions. */
   readonly sync: CoreOperations<'sync'> | undefined;
+  /**
+   * When true the core is handed the canonical encoding of the arguments as
+   * its key (any length) instead of its 43-character SHA-256 digest, saving
+   * the hash on every call. For in-process stores only.
+   */
+  readonly rawKeys?: boolean;
 }
 
 /** Builds a core for one function. */

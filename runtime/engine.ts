@@ -3,7 +3,7 @@ import { currentDefaultsVersion, getDefaults, isCachingEnabled } from './config.
 import { coreFactories } from './cores/index.js';
 import { parseDuration, type Duration } from './duration.js';
 import { CacheWriteError, CachierError, InvalidOptionError } from './errors.js';
-import { keyOfArguments, keyOfHashResult } from './keys.js';
+import { canonicalArguments, canonicalHashResult, digestKey } from './keys.js';
 import { logFor } from './log.js';
 import { resolveOptions, type AnyFunction, type CachierOptions, type ResolvedOptions } from './options.js';
 import { drive, isThenable, perform, type Operations, type Plan, type Step } from './plan.js';
@@ -107,17 +107,18 @@ export class FunctionCache {
     return this.environment;
   }
 
-  /** The cache key of a call. */
-  keyOf(thisArg: unknown, args: unknown[]): string {
+  /** The cache key of a call, in the form the core takes. */
+  keyOf(environment: Environment, thisArg: unknown, args: unknown[]): string {
     const hash = this.options.hash as ((args: unknown[], thisArg: unknown) => unknown) | undefined;
-    return hash ? keyOfHashResult(hash(args, thisArg)) : keyOfArguments(args);
+    const canonical = hash ? canonicalHashResult(hash(args, thisArg)) : canonicalArguments(args);
+    return environment.core.rawKeys ? canonical : digestKey(canonical);
   }
 
   /** Runs one call through the cache; answers a promise when anything along the way was asynchronous. */
   call(thisArg: unknown, args: unknown[], overrides: CallOptions): unknown {
     if (!isCachingEnabled() || overrides.skipCache) return this.fn.apply(thisArg, args);
     const environment = this.resolve();
-    const key = this.keyOf(thisArg, args);
+    const key = this.keyOf(environment, thisArg, args);
     // Calls with their own maxAge ask a different question, so they neither join nor are joined.
     const shareable = overrides.maxAge === undefined;
     if (shareable && !overrides.overwriteCache) {
@@ -142,7 +143,7 @@ export class FunctionCache {
   /** Stores `value` for `args` as if it had just been computed. */
   precache(args: unknown[], value: unknown): unknown {
     const environment = this.resolve();
-    return environment.core.store(this.keyOf(undefined, args), { value, computedAt: environment.options.clock() });
+    return environment.core.store(this.keyOf(environment, undefined, args), { value, computedAt: environment.options.clock() });
   }
 
   /** Usage figures and the number of stored entries. */

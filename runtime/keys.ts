@@ -33,10 +33,28 @@ const TYPED_ARRAY_PROTO = Object.getPrototypeOf(Uint8Array.prototype) as object;
  *   instances without a {@link cachierKey} method, and cycles.
  */
 export function canonicalEncode(value: unknown, path: string): string {
-  return encode(value, path, new Set<object>());
+  return encode(value, [path], []);
 }
 
-function encode(value: unknown, path: string, ancestors: Set<object>): string {
+/**
+ * Where a value sits, as segments joined only when an error needs them:
+ * building the path eagerly would cost more than encoding the value.
+ */
+type Path = string[];
+
+function unkeyable(path: Path, problem: string): UnkeyableArgumentError {
+  return new UnkeyableArgumentError(path.join(''), problem);
+}
+
+/** Encodes `value` with `segment` appended to the path for the time it takes. */
+function encodeAt(value: unknown, path: Path, segment: string, ancestors: object[]): string {
+  path.push(segment);
+  const encoded = encode(value, path, ancestors);
+  path.pop();
+  return encoded;
+}
+
+function encode(value: unknown, path: Path, ancestors: object[]): string {
   switch (typeof value) {
     case 'string':
       return `s${value.length}:${value}`;
@@ -49,35 +67,32 @@ function encode(value: unknown, path: string, ancestors: Set<object>): string {
     case 'bigint':
       return `b${value};`;
     case 'symbol':
-      throw new UnkeyableArgumentError(path, 'is a symbol, which has no stable identity across processes');
+      throw unkeyable(path, 'is a symbol, which has no stable identity across processes');
     case 'function':
-      throw new UnkeyableArgumentError(path, 'is a function, which cannot be compared by value');
+      throw unkeyable(path, 'is a function, which cannot be compared by value');
   }
   if (value === null) return 'n';
   const object = value as object;
-  if (ancestors.has(object)) {
-    throw new UnkeyableArgumentError(path, 'contains a cycle (it refers back to itself)');
-  }
-  ancestors.add(object);
-  try {
-    return encodeObject(object, path, ancestors);
-  } finally {
-    ancestors.delete(object);
-  }
+  // Nesting is shallow in practice, so a list beats a Set here.
+  if (ancestors.includes(object)) throw unkeyable(path, 'contains a cycle (it refers back to itself)');
+  ancestors.push(object);
+  const encoded = encodeObject(object, path, ancestors);
+  ancestors.pop();
+  return encoded;
 }
 
-function encodeObject(object: object, path: string, ancestors: Set<object>): string {
+function encodeObject(object: object, path: Path, ancestors: object[]): string {
   if (Array.isArray(object)) {
     let out = `a${object.length}[`;
     for (let i = 0; i < object.length; i++) {
-      out += i in object ? encode(object[i], `${path}[${i}]`, ancestors) : 'h';
+      out += i in object ? encodeAt(object[i], path, `[${i}]`, ancestors) : 'h';
     }
     return `${out}]`;
   }
   const proto = Object.getPrototypeOf(object) as object | null;
   if (proto === Object.prototype || proto === null) return encodePlainObject(object, path, ancestors);
   if (typeof (object as Partial<KeyMethodHolder>)[cachierKey] === 'function') {
-    return `k${encode((object as KeyMethodHolder)[cachierKey](), `${path}[cachierKey]()`, ancestors)}`;
+    return `k${encodeAt((object as KeyMethodHolder)[cachierKey](), path, '[cachierKey]()', ancestors)}`;
   }
   if (object instanceof Date) return `D${object.getTime()};`;
   if (Buffer.isBuffer(object)) return `B${object.toString('base64')};`;
@@ -87,46 +102,46 @@ function encodeObject(object: object, path: string, ancestors: Set<object>): str
   if (object instanceof Set) return encodeSet(object, path, ancestors);
   if (object instanceof RegExp) return `r${encode(object.source, path, ancestors)}${object.flags};`;
   const name = (object.constructor as { name?: string } | undefined)?.name || 'anonymous class';
-  throw new UnkeyableArgumentError(
+  throw unkeyable(
     path,
     `is an instance of ${name}, which cachier cannot compare by value; give ${name} a [cachierKey]() method`,
   );
 }
 
-function encodePlainObject(object: object, path: string, ancestors: Set<object>): string {
+function encodePlainObject(object: object, path: Path, ancestors: object[]): string {
   if (Object.getOwnPropertySymbols(object).length > 0) {
-    throw new UnkeyableArgumentError(path, 'has symbol-keyed properties, which cannot be keyed');
+    throw unkeyable(path, 'has symbol-keyed properties, which cannot be keyed');
   }
   const keys = Object.keys(object).sort();
   let out = `o${keys.length}{`;
   for (const key of keys) {
-    out += encode(key, path, ancestors) + encode((object as Record<string, unknown>)[key], `${path}.${key}`, ancestors);
+    out += `s${key.length}:${key}${encodeAt((object as Record<string, unknown>)[key], path, `.${key}`, ancestors)}`;
   }
   return `${out}}`;
 }
 
-function encodeBinaryView(view: ArrayBufferView, path: string): string {
+function encodeBinaryView(view: ArrayBufferView, path: Path): string {
   const bytes = Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('base64');
   if (Object.getPrototypeOf(Object.getPrototypeOf(view)) === TYPED_ARRAY_PROTO || view instanceof DataView) {
     return `T${view.constructor.name}:${bytes};`;
   }
-  throw new UnkeyableArgumentError(path, `is an instance of ${view.constructor.name}; give it a [cachierKey]() method`);
+  throw unkeyable(path, `is an instance of ${view.constructor.name}; give it a [cachierKey]() method`);
 }
 
-function encodeMap(map: Map<unknown, unknown>, path: string, ancestors: Set<object>): string {
+function encodeMap(map: Map<unknown, unknown>, path: Path, ancestors: object[]): string {
   const entries: string[] = [];
   let index = 0;
   for (const [key, entryValue] of map) {
-    const entryPath = `${path}<Map entry ${index++}>`;
-    entries.push(encode(key, entryPath, ancestors) + encode(entryValue, entryPath, ancestors));
+    const segment = `<Map entry ${index++}>`;
+    entries.push(encodeAt(key, path, segment, ancestors) + encodeAt(entryValue, path, segment, ancestors));
   }
   return `M${entries.length}{${entries.sort().join('')}}`;
 }
 
-function encodeSet(set: Set<unknown>, path: string, ancestors: Set<object>): string {
+function encodeSet(set: Set<unknown>, path: Path, ancestors: object[]): string {
   const members: string[] = [];
   let index = 0;
-  for (const member of set) members.push(encode(member, `${path}<Set member ${index++}>`, ancestors));
+  for (const member of set) members.push(encodeAt(member, path, `<Set member ${index++}>`, ancestors));
   return `S${members.length}{${members.sort().join('')}}`;
 }
 
@@ -142,25 +157,33 @@ function significantArguments(args: readonly unknown[]): readonly unknown[] {
 }
 
 /**
- * The cache key of a call: a SHA-256 digest (base64url, 43 characters) of the
- * canonical encoding of its arguments. Stable across processes, machines and
- * Node versions; never based on object identity.
- *
- * @throws {@link UnkeyableArgumentError} naming the argument (1-based) that
- *   cannot be keyed.
+ * The canonical encoding of a call's arguments (see {@link canonicalEncode}),
+ * naming the argument (1-based) that cannot be keyed.
  */
-export function keyOfArguments(args: readonly unknown[]): string {
+export function canonicalArguments(args: readonly unknown[]): string {
   const significant = significantArguments(args);
   let encoded = `a${significant.length}[`;
-  for (let i = 0; i < significant.length; i++) encoded += encode(significant[i], `argument ${i + 1}`, new Set());
-  return digest(`${encoded}]`);
+  for (let i = 0; i < significant.length; i++) encoded += encode(significant[i], [`argument ${i + 1}`], []);
+  return `${encoded}]`;
 }
 
-/** The cache key for the value a custom `hash` option returned. */
-export function keyOfHashResult(result: unknown): string {
-  return digest(canonicalEncode(result, 'the value returned by the hash option'));
+/** The canonical encoding of the value a custom `hash` option returned. */
+export function canonicalHashResult(result: unknown): string {
+  return canonicalEncode(result, 'the value returned by the hash option');
 }
 
-function digest(text: string): string {
-  return hash('sha256', text, 'base64url');
+/** A fixed-size key for storage: SHA-256 of a canonical encoding, base64url, 43 characters. */
+export function digestKey(canonical: string): string {
+  return hash('sha256', canonical, 'base64url');
+}
+
+/**
+ * The cache key of a call as persistent backends store it: the digest of its
+ * canonical arguments. Stable across processes, machines and Node versions;
+ * never based on object identity.
+ *
+ * @throws {@link UnkeyableArgumentError} naming the argument that cannot be keyed.
+ */
+export function keyOfArguments(args: readonly unknown[]): string {
+  return digestKey(canonicalArguments(args));
 }

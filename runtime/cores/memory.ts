@@ -91,7 +91,7 @@ export function createMemoryCore(settings: CoreSettings): CacheCore {
     return waitUntilReleased(mark, deadline).then((timedOut) => (timedOut ? undefined : waitForEntry(key, options)));
   };
 
-  return { backend: 'memory', ...operations, waitForEntry, sync: operations };
+  return { backend: 'memory', rawKeys: true, ...operations, waitForEntry, sync: operations };
 }
 
 /** Resolves `true` if the deadline passes first, `false` once the mark is released or its lease ends. */
