@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseDuration, type Duration } from './duration.js';
 import { InvalidOptionError, CachierError } from './errors.js';
 import { parseByteSize, type ByteSize } from './size.js';
+import type { MongoCollection } from './cores/mongo/collection.js';
 
 /**
  * Any function cachier can wrap. `any[]` is the one parameter list every
@@ -19,7 +20,7 @@ export type Backend = 'memory' | 'file' | 'mongo';
  * Returns the MongoDB `Collection` (or a promise of one) that holds the cache;
  * it needs write permission and may hold other functions' caches too.
  */
-export type Mongetter = () => unknown;
+export type Mongetter = () => MongoCollection | Promise<MongoCollection>;
 
 /** Options shared by {@link cachier} and {@link setDefaults}. */
 export interface SharedOptions {

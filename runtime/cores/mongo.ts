@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CacheCore, ClaimResult, CoreSettings, StoredEntry, WaitOptions } from '../core.js';
+import { BackendError, CachierError } from '../errors.js';
+import { serializeValue } from '../serialization.js';
+import { asMongoCollection, ensureIndexes, type MongoCollection } from './mongo/collection.js';
+import { checkFitsInDocument, entryOf, leaseEndOf, type CacheDocument } from './mongo/documents.js';
+
+/** Polling of a key another caller computes starts this fast and slows down to once a second. */
+const FIRST_POLL_MS = 25;
+const LONGEST_POLL_MS = 1000;
+
+const ENTRY_FIELDS = { _id: 0, value: 1, computedAt: 1 } as const;
+const CLEAR_MARK = { $unset: { owner: '', leaseUntil: '' } } as const;
+
+function isDuplicateKeyError(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 11000;
+}
+
+/**
+ * The `mongo` backend: one document per (function id, source hash, key) in
+ * the collection the `mongetter` returns, so every machine using that
+ * collection shares the cache. Round trips: a hit is one `find`; a miss is a
+ * `find`, a `findAndModify` that claims the key, and an `update` that stores
+ * the value and clears the claim. Serves async functions only.
+ */
+export function createMongoCore(settings: CoreSettings): CacheCore {
+  const { functionId, sourceHash, leaseMs, log } = settings;
+  const mongetter = settings.mongetter;
+  if (!mongetter) throw new BackendError(`cachier: backend 'mongo' needs a mongetter returning the MongoDB collection to use`);
+  const identity = (key: string) => ({ functionId, sourceHash, key });
+
+  let collection: Promise<MongoCollection> | undefined;
+  const ready = async (): Promise<MongoCollection> => {
+    if (!collection) {
+      collection = Promise.resolve()
+        .then(mongetter)
+        .then(asMongoCollection);
+      // A failed mongetter (e.g. the server is down at connect time) is retried on the next call.
+      collection.catch(() => (collection = undefined));
+    }
+    const resolved = await collection;
+    await ensureIndexes(resolved);
+    return resolved;
+  };
+
+  /** Runs one operation against the collection, turning driver failures into a {@link BackendError}. */
+  const run = async <T>(what: string, operation: (collection: MongoCollection) => Promise<T>): Promise<T> => {
+    try {
+      return await operation(await ready());
+    } catch (error) {
+      if (error instanceof CachierError) throw error;
+      throw new BackendError(
+        `cachier: MongoDB ${what} failed: ${(error as Error)?.message ?? String(error)}. Check that the server is reachable ` +
+          `and the collection writable; set serverSelectionTimeoutMS on the MongoClient so that an unreachable server fails fast`,
+        { cause: error },
+      );
+    }
+  };
+
+  const readEntry = (document: CacheDocument | null): StoredEntry | undefined => {
+    const entry = entryOf(document);
+    if (entry !== 'unreadable') return entry;
+    log.warn(`an entry in MongoDB could not be read and counts as missing; it is replaced when recomputed`, 'CACHIER_UNREADABLE_ENTRY');
+    return undefined;
+  };
+
+  // Documents of an older source hash are never served: the first store of
+  // each process deletes them, so they do not pile up.
+  let olderHashesDropped = false;
+  const dropOlderSourceHashes = async (target: MongoCollection): Promise<void> => {
+    if (olderHashesDropped) return;
+    olderHashesDropped = true;
+    try {
+      await target.deleteMany({ functionId, sourceHash: { $ne: sourceHash } });
+    } catch (error) {
+      olderHashesDropped = false;
+      log.debug(`could not delete entries of older source hashes: ${String(error)}`);
+    }
+  };
+
+  const waitForEntry = (key: string, options: WaitOptions): Promise<StoredEntry | undefined> =>
+    run('wait', async (target) => {
+      const deadline = options.timeoutMs > 0 ? Date.now() + options.timeoutMs : Infinity;
+      let pause = FIRST_POLL_MS;
+      while (true) {
+        const document = (await target.findOne(identity(key), {
+          projection: { ...ENTRY_FIELDS, owner: 1, leaseUntil: 1 },
+        })) as CacheDocument | null;
+        const leaseEnd = leaseEndOf(document);
+        const now = Date.now();
+        // Released, or the owner's lease ran out (it crashed): the engine reads or takes over.
+        if (leaseEnd <= now) return readEntry(document);
+        if (now >= deadline) return undefined;
+        await sleep(Math.min(pause, deadline - now, leaseEnd - now + 1));
+        pause = Math.min(pause * 1.5, LONGEST_POLL_MS);
+      }
+    });
+
+  return {
+    backend: 'mongo',
+    sync: undefined,
+    get: (key) =>
+      run('read', async (target) => readEntry((await target.findOne(identity(key), { projection: ENTRY_FIELDS })) as CacheDocument | null)),
+    claim: (key) =>
+      run('claim', async (target): Promise<ClaimResult> => {
+        const token = `${hostname()}:${process.pid}:${randomUUID()}`;
+        try {
+          // Matches only when nobody holds a live mark; otherwise the upsert
+          // collides with the existing document on the unique index.
+          await target.findOneAndUpdate(
+            { ...identity(key), $or: [{ owner: null }, { leaseUntil: { $lte: new Date() } }] },
+            { $set: { owner: token, leaseUntil: new Date(Date.now() + leaseMs) } },
+            { upsert: true, projection: { _id: 1 } },
+          );
+          return { claimed: true, token };
+        } catch (error) {
+          if (isDuplicateKeyError(error)) return { claimed: false };
+          throw error;
+        }
+      }),
+    renew: (key, token) =>
+      run('renew a lease', async (target) => {
+        await target.updateOne({ ...identity(key), owner: token }, { $set: { leaseUntil: new Date(Date.now() + leaseMs) } });
+      }),
+    async store(key, entry, token) {
+      const bytes = serializeValue(entry.value, settings.entrySizeLimit);
+      checkFitsInDocument(bytes);
+      const fields = { value: bytes, computedAt: entry.computedAt };
+      await run('write', async (target) => {
+        const owned =
+          token !== undefined &&
+          (await target.updateOne({ ...identity(key), owner: token }, { $set: fields, ...CLEAR_MARK })).matchedCount === 1;
+        // No claim, or another caller took over after our lease ran out: store the value and leave its mark alone.
+        if (!owned) {
+          const upsert = () => target.updateOne(identity(key), { $set: fields }, { upsert: true });
+          // Two first upserts of one key can collide on the unique index; the second then finds the document.
+          await upsert().catch((error: unknown) => (isDuplicateKeyError(error) ? upsert() : Promise.reject(error)));
+        }
+        await dropOlderSourceHashes(target);
+      });
+    },
+    release: (key, token) =>
+      run('release a mark', async (target) => {
+        await target.updateOne({ ...identity(key), owner: token }, CLEAR_MARK);
+      }),
+    waitForEntry,
+    clear: () =>
+      run('clear', async (target) => {
+        await target.deleteMany({ functionId });
+      }),
+    clearBeingCalculated: () =>
+      run('clear marks', async (target) => {
+        await target.updateMany({ functionId, owner: { $ne: null } }, CLEAR_MARK);
+      }),
+    count: () => run('count', (target) => target.countDocuments({ functionId, sourceHash, value: { $exists: true } })),
+  };
+}

@@ -1,0 +1,65 @@
+import type { StoredEntry } from '../../core.js';
+import { CacheWriteError } from '../../errors.js';
+import { deserializeValue } from '../../serialization.js';
+
+/**
+ * The layout of a cache document: one per (functionId, sourceHash, key).
+ *
+ * ```
+ * { functionId, sourceHash, key,      // identity, unique together
+ *   value: BinData,                   // node:v8 serialization of the result
+ *   computedAt: number,               // epoch ms of the configured clock
+ *   owner?: string, leaseUntil?: Date // being-calculated mark, real time
+ * }
+ * ```
+ */
+export interface CacheDocument {
+  readonly functionId: string;
+  readonly sourceHash: string;
+  readonly key: string;
+  readonly value?: unknown;
+  readonly computedAt?: unknown;
+  readonly owner?: string | null;
+  readonly leaseUntil?: unknown;
+}
+
+/** MongoDB refuses documents over 16 MiB; the margin leaves room for the other fields. */
+const MAX_VALUE_BYTES = 16 * 1024 * 1024 - 16 * 1024;
+
+/** Throws {@link CacheWriteError} when `bytes` cannot fit in one MongoDB document. */
+export function checkFitsInDocument(bytes: Uint8Array): void {
+  if (bytes.length > MAX_VALUE_BYTES) {
+    throw new CacheWriteError(
+      `cachier: the result is ${bytes.length} bytes serialized, too large for MongoDB's 16 MiB document limit; ` +
+        `it was returned but not stored (return less data, or cache it with the file backend)`,
+    );
+  }
+}
+
+/** The bytes of a stored value: BSON Binary as the driver returns it, or a Buffer with `promoteBuffers`. */
+function bytesOf(stored: unknown): Uint8Array | undefined {
+  if (stored instanceof Uint8Array) return stored;
+  if (typeof stored !== 'object' || stored === null) return undefined;
+  const { buffer, position } = stored as { buffer?: unknown; position?: unknown };
+  return buffer instanceof Uint8Array && typeof position === 'number' ? buffer.subarray(0, position) : undefined;
+}
+
+/**
+ * The entry a document holds, `undefined` if it holds none (only a mark), or
+ * `'unreadable'` when its value does not deserialize.
+ */
+export function entryOf(document: CacheDocument | null): StoredEntry | undefined | 'unreadable' {
+  if (!document || document.value === undefined) return undefined;
+  const bytes = bytesOf(document.value);
+  if (bytes === undefined || typeof document.computedAt !== 'number') return 'unreadable';
+  try {
+    return { value: deserializeValue(bytes), computedAt: document.computedAt };
+  } catch {
+    return 'unreadable';
+  }
+}
+
+/** When the mark on a document ends, in epoch milliseconds; 0 when it holds none. */
+export function leaseEndOf(document: CacheDocument | null): number {
+  return document?.owner != null && document.leaseUntil instanceof Date ? document.leaseUntil.getTime() : 0;
+}

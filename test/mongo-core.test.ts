@@ -1,0 +1,271 @@
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { cachier, InvalidOptionError, resetDefaults, setDefaults } from '../runtime/index.js';
+import { connectTestCollection, type TestConnection } from './support/mongo/connect.js';
+
+let db: TestConnection;
+let warnings: Array<{ code: string | undefined; message: string }>;
+const onWarning = (warning: Error & { code?: string }): void => {
+  if (warning.name === 'CachierWarning') warnings.push({ code: warning.code, message: warning.message });
+};
+
+beforeEach(async () => {
+  db = await connectTestCollection();
+  warnings = [];
+  process.on('warning', onWarning);
+});
+
+afterEach(async () => {
+  process.off('warning', onWarning);
+  resetDefaults();
+  await db.close();
+});
+
+/** A cached async function that counts how often its body runs. */
+function counted<T>(id: string, body: (arg: number) => T, options: Parameters<typeof cachier>[1] = {}) {
+  const calls = { count: 0 };
+  const fn = cachier(
+    async (arg: number) => {
+      calls.count++;
+      return body(arg);
+    },
+    { backend: 'mongo', mongetter: () => db.collection, id, sourceHash: 'v1', ...options },
+  );
+  return { fn, calls };
+}
+
+describe('mongo backend: hits, misses and staleness', () => {
+  test('a miss computes and stores; a hit returns the stored value without calling the function', async () => {
+    const { fn, calls } = counted('square', (x) => ({ square: x * x, at: new Date(0), tags: new Set(['a']) }));
+    const first = await fn(4);
+    const second = await fn(4);
+    expect(second).toEqual({ square: 16, at: new Date(0), tags: new Set(['a']) });
+    expect(second).toEqual(first);
+    expect(calls.count).toBe(1);
+    await fn(5);
+    expect(calls.count).toBe(2);
+    expect((await fn.cacheInfo()).entries).toBe(2);
+  });
+
+  test('a second client (another machine) is served what the first stored', async () => {
+    const { fn, calls } = counted('shared', (x) => x + 1);
+    await fn(1);
+    const other = await connectTestCollection({ collectionName: db.collection.collectionName });
+    try {
+      let otherCalls = 0;
+      const onOtherMachine = cachier(
+        async (x: number) => {
+          otherCalls++;
+          return x + 1;
+        },
+        { backend: 'mongo', mongetter: () => other.collection, id: 'shared', sourceHash: 'v1' },
+      );
+      expect(await onOtherMachine(1)).toBe(2);
+      expect(otherCalls).toBe(0);
+      expect(calls.count).toBe(1);
+    } finally {
+      await other.close({ drop: false });
+    }
+  });
+
+  test('a stale entry is recomputed', async () => {
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    setDefaults({ clock: () => now });
+    const { fn, calls } = counted('stale', (x) => `${x}@${now}`, { staleAfter: '1h' });
+    const first = await fn(1);
+    now += 30 * 60_000;
+    expect(await fn(1)).toBe(first);
+    now += 60 * 60_000;
+    expect(await fn(1)).toBe(`1@${now}`);
+    expect(calls.count).toBe(2);
+  });
+
+  test('with nextTime, a stale entry is returned at once and refreshed in the background', async () => {
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    setDefaults({ clock: () => now });
+    const { fn, calls } = counted('next-time', (x) => `${x}@${now}`, { staleAfter: '1h', nextTime: true });
+    const first = await fn(1);
+    now += 2 * 60 * 60_000;
+    expect(await fn(1)).toBe(first);
+    await vi.waitFor(() => expect(calls.count).toBe(2), { timeout: 10_000 });
+    await vi.waitFor(async () => expect(await fn(1)).toBe(`1@${now}`), { timeout: 10_000 });
+    expect(calls.count).toBe(2);
+  });
+
+  test('two machines seeing the same stale entry refresh it once', async () => {
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    setDefaults({ clock: () => now });
+    const other = await connectTestCollection({ collectionName: db.collection.collectionName });
+    try {
+      let computations = 0;
+      const wrap = (connection: TestConnection) =>
+        cachier(
+          async (x: number) => {
+            computations++;
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+            return `${x}@${now}`;
+          },
+          { backend: 'mongo', mongetter: () => connection.collection, id: 'refresh-once', sourceHash: 'v1', staleAfter: '1h', nextTime: true },
+        );
+      const [machineA, machineB] = [wrap(db), wrap(other)];
+      const first = await machineA(1);
+      now += 2 * 60 * 60_000;
+      expect(await machineA(1)).toBe(first);
+      expect(await machineB(1)).toBe(first);
+      await vi.waitFor(async () => expect(await machineA(1)).toBe(`1@${now}`), { timeout: 15_000 });
+      expect(computations).toBe(2);
+    } finally {
+      await other.close({ drop: false });
+    }
+  });
+
+  test('an error thrown by the function is not cached and does not leave the key marked', async () => {
+    let fail = true;
+    const { fn, calls } = counted('throws', (x) => {
+      if (fail) throw new Error('boom');
+      return x;
+    });
+    await expect(fn(1)).rejects.toThrow('boom');
+    fail = false;
+    expect(await fn(1)).toBe(1);
+    expect(calls.count).toBe(2);
+  });
+
+  test('a new source hash does not serve old entries, and its first store deletes them', async () => {
+    const v1 = counted('evolving', (x) => `v1:${x}`);
+    await v1.fn(1);
+    await v1.fn(2);
+    const v2 = counted('evolving', (x) => `v2:${x}`, { sourceHash: 'v2' });
+    expect(await v2.fn(1)).toBe('v2:1');
+    expect(await db.collection.countDocuments({ functionId: 'evolving', sourceHash: 'v1' })).toBe(0);
+    expect(await db.collection.countDocuments({ functionId: 'evolving' })).toBe(1);
+  });
+});
+
+describe('mongo backend: round trips', () => {
+  test('a hit is 1 round trip and a miss 3 (the first of a process adds index creation and old-hash cleanup)', async () => {
+    const { fn } = counted('round-trips', (x) => x * 2);
+    await fn(1);
+    expect(db.roundTrips()).toEqual(['createIndexes', 'find', 'findAndModify', 'update', 'delete']);
+    await fn(1);
+    expect(db.roundTrips()).toEqual(['find']);
+    await fn(2);
+    expect(db.roundTrips()).toEqual(['find', 'findAndModify', 'update']);
+    await fn(2);
+    expect(db.roundTrips()).toEqual(['find']);
+  });
+
+  test('the identity index is unique and created once per collection', async () => {
+    const f = counted('index-f', (x) => x);
+    const g = counted('index-g', (x) => x);
+    await f.fn(1);
+    await g.fn(1);
+    expect(db.roundTrips().filter((name) => name === 'createIndexes')).toHaveLength(1);
+    const identity = (await db.collection.indexes()).find((index) => index.name === 'cachier_identity');
+    expect(identity).toMatchObject({ key: { functionId: 1, sourceHash: 1, key: 1 }, unique: true });
+  });
+});
+
+describe('mongo backend: concurrent writers', () => {
+  test('callers on several clients racing on the same keys leave exactly one document per key', async () => {
+    const machines = [db, ...(await Promise.all([1, 2, 3].map(() => connectTestCollection({ collectionName: db.collection.collectionName }))))];
+    try {
+      const wrappers = machines.map((machine) =>
+        cachier(async (x: number) => ({ x }), {
+          backend: 'mongo',
+          mongetter: () => machine.collection,
+          id: 'racing',
+          sourceHash: 'v1',
+        }),
+      );
+      const keys = Array.from({ length: 20 }, (_, i) => i);
+      const results = await Promise.all(wrappers.flatMap((fn) => keys.map((x) => fn(x))));
+      expect(results.map((result) => result.x)).toEqual(wrappers.flatMap(() => keys));
+      const documents = await db.collection.find({ functionId: 'racing' }).toArray();
+      expect(documents).toHaveLength(keys.length);
+      expect(new Set(documents.map((document) => document['key'])).size).toBe(keys.length);
+      expect(documents.every((document) => document['value'] !== undefined && document['owner'] === undefined)).toBe(true);
+    } finally {
+      await Promise.all(machines.slice(1).map((machine) => machine.close({ drop: false })));
+    }
+  });
+});
+
+describe('mongo backend: what is not stored', () => {
+  test('a result over entrySizeLimit is returned, not stored, with a warning', async () => {
+    const { fn, calls } = counted('too-big', (x) => 'x'.repeat(10_000 + x), { entrySizeLimit: '1KB' });
+    expect(await fn(1)).toHaveLength(10_001);
+    expect(await fn(1)).toHaveLength(10_001);
+    expect(calls.count).toBe(2);
+    expect((await fn.cacheInfo()).entries).toBe(0);
+    expect(warnings.some((warning) => warning.code === 'CACHIER_NOT_STORED' && /entrySizeLimit/.test(warning.message))).toBe(true);
+  });
+
+  test("a result over MongoDB's 16 MiB document limit is returned, not stored, with a warning", async () => {
+    const { fn, calls } = counted('over-16-mib', () => Buffer.alloc(17 * 1024 * 1024, 1));
+    expect((await fn(1)).length).toBe(17 * 1024 * 1024);
+    expect(calls.count).toBe(1);
+    expect((await fn.cacheInfo()).entries).toBe(0);
+    expect(warnings.some((warning) => warning.code === 'CACHIER_NOT_STORED' && /16 MiB/.test(warning.message))).toBe(true);
+  });
+
+  test('undefined is not stored unless allowUndefined', async () => {
+    const { fn, calls } = counted('undefined', () => undefined);
+    await fn(1);
+    await fn(1);
+    expect(calls.count).toBe(2);
+    const allowed = counted('undefined-allowed', () => undefined, { allowUndefined: true });
+    await allowed.fn(1);
+    await allowed.fn(1);
+    expect(allowed.calls.count).toBe(1);
+  });
+
+  test('a sync function cannot use the mongo backend: an error at wrap time', () => {
+    expect(() => cachier((x: number) => x, { backend: 'mongo', mongetter: () => db.collection })).toThrow(InvalidOptionError);
+    expect(() => cachier((x: number) => x, { backend: 'mongo', mongetter: () => db.collection })).toThrow(/async/);
+  });
+
+  test('strict mode still returns a value too large to store, with a warning', async () => {
+    const { fn } = counted('strict-size', (x) => 'y'.repeat(5_000 + x), { entrySizeLimit: '1KB', strict: true });
+    expect(await fn(1)).toHaveLength(5_001);
+    expect(warnings.some((warning) => warning.code === 'CACHIER_NOT_STORED')).toBe(true);
+  });
+});
+
+describe('mongo backend: controls touch only their own function', () => {
+  test("clearCache removes this function's documents and leaves other functions' documents", async () => {
+    const f = counted('clear-f', (x) => x);
+    const g = counted('clear-g', (x) => x);
+    await Promise.all([f.fn(1), f.fn(2), g.fn(1)]);
+    await f.fn.clearCache();
+    expect((await f.fn.cacheInfo()).entries).toBe(0);
+    expect((await g.fn.cacheInfo()).entries).toBe(1);
+    await g.fn(1);
+    expect(g.calls.count).toBe(1);
+    await f.fn(1);
+    expect(f.calls.count).toBe(3);
+  });
+
+  test("clearBeingCalculated clears this function's marks only", async () => {
+    const gates: Array<() => void> = [];
+    const slow = (id: string) =>
+      counted(id, (x) => new Promise<number>((resolve) => gates.push(() => resolve(x))));
+    const f = slow('marks-f');
+    const g = slow('marks-g');
+    const pending = [f.fn(1), g.fn(1)];
+    await vi.waitFor(() => expect(gates).toHaveLength(2));
+    const owners = async () =>
+      Object.fromEntries((await db.collection.find({}).toArray()).map((document) => [document['functionId'], document['owner'] ?? null]));
+    expect(await owners()).toEqual({ 'marks-f': expect.any(String), 'marks-g': expect.any(String) });
+    await f.fn.clearBeingCalculated();
+    expect(await owners()).toEqual({ 'marks-f': null, 'marks-g': expect.any(String) });
+    for (const open of gates) open();
+    expect(await Promise.all(pending)).toEqual([1, 1]);
+  });
+
+  test('precache stores a value that later calls return', async () => {
+    const { fn, calls } = counted('precached', (x) => x);
+    await fn.precache([7], 49);
+    expect(await fn(7)).toBe(49);
+    expect(calls.count).toBe(0);
+  });
+});
