@@ -1,0 +1,302 @@
+import type * as TS from 'typescript';
+import { modulePathOf } from './module-path.js';
+import { TagProblem } from './problems.js';
+import { declarationIn, findBinding } from './scope.js';
+import { sourceHashOf } from './source-hash.js';
+import { hasModifier } from './syntax.js';
+import { checkTagOptions, type TagOption } from './tag-options.js';
+import { parseTag, type RawTag } from './tag-parser.js';
+
+/** Where a tagged function sits, which decides how it is rewritten. */
+export type FunctionForm =
+  /** `function f() {}`, exported or not, at any depth. */
+  | 'declaration'
+  /** `export default function () {}` without a name. */
+  | 'anonymous-default'
+  /** `const f = () => {}` or `const f = function () {}`. */
+  | 'variable'
+  /** `export default () => {}`. */
+  | 'default-expression'
+  /** An instance method of a class. */
+  | 'method'
+  /** A static method of a class. */
+  | 'static-method';
+
+/** A function with a valid `@cachier` tag, and everything the rewriter needs to know about it. */
+export interface TaggedFunction {
+  readonly form: FunctionForm;
+  /** The statement or class member the rewriter replaces. */
+  readonly node: TS.Node;
+  /** The function itself (the implementation, for overloaded functions). */
+  readonly fn: TS.FunctionLikeDeclaration;
+  /** Its local name (binding or method name); `default` for an anonymous default export. */
+  readonly name: string;
+  /** `module/path.ts#Qualified.name`, or the tag's `id=`. */
+  readonly id: string;
+  readonly sourceHash: string;
+  readonly options: readonly TagOption[];
+  readonly isAsync: boolean;
+  /** Created once per module load (not per call of an enclosing function), so the module's `clearCache()` clears it. */
+  readonly moduleLevel: boolean;
+  /** A named top-level function declaration: a namespace can merge with it to make its controls visible to the checker. */
+  readonly mergeable: boolean;
+  readonly exported: boolean;
+  /** File offset of its `@cachier` tag. */
+  readonly tagStart: number;
+}
+
+/** What {@link analyzeSourceFile} found in one module. */
+export interface ModuleAnalysis {
+  /** Tagged functions with valid tags, by the node the rewriter replaces. */
+  readonly functions: ReadonlyMap<TS.Node, TaggedFunction>;
+  /** Every bad tag, as a position and a message. */
+  readonly problems: readonly TagProblem[];
+  /** Whether the module gets the generated `clearCache` export. */
+  readonly exportsClearCache: boolean;
+}
+
+/** Marks where generated declarations start in a source file the program transformer extended. */
+export const GENERATED_MARKER = '/* cachier: generated declarations, not emitted as code */';
+
+const analyses = new WeakMap<TS.SourceFile, ModuleAnalysis>();
+
+/**
+ * Finds every `@cachier` tag of a module, checks it and the function it sits
+ * on. This is the one boundary where a {@link TagProblem} becomes a reported
+ * problem: the function it concerns is left uncached. Results are cached per
+ * source file, so the checker, the rewriter and the declarations agree.
+ */
+export function analyzeSourceFile(ts: typeof TS, sourceFile: TS.SourceFile): ModuleAnalysis {
+  const known = analyses.get(sourceFile);
+  if (known) return known;
+  const analysis = sourceFile.text.includes('@cachier') ? analyzeTags(ts, sourceFile) : { functions: new Map(), problems: [], exportsClearCache: false };
+  analyses.set(sourceFile, analysis);
+  return analysis;
+}
+
+function analyzeTags(ts: typeof TS, sourceFile: TS.SourceFile): ModuleAnalysis {
+  const functions = new Map<TS.Node, TaggedFunction>();
+  const problems: TagProblem[] = [];
+  const claimed = new Set<number>();
+  const modulePath = modulePathOf(ts, sourceFile.fileName);
+  const userCodeEnd = endOfUserCode(sourceFile);
+
+  const visit = (node: TS.Node): void => {
+    if (node.pos >= userCodeEnd) return;
+    for (const range of ts.getLeadingCommentRanges(sourceFile.text, node.pos) ?? []) {
+      if (claimed.has(range.pos)) continue;
+      claimed.add(range.pos);
+      try {
+        const tag = parseTag(sourceFile.text.slice(range.pos, range.end), range.pos);
+        if (tag) {
+          const tagged = describeTaggedNode(ts, node, tag, sourceFile, modulePath);
+          if (tagged) functions.set(tagged.node, tagged);
+        }
+      } catch (error) {
+        if (!(error instanceof TagProblem)) throw error;
+        problems.push(error);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(sourceFile, visit);
+
+  problems.push(...duplicateIds(functions.values()));
+  const exportsClearCache = [...functions.values()].some((tagged) => tagged.moduleLevel);
+  if (exportsClearCache) problems.push(...clearCacheConflicts(ts, sourceFile, userCodeEnd));
+  return { functions, problems, exportsClearCache };
+}
+
+/** Where the user's code ends: generated declarations appended by the program transformer are not analyzed. */
+function endOfUserCode(sourceFile: TS.SourceFile): number {
+  const marker = sourceFile.text.lastIndexOf(GENERATED_MARKER);
+  return marker === -1 ? sourceFile.text.length : marker;
+}
+
+/**
+ * What a tag is attached to: a supported function form (with checked options),
+ * `undefined` for an overload signature whose implementation carries the
+ * rewrite, or a {@link TagProblem}.
+ */
+function describeTaggedNode(ts: typeof TS, node: TS.Node, tag: RawTag, sourceFile: TS.SourceFile, modulePath: string): TaggedFunction | undefined {
+  const at = (message: string): TagProblem => new TagProblem(tag.start, '@cachier'.length, message);
+  const target = taggedTarget(ts, node, at);
+  if (target === undefined) return undefined;
+  const { form, fn, name } = target;
+  if (fn.asteriskToken) throw at(`${describe(name)} is a generator: its results are iterators, which cannot be cached; collect the values in a normal function and tag that`);
+  if (!fn.body) throw at(`${describe(name)} has no body to cache (it is declared, not implemented)`);
+  const options = checkTagOptions(tag, { findBinding: (binding) => findBinding(ts, target.node, binding) });
+  const isAsync = (fn.modifiers ?? []).some((modifier) => modifier.kind === ts.SyntaxKind.AsyncKeyword);
+  const backend = options.find((option) => option.name === 'backend');
+  if (backend?.value.kind === 'string' && backend.value.text === 'mongo' && !isAsync) {
+    throw new TagProblem(
+      backend.raw.valueStart,
+      'mongo'.length,
+      `backend=mongo serves async functions only (the MongoDB driver is asynchronous); declare ${describe(name)} async or choose backend=file`,
+    );
+  }
+  const explicitId = options.find((option) => option.name === 'id');
+  const qualifiedName = qualify(ts, target.node, name, form);
+  const enclosingFunction = ts.findAncestor(target.node.parent, (ancestor) => ts.isFunctionLike(ancestor));
+  const topLevel = target.node.parent !== undefined && ts.isSourceFile(target.node.parent);
+  const exported = hasModifier(ts, target.node, ts.SyntaxKind.ExportKeyword);
+  return {
+    form,
+    node: target.node,
+    fn,
+    name,
+    id: explicitId?.value.kind === 'string' ? explicitId.value.text : `${modulePath}#${qualifiedName}`,
+    sourceHash: sourceHashOf(ts, fn, sourceFile),
+    options: options.filter((option) => option !== explicitId),
+    isAsync,
+    moduleLevel: enclosingFunction === undefined,
+    mergeable: form === 'declaration' && topLevel && !hasModifier(ts, target.node, ts.SyntaxKind.DefaultKeyword),
+    exported,
+    tagStart: tag.start,
+  };
+}
+
+interface TaggedTarget {
+  readonly form: FunctionForm;
+  readonly node: TS.Node;
+  readonly fn: TS.FunctionLikeDeclaration;
+  readonly name: string;
+}
+
+function taggedTarget(ts: typeof TS, node: TS.Node, at: (message: string) => TagProblem): TaggedTarget | undefined {
+  if (ts.isFunctionDeclaration(node)) {
+    const implementation = implementationOf(ts, node, at);
+    if (implementation !== node) return undefined;
+    if (!node.name) return { form: 'anonymous-default', node, fn: node, name: 'default' };
+    return { form: 'declaration', node, fn: node, name: node.name.text };
+  }
+  if (ts.isVariableStatement(node)) return variableTarget(ts, node, at);
+  if (ts.isExportAssignment(node) && !node.isExportEquals && isFunctionExpressionLike(ts, node.expression)) {
+    return { form: 'default-expression', node, fn: node.expression, name: 'default' };
+  }
+  if (ts.isMethodDeclaration(node)) return methodTarget(ts, node, at);
+  if (ts.isGetAccessorDeclaration(node) || ts.isSetAccessorDeclaration(node)) {
+    throw at('getters and setters cannot be cached; move the work into a tagged method and call it from the accessor');
+  }
+  if (ts.isConstructorDeclaration(node)) throw at('constructors cannot be cached: they build a new object on every call');
+  throw at('@cachier tags functions only: a function declaration, a const bound to an arrow function or function expression, or a class method');
+}
+
+function variableTarget(ts: typeof TS, node: TS.VariableStatement, at: (message: string) => TagProblem): TaggedTarget {
+  const declarations = node.declarationList.declarations;
+  const declaration = declarations[0];
+  if (declarations.length !== 1 || !declaration) throw at('tag one declaration per statement: split this statement so the tag sits above one const');
+  const initializer = declaration.initializer;
+  if (!initializer || !isFunctionExpressionLike(ts, initializer) || !ts.isIdentifier(declaration.name)) {
+    throw at(`@cachier tags functions only, and ${declaration.name.getText()} is not bound to an arrow function or function expression`);
+  }
+  if (!(node.declarationList.flags & ts.NodeFlags.Const)) {
+    throw at(`declare ${declaration.name.text} with const: reassigning a cached function would bypass its cache`);
+  }
+  return { form: 'variable', node, fn: initializer, name: declaration.name.text };
+}
+
+function methodTarget(ts: typeof TS, node: TS.MethodDeclaration, at: (message: string) => TagProblem): TaggedTarget | undefined {
+  if (!ts.isClassLike(node.parent)) throw at('object literal methods cannot be tagged; tag a function declaration or a class method instead');
+  if (!ts.isIdentifier(node.name) && !ts.isStringLiteral(node.name)) {
+    throw at('only methods with a plain name can be tagged (not private #names or computed [keys])');
+  }
+  const implementation = implementationOf(ts, node, at);
+  if (implementation !== node) return undefined;
+  const isStatic = hasModifier(ts, node, ts.SyntaxKind.StaticKeyword);
+  return { form: isStatic ? 'static-method' : 'method', node, fn: node, name: node.name.text };
+}
+
+/**
+ * For an overloaded function, the implementation the tag applies to, when the
+ * tag sits on the first signature or on the implementation; throws otherwise.
+ */
+function implementationOf(ts: typeof TS, node: TS.FunctionDeclaration | TS.MethodDeclaration, at: (message: string) => TagProblem): TS.Node | undefined {
+  const name = node.name?.getText();
+  const parent = node.parent;
+  const siblings: readonly TS.Node[] = ts.isClassLike(parent) ? parent.members : 'statements' in parent ? (parent as TS.Block).statements : [];
+  const isStatic = hasModifier(ts, node, ts.SyntaxKind.StaticKeyword);
+  const group = siblings.filter(
+    (sibling) =>
+      (ts.isFunctionDeclaration(sibling) || ts.isMethodDeclaration(sibling)) &&
+      name !== undefined &&
+      sibling.name?.getText() === name &&
+      hasModifier(ts, sibling, ts.SyntaxKind.StaticKeyword) === isStatic,
+  ) as (TS.FunctionDeclaration | TS.MethodDeclaration)[];
+  if (group.length <= 1) return node;
+  const implementation = group.find((member) => member.body !== undefined);
+  if (node === implementation) return node;
+  if (node !== group[0]) throw at(`put the @cachier tag on the first overload of ${describe(name ?? 'default')} or on its implementation`);
+  return implementation;
+}
+
+function isFunctionExpressionLike(ts: typeof TS, node: TS.Node): node is TS.ArrowFunction | TS.FunctionExpression {
+  return ts.isArrowFunction(node) || ts.isFunctionExpression(node);
+}
+
+function describe(name: string): string {
+  return name === 'default' ? 'the default export' : name;
+}
+
+/** `Outer.inner`, `Class.prototype.method`, `Class.staticMethod`: the names enclosing the function, outermost first. */
+function qualify(ts: typeof TS, node: TS.Node, name: string, form: FunctionForm): string {
+  const parts = [name];
+  if (form === 'method') parts.unshift('prototype');
+  for (let ancestor = node.parent; ancestor && !ts.isSourceFile(ancestor); ancestor = ancestor.parent) {
+    const ancestorName = nameOfScope(ts, ancestor);
+    if (ancestorName !== undefined) parts.unshift(ancestorName);
+  }
+  return parts.join('.');
+}
+
+function nameOfScope(ts: typeof TS, node: TS.Node): string | undefined {
+  if (ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node)) return node.name?.text ?? 'default';
+  if (ts.isModuleDeclaration(node)) return node.name.getText();
+  if (ts.isMethodDeclaration(node) || ts.isGetAccessorDeclaration(node) || ts.isSetAccessorDeclaration(node)) return node.name.getText();
+  if (ts.isConstructorDeclaration(node)) return 'constructor';
+  if ((ts.isFunctionExpression(node) || ts.isArrowFunction(node) || ts.isClassExpression(node)) && ts.isVariableDeclaration(node.parent)) {
+    return node.parent.name.getText();
+  }
+  if (ts.isFunctionExpression(node) || ts.isClassExpression(node)) return node.name?.text ?? 'anonymous';
+  if (ts.isArrowFunction(node)) return 'anonymous';
+  return undefined;
+}
+
+function duplicateIds(functions: Iterable<TaggedFunction>): TagProblem[] {
+  const byId = new Map<string, TaggedFunction>();
+  const problems: TagProblem[] = [];
+  for (const tagged of functions) {
+    const first = byId.get(tagged.id);
+    if (first) {
+      problems.push(
+        new TagProblem(tagged.tagStart, '@cachier'.length, `two tagged functions share the cache id "${tagged.id}"; give one of them its own id=...`),
+      );
+    } else {
+      byId.set(tagged.id, tagged);
+    }
+  }
+  return problems;
+}
+
+/** A user declaration of `clearCache` at the top of a module that also gets the generated one. */
+function clearCacheConflicts(ts: typeof TS, sourceFile: TS.SourceFile, userCodeEnd: number): TagProblem[] {
+  const problems: TagProblem[] = [];
+  for (const statement of sourceFile.statements) {
+    if (statement.pos >= userCodeEnd) break;
+    const exportsName =
+      ts.isExportDeclaration(statement) &&
+      statement.exportClause !== undefined &&
+      ts.isNamedExports(statement.exportClause) &&
+      statement.exportClause.elements.some((element) => element.name.text === 'clearCache');
+    if (exportsName || declarationIn(ts, statement, 'clearCache')) {
+      problems.push(
+        new TagProblem(
+          statement.getStart() + statement.getText().indexOf('clearCache'),
+          'clearCache'.length,
+          'this module has @cachier functions, so cachier generates an exported clearCache() that clears all of their caches; rename this clearCache',
+        ),
+      );
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,61 @@
+import type * as TS from 'typescript';
+import { analyzeSourceFile } from './analyze.js';
+import { generatedDeclarations } from './declarations.js';
+import { tagDiagnostics } from './diagnostics.js';
+import { createRewriter } from './rewrite.js';
+
+/**
+ * Recreates `program` so the checker and `.d.ts` output see the names the
+ * rewrite generates: each module with tagged functions is served with
+ * {@link generatedDeclarations} appended. The new program also reports bad
+ * tags among its semantic diagnostics (so `tspc` fails, with or without
+ * `--noEmit`) and rewrites tagged functions when it emits.
+ */
+export function transformProgram(ts: typeof TS, program: TS.Program, host: TS.CompilerHost | undefined): TS.Program {
+  // Binding sets the parent links the tag analysis walks.
+  program.getTypeChecker();
+  const extendedTexts = new Map<string, string>();
+  for (const sourceFile of program.getSourceFiles()) {
+    if (sourceFile.isDeclarationFile) continue;
+    const declarations = generatedDeclarations(analyzeSourceFile(ts, sourceFile));
+    if (declarations !== '') extendedTexts.set(sourceFile.fileName, sourceFile.text + declarations);
+  }
+  const options = program.getCompilerOptions();
+  const baseHost = host ?? ts.createCompilerHost(options);
+  const extendedHost: TS.CompilerHost = Object.create(baseHost);
+  extendedHost.getSourceFile = (fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile) => {
+    const text = extendedTexts.get(fileName);
+    if (text !== undefined) return ts.createSourceFile(fileName, text, languageVersionOrOptions, true);
+    return program.getSourceFile(fileName) ?? baseHost.getSourceFile(fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
+  };
+  const projectReferences = program.getProjectReferences();
+  const extended = ts.createProgram({
+    rootNames: program.getRootFileNames(),
+    options,
+    host: extendedHost,
+    oldProgram: program,
+    configFileParsingDiagnostics: program.getConfigFileParsingDiagnostics(),
+    ...(projectReferences ? { projectReferences } : {}),
+  });
+  reportTagProblems(ts, extended);
+  rewriteOnEmit(ts, extended);
+  return extended;
+}
+
+function reportTagProblems(ts: typeof TS, program: TS.Program): void {
+  const getSemanticDiagnostics = program.getSemanticDiagnostics;
+  program.getSemanticDiagnostics = (sourceFile, cancellationToken) => {
+    const diagnostics = getSemanticDiagnostics(sourceFile, cancellationToken);
+    const files = sourceFile ? [sourceFile] : program.getSourceFiles();
+    return [...diagnostics, ...files.flatMap((file) => tagDiagnostics(ts, file))];
+  };
+}
+
+function rewriteOnEmit(ts: typeof TS, program: TS.Program): void {
+  const emit = program.emit;
+  program.emit = (targetSourceFile, writeFile, cancellationToken, emitOnlyDtsFiles, customTransformers) =>
+    emit(targetSourceFile, writeFile, cancellationToken, emitOnlyDtsFiles, {
+      ...customTransformers,
+      before: [createRewriter(ts), ...(customTransformers?.before ?? [])],
+    });
+}

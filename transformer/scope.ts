@@ -1,0 +1,76 @@
+import type * as TS from 'typescript';
+
+/**
+ * The node that declares the value binding `name` visible at `node`: the name
+ * of a declaration in the module or in an enclosing function, block or
+ * parameter list, or the import clause, specifier or namespace import that
+ * brings it in. Syntactic on purpose, so the Vite plugin (which has no type
+ * checker) and `tspc` agree on what a tag may name.
+ */
+export function findBinding(ts: typeof TS, node: TS.Node, name: string): TS.Node | undefined {
+  for (let scope: TS.Node | undefined = node.parent; scope; scope = scope.parent) {
+    const found = declarationInScope(ts, scope, name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function declarationInScope(ts: typeof TS, scope: TS.Node, name: string): TS.Node | undefined {
+  if (ts.isSourceFile(scope) || ts.isBlock(scope) || ts.isModuleBlock(scope) || ts.isCaseClause(scope) || ts.isDefaultClause(scope)) {
+    for (const statement of scope.statements) {
+      const found = declarationIn(ts, statement, name);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (ts.isFunctionLike(scope)) {
+    const ownName = (scope as TS.SignatureDeclaration).name;
+    if (ts.isFunctionExpression(scope) && ownName && ts.isIdentifier(ownName) && ownName.text === name) return ownName;
+    return firstOf(scope.parameters, (parameter) => bindingName(ts, parameter.name, name));
+  }
+  if (ts.isForStatement(scope) || ts.isForInStatement(scope) || ts.isForOfStatement(scope)) {
+    const initializer = scope.initializer;
+    if (!initializer || !ts.isVariableDeclarationList(initializer)) return undefined;
+    return firstOf(initializer.declarations, (declaration) => bindingName(ts, declaration.name, name));
+  }
+  if (ts.isCatchClause(scope) && scope.variableDeclaration) return bindingName(ts, scope.variableDeclaration.name, name);
+  return undefined;
+}
+
+/** The node of `statement` that declares or imports a value binding called `name`, if any. */
+export function declarationIn(ts: typeof TS, statement: TS.Statement, name: string): TS.Node | undefined {
+  if (ts.isVariableStatement(statement)) {
+    return firstOf(statement.declarationList.declarations, (declaration) => bindingName(ts, declaration.name, name));
+  }
+  if (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement)) {
+    return statement.name?.text === name ? statement.name : undefined;
+  }
+  if (ts.isModuleDeclaration(statement) || ts.isImportEqualsDeclaration(statement)) {
+    return ts.isIdentifier(statement.name) && statement.name.text === name ? statement.name : undefined;
+  }
+  if (ts.isImportDeclaration(statement)) return importedBinding(ts, statement, name);
+  return undefined;
+}
+
+function importedBinding(ts: typeof TS, statement: TS.ImportDeclaration, name: string): TS.Node | undefined {
+  const clause = statement.importClause;
+  if (!clause || clause.isTypeOnly) return undefined;
+  if (clause.name?.text === name) return clause;
+  const bindings = clause.namedBindings;
+  if (!bindings) return undefined;
+  if (ts.isNamespaceImport(bindings)) return bindings.name.text === name ? bindings : undefined;
+  return bindings.elements.find((element) => !element.isTypeOnly && element.name.text === name);
+}
+
+function bindingName(ts: typeof TS, binding: TS.BindingName, name: string): TS.Node | undefined {
+  if (ts.isIdentifier(binding)) return binding.text === name ? binding : undefined;
+  return firstOf(binding.elements, (element) => (ts.isOmittedExpression(element) ? undefined : bindingName(ts, element.name, name)));
+}
+
+function firstOf<T>(items: readonly T[], find: (item: T) => TS.Node | undefined): TS.Node | undefined {
+  for (const item of items) {
+    const found = find(item);
+    if (found) return found;
+  }
+  return undefined;
+}

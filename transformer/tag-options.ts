@@ -1,0 +1,146 @@
+import type * as TS from 'typescript';
+import { closestName } from './closest-name.js';
+import { isByteSizeText, isDurationText, isZeroDuration } from './duration.js';
+import { TagProblem } from './problems.js';
+import type { RawOption, RawTag } from './tag-parser.js';
+
+/** A checked tag value, ready to become a property of the runtime options object. */
+export type TagValue =
+  | { readonly kind: 'string'; readonly text: string }
+  | { readonly kind: 'number'; readonly value: number }
+  | { readonly kind: 'boolean'; readonly value: boolean }
+  /** A reference to a binding in scope, possibly dotted (`getCollection`, `db.orders`), and the node declaring its head. */
+  | { readonly kind: 'binding'; readonly path: readonly string[]; readonly declaration: TS.Node };
+
+/** One checked option of a tag. */
+export interface TagOption {
+  readonly name: string;
+  readonly value: TagValue;
+  readonly raw: RawOption;
+}
+
+type ValueKind = 'duration' | 'lease' | 'boolean' | 'backend' | 'text' | 'binding' | 'size';
+
+/** The runtime's `cachier()` options a tag may set, with the kind of value each takes. */
+const OPTION_KINDS: Readonly<Record<string, ValueKind>> = {
+  staleAfter: 'duration',
+  nextTime: 'boolean',
+  backend: 'backend',
+  cacheDir: 'text',
+  reload: 'boolean',
+  separateFiles: 'boolean',
+  waitForCalcTimeout: 'duration',
+  allowUndefined: 'boolean',
+  mongetter: 'binding',
+  hash: 'binding',
+  entrySizeLimit: 'size',
+  lease: 'lease',
+  strict: 'boolean',
+  id: 'text',
+  sourceHash: 'text',
+};
+
+const BACKENDS = ['memory', 'file', 'mongo'];
+const FILE_ONLY = ['cacheDir', 'reload', 'separateFiles'];
+const IDENTIFIER_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
+
+/** What option checking needs to know about the place the tag sits. */
+export interface TagContext {
+  /** The node declaring a binding of this name visible where the function is declared. */
+  findBinding(name: string): TS.Node | undefined;
+}
+
+/**
+ * Checks every option of `tag` against the runtime's option list and value
+ * grammar, and options against each other.
+ *
+ * @throws {@link TagProblem} at the first wrong option: unknown name (with the
+ *   closest known name), bad value, unknown binding, repeated or conflicting options.
+ */
+export function checkTagOptions(tag: RawTag, context: TagContext): TagOption[] {
+  const seen = new Map<string, TagOption>();
+  for (const raw of tag.options) {
+    const kind = OPTION_KINDS[raw.name];
+    if (kind === undefined) throw unknownOption(raw);
+    if (seen.has(raw.name)) {
+      throw new TagProblem(raw.start, raw.name.length, `option "${raw.name}" is given twice; keep one`);
+    }
+    seen.set(raw.name, { name: raw.name, value: checkValue(raw, kind, context), raw });
+  }
+  checkCombinations(seen);
+  return [...seen.values()];
+}
+
+function unknownOption(raw: RawOption): TagProblem {
+  const known = Object.keys(OPTION_KINDS);
+  const suggestion = closestName(raw.name, known);
+  const hint = suggestion ? `did you mean "${suggestion}"?` : `known options: ${known.join(', ')}`;
+  return new TagProblem(raw.start, raw.name.length, `unknown @cachier option "${raw.name}"; ${hint}`);
+}
+
+function checkValue(raw: RawOption, kind: ValueKind, context: TagContext): TagValue {
+  const { name, value } = raw;
+  const problem = (expected: string): TagProblem =>
+    new TagProblem(raw.valueStart, Math.max(1, raw.end - raw.valueStart), `option "${name}" ${expected}${value === undefined ? '' : `, got "${value}"`}`);
+  if (kind === 'boolean') {
+    if (value === undefined || value === 'true') return { kind: 'boolean', value: true };
+    if (value === 'false') return { kind: 'boolean', value: false };
+    throw problem('expects true or false (a bare flag means true)');
+  }
+  if (value === undefined) throw problem(`needs a value: write ${name}=<value>`);
+  switch (kind) {
+    case 'duration':
+    case 'lease':
+      if (!isDurationText(value)) throw problem('expects milliseconds or a duration such as 500ms, 30s, 5m, 3h, 3d, 2w or 1h30m');
+      if (kind === 'lease' && isZeroDuration(value)) throw problem('must be longer than 0ms');
+      return numberOrText(value);
+    case 'size':
+      if (!isByteSizeText(value)) throw problem('expects a positive number of bytes or a size such as 64KB or 10MB');
+      return numberOrText(value);
+    case 'backend':
+      if (!BACKENDS.includes(value)) throw problem(`expects one of ${BACKENDS.join(', ')}`);
+      return { kind: 'string', text: value };
+    case 'text':
+      if (value.trim() === '') throw problem('expects a non-empty string');
+      return { kind: 'string', text: value };
+    case 'binding':
+      return checkBinding(raw, value, context, problem);
+  }
+}
+
+function checkBinding(raw: RawOption, value: string, context: TagContext, problem: (expected: string) => TagProblem): TagValue {
+  if (raw.quoted || !IDENTIFIER_PATH.test(value)) {
+    throw problem('expects the name of a function in scope, such as getCollection (not a string)');
+  }
+  const path = value.split('.');
+  const head = path[0] as string;
+  const declaration = context.findBinding(head);
+  if (!declaration) {
+    throw new TagProblem(
+      raw.valueStart,
+      head.length,
+      `option "${raw.name}" names "${head}", which is not declared or imported in this module; declare it, import it, or fix the name`,
+    );
+  }
+  return { kind: 'binding', path, declaration };
+}
+
+function numberOrText(value: string): TagValue {
+  return /^\d+(\.\d+)?$/.test(value) ? { kind: 'number', value: Number(value) } : { kind: 'string', text: value };
+}
+
+function checkCombinations(options: ReadonlyMap<string, TagOption>): void {
+  const backend = options.get('backend');
+  if (!backend || backend.value.kind !== 'string') return;
+  const chosen = backend.value.text;
+  for (const name of FILE_ONLY) {
+    const option = options.get(name);
+    if (option && chosen !== 'file') {
+      throw new TagProblem(option.raw.start, name.length, `option "${name}" applies to backend=file only, but backend=${chosen}; remove one of them`);
+    }
+  }
+  const mongetter = options.get('mongetter');
+  if (mongetter && chosen !== 'mongo') {
+    throw new TagProblem(mongetter.raw.start, 'mongetter'.length, `option "mongetter" applies to backend=mongo only, but backend=${chosen}; remove one of them`);
+  }
+}
