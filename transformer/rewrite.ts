@@ -69,23 +69,27 @@ class ModuleRewriter {
       case 'declaration':
       case 'anonymous-default': {
         const declaration = fn as TS.FunctionDeclaration;
-        const expression = ts.setTextRange(
-          factory.createFunctionExpression(
-            declaration.modifiers?.filter((modifier) => modifier.kind === ts.SyntaxKind.AsyncKeyword) as TS.Modifier[] | undefined,
-            declaration.asteriskToken,
-            declaration.name,
-            declaration.typeParameters,
-            declaration.parameters,
-            declaration.type,
-            declaration.body ?? factory.createBlock([]),
-          ),
-          tagged.fn,
+        const expression = factory.createFunctionExpression(
+          declaration.modifiers?.filter((modifier) => modifier.kind === ts.SyntaxKind.AsyncKeyword) as TS.Modifier[] | undefined,
+          declaration.asteriskToken,
+          declaration.name,
+          declaration.typeParameters,
+          declaration.parameters,
+          declaration.type,
+          declaration.body ?? factory.createBlock([]),
         );
+        // The statement keeps the JSDoc; the function inside it must not print it a second time.
+        ts.setSourceMapRange(ts.setEmitFlags(expression, ts.EmitFlags.NoComments), { pos: tagged.fn.getStart(), end: tagged.fn.end });
         const wrapped = this.wrap(tagged, expression);
         if (tagged.form === 'anonymous-default') return ts.setTextRange(factory.createExportDefault(wrapped), node);
-        const isDefault = hasModifier(ts, node, ts.SyntaxKind.DefaultKeyword);
-        const binding = this.constStatement(tagged.name, wrapped, tagged.exported && !isDefault, node);
-        return isDefault ? [binding, factory.createExportDefault(factory.createIdentifier(tagged.name))] : binding;
+        // A local const plus a separate export: CommonJS output then keeps the local name that other code refers to.
+        const binding = this.constStatement(tagged.name, wrapped, node);
+        if (!tagged.exported) return binding;
+        const name = factory.createIdentifier(tagged.name);
+        const exported = hasModifier(ts, node, ts.SyntaxKind.DefaultKeyword)
+          ? factory.createExportDefault(name)
+          : factory.createExportDeclaration(undefined, false, factory.createNamedExports([factory.createExportSpecifier(false, undefined, name)]));
+        return [binding, exported];
       }
       case 'variable': {
         const statement = node as TS.VariableStatement;
@@ -199,11 +203,11 @@ class ModuleRewriter {
     return factory.createImportDeclaration(undefined, factory.createImportClause(false, undefined, factory.createNamespaceImport(name)), factory.createStringLiteral(specifier));
   }
 
-  private constStatement(name: string, initializer: TS.Expression, exported: boolean, range: TS.Node): TS.VariableStatement {
+  private constStatement(name: string, initializer: TS.Expression, range: TS.Node): TS.VariableStatement {
     const { ts, factory } = this;
     return ts.setTextRange(
       factory.createVariableStatement(
-        exported ? [factory.createModifier(ts.SyntaxKind.ExportKeyword)] : undefined,
+        undefined,
         factory.createVariableDeclarationList([factory.createVariableDeclaration(name, undefined, undefined, initializer)], ts.NodeFlags.Const),
       ),
       range,
