@@ -15,8 +15,13 @@ export interface StoredEntry {
 
 /** The outcome of asking to become the one caller that computes a key. */
 export type ClaimResult =
-  /** This caller computes; pass the token to `store`, `release` and `renew`. */
-  | { readonly claimed: true; readonly token: string }
+  /**
+   * This caller computes; pass the token to `store`, `release` and `renew`.
+   * A core that reads the key's entry while claiming returns it as `current`:
+   * another process may have stored it after this caller's `get`, and the
+   * engine then serves it instead of computing again.
+   */
+  | { readonly claimed: true; readonly token: string; readonly current?: StoredEntry }
   /** Another caller (this process, another process or another machine) holds a live mark. */
   | { readonly claimed: false };
 

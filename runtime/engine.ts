@@ -198,16 +198,21 @@ export class FunctionCache {
         this.trace(key, 'miss');
       }
     }
-    return yield* this.compute(environment, key, thisArg, args, 'wait');
+    return yield* this.compute(environment, key, thisArg, args, 'wait', overrides.overwriteCache ? undefined : maxAgeMs);
   }
 
-  /** Computes a key once: claims it, or waits for whoever holds it, then computes and stores. */
+  /**
+   * Computes a key once: claims it, or waits for whoever holds it, then
+   * computes and stores. An entry younger than `acceptWithinMs` found right
+   * after claiming is served instead (undefined: always compute).
+   */
   private *compute(
     environment: Environment,
     key: string,
     thisArg: unknown,
     args: unknown[],
     whenBusy: BusyPolicy,
+    acceptWithinMs: number | undefined,
   ): Plan<unknown> {
     const { options } = environment;
     let claim: ClaimResult | typeof UNAVAILABLE = yield* this.tolerate(environment, 'mark', (ops) => ops.claim(key));
@@ -228,6 +233,13 @@ export class FunctionCache {
       claim = yield* this.tolerate(environment, 'mark', (ops) => ops.claim(key));
     }
     const token = claim !== UNAVAILABLE && claim.claimed ? claim.token : undefined;
+    const current = claim !== UNAVAILABLE && claim.claimed ? claim.current : undefined;
+    if (token !== undefined && current && acceptWithinMs !== undefined && options.clock() - current.computedAt <= acceptWithinMs) {
+      // Another process stored the key between this call's read and its claim.
+      this.trace(key, 'stored by another caller meanwhile');
+      yield* this.tolerate(environment, 'mark', (ops) => ops.release(key, token));
+      return current.value;
+    }
     const stopRenewing = token === undefined ? undefined : this.renewWhileComputing(environment, key, token);
     let value: unknown;
     try {
@@ -270,7 +282,10 @@ export class FunctionCache {
     const finished = (): void => {
       this.refreshing.delete(key);
     };
-    const refresh = drive(this.compute(environment, key, thisArg, args, 'skip'), this.operationsFor(environment));
+    const refresh = drive(
+      this.compute(environment, key, thisArg, args, 'skip', environment.options.staleAfterMs),
+      this.operationsFor(environment),
+    );
     if (isThenable(refresh)) {
       refresh.then(finished, (error: unknown) => {
         finished();

@@ -3,17 +3,21 @@ import type { CoreOperations } from './core.js';
 /** The core operations a plan runs against: the sync flavour for sync functions. */
 export type Operations = CoreOperations<'sync'> | CoreOperations<'async'>;
 
-/** One thing a plan asks for: run against the operations, it answers now or with a promise. */
-export type Step = (operations: Operations) => unknown;
+/**
+ * One thing a plan asks for: run against the operations, it answers now or
+ * with a promise. `Ops` is the core's operations for the engine; the file
+ * core drives its own disk plans the same way over a sync or async disk.
+ */
+export type Step<Ops = Operations> = (operations: Ops) => unknown;
 
 /** A call's decisions written once as a generator and run by {@link drive}, synchronously or not. */
-export type Plan<T> = Generator<Step, T, unknown>;
+export type Plan<T, Ops = Operations> = Generator<Step<Ops>, T, unknown>;
 
 /**
  * Runs `step` and hands its settled outcome back to the plan, typed. Written
  * as `const entry = yield* perform((ops) => ops.get(key))`.
  */
-export function* perform<T>(step: (operations: Operations) => T | PromiseLike<T>): Generator<Step, T, unknown> {
+export function* perform<T, Ops = Operations>(step: (operations: Ops) => T | PromiseLike<T>): Generator<Step<Ops>, T, unknown> {
   return (yield step) as T;
 }
 
@@ -32,7 +36,7 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
  * one plan serves sync functions over sync cores, async functions over async
  * cores, and memory-core hits of async functions with no microtask hop.
  */
-export function drive<T>(plan: Plan<T>, operations: Operations): T | Promise<T> {
+export function drive<T, Ops = Operations>(plan: Plan<T, Ops>, operations: Ops): T | Promise<T> {
   let next = plan.next();
   while (!next.done) {
     let output: unknown;
@@ -57,7 +61,7 @@ function settle(pending: unknown): Promise<Outcome> {
   );
 }
 
-async function finishAsync<T>(plan: Plan<T>, operations: Operations, pending: PromiseLike<unknown>): Promise<T> {
+async function finishAsync<T, Ops>(plan: Plan<T, Ops>, operations: Ops, pending: PromiseLike<unknown>): Promise<T> {
   let outcome = await settle(pending);
   while (true) {
     const next = outcome.ok ? plan.next(outcome.value) : plan.throw(outcome.error);

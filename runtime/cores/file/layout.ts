@@ -1,0 +1,101 @@
+import { hash } from 'node:crypto';
+import { join } from 'node:path';
+
+/**
+ * Where the file core keeps one function's cache:
+ *
+ * ```text
+ * <cacheDir>/<function>/<version>/entries/<ab>/<62 hex>   one entry per file
+ * <cacheDir>/<function>/<version>/marks/<64 hex>.mark     being-calculated marks
+ * <cacheDir>/<function>/<version>/used                    mtime = last use of this version
+ * <cacheDir>/<function>/.trash-<random>                   cleared entries, old versions, being deleted
+ * ```
+ *
+ * `<function>` and `<version>` are a readable slug of the function id and of
+ * the source hash plus a hash of the exact text, so ids that differ only in
+ * characters the file system cannot hold, or only in case, never share a folder.
+ * An entry's file name is the SHA-256 of its key in hex, split into 256
+ * shards so no folder holds more than a few hundred files per 100,000 entries.
+ */
+export interface VersionLayout {
+  /** The folder of every version of the function. */
+  readonly functionDir: string;
+  /** The folder name of this version inside `functionDir`. */
+  readonly versionName: string;
+  /** The folder of this version (this source hash). */
+  readonly versionDir: string;
+  /** The parent of the 256 shard folders. */
+  readonly entriesDir: string;
+  /** The folder of being-calculated marks. */
+  readonly marksDir: string;
+  /** The file whose modification time says when this version was last used. */
+  readonly usedStamp: string;
+}
+
+/** Prefix of folders being deleted; anything named so may be removed by any process. */
+export const TRASH_PREFIX = '.trash-';
+
+/** Suffix of files being written; never read as entries or marks. */
+export const TEMP_SUFFIX = '.tmp';
+
+const MARK_SUFFIX = '.mark';
+const ENTRY_NAME = /^[0-9a-f]{62}$/;
+const UNSAFE_CHARACTERS = /[^A-Za-z0-9._-]+/g;
+const SLUG_LENGTH = 48;
+
+/** A folder name for any text: readable, portable, and distinct for distinct texts. */
+export function safeName(text: string): string {
+  const slug = text.replace(UNSAFE_CHARACTERS, '_').replace(/^[._]+/, '').slice(0, SLUG_LENGTH);
+  return `${slug}-${hash('sha256', text, 'hex').slice(0, 16)}`;
+}
+
+/** The folders and files of one function version under `cacheDir`. */
+export function versionLayout(cacheDir: string, functionId: string, sourceHash: string): VersionLayout {
+  const functionDir = join(cacheDir, safeName(functionId));
+  const versionName = safeName(sourceHash);
+  const versionDir = join(functionDir, versionName);
+  return {
+    functionDir,
+    versionName,
+    versionDir,
+    entriesDir: join(versionDir, 'entries'),
+    marksDir: join(versionDir, 'marks'),
+    usedStamp: join(versionDir, 'used'),
+  };
+}
+
+/** The paths that belong to one key. */
+export interface KeyPaths {
+  /** The entry file. */
+  readonly entry: string;
+  /** The being-calculated mark file. */
+  readonly mark: string;
+  /** The mark's file name inside the marks folder, as file events report it. */
+  readonly markName: string;
+}
+
+/** The entry and mark paths of `key`. */
+export function keyPaths(layout: VersionLayout, key: string): KeyPaths {
+  const name = hash('sha256', key, 'hex');
+  const markName = name + MARK_SUFFIX;
+  return {
+    entry: join(layout.entriesDir, name.slice(0, 2), name.slice(2)),
+    mark: join(layout.marksDir, markName),
+    markName,
+  };
+}
+
+/** Whether a file name in a shard folder is an entry (not a temp file or a stranger's file). */
+export function isEntryName(name: string): boolean {
+  return ENTRY_NAME.test(name);
+}
+
+/** Whether a file name in the marks folder is a mark. */
+export function isMarkName(name: string): boolean {
+  return name.endsWith(MARK_SUFFIX);
+}
+
+/** A path next to `target` for writing before renaming into place; unique per writer. */
+export function tempPathFor(target: string, unique: string): string {
+  return `${target}.${unique}${TEMP_SUFFIX}`;
+}

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { ClaimResult } from '../../core.js';
+import { io, type DiskPlan } from './disk.js';
+import { createExclusively, errorCode, ifPresent, listNames } from './files.js';
+import { isMarkName, tempPathFor } from './layout.js';
+
+/*
+ * A being-calculated mark is a small JSON file, `<marks>/<key hash>.mark`,
+ * naming its owner (token, pid, host) and its lease length. The lease runs
+ * from the file's modification time, so renewing is one `utimes`, and the
+ * content never changes after the mark is created: comparing contents tells
+ * one mark from another.
+ *
+ * A mark is live while its lease runs and, on this host, while its pid is
+ * alive. Anything else (expired, dead owner, unreadable) may be taken over.
+ */
+
+interface MarkOwner {
+  readonly token: string;
+  readonly pid: number;
+  readonly host: string;
+  readonly leaseMs: number;
+}
+
+/** What a mark file says about its key. */
+export type MarkState =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'live'; readonly expiresAt: number; readonly ownedByThisProcess: boolean }
+  | { readonly kind: 'dead'; readonly bytes: Buffer };
+
+const HOST = hostname();
+const CLAIM_ATTEMPTS = 3;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return errorCode(error) === 'EPERM';
+  }
+}
+
+function parseOwner(bytes: Buffer): MarkOwner | undefined {
+  try {
+    const owner = JSON.parse(bytes.toString('utf8')) as Partial<MarkOwner> | null;
+    const valid =
+      typeof owner?.token === 'string' &&
+      Number.isInteger(owner.pid) &&
+      typeof owner.host === 'string' &&
+      typeof owner.leaseMs === 'number';
+    return valid ? (owner as MarkOwner) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads the mark at `path` and judges whether it still holds its key. */
+export function* readMark(path: string): DiskPlan<MarkState> {
+  const file = yield* ifPresent((disk) => disk.readFileWithMtime(path));
+  if (!file) return { kind: 'none' };
+  const owner = parseOwner(file.bytes);
+  if (!owner) return { kind: 'dead', bytes: file.bytes };
+  const expiresAt = file.mtimeMs + owner.leaseMs;
+  const onThisHost = owner.host === HOST;
+  if (Date.now() >= expiresAt || (onThisHost && !isAlive(owner.pid))) return { kind: 'dead', bytes: file.bytes };
+  return { kind: 'live', expiresAt, ownedByThisProcess: onThisHost && owner.pid === process.pid };
+}
+
+/**
+ * Removes the mark at `path` only if it is the one `isTheMark` recognizes.
+ * Checking and then unlinking by name could remove a mark another process
+ * created in between (two waiters both clearing a dead mark, the second
+ * deleting the fresh mark of the first). So the file is first renamed to a
+ * name only this caller knows, which atomically takes whatever mark is there,
+ * then checked, and put back with a hard link if it was not the expected one.
+ */
+function* removeMarkIf(path: string, isTheMark: (bytes: Buffer) => boolean): DiskPlan<boolean> {
+  const taken = tempPathFor(path, randomUUID());
+  try {
+    yield* io((disk) => disk.rename(path, taken));
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+  const bytes = yield* io((disk) => disk.readFile(taken));
+  const expected = isTheMark(bytes);
+  if (!expected) {
+    try {
+      yield* io((disk) => disk.link(taken, path));
+    } catch (error) {
+      // A third caller found the name free and marked the key meanwhile; its mark stands.
+      if (errorCode(error) !== 'EEXIST') throw error;
+    }
+  }
+  yield* ifPresent((disk) => disk.unlink(taken));
+  return expected;
+}
+
+/**
+ * Marks the key at `path` as being calculated by a new owner, unless a live
+ * mark holds it. Dead marks are taken over.
+ */
+export function* claimMark(path: string, leaseMs: number): DiskPlan<ClaimResult> {
+  const token = randomUUID();
+  const owner: MarkOwner = { token, pid: process.pid, host: HOST, leaseMs };
+  const bytes = Buffer.from(JSON.stringify(owner), 'utf8');
+  for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+    if (yield* createExclusively(path, bytes)) return { claimed: true, token };
+    const state = yield* readMark(path);
+    if (state.kind === 'live') return { claimed: false };
+    if (state.kind === 'dead') yield* removeMarkIf(path, (found) => found.equals(state.bytes));
+  }
+  return { claimed: false };
+}
+
+/** Restarts the lease of the mark at `path` if `token` still owns it. */
+export function* renewMark(path: string, token: string): DiskPlan<void> {
+  const bytes = yield* ifPresent((disk) => disk.readFile(path));
+  if (bytes && parseOwner(bytes)?.token === token) {
+    const now = Date.now();
+    yield* ifPresent((disk) => disk.setMtime(path, now));
+  }
+}
+
+/** Removes the mark at `path` if `token` owns it. */
+export function* releaseMark(path: string, token: string): DiskPlan<void> {
+  yield* removeMarkIf(path, (bytes) => parseOwner(bytes)?.token === token);
+}
+
+/** Removes every mark in `marksDir`, whoever owns it. */
+export function* removeAllMarks(marksDir: string): DiskPlan<void> {
+  for (const name of yield* listNames(marksDir)) {
+    if (isMarkName(name)) yield* ifPresent((disk) => disk.unlink(join(marksDir, name)));
+  }
+}

@@ -1,0 +1,102 @@
+import { describe, expect, test } from 'vitest';
+import { computations, freshPlace, runWorker, startWorker, waitFor } from './support/file-core/children.js';
+
+const keysUpTo = (count: number): string[] => Array.from({ length: count }, (_, i) => `k${i}`);
+
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const copy = [...items];
+  let state = seed;
+  for (let i = copy.length - 1; i > 0; i--) {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    const j = state % (i + 1);
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
+}
+
+function computationsPerKey(sideFile: string): Map<string, number> {
+  const perKey = new Map<string, number>();
+  for (const [, key] of computations(sideFile)) perKey.set(key, (perKey.get(key) ?? 0) + 1);
+  return perKey;
+}
+
+describe('file core across processes', () => {
+  test('two processes asking for one key at once: one computes, the other gets its value', async () => {
+    const place = freshPlace();
+    const config = { ...place, keys: ['only'], computeMs: 800 };
+    const [first, second] = await Promise.all([runWorker(config), runWorker(config)]);
+    expect(first.results).toEqual(['value-only']);
+    expect(second.results).toEqual(['value-only']);
+    expect(computations(place.sideFile)).toHaveLength(1);
+  });
+
+  test('8 processes x 200 keys, each key asked by all: each computed once, all values right', async () => {
+    const place = freshPlace();
+    const keys = keysUpTo(200);
+    const outputs = await Promise.all(
+      Array.from({ length: 8 }, (_, worker) =>
+        runWorker({ ...place, keys: shuffled(keys, worker + 1), computeMs: 2, concurrency: 4 }),
+      ),
+    );
+    for (const [worker, output] of outputs.entries()) {
+      expect(output.results).toEqual(shuffled(keys, worker + 1).map((key) => `value-${key}`));
+      expect(output.warnings).toEqual([]);
+    }
+    const perKey = computationsPerKey(place.sideFile);
+    expect(perKey.size).toBe(200);
+    expect([...perKey.values()].every((count) => count === 1)).toBe(true);
+    // A last reader finds every entry on disk, intact.
+    const reader = await runWorker({ ...place, keys });
+    expect(reader.results).toEqual(keys.map((key) => `value-${key}`));
+    expect(reader.warnings).toEqual([]);
+    expect(computations(place.sideFile)).toHaveLength(200);
+  }, 120_000);
+
+  test('the computing process is killed with SIGKILL: the waiter computes the value itself, promptly', async () => {
+    const place = freshPlace();
+    const lease = 4_000;
+    const owner = startWorker({ ...place, keys: ['k'], computeMs: 60_000, prefix: 'owner', options: { lease } });
+    await waitFor(() => computations(place.sideFile).length === 1);
+    const waiter = startWorker({ ...place, keys: ['k'], prefix: 'waiter', options: { lease } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const killedAt = Date.now();
+    owner.child.kill('SIGKILL');
+    expect(await owner.exited).toBe('SIGKILL');
+    const output = await waiter.done;
+    expect(output.results).toEqual(['waiter-k']);
+    expect(Date.now() - killedAt).toBeLessThan(lease + 5_000);
+    expect(computations(place.sideFile).map(([pid]) => pid)).toEqual([String(owner.child.pid), String(waiter.child.pid)]);
+  });
+
+  test('sync functions wait across processes for the value another process computes', async () => {
+    const place = freshPlace();
+    const owner = startWorker({ ...place, keys: ['k'], computeMs: 1_500, sync: true, prefix: 'owner' });
+    await waitFor(() => computations(place.sideFile).length === 1);
+    const waiter = await runWorker({ ...place, keys: ['k'], sync: true, prefix: 'waiter' });
+    expect(waiter.results).toEqual(['owner-k']);
+    expect((await owner.done).results).toEqual(['owner-k']);
+    expect(computations(place.sideFile)).toHaveLength(1);
+  });
+
+  test('a stale entry is recomputed once by the process whose clock says it is stale', async () => {
+    const place = freshPlace();
+    const options = { staleAfter: '1h' };
+    expect((await runWorker({ ...place, keys: ['k'], prefix: 'a', options })).results).toEqual(['a-k']);
+    const later = { CLOCK_OFFSET_MS: String(2 * 3_600_000) };
+    expect((await runWorker({ ...place, keys: ['k'], prefix: 'b', options }, later)).results).toEqual(['b-k']);
+    expect((await runWorker({ ...place, keys: ['k'], prefix: 'c', options }, later)).results).toEqual(['b-k']);
+    expect(computations(place.sideFile)).toHaveLength(2);
+  });
+
+  test('with nextTime, a process serves the stale value and refreshes it once in the background', async () => {
+    const place = freshPlace();
+    const options = { staleAfter: '1h', nextTime: true };
+    await runWorker({ ...place, keys: ['k'], prefix: 'a', options });
+    const later = { CLOCK_OFFSET_MS: String(2 * 3_600_000) };
+    const stale = await runWorker({ ...place, keys: ['k', 'k'], prefix: 'b', options, waitForRefresh: 300 }, later);
+    expect(stale.results).toEqual(['a-k', 'a-k']);
+    const refreshed = await runWorker({ ...place, keys: ['k'], prefix: 'c', options }, later);
+    expect(refreshed.results).toEqual(['b-k']);
+    expect(computations(place.sideFile).map(([, key]) => key)).toEqual(['k', 'k']);
+  });
+});
