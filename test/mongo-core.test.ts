@@ -8,6 +8,11 @@ const onWarning = (warning: Error & { code?: string }): void => {
   if (warning.name === 'CachierWarning') warnings.push({ code: warning.code, message: warning.message });
 };
 
+/** Warnings are delivered on a later tick: wait for one that matches. */
+async function expectWarning(matches: (warning: { code: string | undefined; message: string }) => boolean): Promise<void> {
+  await vi.waitFor(() => expect(warnings.some(matches)).toBe(true));
+}
+
 beforeEach(async () => {
   db = await connectTestCollection();
   warnings = [];
@@ -141,6 +146,59 @@ describe('mongo backend: hits, misses and staleness', () => {
   });
 });
 
+describe('mongo backend: the mongetter and waiting', () => {
+  test('a mongetter may return a promise of the collection', async () => {
+    const { fn, calls } = counted('async-mongetter', (x) => x + 1, { mongetter: async () => db.collection });
+    expect(await fn(1)).toBe(2);
+    expect(await fn(1)).toBe(2);
+    expect(calls.count).toBe(1);
+  });
+
+  test('a mongetter returning something else than a collection is reported by name', async () => {
+    const notACollection = () => ({}) as never;
+    const { fn } = counted('bad-mongetter', (x) => x, { mongetter: notACollection, strict: true });
+    await expect(fn(1)).rejects.toThrow(/option "mongetter": must return a MongoDB Collection/);
+    const tolerant = counted('bad-mongetter-tolerant', (x) => x, { mongetter: notACollection });
+    expect(await tolerant.fn(1)).toBe(1);
+    await expectWarning((warning) => /must return a MongoDB Collection/.test(warning.message));
+  });
+
+  test('a caller waits at most waitForCalcTimeout for another machine, then computes itself', async () => {
+    const other = await connectTestCollection({ collectionName: db.collection.collectionName });
+    try {
+      let release = (): void => undefined;
+      const slow = counted('wait-timeout', (x) => new Promise<string>((resolve) => (release = () => resolve(`slow:${x}`))));
+      const pending = slow.fn(1);
+      await vi.waitFor(() => expect(slow.calls.count).toBe(1));
+      let impatientCalls = 0;
+      const impatient = cachier(
+        async (x: number) => {
+          impatientCalls++;
+          return `impatient:${x}`;
+        },
+        { backend: 'mongo', mongetter: () => other.collection, id: 'wait-timeout', sourceHash: 'v1', waitForCalcTimeout: '300ms' },
+      );
+      expect(await impatient(1)).toBe('impatient:1');
+      expect(impatientCalls).toBe(1);
+      release();
+      expect(await pending).toBe('slow:1');
+    } finally {
+      await other.close({ drop: false });
+    }
+  });
+
+  test('a document whose value cannot be read counts as missing, with a warning, and is replaced', async () => {
+    const { fn, calls } = counted('garbled', (x) => x * 3);
+    await fn(2);
+    await db.collection.updateOne({ functionId: 'garbled' }, { $set: { value: 'not bytes' } });
+    expect(await fn(2)).toBe(6);
+    expect(calls.count).toBe(2);
+    await expectWarning((warning) => warning.code === 'CACHIER_UNREADABLE_ENTRY');
+    expect(await fn(2)).toBe(6);
+    expect(calls.count).toBe(2);
+  });
+});
+
 describe('mongo backend: round trips', () => {
   test('a hit is 1 round trip and a miss 3 (the first of a process adds index creation and old-hash cleanup)', async () => {
     const { fn } = counted('round-trips', (x) => x * 2);
@@ -197,7 +255,7 @@ describe('mongo backend: what is not stored', () => {
     expect(await fn(1)).toHaveLength(10_001);
     expect(calls.count).toBe(2);
     expect((await fn.cacheInfo()).entries).toBe(0);
-    expect(warnings.some((warning) => warning.code === 'CACHIER_NOT_STORED' && /entrySizeLimit/.test(warning.message))).toBe(true);
+    await expectWarning((warning) => warning.code === 'CACHIER_NOT_STORED' && /entrySizeLimit/.test(warning.message));
   });
 
   test("a result over MongoDB's 16 MiB document limit is returned, not stored, with a warning", async () => {
@@ -205,7 +263,7 @@ describe('mongo backend: what is not stored', () => {
     expect((await fn(1)).length).toBe(17 * 1024 * 1024);
     expect(calls.count).toBe(1);
     expect((await fn.cacheInfo()).entries).toBe(0);
-    expect(warnings.some((warning) => warning.code === 'CACHIER_NOT_STORED' && /16 MiB/.test(warning.message))).toBe(true);
+    await expectWarning((warning) => warning.code === 'CACHIER_NOT_STORED' && /16 MiB/.test(warning.message));
   });
 
   test('undefined is not stored unless allowUndefined', async () => {
@@ -227,7 +285,7 @@ describe('mongo backend: what is not stored', () => {
   test('strict mode still returns a value too large to store, with a warning', async () => {
     const { fn } = counted('strict-size', (x) => 'y'.repeat(5_000 + x), { entrySizeLimit: '1KB', strict: true });
     expect(await fn(1)).toHaveLength(5_001);
-    expect(warnings.some((warning) => warning.code === 'CACHIER_NOT_STORED')).toBe(true);
+    await expectWarning((warning) => warning.code === 'CACHIER_NOT_STORED');
   });
 });
 

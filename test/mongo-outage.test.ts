@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { BackendError, cachier } from '../runtime/index.js';
 import { TestMongoServer } from './support/mongo-server/server.js';
 import { connectTestCollection, type TestConnection } from './support/mongo/connect.js';
@@ -48,7 +48,7 @@ describe('mongo backend when the server stops mid-run', () => {
     expect(await tolerant.fn(1)).toBe(10);
     expect(await tolerant.fn(2)).toBe(20);
     expect(tolerant.calls.count).toBe(3);
-    expect(warnings.length).toBeGreaterThan(0);
+    await vi.waitFor(() => expect(warnings.length).toBeGreaterThan(0));
     expect(warnings.every((warning) => warning.code === 'CACHIER_BACKEND_FAILED')).toBe(true);
     expect(warnings[0]?.message).toMatch(/the mongo cache could not read.*MongoDB read failed.*serverSelectionTimeoutMS/s);
 

@@ -49,7 +49,7 @@ function startMachine(tag: string, args: number[], options: { delayMs?: number; 
 
 describe('mongo backend across processes', () => {
   test('while one process computes a key, another waits for its value instead of computing it', async () => {
-    const a = startMachine('A', [1], { delayMs: 2_000 });
+    const a = startMachine('A', [1], { delayMs: 3_000 });
     await vi.waitFor(() => expect(computations()).toEqual(['A']), { timeout: 20_000, interval: 50 });
     const b = startMachine('B', [1]);
     expect(await b.results).toEqual([{ x: 1, computedBy: 'A' }]);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CacheCore, ClaimResult, CoreSettings, StoredEntry, WaitOptions } from '../core.js';
-import { BackendError, CachierError } from '../errors.js';
+import { BackendError, CachierError, InvalidOptionError } from '../errors.js';
 import { serializeValue } from '../serialization.js';
 import { asMongoCollection, ensureIndexes, type MongoCollection } from './mongo/collection.js';
 import { checkFitsInDocument, entryOf, leaseEndOf, type CacheDocument } from './mongo/documents.js';
@@ -28,7 +28,7 @@ function isDuplicateKeyError(error: unknown): boolean {
 export function createMongoCore(settings: CoreSettings): CacheCore {
   const { functionId, sourceHash, leaseMs, log } = settings;
   const mongetter = settings.mongetter;
-  if (!mongetter) throw new BackendError(`cachier: backend 'mongo' needs a mongetter returning the MongoDB collection to use`);
+  if (!mongetter) throw new InvalidOptionError('mongetter', `backend 'mongo' needs a mongetter: a function returning the MongoDB collection to use`);
   const identity = (key: string) => ({ functionId, sourceHash, key });
 
   let collection: Promise<MongoCollection> | undefined;
