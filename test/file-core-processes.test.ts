@@ -1,4 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { decodeEntry } from '../runtime/cores/file/entry-codec.js';
 import { computations, freshPlace, runWorker, startWorker, waitFor } from './support/file-core/children.js';
 
 const keysUpTo = (count: number): string[] => Array.from({ length: count }, (_, i) => `k${i}`);
@@ -12,6 +15,18 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
     [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
   }
   return copy;
+}
+
+/** Every entry file under `cacheDir`, read back with the key it says it holds. */
+function entryFilesOn(cacheDir: string): Array<{ path: string; readable: boolean }> {
+  return readdirSync(cacheDir, { recursive: true, withFileTypes: true })
+    .filter((file) => file.isFile() && /^[0-9a-f]{62}$/.test(file.name))
+    .map((file) => {
+      const path = join(file.parentPath, file.name);
+      const bytes = readFileSync(path);
+      const key = bytes.length >= 22 ? bytes.toString('utf8', 22, 22 + bytes.readUInt16LE(20)) : '';
+      return { path, readable: decodeEntry(bytes, key).ok };
+    });
 }
 
 function computationsPerKey(sideFile: string): Map<string, number> {
@@ -99,4 +114,28 @@ describe('file core across processes', () => {
     expect(refreshed.results).toEqual(['b-k']);
     expect(computations(place.sideFile).map(([, key]) => key)).toEqual(['k', 'k']);
   });
+
+  test('processes killed at random instants while writing leave every entry readable or absent', async () => {
+    const place = freshPlace();
+    const keys = keysUpTo(300);
+    const padding = 20_000;
+    let random = 7;
+    for (let round = 0; round < 6; round++) {
+      const before = computations(place.sideFile).length;
+      const writer = startWorker({ ...place, keys, prefix: `gen${round}`, padding, overwrite: true, concurrency: 4 });
+      random = (random * 48271) % 2147483647;
+      await waitFor(() => computations(place.sideFile).length > before);
+      await new Promise((resolve) => setTimeout(resolve, random % 200));
+      writer.child.kill('SIGKILL');
+      await writer.exited;
+    }
+    const files = entryFilesOn(place.cacheDir);
+    expect(files.length).toBeGreaterThan(0);
+    expect(files.filter((file) => !file.readable)).toEqual([]);
+    const reader = await runWorker({ ...place, keys, prefix: 'fresh', padding });
+    expect(reader.warnings).toEqual([]);
+    for (const [index, value] of reader.results.entries()) {
+      expect(value).toMatch(new RegExp(`^(gen\\d|fresh)-${keys[index]}\\.{${padding}}$`));
+    }
+  }, 120_000);
 });

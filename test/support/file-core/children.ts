@@ -17,6 +17,8 @@ export interface WorkerConfig {
   readonly concurrency?: number;
   readonly options?: Record<string, unknown>;
   readonly waitForRefresh?: number;
+  readonly padding?: number;
+  readonly overwrite?: boolean;
 }
 
 /** What a worker printed: the value of each key, and the CachierWarnings it saw. */

@@ -6,13 +6,15 @@
 // config: cacheDir, sideFile (each computation appends "<pid> <key>\n"),
 // keys, sync (wrap a sync function), computeMs (how long a computation takes),
 // prefix (values are "<prefix>-<key>"), concurrency (async calls in flight),
-// options (extra cachier() options), waitForRefresh (let nextTime refreshes finish).
+// options (extra cachier() options), waitForRefresh (let nextTime refreshes finish),
+// padding (characters appended to each value, for bigger files), overwrite (recompute every key).
 // The injected clock runs CLOCK_OFFSET_MS ahead of real time.
 import { appendFileSync } from 'node:fs';
 import { cachier, setDefaults } from '../../../dist/runtime/index.js';
 
 const config = JSON.parse(process.argv[2]);
 const prefix = config.prefix ?? 'value';
+const padding = '.'.repeat(config.padding ?? 0);
 const computeMs = config.computeMs ?? 0;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
@@ -34,15 +36,16 @@ const work = config.sync
   ? function work(key) {
       recordComputation(key);
       if (computeMs > 0) Atomics.wait(sleeper, 0, 0, computeMs);
-      return `${prefix}-${key}`;
+      return `${prefix}-${key}${padding}`;
     }
   : async function work(key) {
       recordComputation(key);
       if (computeMs > 0) await new Promise((resolve) => setTimeout(resolve, computeMs));
-      return `${prefix}-${key}`;
+      return `${prefix}-${key}${padding}`;
     };
 
-const cached = cachier(work, { id: 'test/file-core#work', sourceHash: 'v1', ...config.options });
+const wrapped = cachier(work, { id: 'test/file-core#work', sourceHash: 'v1', ...config.options });
+const cached = config.overwrite ? wrapped.withOptions({ overwriteCache: true }) : wrapped;
 
 const results = new Array(config.keys.length);
 let next = 0;
