@@ -212,6 +212,19 @@ describe('mongo backend: round trips', () => {
     expect(db.roundTrips()).toEqual(['find']);
   });
 
+  test('a stale entry with nextTime is served in 1 round trip and refreshed in 2 more in the background', async () => {
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    setDefaults({ clock: () => now });
+    const { fn, calls } = counted('round-trips-stale', (x) => `${x}@${now}`, { staleAfter: '1h', nextTime: true });
+    await fn(1);
+    db.roundTrips();
+    now += 2 * 60 * 60_000;
+    await fn(1);
+    expect(db.roundTrips()).toEqual(['find']);
+    await vi.waitFor(() => expect(db.commands).toEqual(['findAndModify', 'update']));
+    expect(calls.count).toBe(2);
+  });
+
   test('the identity index is unique and created once per collection', async () => {
     const f = counted('index-f', (x) => x);
     const g = counted('index-g', (x) => x);
