@@ -82,7 +82,7 @@ function analyzeTags(ts: typeof TS, sourceFile: TS.SourceFile): ModuleAnalysis {
   const userCodeEnd = endOfUserCode(sourceFile);
 
   const visit = (node: TS.Node): void => {
-    if (node.pos >= userCodeEnd) return;
+    if (node.getStart(sourceFile) >= userCodeEnd) return;
     for (const range of ts.getLeadingCommentRanges(sourceFile.text, node.pos) ?? []) {
       if (claimed.has(range.pos)) continue;
       claimed.add(range.pos);
@@ -90,7 +90,10 @@ function analyzeTags(ts: typeof TS, sourceFile: TS.SourceFile): ModuleAnalysis {
         const tag = parseTag(sourceFile.text.slice(range.pos, range.end), range.pos);
         if (tag) {
           const tagged = describeTaggedNode(ts, node, tag, sourceFile, modulePath);
-          if (tagged) functions.set(tagged.node, tagged);
+          if (functions.has(tagged.node)) {
+            throw new TagProblem(tag.start, '@cachier'.length, `${tagged.name} is tagged twice (on an overload and on its implementation); keep one tag`);
+          }
+          functions.set(tagged.node, tagged);
         }
       } catch (error) {
         if (!(error instanceof TagProblem)) throw error;
@@ -114,14 +117,13 @@ function endOfUserCode(sourceFile: TS.SourceFile): number {
 }
 
 /**
- * What a tag is attached to: a supported function form (with checked options),
- * `undefined` for an overload signature whose implementation carries the
- * rewrite, or a {@link TagProblem}.
+ * The tagged function a tag is attached to (for a tag on the first overload
+ * signature, the implementation), with its checked options.
+ * @throws {@link TagProblem} when the tag or what it sits on cannot be cached.
  */
-function describeTaggedNode(ts: typeof TS, node: TS.Node, tag: RawTag, sourceFile: TS.SourceFile, modulePath: string): TaggedFunction | undefined {
+function describeTaggedNode(ts: typeof TS, node: TS.Node, tag: RawTag, sourceFile: TS.SourceFile, modulePath: string): TaggedFunction {
   const at = (message: string): TagProblem => new TagProblem(tag.start, '@cachier'.length, message);
   const target = taggedTarget(ts, node, at);
-  if (target === undefined) return undefined;
   const { form, fn, name } = target;
   if (fn.asteriskToken) throw at(`${describe(name)} is a generator: its results are iterators, which cannot be cached; collect the values in a normal function and tag that`);
   if (!fn.body) throw at(`${describe(name)} has no body to cache (it is declared, not implemented)`);
@@ -163,12 +165,11 @@ interface TaggedTarget {
   readonly name: string;
 }
 
-function taggedTarget(ts: typeof TS, node: TS.Node, at: (message: string) => TagProblem): TaggedTarget | undefined {
+function taggedTarget(ts: typeof TS, node: TS.Node, at: (message: string) => TagProblem): TaggedTarget {
   if (ts.isFunctionDeclaration(node)) {
     const implementation = implementationOf(ts, node, at);
-    if (implementation !== node) return undefined;
-    if (!node.name) return { form: 'anonymous-default', node, fn: node, name: 'default' };
-    return { form: 'declaration', node, fn: node, name: node.name.text };
+    if (!implementation.name) return { form: 'anonymous-default', node: implementation, fn: implementation, name: 'default' };
+    return { form: 'declaration', node: implementation, fn: implementation, name: implementation.name.text };
   }
   if (ts.isVariableStatement(node)) return variableTarget(ts, node, at);
   if (ts.isExportAssignment(node) && !node.isExportEquals && isFunctionExpressionLike(ts, node.expression)) {
@@ -196,22 +197,21 @@ function variableTarget(ts: typeof TS, node: TS.VariableStatement, at: (message:
   return { form: 'variable', node, fn: initializer, name: declaration.name.text };
 }
 
-function methodTarget(ts: typeof TS, node: TS.MethodDeclaration, at: (message: string) => TagProblem): TaggedTarget | undefined {
+function methodTarget(ts: typeof TS, node: TS.MethodDeclaration, at: (message: string) => TagProblem): TaggedTarget {
   if (!ts.isClassLike(node.parent)) throw at('object literal methods cannot be tagged; tag a function declaration or a class method instead');
   if (!ts.isIdentifier(node.name) && !ts.isStringLiteral(node.name)) {
     throw at('only methods with a plain name can be tagged (not private #names or computed [keys])');
   }
   const implementation = implementationOf(ts, node, at);
-  if (implementation !== node) return undefined;
   const isStatic = hasModifier(ts, node, ts.SyntaxKind.StaticKeyword);
-  return { form: isStatic ? 'static-method' : 'method', node, fn: node, name: node.name.text };
+  return { form: isStatic ? 'static-method' : 'method', node: implementation, fn: implementation, name: node.name.text };
 }
 
 /**
  * For an overloaded function, the implementation the tag applies to, when the
  * tag sits on the first signature or on the implementation; throws otherwise.
  */
-function implementationOf(ts: typeof TS, node: TS.FunctionDeclaration | TS.MethodDeclaration, at: (message: string) => TagProblem): TS.Node | undefined {
+function implementationOf<T extends TS.FunctionDeclaration | TS.MethodDeclaration>(ts: typeof TS, node: T, at: (message: string) => TagProblem): T {
   const name = node.name?.getText();
   const parent = node.parent;
   const siblings: readonly TS.Node[] = ts.isClassLike(parent) ? parent.members : 'statements' in parent ? (parent as TS.Block).statements : [];
@@ -222,10 +222,10 @@ function implementationOf(ts: typeof TS, node: TS.FunctionDeclaration | TS.Metho
       name !== undefined &&
       sibling.name?.getText() === name &&
       hasModifier(ts, sibling, ts.SyntaxKind.StaticKeyword) === isStatic,
-  ) as (TS.FunctionDeclaration | TS.MethodDeclaration)[];
+  ) as T[];
   if (group.length <= 1) return node;
   const implementation = group.find((member) => member.body !== undefined);
-  if (node === implementation) return node;
+  if (node === implementation || !implementation) return node;
   if (node !== group[0]) throw at(`put the @cachier tag on the first overload of ${describe(name ?? 'default')} or on its implementation`);
   return implementation;
 }
@@ -282,7 +282,7 @@ function duplicateIds(functions: Iterable<TaggedFunction>): TagProblem[] {
 function clearCacheConflicts(ts: typeof TS, sourceFile: TS.SourceFile, userCodeEnd: number): TagProblem[] {
   const problems: TagProblem[] = [];
   for (const statement of sourceFile.statements) {
-    if (statement.pos >= userCodeEnd) break;
+    if (statement.getStart(sourceFile) >= userCodeEnd) break;
     const exportsName =
       ts.isExportDeclaration(statement) &&
       statement.exportClause !== undefined &&

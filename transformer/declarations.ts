@@ -23,7 +23,7 @@ export function generatedDeclarations(analysis: ModuleAnalysis): string {
     );
   }
   if (analysis.exportsClearCache) {
-    lines.push('/** Clears the caches of every @cachier function of this module. */', 'export declare function clearCache(): Promise<void>;');
+    lines.push('/** Clears the caches of every cached function of this module. */', 'export declare function clearCache(): Promise<void>;');
   }
   return lines.length === 0 ? '' : `\n${GENERATED_MARKER}\n${lines.join('\n')}\n`;
 }

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { FixtureProject } from './support/transformer/fixture-project.js';
+
+const EXPECTED_RESULTS = {
+  square: 49,
+  add: 5,
+  cube: 8,
+  negate: -5,
+  total: 6,
+  halveTwice: 2,
+  greet: 'hello Ada',
+  describe: ['number 1', 'string one'],
+  // `this` is not part of the key: the second shop is served the first shop's entry.
+  price: ['3 EUR', '3 EUR'],
+  tax: 0.2,
+  numbered: '#3',
+};
+
+const FIRST_RUN_CALLS = ['add', 'cube', 'default', 'describe', 'describe', 'greeting', 'halve', 'halve', 'negate', 'price', 'square', 'tax', 'total'];
+// The module's clearCache() covers the functions its module creates once per load: not `default`
+// (another module) nor `greeting`, which is declared inside a function and created on each call.
+const FORMS_MODULE_CALLS = FIRST_RUN_CALLS.filter((name) => name !== 'default' && name !== 'greeting');
+
+/** The same module as a formatter and a comment edit would leave it: other indentation, quotes, semicolons, comments, CRLF. */
+function reformat(source: string): string {
+  return source
+    .replace('Squares a number.', 'Squares a number, reformatted.')
+    .replace(/'/g, '"')
+    .replace(/;$/gm, '')
+    .replace(/^( +)/gm, (indent) => indent.repeat(2))
+    .replace(/^(\s*)return /gm, '$1// the result\n$1return ')
+    .replace(/\n/g, '\r\n');
+}
+
+function resultsOf(stdout: string): Record<string, unknown> {
+  const { squareHits: _hits, ...results } = JSON.parse(stdout) as Record<string, unknown>;
+  return results;
+}
+
+describe.each(['esm', 'cjs'])('a %s project built with tspc', (format) => {
+  const project = new FixtureProject('forms', `forms/${format}`);
+  project.remove = project.remove.bind(project);
+  const newCalls = (() => {
+    let seen = 0;
+    return (): string[] => {
+      const calls = project.calls();
+      const added = calls.slice(seen);
+      seen = calls.length;
+      return added.sort();
+    };
+  })();
+
+  beforeAll(async () => {
+    const build = await project.compile();
+    expect(build.stdout + build.stderr).toBe('');
+    expect(build.code).toBe(0);
+  });
+  afterAll(() => project.remove());
+
+  test('the .d.ts declares each tagged function declaration’s controls and the module’s clearCache', () => {
+    const declarations = project.read('dist/forms.d.ts');
+    expect(declarations).toContain('export declare namespace square {');
+    expect(declarations).toContain('const clearCache: import("cachier").CacheControls<typeof square>["clearCache"];');
+    expect(declarations).toContain('export declare function clearCache(): Promise<void>;');
+  });
+
+  test('the first run computes every function once; a second process is served from the file cache', async () => {
+    const first = await project.run('main.js');
+    expect(first.stderr).toBe('');
+    expect(resultsOf(first.stdout)).toEqual(EXPECTED_RESULTS);
+    expect(newCalls()).toEqual(FIRST_RUN_CALLS);
+
+    const second = await project.run('main.js');
+    expect(resultsOf(second.stdout)).toEqual(EXPECTED_RESULTS);
+    expect(newCalls()).toEqual([]);
+  });
+
+  test('reformatting the module and editing its comments does not recompute anything', async () => {
+    project.write('src/forms.ts', reformat(project.read('src/forms.ts')));
+    expect((await project.compile()).code).toBe(0);
+    const run = await project.run('main.js');
+    expect(resultsOf(run.stdout)).toEqual(EXPECTED_RESULTS);
+    expect(newCalls()).toEqual([]);
+  });
+
+  test('editing one function’s body recomputes that function only', async () => {
+    project.write('src/forms.ts', project.read('src/forms.ts').replace('return x * x', 'return x * x * 1'));
+    expect((await project.compile()).code).toBe(0);
+    const run = await project.run('main.js');
+    expect(resultsOf(run.stdout)).toEqual(EXPECTED_RESULTS);
+    expect(newCalls()).toEqual(['square']);
+  });
+
+  test('fn.clearCache() clears that function; the module’s clearCache() clears all of its functions', async () => {
+    await project.run('main.js', 'clear-square');
+    await project.run('main.js');
+    expect(newCalls()).toEqual(['square']);
+
+    await project.run('main.js', 'clear-module');
+    await project.run('main.js');
+    expect(newCalls()).toEqual(FORMS_MODULE_CALLS);
+  });
+});
