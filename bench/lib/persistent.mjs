@@ -1,0 +1,111 @@
+/**
+ * The persistent contenders, opened the same way by every scenario (and by
+ * the child processes of the cross-process and cold-start scenarios): our
+ * file core and the two persistent peers.
+ */
+import { join } from 'node:path';
+import { cachier, hasBackend, notAvailableYet } from './ours.mjs';
+import { cacacheMemo, cacachePut, cacheManagerFileMemo, jsonKey } from './peers.mjs';
+import { quoteOf, requestFor } from './workload.mjs';
+
+/** @typedef {(request: { symbol: string, days: number }) => Promise<unknown>} Memoized */
+
+/**
+ * @typedef {object} OpenStore
+ * @property {Memoized} memo - the memoized function.
+ * @property {(count: number, deadline: number) => Promise<number>} fill - stores
+ *   the results of calls 0..count-1 without computing them, stopping at the
+ *   `performance.now()` deadline; answers how many it stored.
+ * @property {() => Promise<void>} close
+ */
+
+/**
+ * @typedef {object} PersistentContender
+ * @property {string} name
+ * @property {string} [unavailable] - why it cannot run in this build.
+ * @property {(dir: string, fn: Memoized) => OpenStore} open
+ */
+
+/**
+ * Runs `store(i)` for i in 0..count-1, `parallel` at a time, until the deadline.
+ * @param {number} count
+ * @param {number} deadline
+ * @param {number} parallel
+ * @param {(i: number) => Promise<unknown>} store
+ */
+async function fillInBatches(count, deadline, parallel, store) {
+  let stored = 0;
+  while (stored < count && performance.now() < deadline) {
+    const batch = Math.min(parallel, count - stored);
+    await Promise.all(Array.from({ length: batch }, (_, offset) => store(stored + offset)));
+    stored += batch;
+  }
+  return stored;
+}
+
+/** Our file core with its defaults (cross-process fresh: `reload: true`). */
+const cachierFile = {
+  name: 'cachier file core',
+  get unavailable() {
+    return hasBackend('file') ? undefined : notAvailableYet('file');
+  },
+  /** @type {PersistentContender['open']} */
+  open(dir, fn) {
+    // A fixed source hash: the processes of scenarios 4 and 5 wrap different function objects.
+    const memo = cachier(fn, { backend: 'file', cacheDir: dir, id: 'bench#quote', sourceHash: 'bench-quote-v1' });
+    return {
+      memo,
+      fill: (count, deadline) =>
+        fillInBatches(count, deadline, 1, (i) => memo.precache([requestFor(i)], quoteOf(requestFor(i)))),
+      close: async () => undefined,
+    };
+  },
+};
+
+/** npm's cacache as a memo store. */
+const cacache = {
+  name: 'cacache',
+  unavailable: undefined,
+  /** @type {PersistentContender['open']} */
+  open(dir, fn) {
+    return {
+      memo: cacacheMemo(fn, dir),
+      fill: (count, deadline) => fillInBatches(count, deadline, 16, (i) => cacachePut(dir, [requestFor(i)], quoteOf(requestFor(i)))),
+      close: async () => undefined,
+    };
+  },
+};
+
+/** cache-manager's wrap over keyv-file. */
+const keyvFile = {
+  name: 'cache-manager + keyv-file',
+  unavailable: undefined,
+  /** @type {PersistentContender['open']} */
+  open(dir, fn) {
+    const { memo, cache, close } = cacheManagerFileMemo(fn, join(dir, 'store.json'));
+    return {
+      memo,
+      // Every set schedules the same debounced whole-file write, so one batch
+      // of all entries costs one write.
+      fill: (count, deadline) =>
+        fillInBatches(count, deadline, count, (i) => cache.set(jsonKey([requestFor(i)]), quoteOf(requestFor(i)))),
+      close: async () => {
+        await close();
+      },
+    };
+  },
+};
+
+/** @type {PersistentContender[]} */
+export const PERSISTENT_CONTENDERS = [cachierFile, cacache, keyvFile];
+
+/**
+ * The contender named `name`.
+ * @param {string} name
+ * @returns {PersistentContender}
+ */
+export function persistentContender(name) {
+  const found = PERSISTENT_CONTENDERS.find((contender) => contender.name === name);
+  if (!found) throw new Error(`bench: no persistent contender named ${name}`);
+  return found;
+}

@@ -1,0 +1,121 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { machine, quick, resultsDir } from './settings.mjs';
+
+/**
+ * @typedef {object} Row
+ * @property {string} contender
+ * @property {number} [value] - the figure compared (lower is better), e.g. median µs per call.
+ * @property {string} [unavailable] - why this contender cannot do the scenario; printed as "n/a: <reason>".
+ * @property {string} [note] - a short remark printed after the figures.
+ * Other properties are extra columns named by {@link Table.extraColumns}.
+ */
+
+/**
+ * @typedef {object} Table
+ * @property {string} title
+ * @property {string} valueLabel - what {@link Row.value} is, e.g. "median µs/call".
+ * @property {string} [ours] - the contender the ratios are taken against; none: no ratio column.
+ * @property {Row[]} rows
+ * @property {{ key: string, label: string }[]} [extraColumns]
+ */
+
+/**
+ * The ratio of each row to ours: peer / ours, so above 1 means cachier is faster.
+ * @param {Table} table
+ * @param {Row} row
+ * @returns {number | undefined}
+ */
+export function ratioToOurs(table, row) {
+  const ours = table.rows.find((candidate) => candidate.contender === table.ours)?.value;
+  if (row.value === undefined || ours === undefined || ours <= 0) return undefined;
+  return row.value / ours;
+}
+
+/**
+ * Formats a figure with about three significant digits.
+ * @param {number} value
+ * @returns {string}
+ */
+export function formatNumber(value) {
+  if (value >= 1000) return Math.round(value).toLocaleString('en-US');
+  if (value >= 100) return value.toFixed(0);
+  if (value >= 10) return value.toFixed(1);
+  if (value >= 1) return value.toFixed(2);
+  return value.toFixed(3);
+}
+
+/**
+ * @param {unknown} cell
+ * @returns {string}
+ */
+function formatCell(cell) {
+  if (cell === undefined) return '';
+  return typeof cell === 'number' ? formatNumber(cell) : String(cell);
+}
+
+/**
+ * Renders a table as aligned plain text.
+ * @param {Table} table
+ * @returns {string}
+ */
+export function formatTable(table) {
+  const extra = table.extraColumns ?? [];
+  const withRatio = table.ours !== undefined;
+  const header = ['contender', table.valueLabel, ...(withRatio ? ['peer/ours'] : []), ...extra.map((column) => column.label), 'note'];
+  const lines = table.rows.map((row) => {
+    if (row.unavailable !== undefined) return [row.contender, `n/a: ${row.unavailable}`];
+    const ratio = ratioToOurs(table, row);
+    const ratioCell = row.contender === table.ours ? '(ours)' : ratio === undefined ? '' : `${ratio.toFixed(2)}x`;
+    return [
+      row.contender,
+      formatCell(row.value),
+      ...(withRatio ? [ratioCell] : []),
+      ...extra.map((column) => formatCell(/** @type {Record<string, unknown>} */ (row)[column.key])),
+      row.note ?? '',
+    ];
+  });
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...lines.map((line) => (line.length > 2 || column === 0 ? (line[column] ?? '').length : 0))),
+  );
+  const render = (/** @type {string[]} */ cells) =>
+    cells
+      .map((cell, column) => {
+        const isText = column === 0 || column === cells.length - 1 || cells.length === 2;
+        return isText ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0);
+      })
+      .join('  ')
+      .trimEnd();
+  return [`## ${table.title}`, render(header), ...lines.map(render)].join('\n');
+}
+
+/**
+ * Adds each row's ratio to ours, for the JSON file.
+ * @param {Table} table
+ */
+function withRatios(table) {
+  return { ...table, rows: table.rows.map((row) => ({ ...row, ratioToOurs: ratioToOurs(table, row) })) };
+}
+
+/**
+ * Prints a scenario's tables and writes them, with the date and the machine,
+ * to `<results>/<scenario>.json`.
+ *
+ * @param {string} scenario - file name, e.g. "hit-cost".
+ * @param {{ title: string, tables: Table[], [extra: string]: unknown }} result
+ */
+export function publish(scenario, result) {
+  console.log(`\n# ${result.title}\n`);
+  for (const table of result.tables) console.log(`${formatTable(table)}\n`);
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${scenario}.json`);
+  const payload = {
+    scenario,
+    date: new Date().toISOString(),
+    machine: machine(),
+    quick,
+    ...result,
+    tables: result.tables.map(withRatios),
+  };
+  writeFileSync(file, `${JSON.stringify(payload, null, 2)}\n`);
+}

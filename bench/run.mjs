@@ -1,0 +1,42 @@
+/**
+ * `npm run bench`: runs each scenario in its own Node process, one after the
+ * other, so contenders inside a scenario share one process and one run, and
+ * no scenario's heap or open files disturb the next.
+ *
+ * Usage: node bench/run.mjs [--quick] [scenario ...]
+ *   --quick     tiny budgets (seconds in all), to check the harness works
+ *   scenario    run only these, e.g. `hit-cost scaling`
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { benchDir } from './lib/settings.mjs';
+
+/** The scenarios, in the order of issue 6. */
+const SCENARIOS = ['hit-cost', 'scaling', 'key-derivation', 'cross-process', 'cold-start'];
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const chosen = args.filter((arg) => !arg.startsWith('--'));
+const unknown = chosen.filter((name) => !SCENARIOS.includes(name));
+if (unknown.length > 0) {
+  console.error(`bench: unknown scenario ${unknown.join(', ')}; choose from ${SCENARIOS.join(', ')}`);
+  process.exit(2);
+}
+
+const started = performance.now();
+const failed = [];
+for (const scenario of chosen.length > 0 ? chosen : SCENARIOS) {
+  const scenarioStarted = performance.now();
+  const run = spawnSync(process.execPath, [join(benchDir, 'scenarios', `${scenario}.mjs`)], {
+    stdio: 'inherit',
+    env: { ...process.env, ...(quick ? { BENCH_QUICK: '1' } : {}) },
+  });
+  const seconds = ((performance.now() - scenarioStarted) / 1000).toFixed(1);
+  if (run.status !== 0) failed.push(scenario);
+  console.log(`(${scenario}: ${run.status === 0 ? 'done' : `failed with ${run.signal ?? `exit code ${run.status}`}`} in ${seconds} s)`);
+}
+console.log(`\nbench: finished in ${((performance.now() - started) / 1000).toFixed(0)} s; results in bench/results/`);
+if (failed.length > 0) {
+  console.error(`bench: failed scenarios: ${failed.join(', ')}`);
+  process.exit(1);
+}

@@ -1,0 +1,137 @@
+/**
+ * Scenario 1: the cost of a cache hit with one small-object argument, in
+ * memory (cachier's memory core against memoizee and p-memoize) and on disk
+ * (cachier's file core, default and `reload: false`, against cacache and
+ * cache-manager over keyv-file).
+ */
+import { join } from 'node:path';
+import { countedQuotes } from '../lib/counted.mjs';
+import { measure, sequential, sequentialSync } from '../lib/measure.mjs';
+import { cachier, hasBackend, notAvailableYet } from '../lib/ours.mjs';
+import { cacacheMemo, cacheManagerFileMemo, IN_MEMORY_ONLY, memoizeeAsync, memoizeeSync, pMemoized } from '../lib/peers.mjs';
+import { publish } from '../lib/report.mjs';
+import { budget } from '../lib/settings.mjs';
+import { makeTempDir } from '../lib/temp-dir.mjs';
+import { requestFor } from '../lib/workload.mjs';
+
+/** Distinct keys the hits cycle through. */
+const KEYS = 100;
+const timing = { timeMs: budget(700, 20), minSamples: budget(40, 4) };
+const IN_MEMORY_CALLS = budget(200, 10);
+const PERSISTENT_CALLS = budget(20, 2);
+
+/**
+ * Fills the cache with KEYS entries, then measures hits cycling over them.
+ * @param {string} contender
+ * @param {(request: { symbol: string, days: number }) => unknown} memoized
+ * @param {{ sync?: boolean, calls: number, computations: () => number }} how
+ * @returns {Promise<import('../lib/report.mjs').Row>}
+ */
+async function hitRow(contender, memoized, how) {
+  for (let i = 0; i < KEYS; i++) await memoized(requestFor(i));
+  const call = (/** @type {number} */ i) => memoized(requestFor(i % KEYS));
+  const workload = how.sync ? sequentialSync(call, how.calls) : sequential(call, how.calls);
+  const measured = await measure(contender, workload, timing);
+  const extraRuns = how.computations() - KEYS;
+  return {
+    contender,
+    value: measured.medianUs,
+    p75: measured.p75Us,
+    samples: measured.samples,
+    note: extraRuns === 0 ? '' : `${extraRuns} calls recomputed instead of hitting`,
+  };
+}
+
+async function inMemorySync() {
+  const ours = countedQuotes();
+  const memoizee = countedQuotes();
+  return {
+    title: 'Hit, in memory, synchronous function',
+    valueLabel: 'median µs/call',
+    ours: 'cachier memory core',
+    extraColumns: [{ key: 'p75', label: 'p75 µs' }],
+    rows: [
+      await hitRow('cachier memory core', cachier(ours.syncQuote, { backend: 'memory', id: 'bench/hit#sync' }), {
+        sync: true,
+        calls: IN_MEMORY_CALLS,
+        computations: ours.computations,
+      }),
+      await hitRow('memoizee', memoizeeSync(memoizee.syncQuote), {
+        sync: true,
+        calls: IN_MEMORY_CALLS,
+        computations: memoizee.computations,
+      }),
+      { contender: 'p-memoize', unavailable: 'async functions only' },
+    ],
+  };
+}
+
+async function inMemoryAsync() {
+  const ours = countedQuotes();
+  const memoizee = countedQuotes();
+  const pMemoize = countedQuotes();
+  return {
+    title: 'Hit, in memory, async function',
+    valueLabel: 'median µs/call',
+    ours: 'cachier memory core',
+    extraColumns: [{ key: 'p75', label: 'p75 µs' }],
+    rows: [
+      await hitRow('cachier memory core', cachier(ours.asyncQuote, { backend: 'memory', id: 'bench/hit#async' }), {
+        calls: IN_MEMORY_CALLS,
+        computations: ours.computations,
+      }),
+      await hitRow('memoizee (promise: true)', memoizeeAsync(memoizee.asyncQuote), {
+        calls: IN_MEMORY_CALLS,
+        computations: memoizee.computations,
+      }),
+      await hitRow('p-memoize', pMemoized(pMemoize.asyncQuote), { calls: IN_MEMORY_CALLS, computations: pMemoize.computations }),
+    ],
+  };
+}
+
+async function persistentAsync() {
+  const dir = makeTempDir('hit');
+  /** @type {import('../lib/report.mjs').Row[]} */
+  const rows = [];
+  if (hasBackend('file')) {
+    for (const reload of [true, false]) {
+      const counted = countedQuotes();
+      const name = reload ? 'cachier file core' : 'cachier file core, reload: false';
+      const memoized = cachier(counted.asyncQuote, {
+        backend: 'file',
+        cacheDir: join(dir, `cachier-${reload}`),
+        reload,
+        id: `bench/hit#file-${reload}`,
+      });
+      rows.push(await hitRow(name, memoized, { calls: PERSISTENT_CALLS, computations: counted.computations }));
+    }
+  } else {
+    rows.push({ contender: 'cachier file core', unavailable: notAvailableYet('file') });
+  }
+  const cacache = countedQuotes();
+  rows.push(
+    await hitRow('cacache', cacacheMemo(cacache.asyncQuote, join(dir, 'cacache')), {
+      calls: PERSISTENT_CALLS,
+      computations: cacache.computations,
+    }),
+  );
+  const keyv = countedQuotes();
+  const keyvFile = cacheManagerFileMemo(keyv.asyncQuote, join(dir, 'keyv', 'store.json'));
+  rows.push(
+    await hitRow('cache-manager + keyv-file', keyvFile.memo, { calls: PERSISTENT_CALLS, computations: keyv.computations }),
+  );
+  await keyvFile.close();
+  rows.push({ contender: 'memoizee', unavailable: IN_MEMORY_ONLY }, { contender: 'p-memoize', unavailable: IN_MEMORY_ONLY });
+  return {
+    title: 'Hit, persistent, async function',
+    valueLabel: 'median µs/call',
+    ours: 'cachier file core',
+    extraColumns: [{ key: 'p75', label: 'p75 µs' }],
+    rows,
+  };
+}
+
+publish('hit-cost', {
+  title: `Scenario 1: hit cost, one small-object argument, ${KEYS} keys`,
+  tables: [await inMemorySync(), await inMemoryAsync(), await persistentAsync()],
+});
