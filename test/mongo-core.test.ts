@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { cachier, InvalidOptionError, resetDefaults, setDefaults } from '../runtime/index.js';
+import { createMongoCore } from '../runtime/cores/mongo.js';
+import { logFor } from '../runtime/log.js';
 import { connectTestCollection, type TestConnection } from './support/mongo/connect.js';
 
 let db: TestConnection;
@@ -199,6 +201,48 @@ describe('mongo backend: the mongetter and waiting', () => {
   });
 });
 
+describe('mongo core: claiming', () => {
+  const coreFor = (collection: TestConnection['collection']) =>
+    createMongoCore({
+      functionId: 'claims',
+      sourceHash: 'v1',
+      cacheDir: '',
+      reload: false,
+      separateFiles: false,
+      mongetter: () => collection,
+      entrySizeLimit: undefined,
+      leaseMs: 30_000,
+      clock: Date.now,
+      log: logFor('claims'),
+    });
+
+  test('a claim hands back, in the same round trip, an entry another machine stored after this caller read', async () => {
+    const machineA = coreFor(db.collection);
+    const other = await connectTestCollection({ collectionName: db.collection.collectionName });
+    try {
+      const machineB = coreFor(other.collection);
+      expect(await machineA.get('k')).toBeUndefined();
+      await machineB.store('k', { value: { found: true }, computedAt: 123 });
+      db.roundTrips();
+      const claim = await machineA.claim('k');
+      expect(db.roundTrips()).toEqual(['findAndModify']);
+      expect(claim).toEqual({ claimed: true, token: expect.any(String), current: { value: { found: true }, computedAt: 123 } });
+      expect(await machineB.claim('k')).toEqual({ claimed: false });
+    } finally {
+      await other.close({ drop: false });
+    }
+  });
+
+  test('a claim on a key nobody stored hands back no entry, and a released key can be claimed again', async () => {
+    const core = coreFor(db.collection);
+    const first = await core.claim('fresh');
+    expect(first).toEqual({ claimed: true, token: expect.any(String) });
+    expect(await core.claim('fresh')).toEqual({ claimed: false });
+    if (first.claimed) await core.release('fresh', first.token);
+    expect(await core.claim('fresh')).toEqual({ claimed: true, token: expect.any(String) });
+  });
+});
+
 describe('mongo backend: round trips', () => {
   test('a hit is 1 round trip and a miss 3 (the first of a process adds index creation and old-hash cleanup)', async () => {
     const { fn } = counted('round-trips', (x) => x * 2);
@@ -237,11 +281,12 @@ describe('mongo backend: round trips', () => {
 });
 
 describe('mongo backend: concurrent writers', () => {
-  test('callers on several clients racing on the same keys leave exactly one document per key', async () => {
+  test('callers on several clients racing on the same keys compute each key once and leave one document per key', async () => {
     const machines = [db, ...(await Promise.all([1, 2, 3].map(() => connectTestCollection({ collectionName: db.collection.collectionName }))))];
     try {
+      let computations = 0;
       const wrappers = machines.map((machine) =>
-        cachier(async (x: number) => ({ x }), {
+        cachier(async (x: number) => ({ x, computation: ++computations }), {
           backend: 'mongo',
           mongetter: () => machine.collection,
           id: 'racing',
@@ -251,6 +296,7 @@ describe('mongo backend: concurrent writers', () => {
       const keys = Array.from({ length: 20 }, (_, i) => i);
       const results = await Promise.all(wrappers.flatMap((fn) => keys.map((x) => fn(x))));
       expect(results.map((result) => result.x)).toEqual(wrappers.flatMap(() => keys));
+      expect(computations).toBe(keys.length);
       const documents = await db.collection.find({ functionId: 'racing' }).toArray();
       expect(documents).toHaveLength(keys.length);
       expect(new Set(documents.map((document) => document['key'])).size).toBe(keys.length);

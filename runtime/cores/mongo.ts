@@ -108,13 +108,16 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
         const token = `${hostname()}:${process.pid}:${randomUUID()}`;
         try {
           // Matches only when nobody holds a live mark; otherwise the upsert
-          // collides with the existing document on the unique index.
-          await target.findOneAndUpdate(
+          // collides with the existing document on the unique index. The
+          // entry comes back in the same round trip, in case another machine
+          // stored it after this caller's read.
+          const claimed = (await target.findOneAndUpdate(
             { ...identity(key), $or: [{ owner: null }, { leaseUntil: { $lte: new Date() } }] },
             { $set: { owner: token, leaseUntil: new Date(Date.now() + leaseMs) } },
-            { upsert: true, projection: { _id: 1 } },
-          );
-          return { claimed: true, token };
+            { upsert: true, projection: ENTRY_FIELDS },
+          )) as CacheDocument | null;
+          const current = entryOf(claimed);
+          return current === undefined || current === 'unreadable' ? { claimed: true, token } : { claimed: true, token, current };
         } catch (error) {
           if (isDuplicateKeyError(error)) return { claimed: false };
           throw error;
