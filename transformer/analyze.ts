@@ -105,9 +105,10 @@ function analyzeTags(ts: typeof TS, sourceFile: TS.SourceFile): ModuleAnalysis {
   ts.forEachChild(sourceFile, visit);
 
   problems.push(...duplicateIds(functions.values()));
-  const exportsClearCache = [...functions.values()].some((tagged) => tagged.moduleLevel);
-  if (exportsClearCache) problems.push(...clearCacheConflicts(ts, sourceFile, userCodeEnd));
-  return { functions, problems, exportsClearCache };
+  const hasModuleLevel = [...functions.values()].some((tagged) => tagged.moduleLevel);
+  const conflicts = hasModuleLevel ? clearCacheConflicts(ts, sourceFile, userCodeEnd) : [];
+  problems.push(...conflicts);
+  return { functions, problems, exportsClearCache: hasModuleLevel && conflicts.length === 0 };
 }
 
 /** Where the user's code ends: generated declarations appended by the program transformer are not analyzed. */
