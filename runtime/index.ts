@@ -5,6 +5,7 @@
 export { cachier, cacheOf, type CacheControls, type CachedFunction } from './cachier.js';
 export type { CacheInfo, CallOptions } from './engine.js';
 export type { AnyFunction, Backend, CachierDefaults, CachierOptions, Mongetter, SharedOptions } from './options.js';
+export type { MongoCollection } from './cores/mongo/collection.js';
 export { setDefaults, getDefaults, resetDefaults, enableCaching, disableCaching, isCachingEnabled } from './config.js';
 export { cachierKey } from './keys.js';
 export { parseDuration, type Duration } from './duration.js';
