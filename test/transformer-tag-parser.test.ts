@@ -1,0 +1,54 @@
+import { describe, expect, test } from 'vitest';
+import { TagProblem } from '../transformer/problems.js';
+import { parseTag } from '../transformer/tag-parser.js';
+
+/** The options of the tag in `comment` as `name=value` texts (`name` alone for a bare flag). */
+function optionsOf(comment: string): string[] {
+  const tag = parseTag(comment, 0);
+  if (!tag) throw new Error('no tag');
+  return tag.options.map((option) => (option.value === undefined ? option.name : `${option.name}=${option.value}`));
+}
+
+describe('@cachier tag parser', () => {
+  test('reads name=value tokens and bare flags', () => {
+    expect(optionsOf('/** @cachier staleAfter=3d nextTime backend=file */')).toEqual(['staleAfter=3d', 'nextTime', 'backend=file']);
+  });
+
+  test('reads a tag spread over several lines of a JSDoc block with other text and tags', () => {
+    const comment = `/**
+     * Fetches prices.
+     *
+     * @cachier staleAfter=3d
+     *   waitForCalcTimeout=30s
+     *   hash=keyOfSymbol
+     * @param symbol - the ticker
+     * @returns the prices
+     */`;
+    expect(optionsOf(comment)).toEqual(['staleAfter=3d', 'waitForCalcTimeout=30s', 'hash=keyOfSymbol']);
+  });
+
+  test('keeps spaces inside quoted values and drops the quotes', () => {
+    expect(optionsOf(`/** @cachier id="prices v2" cacheDir='/tmp/my cache' */`)).toEqual(['id=prices v2', 'cacheDir=/tmp/my cache']);
+  });
+
+  test('answers undefined for comments without the tag, for plain block comments and for longer tag names', () => {
+    expect(parseTag('/** Fetches prices. @param x */', 0)).toBeUndefined();
+    expect(parseTag('/* @cachier staleAfter=3d */', 0)).toBeUndefined();
+    expect(parseTag('/** @cachiered */', 0)).toBeUndefined();
+  });
+
+  test('a tag with no options is valid', () => {
+    expect(optionsOf('/** @cachier */')).toEqual([]);
+  });
+
+  test('reports file offsets of each option name and value', () => {
+    const tag = parseTag('/** @cachier staleAfter=3d */', 100);
+    expect(tag?.start).toBe(104);
+    expect(tag?.options[0]).toMatchObject({ start: 113, valueStart: 124, end: 126 });
+  });
+
+  test('rejects an unterminated quote and an empty value with their position', () => {
+    expect(() => parseTag('/** @cachier id="open */', 0)).toThrow(TagProblem);
+    expect(() => parseTag('/** @cachier staleAfter= */', 0)).toThrow(/"staleAfter=" has no value/);
+  });
+});
