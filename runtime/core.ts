@@ -51,7 +51,7 @@ export interface CoreSettings {
   readonly cacheDir: string;
   /** Whether a hit re-checks storage for other processes' updates (file core). */
   readonly reload: boolean;
-  /** One file per entry instead of one store per function (file core). */
+  /** Python cachier's one-file-per-entry switch; the file core always keeps one file per entry and ignores it. */
   readonly separateFiles: boolean;
   /** Returns the MongoDB collection (mongo core). */
   readonly mongetter: (() => unknown) | undefined;

@@ -55,7 +55,9 @@ export interface SharedOptions {
    */
   reload?: boolean;
   /**
-   * File backend: keep one file per entry.
+   * File backend: accepted for compatibility with Python cachier and has no
+   * effect, because the file backend always keeps one file per entry (that is
+   * what keeps each call's cost independent of the number of entries).
    * @defaultValue false
    */
   separateFiles?: boolean;

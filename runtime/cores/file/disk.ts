@@ -62,15 +62,33 @@ export const syncDisk: Disk = {
   removeTree: (path) => fs.rmSync(path, TREE),
 };
 
-// The callback API through promisify: its readFile is markedly faster than fs.promises.readFile.
+// The callback API through promisify: each call is one trip to libuv's
+// thread pool, with less overhead than fs.promises.
 const readFileAsync = promisify(fs.readFile);
 const openAsync = promisify(fs.open);
+const readAsync = promisify(fs.read);
 const fstatAsync = promisify(fs.fstat);
 const closeAsync = promisify(fs.close);
 
+/** Most entries fit in one read of this size: open, read, close is three trips where readFile takes four or five. */
+const FIRST_READ_BYTES = 16 * 1024;
+
+async function readWholeFile(path: string): Promise<Buffer> {
+  const fd = await openAsync(path, 'r');
+  try {
+    const first = Buffer.allocUnsafe(FIRST_READ_BYTES);
+    // Position null reads from, and advances, the file position, where readFile(fd) then goes on.
+    const { bytesRead } = await readAsync(fd, first, 0, FIRST_READ_BYTES, null);
+    if (bytesRead < FIRST_READ_BYTES) return first.subarray(0, bytesRead);
+    return Buffer.concat([first, await readFileAsync(fd)]);
+  } finally {
+    await closeAsync(fd);
+  }
+}
+
 /** Disk calls on libuv's thread pool: the path of async cached functions. */
 export const asyncDisk: Disk = {
-  readFile: (path) => readFileAsync(path),
+  readFile: readWholeFile,
   async readFileWithMtime(path) {
     const fd = await openAsync(path, 'r');
     try {

@@ -51,13 +51,17 @@ function* writeNewFile(path: string, bytes: Uint8Array): DiskPlan<void> {
  * checksum rejects as a miss.
  */
 export function* writeAtomically(path: string, bytes: Uint8Array): DiskPlan<void> {
-  const temp = tempPathFor(path, uniqueSuffix());
-  try {
-    yield* writeNewFile(temp, bytes);
-    yield* io((disk) => disk.rename(temp, path));
-  } catch (error) {
-    yield* ifPresent((disk) => disk.unlink(temp));
-    throw error;
+  for (let attempt = 1; ; attempt++) {
+    const temp = tempPathFor(path, uniqueSuffix());
+    try {
+      yield* writeNewFile(temp, bytes);
+      yield* io((disk) => disk.rename(temp, path));
+      return;
+    } catch (error) {
+      yield* ifPresent((disk) => disk.unlink(temp));
+      // A concurrent clear took the folder away between the write and the rename: write again.
+      if (attempt === 2 || !isMissing(error)) throw error;
+    }
   }
 }
 
