@@ -75,6 +75,12 @@ describe.each(['esm', 'cjs'])('a %s project built with tspc', (format) => {
     expect(newCalls()).toEqual([]);
   });
 
+  test.runIf(format === 'esm')('with sourceMap, a stack trace through a tagged function points at the user’s line', async () => {
+    const run = await project.run('main.js', ['explode'], { NODE_OPTIONS: '--enable-source-maps' });
+    expect(run.stderr).toContain('exploded: on purpose');
+    expect(run.stderr).toMatch(/src\/forms\.ts:87:9/);
+  });
+
   test('reformatting the module and editing its comments does not recompute anything', async () => {
     project.write('src/forms.ts', reformat(project.read('src/forms.ts')));
     expect((await project.compile()).code).toBe(0);
@@ -92,11 +98,11 @@ describe.each(['esm', 'cjs'])('a %s project built with tspc', (format) => {
   });
 
   test('fn.clearCache() clears that function; the module’s clearCache() clears all of its functions', async () => {
-    await project.run('main.js', 'clear-square');
+    await project.run('main.js', ['clear-square']);
     await project.run('main.js');
     expect(newCalls()).toEqual(['square']);
 
-    await project.run('main.js', 'clear-module');
+    await project.run('main.js', ['clear-module']);
     await project.run('main.js');
     expect(newCalls()).toEqual(FORMS_MODULE_CALLS);
   });

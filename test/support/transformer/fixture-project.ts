@@ -42,10 +42,11 @@ export class FixtureProject {
   }
 
   /** Runs `dist/<entry>` in a new Node process, with the project's own cache folder. */
-  run(entry: string, ...args: string[]): Promise<ProcessResult> {
+  run(entry: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<ProcessResult> {
     return run(process.execPath, [join(this.dir, 'dist', entry), ...args], this.dir, {
       CALLS_FILE: this.callsFile,
       CACHIER_DIR: join(this.dir, '.cachier'),
+      ...env,
     });
   }
 
