@@ -80,6 +80,23 @@ describe('file core: storage', () => {
     expect(calls).toBe(1);
   });
 
+  test('a sync call does not wait for a computation its own process holds: it computes at once', async () => {
+    const { cacheDir } = freshPlace();
+    const options = { id: 'own-mark', sourceHash: 'v1', cacheDir, lease: '1m' };
+    let finish = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (finish = resolve));
+    const slow = cachier(async (x: number) => {
+      await gate;
+      return x;
+    }, options);
+    const pending = slow(1);
+    await waitFor(() => existsSync(keyPaths(versionLayout(cacheDir, 'own-mark', 'v1'), keyOfArguments([1])).mark));
+    const quick = cachier((x: number) => x * 10, options);
+    expect(quick(1)).toBe(10);
+    finish();
+    expect(await pending).toBe(1);
+  });
+
   test('values round-trip through node:v8: Dates, Maps, Sets, BigInt, typed arrays, cycles', async () => {
     const { cacheDir } = freshPlace();
     const cyclic: Record<string, unknown> = { name: 'loop' };

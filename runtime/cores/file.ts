@@ -107,7 +107,9 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       return remembered?.get(key) ?? (yield* readFromDisk(key));
     },
     *claim(key: string): DiskPlan<ClaimResult> {
-      const claim = yield* guarded(claimMark(keyPaths(layout, key).mark, settings.leaseMs), BackendError);
+      const onDeadMarkRemoved = (why: string): void => log.debug(`key ${key.slice(0, 10)}: removed a dead mark: ${why}`);
+      const mark = keyPaths(layout, key).mark;
+      const claim = yield* guarded(claimMark(mark, settings.leaseMs, onDeadMarkRemoved), BackendError);
       if (!claim.claimed) return claim;
       // Another process may have stored the key since this caller's read: let the engine see it.
       const current = yield* readFromDisk(key);

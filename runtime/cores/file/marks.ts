@@ -28,7 +28,7 @@ interface MarkOwner {
 export type MarkState =
   | { readonly kind: 'none' }
   | { readonly kind: 'live'; readonly expiresAt: number; readonly ownedByThisProcess: boolean }
-  | { readonly kind: 'dead'; readonly bytes: Buffer };
+  | { readonly kind: 'dead'; readonly bytes: Buffer; readonly why: string };
 
 const HOST = hostname();
 const CLAIM_ATTEMPTS = 3;
@@ -62,10 +62,12 @@ export function* readMark(path: string): DiskPlan<MarkState> {
   const file = yield* ifPresent((disk) => disk.readFileWithMtime(path));
   if (!file) return { kind: 'none' };
   const owner = parseOwner(file.bytes);
-  if (!owner) return { kind: 'dead', bytes: file.bytes };
+  const dead = (why: string): MarkState => ({ kind: 'dead', bytes: file.bytes, why });
+  if (!owner) return dead('it was unreadable');
   const expiresAt = file.mtimeMs + owner.leaseMs;
+  if (Date.now() >= expiresAt) return dead(`its lease ran out (pid ${owner.pid} on ${owner.host})`);
   const onThisHost = owner.host === HOST;
-  if (Date.now() >= expiresAt || (onThisHost && !isAlive(owner.pid))) return { kind: 'dead', bytes: file.bytes };
+  if (onThisHost && !isAlive(owner.pid)) return dead(`its owner, pid ${owner.pid}, is gone`);
   return { kind: 'live', expiresAt, ownedByThisProcess: onThisHost && owner.pid === process.pid };
 }
 
@@ -101,9 +103,13 @@ function* removeMarkIf(path: string, isTheMark: (bytes: Buffer) => boolean): Dis
 
 /**
  * Marks the key at `path` as being calculated by a new owner, unless a live
- * mark holds it. Dead marks are taken over.
+ * mark holds it. Dead marks are removed (and `onDeadMarkRemoved` hears why) and taken over.
  */
-export function* claimMark(path: string, leaseMs: number): DiskPlan<ClaimResult> {
+export function* claimMark(
+  path: string,
+  leaseMs: number,
+  onDeadMarkRemoved: (why: string) => void,
+): DiskPlan<ClaimResult> {
   const token = randomUUID();
   const owner: MarkOwner = { token, pid: process.pid, host: HOST, leaseMs };
   const bytes = Buffer.from(JSON.stringify(owner), 'utf8');
@@ -111,7 +117,8 @@ export function* claimMark(path: string, leaseMs: number): DiskPlan<ClaimResult>
     if (yield* createExclusively(path, bytes)) return { claimed: true, token };
     const state = yield* readMark(path);
     if (state.kind === 'live') return { claimed: false };
-    if (state.kind === 'dead') yield* removeMarkIf(path, (found) => found.equals(state.bytes));
+    if (state.kind !== 'dead') continue;
+    if (yield* removeMarkIf(path, (found) => found.equals(state.bytes))) onDeadMarkRemoved(state.why);
   }
   return { claimed: false };
 }
