@@ -33,7 +33,10 @@ export interface TaggedFunction {
   readonly name: string;
   /** `module/path.ts#Qualified.name`, or the tag's `id=`. */
   readonly id: string;
+  /** The hash of the function's own source, or the tag's `sourceHash=`. */
   readonly sourceHash: string;
+  /** Whether the tag set `sourceHash=`, which then is used as it is. */
+  readonly pinnedSourceHash: boolean;
   readonly options: readonly TagOption[];
   readonly isAsync: boolean;
   /** Created once per module load (not per call of an enclosing function), so the module's `clearCache()` clears it. */
@@ -139,6 +142,7 @@ function describeTaggedNode(ts: typeof TS, node: TS.Node, tag: RawTag, sourceFil
     );
   }
   const explicitId = options.find((option) => option.name === 'id');
+  const explicitHash = options.find((option) => option.name === 'sourceHash');
   const qualifiedName = qualify(ts, target.node, name, form);
   const enclosingFunction = ts.findAncestor(target.node.parent, (ancestor) => ts.isFunctionLike(ancestor));
   const topLevel = target.node.parent !== undefined && ts.isSourceFile(target.node.parent);
@@ -149,8 +153,9 @@ function describeTaggedNode(ts: typeof TS, node: TS.Node, tag: RawTag, sourceFil
     fn,
     name,
     id: explicitId?.value.kind === 'string' ? explicitId.value.text : `${modulePath}#${qualifiedName}`,
-    sourceHash: sourceHashOf(ts, fn, sourceFile),
-    options: options.filter((option) => option !== explicitId),
+    sourceHash: explicitHash?.value.kind === 'string' ? explicitHash.value.text : sourceHashOf(ts, fn, sourceFile),
+    pinnedSourceHash: explicitHash !== undefined,
+    options: options.filter((option) => option !== explicitId && option !== explicitHash),
     isAsync,
     moduleLevel: enclosingFunction === undefined,
     mergeable: form === 'declaration' && topLevel && !hasModifier(ts, target.node, ts.SyntaxKind.DefaultKeyword),

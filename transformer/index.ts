@@ -58,7 +58,7 @@ function cachierPlugin(
   for (const sourceFile of program.getSourceFiles()) {
     for (const diagnostic of tagDiagnostics(ts, sourceFile)) addDiagnostic(diagnostic);
   }
-  return { before: [createRewriter(ts)] };
+  return { before: [createRewriter(ts, program)] };
 }
 
 export default cachierPlugin;

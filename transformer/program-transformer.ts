@@ -56,6 +56,6 @@ function rewriteOnEmit(ts: typeof TS, program: TS.Program): void {
   program.emit = (targetSourceFile, writeFile, cancellationToken, emitOnlyDtsFiles, customTransformers) =>
     emit(targetSourceFile, writeFile, cancellationToken, emitOnlyDtsFiles, {
       ...customTransformers,
-      before: [createRewriter(ts), ...(customTransformers?.before ?? [])],
+      before: [createRewriter(ts, program), ...(customTransformers?.before ?? [])],
     });
 }

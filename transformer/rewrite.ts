@@ -1,5 +1,6 @@
 import type * as TS from 'typescript';
 import { analyzeSourceFile, type TaggedFunction } from './analyze.js';
+import { dependencyHashOf } from './dependency-hash.js';
 import { hasModifier } from './syntax.js';
 import type { TagValue } from './tag-options.js';
 
@@ -18,12 +19,18 @@ const IMPORTED = '__cachier_import_';
  * `@cachier` tag into a call of the public runtime, `cachier(fn, options)`,
  * with the id and source hash the transformer computed. Functions with bad
  * tags are left as written (their problems are reported as diagnostics).
+ *
+ * Given the `program`, the source hash also covers the project code and
+ * package versions the function depends on ({@link dependencyHashOf});
+ * without one (the Vite plugin) it covers the function's own source.
  */
-export function createRewriter(ts: typeof TS): TS.TransformerFactory<TS.SourceFile> {
+export function createRewriter(ts: typeof TS, program?: TS.Program): TS.TransformerFactory<TS.SourceFile> {
   return (context) => (sourceFile) => {
     const analysis = analyzeSourceFile(ts, sourceFile);
     if (analysis.functions.size === 0) return sourceFile;
-    return new ModuleRewriter(ts, context, analysis.functions).rewrite(sourceFile, analysis.exportsClearCache);
+    const sourceHash = (tagged: TaggedFunction): string =>
+      program && !tagged.pinnedSourceHash ? dependencyHashOf(ts, program, tagged.fn, tagged.sourceHash) : tagged.sourceHash;
+    return new ModuleRewriter(ts, context, analysis.functions, sourceHash).rewrite(sourceFile, analysis.exportsClearCache);
   };
 }
 
@@ -36,6 +43,7 @@ class ModuleRewriter {
     private readonly ts: typeof TS,
     private readonly context: TS.TransformationContext,
     private readonly functions: ReadonlyMap<TS.Node, TaggedFunction>,
+    private readonly sourceHash: (tagged: TaggedFunction) => string,
   ) {
     this.factory = context.factory;
   }
@@ -140,7 +148,7 @@ class ModuleRewriter {
     const { factory } = this;
     const properties = [
       factory.createPropertyAssignment('id', factory.createStringLiteral(tagged.id)),
-      factory.createPropertyAssignment('sourceHash', factory.createStringLiteral(tagged.sourceHash)),
+      factory.createPropertyAssignment('sourceHash', factory.createStringLiteral(this.sourceHash(tagged))),
       ...tagged.options.map((option) => factory.createPropertyAssignment(option.name, this.valueExpression(option.value))),
     ];
     const call = factory.createCallExpression(
