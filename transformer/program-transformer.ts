@@ -12,6 +12,8 @@ import { createRewriter } from './rewrite.js';
  * `--noEmit`) and rewrites tagged functions when it emits.
  */
 export function transformProgram(ts: typeof TS, program: TS.Program, host: TS.CompilerHost | undefined): TS.Program {
+  // A project without tags is left exactly as it was, at no cost.
+  if (!program.getSourceFiles().some((sourceFile) => !sourceFile.isDeclarationFile && sourceFile.text.includes('@cachier'))) return program;
   // Binding sets the parent links the tag analysis walks.
   program.getTypeChecker();
   const extendedTexts = new Map<string, string>();

@@ -138,8 +138,11 @@ class ModuleRewriter {
       return factory.createExpressionStatement(define);
     });
     const members = [...visited.members, factory.createClassStaticBlockDeclaration(factory.createBlock(wrapStatements, true))];
+    // An anonymous `export default class` gets the name TypeScript generates for it, which its
+    // down-levelled static block refers to (for targets before ES2022).
+    const name = visited.name ?? (ts.isClassDeclaration(visited) ? factory.getGeneratedNameForNode(original) : undefined);
     return ts.isClassDeclaration(visited)
-      ? factory.updateClassDeclaration(visited, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, members)
+      ? factory.updateClassDeclaration(visited, visited.modifiers, name, visited.typeParameters, visited.heritageClauses, members)
       : factory.updateClassExpression(visited, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, members);
   }
 
