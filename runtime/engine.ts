@@ -48,6 +48,9 @@ type BusyPolicy = 'wait' | 'skip';
 /** What a failed core operation answers instead. */
 const UNAVAILABLE = Symbol('unavailable');
 
+/** How many times a call waits for other computers of its key before computing it itself. */
+const WAIT_ROUNDS = 3;
+
 /**
  * The cache of one wrapped function: resolves its settings and core on first
  * use, and runs each call's plan: fresh hit, miss, stale (recompute, or serve
@@ -223,14 +226,19 @@ export class FunctionCache {
       }
       this.stats.waits++;
       this.trace(key, 'another caller is computing it: waiting');
-      const timeoutMs = options.waitForCalcTimeoutMs;
-      const awaited = yield* this.tolerate(environment, 'wait', (ops) => ops.waitForEntry(key, { timeoutMs }));
-      if (awaited !== UNAVAILABLE && awaited !== undefined && this.isFresh(environment, awaited)) {
-        this.trace(key, 'received the value computed by the other caller');
-        return awaited.value;
+      const deadline = options.waitForCalcTimeoutMs > 0 ? Date.now() + options.waitForCalcTimeoutMs : Infinity;
+      // When the computer dies, another waiter may take the key over first: wait
+      // for that one too (a few rounds at most, within the same timeout).
+      for (let round = 0; round < WAIT_ROUNDS && claim !== UNAVAILABLE && !claim.claimed && Date.now() < deadline; round++) {
+        const timeoutMs = deadline === Infinity ? 0 : Math.max(1, deadline - Date.now());
+        const awaited = yield* this.tolerate(environment, 'wait', (ops) => ops.waitForEntry(key, { timeoutMs }));
+        if (awaited !== UNAVAILABLE && awaited !== undefined && this.isFresh(environment, awaited)) {
+          this.trace(key, 'received the value computed by the other caller');
+          return awaited.value;
+        }
+        claim = yield* this.tolerate(environment, 'mark', (ops) => ops.claim(key));
       }
       this.trace(key, 'no fresh value after waiting: computing here');
-      claim = yield* this.tolerate(environment, 'mark', (ops) => ops.claim(key));
     }
     const token = claim !== UNAVAILABLE && claim.claimed ? claim.token : undefined;
     const current = claim !== UNAVAILABLE && claim.claimed ? claim.current : undefined;
