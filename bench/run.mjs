@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { benchDir } from './lib/settings.mjs';
 
 /** The scenarios, in the order of issue 6. */
-const SCENARIOS = ['hit-cost', 'scaling', 'key-derivation', 'cross-process', 'cold-start'];
+const SCENARIOS = ['hit-cost', 'scaling', 'key-derivation', 'cross-process', 'cold-start', 'mongo'];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -66,7 +66,7 @@ export function formatTable(table) {
   const lines = table.rows.map((row) => {
     if (row.unavailable !== undefined) return [row.contender, `n/a: ${row.unavailable}`];
     const ratio = ratioToOurs(table, row);
-    const ratioCell = row.contender === table.ours ? '(ours)' : ratio === undefined ? '' : `${ratio.toFixed(2)}x`;
+    const ratioCell = row.contender === table.ours ? '(ours)' : ratio === undefined ? '' : `${formatNumber(ratio)}x`;
     return [
       row.contender,
       formatCell(row.value),

@@ -31,7 +31,7 @@ async function coldStart(contender) {
       throw new Error('bench: the fill must not compute');
     });
     const fillStarted = performance.now();
-    const filled = await store.fill(ENTRIES, fillStarted + FILL_BUDGET_MS);
+    const filled = await store.fill(0, ENTRIES, fillStarted + FILL_BUDGET_MS);
     await store.close();
     const fillSeconds = (performance.now() - fillStarted) / 1000;
     if (filled < ENTRIES) return { contender: contender.name, unavailable: `filling stopped after ${fillSeconds.toFixed(0)} s at ${filled} entries` };

@@ -1,0 +1,130 @@
+/**
+ * Scenario 6: the MongoDB core's hit and miss against the bundled
+ * MongoDB-compatible test server (an in-memory JavaScript server in its own
+ * process, over loopback TCP, through the real `mongodb` driver), or against
+ * the server `MONGODB_URI` names. Figures are labelled with which one. The
+ * driver's own `findOne` (one round trip) is the yardstick: a hit should cost
+ * about one round trip.
+ */
+import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { LineChild } from '../lib/children.mjs';
+import { countedQuotes } from '../lib/counted.mjs';
+import { measure, sequential } from '../lib/measure.mjs';
+import { cachier, hasBackend, notAvailableYet } from '../lib/ours.mjs';
+import { publish } from '../lib/report.mjs';
+import { benchDir, budget } from '../lib/settings.mjs';
+import { requestFor } from '../lib/workload.mjs';
+
+const KEYS = 100;
+const timing = { timeMs: budget(700, 20), minSamples: budget(30, 4) };
+const CALLS = budget(10, 2);
+const NO_MONGO_PEER = 'no MongoDB store among the peers compared here';
+const OURS_HIT = 'cachier mongo core, hit';
+const OURS_MISS = 'cachier mongo core, miss';
+
+/**
+ * The server to measure against: `MONGODB_URI`, or the bundled test server in a child process.
+ * @returns {Promise<{ uri: string, label: string, stop: () => void }>}
+ */
+async function startServer() {
+  const external = process.env['MONGODB_URI'];
+  if (external) return { uri: external, label: 'the MongoDB server named by MONGODB_URI', stop: () => undefined };
+  const child = new LineChild(join(benchDir, 'workers', 'mongo-server-worker.mjs'), []);
+  return {
+    uri: await child.nextLine(),
+    label: "cachier's bundled MongoDB-compatible TEST server (in-memory, JavaScript, loopback), not a real mongod",
+    stop: () => child.process.stdin?.end(),
+  };
+}
+
+/**
+ * Counts the driver's commands while `action` runs.
+ * @param {MongoClient} client
+ * @param {() => Promise<unknown>} action
+ */
+async function commandsDuring(client, action) {
+  let commands = 0;
+  const count = () => commands++;
+  client.on('commandStarted', count);
+  await action();
+  client.off('commandStarted', count);
+  return commands;
+}
+
+async function measureAll() {
+  const server = await startServer();
+  const client = new MongoClient(server.uri, { monitorCommands: true, serverSelectionTimeoutMS: 5000 });
+  try {
+    const collection = client.db('cachier_bench').collection('cache');
+    const counted = countedQuotes();
+    const memo = cachier(counted.asyncQuote, { backend: 'mongo', mongetter: () => collection, id: 'bench#mongo', sourceHash: 'bench-v1' });
+    await memo.clearCache();
+    for (let i = 0; i < KEYS; i++) await memo(requestFor(i));
+    const probe = client.db('cachier_bench').collection('probe');
+    await probe.deleteMany({});
+    await probe.insertMany(Array.from({ length: KEYS }, (_, i) => ({ _id: `k${i}`, value: requestFor(i) })));
+
+    const hitTrips = (await commandsDuring(client, async () => {
+      for (let i = 0; i < KEYS; i++) await memo(requestFor(i));
+    })) / KEYS;
+    let missKey = 1_000_000;
+    const missTrips = (await commandsDuring(client, async () => {
+      for (let i = 0; i < KEYS; i++) await memo(requestFor(missKey++));
+    })) / KEYS;
+
+    const hit = await measure(OURS_HIT, sequential((i) => memo(requestFor(i % KEYS)), CALLS), timing);
+    const miss = await measure(OURS_MISS, sequential(() => memo(requestFor(missKey++)), CALLS), timing);
+    const findOne = await measure('findOne', sequential((i) => probe.findOne({ _id: `k${i % KEYS}` }), CALLS), timing);
+    const upsert = await measure(
+      'updateOne',
+      sequential((i) => probe.updateOne({ _id: `new${i}` }, { $set: { value: requestFor(i) } }, { upsert: true }), CALLS),
+      timing,
+    );
+    return {
+      label: server.label,
+      tables: [
+        {
+          title: 'MongoDB hit',
+          valueLabel: 'median µs/call',
+          ours: OURS_HIT,
+          extraColumns: [{ key: 'roundTrips', label: 'round trips/call' }],
+          rows: [
+            { contender: OURS_HIT, value: hit.medianUs, roundTrips: hitTrips },
+            { contender: 'driver findOne by _id (yardstick)', value: findOne.medianUs, roundTrips: 1, note: 'one round trip, no cache logic' },
+            { contender: 'cacache, keyv-file, memoizee, p-memoize', unavailable: NO_MONGO_PEER },
+          ],
+        },
+        {
+          title: 'MongoDB miss (claim, compute, store)',
+          valueLabel: 'median µs/call',
+          ours: OURS_MISS,
+          extraColumns: [{ key: 'roundTrips', label: 'round trips/call' }],
+          rows: [
+            { contender: OURS_MISS, value: miss.medianUs, roundTrips: missTrips },
+            {
+              contender: 'driver updateOne upsert (yardstick)',
+              value: upsert.medianUs,
+              roundTrips: 1,
+              note: 'one round trip, no cache logic',
+            },
+            { contender: 'cacache, keyv-file, memoizee, p-memoize', unavailable: NO_MONGO_PEER },
+          ],
+        },
+      ],
+    };
+  } finally {
+    await client.close();
+    server.stop();
+  }
+}
+
+if (hasBackend('mongo')) {
+  const { label, tables } = await measureAll();
+  publish('mongo', { title: `Scenario 6: MongoDB core round trips, against ${label}`, server: label, tables });
+} else {
+  publish('mongo', {
+    title: 'Scenario 6: MongoDB core round trips',
+    tables: [{ title: 'MongoDB hit and miss', valueLabel: 'median µs/call', ours: OURS_HIT, rows: [{ contender: OURS_HIT, unavailable: notAvailableYet('mongo') }] }],
+  });
+}

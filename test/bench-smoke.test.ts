@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// Proves the benchmark harness works end to end in quick mode (tiny budgets,
+// figures meaningless): each scenario runs in its own process, prints its
+// tables and writes well-formed results. No timing is asserted.
+const run = promisify(execFile);
+const resultsDir = mkdtempSync(join(tmpdir(), 'cachier-bench-smoke-'));
+
+afterAll(() => rmSync(resultsDir, { recursive: true, force: true }));
+
+interface ResultFile {
+  scenario: string;
+  date: string;
+  machine: { cores: number; node: string };
+  quick: boolean;
+  tables: {
+    title: string;
+    ours?: string;
+    rows: { contender: string; value?: number; unavailable?: string; ratioToOurs?: number }[];
+  }[];
+}
+
+function readResult(scenario: string): ResultFile {
+  return JSON.parse(readFileSync(join(resultsDir, `${scenario}.json`), 'utf8')) as ResultFile;
+}
+
+describe('npm run bench --quick', () => {
+  it('runs the hit-cost, scaling and key-derivation scenarios and writes their tables, JSON and chart', async () => {
+    const { stdout } = await run(process.execPath, ['bench/run.mjs', '--quick', 'hit-cost', 'scaling', 'key-derivation'], {
+      env: { ...process.env, BENCH_RESULTS_DIR: resultsDir },
+    });
+
+    expect(stdout).toContain('## Hit, in memory, async function');
+    expect(stdout).toContain('peer/ours');
+    for (const scenario of ['hit-cost', 'scaling', 'key-derivation']) {
+      const result = readResult(scenario);
+      expect(result.scenario).toBe(scenario);
+      expect(result.quick).toBe(true);
+      expect(Number.isNaN(Date.parse(result.date))).toBe(false);
+      expect(result.machine.node).toBe(process.version);
+      for (const table of result.tables) {
+        for (const row of table.rows) {
+          // Every row has a figure or says why it has none.
+          expect(row.unavailable !== undefined || (typeof row.value === 'number' && row.value > 0)).toBe(true);
+        }
+        const ours = table.rows.find((row) => row.contender === table.ours);
+        if (ours?.value !== undefined) expect(ours.ratioToOurs).toBe(1);
+      }
+    }
+    const svg = readFileSync(join(resultsDir, 'scaling.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg).toContain('<polyline');
+  }, 120_000);
+
+  it('names the scenarios it knows when asked for another', async () => {
+    await expect(run(process.execPath, ['bench/run.mjs', 'no-such-scenario'])).rejects.toMatchObject({
+      stderr: expect.stringContaining('choose from hit-cost, scaling, key-derivation, cross-process, cold-start, mongo'),
+    });
+  });
+});
