@@ -1,4 +1,5 @@
 import type * as TS from 'typescript';
+import type { TypeScript } from './typescript-api.js';
 import { modulePathOf } from './module-path.js';
 import { TagProblem } from './problems.js';
 import { declarationIn, findBinding } from './scope.js';
@@ -69,7 +70,7 @@ const analyses = new WeakMap<TS.SourceFile, ModuleAnalysis>();
  * problem: the function it concerns is left uncached. Results are cached per
  * source file, so the checker, the rewriter and the declarations agree.
  */
-export function analyzeSourceFile(ts: typeof TS, sourceFile: TS.SourceFile): ModuleAnalysis {
+export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile): ModuleAnalysis {
   const known = analyses.get(sourceFile);
   if (known) return known;
   const analysis = sourceFile.text.includes('@cachier') ? analyzeTags(ts, sourceFile) : { functions: new Map(), problems: [], exportsClearCache: false };
@@ -77,7 +78,7 @@ export function analyzeSourceFile(ts: typeof TS, sourceFile: TS.SourceFile): Mod
   return analysis;
 }
 
-function analyzeTags(ts: typeof TS, sourceFile: TS.SourceFile): ModuleAnalysis {
+function analyzeTags(ts: TypeScript, sourceFile: TS.SourceFile): ModuleAnalysis {
   const functions = new Map<TS.Node, TaggedFunction>();
   const problems: TagProblem[] = [];
   const claimed = new Set<number>();
@@ -125,7 +126,7 @@ function endOfUserCode(sourceFile: TS.SourceFile): number {
  * signature, the implementation), with its checked options.
  * @throws {@link TagProblem} when the tag or what it sits on cannot be cached.
  */
-function describeTaggedNode(ts: typeof TS, node: TS.Node, tag: RawTag, sourceFile: TS.SourceFile, modulePath: string): TaggedFunction {
+function describeTaggedNode(ts: TypeScript, node: TS.Node, tag: RawTag, sourceFile: TS.SourceFile, modulePath: string): TaggedFunction {
   const at = (message: string): TagProblem => new TagProblem(tag.start, '@cachier'.length, message);
   const target = taggedTarget(ts, node, at);
   const { form, fn, name } = target;
@@ -171,7 +172,7 @@ interface TaggedTarget {
   readonly name: string;
 }
 
-function taggedTarget(ts: typeof TS, node: TS.Node, at: (message: string) => TagProblem): TaggedTarget {
+function taggedTarget(ts: TypeScript, node: TS.Node, at: (message: string) => TagProblem): TaggedTarget {
   if (ts.isFunctionDeclaration(node)) {
     const implementation = implementationOf(ts, node, at);
     if (!implementation.name) return { form: 'anonymous-default', node: implementation, fn: implementation, name: 'default' };
@@ -189,7 +190,7 @@ function taggedTarget(ts: typeof TS, node: TS.Node, at: (message: string) => Tag
   throw at('@cachier tags functions only: a function declaration, a const bound to an arrow function or function expression, or a class method');
 }
 
-function variableTarget(ts: typeof TS, node: TS.VariableStatement, at: (message: string) => TagProblem): TaggedTarget {
+function variableTarget(ts: TypeScript, node: TS.VariableStatement, at: (message: string) => TagProblem): TaggedTarget {
   const declarations = node.declarationList.declarations;
   const declaration = declarations[0];
   if (declarations.length !== 1 || !declaration) throw at('tag one declaration per statement: split this statement so the tag sits above one const');
@@ -203,7 +204,7 @@ function variableTarget(ts: typeof TS, node: TS.VariableStatement, at: (message:
   return { form: 'variable', node, fn: initializer, name: declaration.name.text };
 }
 
-function methodTarget(ts: typeof TS, node: TS.MethodDeclaration, at: (message: string) => TagProblem): TaggedTarget {
+function methodTarget(ts: TypeScript, node: TS.MethodDeclaration, at: (message: string) => TagProblem): TaggedTarget {
   if (!ts.isClassLike(node.parent)) throw at('object literal methods cannot be tagged; tag a function declaration or a class method instead');
   if (!ts.isIdentifier(node.name) && !ts.isStringLiteral(node.name)) {
     throw at('only methods with a plain name can be tagged (not private #names or computed [keys])');
@@ -217,7 +218,7 @@ function methodTarget(ts: typeof TS, node: TS.MethodDeclaration, at: (message: s
  * For an overloaded function, the implementation the tag applies to, when the
  * tag sits on the first signature or on the implementation; throws otherwise.
  */
-function implementationOf<T extends TS.FunctionDeclaration | TS.MethodDeclaration>(ts: typeof TS, node: T, at: (message: string) => TagProblem): T {
+function implementationOf<T extends TS.FunctionDeclaration | TS.MethodDeclaration>(ts: TypeScript, node: T, at: (message: string) => TagProblem): T {
   const name = node.name?.getText();
   const parent = node.parent;
   const siblings: readonly TS.Node[] = ts.isClassLike(parent) ? parent.members : 'statements' in parent ? (parent as TS.Block).statements : [];
@@ -236,7 +237,7 @@ function implementationOf<T extends TS.FunctionDeclaration | TS.MethodDeclaratio
   return implementation;
 }
 
-function isFunctionExpressionLike(ts: typeof TS, node: TS.Node): node is TS.ArrowFunction | TS.FunctionExpression {
+function isFunctionExpressionLike(ts: TypeScript, node: TS.Node): node is TS.ArrowFunction | TS.FunctionExpression {
   return ts.isArrowFunction(node) || ts.isFunctionExpression(node);
 }
 
@@ -245,7 +246,7 @@ function describe(name: string): string {
 }
 
 /** `Outer.inner`, `Class.prototype.method`, `Class.staticMethod`: the names enclosing the function, outermost first. */
-function qualify(ts: typeof TS, node: TS.Node, name: string, form: FunctionForm): string {
+function qualify(ts: TypeScript, node: TS.Node, name: string, form: FunctionForm): string {
   const parts = [name];
   if (form === 'method') parts.unshift('prototype');
   for (let ancestor = node.parent; ancestor && !ts.isSourceFile(ancestor); ancestor = ancestor.parent) {
@@ -255,7 +256,7 @@ function qualify(ts: typeof TS, node: TS.Node, name: string, form: FunctionForm)
   return parts.join('.');
 }
 
-function nameOfScope(ts: typeof TS, node: TS.Node): string | undefined {
+function nameOfScope(ts: TypeScript, node: TS.Node): string | undefined {
   if (ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node)) return node.name?.text ?? 'default';
   if (ts.isModuleDeclaration(node)) return node.name.getText();
   if (ts.isMethodDeclaration(node) || ts.isGetAccessorDeclaration(node) || ts.isSetAccessorDeclaration(node)) return node.name.getText();
@@ -285,7 +286,7 @@ function duplicateIds(functions: Iterable<TaggedFunction>): TagProblem[] {
 }
 
 /** A user declaration of `clearCache` at the top of a module that also gets the generated one. */
-function clearCacheConflicts(ts: typeof TS, sourceFile: TS.SourceFile, userCodeEnd: number): TagProblem[] {
+function clearCacheConflicts(ts: TypeScript, sourceFile: TS.SourceFile, userCodeEnd: number): TagProblem[] {
   const problems: TagProblem[] = [];
   for (const statement of sourceFile.statements) {
     if (statement.getStart(sourceFile) >= userCodeEnd) break;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type * as TS from 'typescript';
+import type { TypeScript } from './typescript-api.js';
 import { modulePathOf } from './module-path.js';
 import { sourceHashOf } from './source-hash.js';
 
@@ -14,7 +15,7 @@ import { sourceHashOf } from './source-hash.js';
  *
  * Answers `ownHash` unchanged when the function depends on nothing.
  */
-export function dependencyHashOf(ts: typeof TS, program: TS.Program, fn: TS.Node, ownHash: string): string {
+export function dependencyHashOf(ts: TypeScript, program: TS.Program, fn: TS.Node, ownHash: string): string {
   const checker = program.getTypeChecker();
   const contributions = new Set<string>();
   const visited = new Set<TS.Node>([fn]);
@@ -44,13 +45,13 @@ export function dependencyHashOf(ts: typeof TS, program: TS.Program, fn: TS.Node
   return digest.digest('base64url').slice(0, 16);
 }
 
-function forEachIdentifier(ts: typeof TS, node: TS.Node, visit: (identifier: TS.Identifier) => void): void {
+function forEachIdentifier(ts: TypeScript, node: TS.Node, visit: (identifier: TS.Identifier) => void): void {
   if (ts.isIdentifier(node)) visit(node);
   ts.forEachChild(node, (child) => forEachIdentifier(ts, child, visit));
 }
 
 /** Where the value an identifier names is declared, through imports and shorthand properties. */
-function declarationsOf(ts: typeof TS, checker: TS.TypeChecker, identifier: TS.Identifier): readonly TS.Declaration[] {
+function declarationsOf(ts: TypeScript, checker: TS.TypeChecker, identifier: TS.Identifier): readonly TS.Declaration[] {
   let symbol = ts.isShorthandPropertyAssignment(identifier.parent)
     ? checker.getShorthandAssignmentValueSymbol(identifier.parent)
     : checker.getSymbolAtLocation(identifier);
@@ -67,7 +68,7 @@ function contains(outer: TS.Node, inner: TS.Node): boolean {
 }
 
 /** The declaration whose code runs: the whole function, class, variable (with its initializer), enum or member. */
-function hashUnitOf(ts: typeof TS, declaration: TS.Declaration): TS.Node | undefined {
+function hashUnitOf(ts: TypeScript, declaration: TS.Declaration): TS.Node | undefined {
   const runs =
     ts.isFunctionDeclaration(declaration) ||
     ts.isClassDeclaration(declaration) ||
@@ -83,7 +84,7 @@ function hashUnitOf(ts: typeof TS, declaration: TS.Declaration): TS.Node | undef
 const packageOrigins = new Map<string, string | undefined>();
 
 /** `name@version` of the package a declaration file belongs to; nothing for TypeScript's libraries and `@types`. */
-function packageOf(ts: typeof TS, program: TS.Program, file: TS.SourceFile): string | undefined {
+function packageOf(ts: TypeScript, program: TS.Program, file: TS.SourceFile): string | undefined {
   if (program.isSourceFileDefaultLibrary(file)) return undefined;
   const path = file.fileName.replace(/\\/g, '/');
   const inModules = path.lastIndexOf('/node_modules/');

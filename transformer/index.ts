@@ -12,6 +12,7 @@
  * @packageDocumentation
  */
 import type * as TS from 'typescript';
+import type { TypeScript } from './typescript-api.js';
 import { tagDiagnostics } from './diagnostics.js';
 import { transformProgram } from './program-transformer.js';
 import { createRewriter } from './rewrite.js';
@@ -28,14 +29,14 @@ export interface PluginConfig {
 /** What ts-patch passes a source transformer besides the program. */
 export interface SourceTransformerExtras {
   /** The TypeScript instance running the build; cachier uses no other. */
-  readonly ts: typeof TS;
+  readonly ts: TypeScript;
   /** Reports a diagnostic with the build's own. */
   addDiagnostic(diagnostic: TS.Diagnostic): number;
 }
 
 /** What ts-patch passes a program transformer besides the program and host. */
 export interface ProgramTransformerExtras {
-  readonly ts: typeof TS;
+  readonly ts: TypeScript;
 }
 
 /**

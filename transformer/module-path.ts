@@ -1,4 +1,4 @@
-import type * as TS from 'typescript';
+import type { TypeScript } from './typescript-api.js';
 
 const packageRoots = new Map<string, string | undefined>();
 
@@ -8,14 +8,14 @@ const packageRoots = new Map<string, string | undefined>();
  * every machine and OS, wherever the project is checked out, so ids built from
  * it name the same cache everywhere.
  */
-export function modulePathOf(ts: typeof TS, fileName: string): string {
+export function modulePathOf(ts: TypeScript, fileName: string): string {
   const normalized = fileName.replace(/\\/g, '/');
   const directory = normalized.slice(0, normalized.lastIndexOf('/'));
   const root = packageRootOf(ts, directory);
   return root === undefined ? normalized.slice(normalized.lastIndexOf('/') + 1) : normalized.slice(root.length + 1);
 }
 
-function packageRootOf(ts: typeof TS, directory: string): string | undefined {
+function packageRootOf(ts: TypeScript, directory: string): string | undefined {
   if (packageRoots.has(directory)) return packageRoots.get(directory);
   let root: string | undefined;
   for (let at = directory; at !== ''; at = at.slice(0, Math.max(0, at.lastIndexOf('/')))) {

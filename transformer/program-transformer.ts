@@ -1,4 +1,5 @@
 import type * as TS from 'typescript';
+import type { TypeScript } from './typescript-api.js';
 import { analyzeSourceFile } from './analyze.js';
 import { generatedDeclarations } from './declarations.js';
 import { tagDiagnostics } from './diagnostics.js';
@@ -11,7 +12,7 @@ import { createRewriter } from './rewrite.js';
  * tags among its semantic diagnostics (so `tspc` fails, with or without
  * `--noEmit`) and rewrites tagged functions when it emits.
  */
-export function transformProgram(ts: typeof TS, program: TS.Program, host: TS.CompilerHost | undefined): TS.Program {
+export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.CompilerHost | undefined): TS.Program {
   // A project without tags is left exactly as it was, at no cost.
   if (!program.getSourceFiles().some((sourceFile) => !sourceFile.isDeclarationFile && sourceFile.text.includes('@cachier'))) return program;
   // Binding sets the parent links the tag analysis walks.
@@ -44,7 +45,7 @@ export function transformProgram(ts: typeof TS, program: TS.Program, host: TS.Co
   return extended;
 }
 
-function reportTagProblems(ts: typeof TS, program: TS.Program): void {
+function reportTagProblems(ts: TypeScript, program: TS.Program): void {
   const getSemanticDiagnostics = program.getSemanticDiagnostics;
   program.getSemanticDiagnostics = (sourceFile, cancellationToken) => {
     const diagnostics = getSemanticDiagnostics(sourceFile, cancellationToken);
@@ -53,7 +54,7 @@ function reportTagProblems(ts: typeof TS, program: TS.Program): void {
   };
 }
 
-function rewriteOnEmit(ts: typeof TS, program: TS.Program): void {
+function rewriteOnEmit(ts: TypeScript, program: TS.Program): void {
   const emit = program.emit;
   program.emit = (targetSourceFile, writeFile, cancellationToken, emitOnlyDtsFiles, customTransformers) =>
     emit(targetSourceFile, writeFile, cancellationToken, emitOnlyDtsFiles, {

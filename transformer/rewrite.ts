@@ -1,4 +1,5 @@
 import type * as TS from 'typescript';
+import type { TypeScript } from './typescript-api.js';
 import { analyzeSourceFile, type TaggedFunction } from './analyze.js';
 import { dependencyHashOf } from './dependency-hash.js';
 import { hasModifier } from './syntax.js';
@@ -24,7 +25,7 @@ const IMPORTED = '__cachier_import_';
  * package versions the function depends on ({@link dependencyHashOf});
  * without one (the Vite plugin) it covers the function's own source.
  */
-export function createRewriter(ts: typeof TS, program?: TS.Program): TS.TransformerFactory<TS.SourceFile> {
+export function createRewriter(ts: TypeScript, program?: TS.Program): TS.TransformerFactory<TS.SourceFile> {
   return (context) => (sourceFile) => {
     const analysis = analyzeSourceFile(ts, sourceFile);
     if (analysis.functions.size === 0) return sourceFile;
@@ -40,7 +41,7 @@ class ModuleRewriter {
   private readonly imports = new Map<string, TS.Identifier>();
 
   constructor(
-    private readonly ts: typeof TS,
+    private readonly ts: TypeScript,
     private readonly context: TS.TransformationContext,
     private readonly functions: ReadonlyMap<TS.Node, TaggedFunction>,
     private readonly sourceHash: (tagged: TaggedFunction) => string,
@@ -277,6 +278,6 @@ class ModuleRewriter {
   }
 }
 
-function isPrologue(ts: typeof TS, statement: TS.Statement): boolean {
+function isPrologue(ts: TypeScript, statement: TS.Statement): boolean {
   return ts.isExpressionStatement(statement) && ts.isStringLiteral(statement.expression);
 }

@@ -1,4 +1,5 @@
 import type * as TS from 'typescript';
+import type { TypeScript } from './typescript-api.js';
 
 /**
  * The node that declares the value binding `name` visible at `node`: the name
@@ -7,7 +8,7 @@ import type * as TS from 'typescript';
  * brings it in. Syntactic on purpose, so the Vite plugin (which has no type
  * checker) and `tspc` agree on what a tag may name.
  */
-export function findBinding(ts: typeof TS, node: TS.Node, name: string): TS.Node | undefined {
+export function findBinding(ts: TypeScript, node: TS.Node, name: string): TS.Node | undefined {
   for (let scope: TS.Node | undefined = node.parent; scope; scope = scope.parent) {
     const found = declarationInScope(ts, scope, name);
     if (found) return found;
@@ -15,7 +16,7 @@ export function findBinding(ts: typeof TS, node: TS.Node, name: string): TS.Node
   return undefined;
 }
 
-function declarationInScope(ts: typeof TS, scope: TS.Node, name: string): TS.Node | undefined {
+function declarationInScope(ts: TypeScript, scope: TS.Node, name: string): TS.Node | undefined {
   if (ts.isSourceFile(scope) || ts.isBlock(scope) || ts.isModuleBlock(scope) || ts.isCaseClause(scope) || ts.isDefaultClause(scope)) {
     for (const statement of scope.statements) {
       const found = declarationIn(ts, statement, name);
@@ -38,7 +39,7 @@ function declarationInScope(ts: typeof TS, scope: TS.Node, name: string): TS.Nod
 }
 
 /** The node of `statement` that declares or imports a value binding called `name`, if any. */
-export function declarationIn(ts: typeof TS, statement: TS.Statement, name: string): TS.Node | undefined {
+export function declarationIn(ts: TypeScript, statement: TS.Statement, name: string): TS.Node | undefined {
   if (ts.isVariableStatement(statement)) {
     return firstOf(statement.declarationList.declarations, (declaration) => bindingName(ts, declaration.name, name));
   }
@@ -52,7 +53,7 @@ export function declarationIn(ts: typeof TS, statement: TS.Statement, name: stri
   return undefined;
 }
 
-function importedBinding(ts: typeof TS, statement: TS.ImportDeclaration, name: string): TS.Node | undefined {
+function importedBinding(ts: TypeScript, statement: TS.ImportDeclaration, name: string): TS.Node | undefined {
   const clause = statement.importClause;
   if (!clause || clause.isTypeOnly) return undefined;
   if (clause.name?.text === name) return clause;
@@ -62,7 +63,7 @@ function importedBinding(ts: typeof TS, statement: TS.ImportDeclaration, name: s
   return bindings.elements.find((element) => !element.isTypeOnly && element.name.text === name);
 }
 
-function bindingName(ts: typeof TS, binding: TS.BindingName, name: string): TS.Node | undefined {
+function bindingName(ts: TypeScript, binding: TS.BindingName, name: string): TS.Node | undefined {
   if (ts.isIdentifier(binding)) return binding.text === name ? binding : undefined;
   return firstOf(binding.elements, (element) => (ts.isOmittedExpression(element) ? undefined : bindingName(ts, element.name, name)));
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type * as TS from 'typescript';
+import type { TypeScript } from './typescript-api.js';
 
 /**
  * A hash of a function's code that ignores everything a formatter or a
@@ -12,7 +13,7 @@ import type * as TS from 'typescript';
  * internal kind numbers, feed the hash, so it is the same on every OS and
  * TypeScript version that parses the code alike.
  */
-export function sourceHashOf(ts: typeof TS, node: TS.Node, sourceFile: TS.SourceFile): string {
+export function sourceHashOf(ts: TypeScript, node: TS.Node, sourceFile: TS.SourceFile): string {
   const digest = createHash('sha256');
   const feed = (part: string): void => {
     digest.update(part);
@@ -22,7 +23,7 @@ export function sourceHashOf(ts: typeof TS, node: TS.Node, sourceFile: TS.Source
   return digest.digest('base64url').slice(0, 16);
 }
 
-function walk(ts: typeof TS, node: TS.Node, sourceFile: TS.SourceFile, feed: (part: string) => void): void {
+function walk(ts: TypeScript, node: TS.Node, sourceFile: TS.SourceFile, feed: (part: string) => void): void {
   if (ts.isParenthesizedExpression(node)) {
     walk(ts, node.expression, sourceFile, feed);
     return;
@@ -42,7 +43,7 @@ function walk(ts: typeof TS, node: TS.Node, sourceFile: TS.SourceFile, feed: (pa
   if (bracketed) feed(')');
 }
 
-function feedToken(ts: typeof TS, node: TS.Node, sourceFile: TS.SourceFile, feed: (part: string) => void): void {
+function feedToken(ts: TypeScript, node: TS.Node, sourceFile: TS.SourceFile, feed: (part: string) => void): void {
   if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateLiteralToken(node)) {
     // The cooked value: quote style and CRLF inside templates do not matter.
     feed(`${ts.isStringLiteral(node) ? 's' : 't'}${JSON.stringify(node.text)}`);
@@ -54,7 +55,7 @@ function feedToken(ts: typeof TS, node: TS.Node, sourceFile: TS.SourceFile, feed
 }
 
 /** Tokens a formatter adds or removes without changing what the code does. */
-function isFormattingToken(ts: typeof TS, child: TS.Node, parent: TS.Node): boolean {
+function isFormattingToken(ts: TypeScript, child: TS.Node, parent: TS.Node): boolean {
   switch (child.kind) {
     case ts.SyntaxKind.SemicolonToken:
     case ts.SyntaxKind.ExportKeyword:
