@@ -130,6 +130,9 @@ function describeTaggedNode(ts: TypeScript, node: TS.Node, tag: RawTag, sourceFi
   const at = (message: string): TagProblem => new TagProblem(tag.start, '@cachier'.length, message);
   const target = taggedTarget(ts, node, at);
   const { form, fn, name } = target;
+  if (ts.findAncestor(target.node, ts.isModuleDeclaration)) {
+    throw at(`functions inside a namespace cannot be tagged; move ${describe(name)} to the top level of the module`);
+  }
   if (fn.asteriskToken) throw at(`${describe(name)} is a generator: its results are iterators, which cannot be cached; collect the values in a normal function and tag that`);
   if (!fn.body) throw at(`${describe(name)} has no body to cache (it is declared, not implemented)`);
   const options = checkTagOptions(tag, { findBinding: (binding) => findBinding(ts, target.node, binding) });
