@@ -87,6 +87,17 @@ describe('file core across processes', () => {
     expect(pids[0]).toBe(String(owner.child.pid));
   });
 
+  test('an async computation longer than its lease renews it, so waiters keep waiting', async () => {
+    const place = freshPlace();
+    const options = { lease: 1_500 };
+    const owner = startWorker({ ...place, keys: ['k'], computeMs: 4_500, prefix: 'owner', options });
+    await waitFor(() => computations(place.sideFile).length === 1);
+    const waiter = await runWorker({ ...place, keys: ['k'], prefix: 'waiter', options });
+    expect(waiter.results).toEqual(['owner-k']);
+    expect((await owner.done).results).toEqual(['owner-k']);
+    expect(computations(place.sideFile)).toHaveLength(1);
+  });
+
   test('sync functions wait across processes for the value another process computes', async () => {
     const place = freshPlace();
     const owner = startWorker({ ...place, keys: ['k'], computeMs: 1_500, sync: true, prefix: 'owner' });
