@@ -40,7 +40,18 @@ function resultsOf(stdout: string): Record<string, unknown> {
   return results;
 }
 
-describe.each(['esm', 'cjs'])('a %s project built with tspc', (format) => {
+// The ES module project builds with sourceMap, the CommonJS one without: stack traces point at the user's
+// TypeScript line in the first, at the emitted JavaScript in the second.
+const FORMATS = [
+  { format: 'esm', stackFrame: (): string => 'src/forms.ts:87:' },
+  { format: 'cjs', stackFrame: (project: FixtureProject): string => `dist/forms.js:${lineOf(project.read('dist/forms.js'), 'exploded: ')}:` },
+];
+
+function lineOf(text: string, needle: string): number {
+  return text.slice(0, text.indexOf(needle)).split('\n').length;
+}
+
+describe.each(FORMATS)('a $format project built with tspc', ({ format, stackFrame }) => {
   const project = new FixtureProject('forms', `forms/${format}`);
   project.remove = project.remove.bind(project);
   const newCalls = (() => {
@@ -78,17 +89,17 @@ describe.each(['esm', 'cjs'])('a %s project built with tspc', (format) => {
     expect(newCalls()).toEqual([]);
   });
 
-  test.runIf(format === 'esm')('a type check alone (tspc --noEmit) accepts square.clearCache() and the module’s clearCache()', async () => {
+  test('a type check alone (tspc --noEmit) accepts square.clearCache() and the module’s clearCache()', async () => {
     const check = await project.compile('--noEmit');
     expect(check.stdout).toBe('');
     expect(check.code).toBe(0);
     expect(project.read('src/main.ts')).toMatch(/await square\.clearCache\(\);[\s\S]*await clearCache\(\);/);
   });
 
-  test.runIf(format === 'esm')('with sourceMap, a stack trace through a tagged function points at the user’s line', async () => {
+  test('a stack trace through a tagged function points at the function’s own line', async () => {
     const run = await project.run('main.js', ['explode'], { NODE_OPTIONS: '--enable-source-maps' });
     expect(run.stderr).toContain('exploded: on purpose');
-    expect(run.stderr).toMatch(/src\/forms\.ts:87:9/);
+    expect(run.stderr).toContain(stackFrame(project));
   });
 
   test('reformatting the module and editing its comments does not recompute anything', async () => {
