@@ -41,6 +41,13 @@ export class FixtureProject {
     return run(process.execPath, [tspc, '-p', this.dir, '--pretty', 'false', ...args], this.dir);
   }
 
+  /** Builds the project with `tspc` running another TypeScript, e.g. `node_modules/typescript-6`. */
+  compileWith(typescriptPath: string, ...args: string[]): Promise<ProcessResult> {
+    return run(process.execPath, [tspc, '-p', this.dir, '--pretty', 'false', ...args], this.dir, {
+      TSP_COMPILER_TS_PATH: join(repoRoot, typescriptPath),
+    });
+  }
+
   /** Runs `dist/<entry>` in a new Node process, with the project's own cache folder. */
   run(entry: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<ProcessResult> {
     return run(process.execPath, [join(this.dir, 'dist', entry), ...args], this.dir, {
