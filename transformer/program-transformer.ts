@@ -26,11 +26,21 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
   const options = program.getCompilerOptions();
   const baseHost = host ?? ts.createCompilerHost(options);
   const extendedHost: TS.CompilerHost = Object.create(baseHost);
-  extendedHost.getSourceFile = (fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile) => {
+  const extendedFile = (fileName: string, languageVersionOrOptions: TS.ScriptTarget | TS.CreateSourceFileOptions): TS.SourceFile | undefined => {
     const text = extendedTexts.get(fileName);
-    if (text !== undefined) return ts.createSourceFile(fileName, text, languageVersionOrOptions, true);
-    return program.getSourceFile(fileName) ?? baseHost.getSourceFile(fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
+    if (text === undefined) return program.getSourceFile(fileName);
+    const extended = ts.createSourceFile(fileName, text, languageVersionOrOptions, true);
+    // Builders (watch mode, --incremental) tell changed files by version; the extension changes with its source only.
+    return Object.assign(extended, { version: (program.getSourceFile(fileName) as { version?: string } | undefined)?.version });
   };
+  extendedHost.getSourceFile = (fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile) =>
+    extendedFile(fileName, languageVersionOrOptions) ?? baseHost.getSourceFile(fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
+  const getSourceFileByPath = baseHost.getSourceFileByPath?.bind(baseHost);
+  if (getSourceFileByPath) {
+    // Watch hosts read files by path, and the compiler then never calls getSourceFile.
+    extendedHost.getSourceFileByPath = (fileName, path, languageVersionOrOptions, onError, shouldCreateNewSourceFile) =>
+      extendedFile(fileName, languageVersionOrOptions) ?? getSourceFileByPath(fileName, path, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
+  }
   const projectReferences = program.getProjectReferences();
   const extended = ts.createProgram({
     rootNames: program.getRootFileNames(),
