@@ -57,7 +57,7 @@ function cachierPlugin(
   const { ts, addDiagnostic } = configOrExtras as SourceTransformerExtras;
   program.getTypeChecker(); // binding sets the parent links the tag analysis walks
   for (const sourceFile of program.getSourceFiles()) {
-    for (const diagnostic of tagDiagnostics(ts, sourceFile)) addDiagnostic(diagnostic);
+    for (const diagnostic of tagDiagnostics(ts, sourceFile, program)) addDiagnostic(diagnostic);
   }
   return { before: [createRewriter(ts, program)] };
 }

@@ -59,8 +59,9 @@ function withTagDiagnostics(ts: TypeScript, languageService: TS.LanguageService)
     ...languageService,
     getSemanticDiagnostics(fileName) {
       const diagnostics = languageService.getSemanticDiagnostics(fileName);
-      const sourceFile = languageService.getProgram()?.getSourceFile(fileName);
-      return sourceFile ? [...diagnostics, ...tagDiagnostics(ts, sourceFile)] : diagnostics;
+      const program = languageService.getProgram();
+      const sourceFile = program?.getSourceFile(fileName);
+      return sourceFile ? [...diagnostics, ...tagDiagnostics(ts, sourceFile, program)] : diagnostics;
     },
   };
 }

@@ -60,7 +60,7 @@ function reportTagProblems(ts: TypeScript, program: TS.Program): void {
   program.getSemanticDiagnostics = (sourceFile, cancellationToken) => {
     const diagnostics = getSemanticDiagnostics(sourceFile, cancellationToken);
     const files = sourceFile ? [sourceFile] : program.getSourceFiles();
-    return [...diagnostics, ...files.flatMap((file) => tagDiagnostics(ts, file))];
+    return [...diagnostics, ...files.flatMap((file) => tagDiagnostics(ts, file, program))];
   };
 }
 
