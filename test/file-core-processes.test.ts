@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { decodeEntry } from '../runtime/cores/file/entry-codec.js';
+import { cachier } from '../runtime/index.js';
 import { computations, freshPlace, runWorker, startWorker, waitFor } from './support/file-core/children.js';
 
 const keysUpTo = (count: number): string[] => Array.from({ length: count }, (_, i) => `k${i}`);
@@ -153,4 +154,24 @@ describe('file core across processes', () => {
       expect(value).toMatch(new RegExp(`^(gen\\d|fresh)-${keys[index]}\\.{${padding}}$`));
     }
   }, 120_000);
+
+  test('clearCache while other processes read and write: they keep getting right values, with no warnings', async () => {
+    const place = freshPlace();
+    const keys = keysUpTo(300);
+    const same = { id: 'test/file-core#work', sourceHash: 'v1', cacheDir: place.cacheDir };
+    const clearer = cachier(async (key: string) => `value-${key}`, same);
+    const readers = [1, 2].map(() => startWorker({ ...place, keys: [...keys, ...keys, ...keys], concurrency: 2 }));
+    let clears = 0;
+    while (readers.some((reader) => reader.child.exitCode === null) && clears < 50) {
+      await clearer.clearCache();
+      clears++;
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    for (const reader of readers) {
+      const output = await reader.done;
+      expect(output.warnings).toEqual([]);
+      expect(output.results).toEqual([...keys, ...keys, ...keys].map((key) => `value-${key}`));
+    }
+    expect(clears).toBeGreaterThan(1);
+  });
 });

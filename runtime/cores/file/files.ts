@@ -27,6 +27,9 @@ export function* ifPresent<T>(call: (disk: Disk) => Io<T>): DiskPlan<T | undefin
 
 let written = 0;
 
+/** Tries at writing an entry while concurrent clears keep removing its folder. */
+const WRITE_ATTEMPTS = 3;
+
 /** A name no other writer (this process or another, now or after a pid is reused) picks. */
 function uniqueSuffix(): string {
   return `${process.pid}-${(written++).toString(36)}-${randomBytes(4).toString('hex')}`;
@@ -60,7 +63,7 @@ export function* writeAtomically(path: string, bytes: Uint8Array): DiskPlan<void
     } catch (error) {
       yield* ifPresent((disk) => disk.unlink(temp));
       // A concurrent clear took the folder away between the write and the rename: write again.
-      if (attempt === 2 || !isMissing(error)) throw error;
+      if (attempt === WRITE_ATTEMPTS || !isMissing(error)) throw error;
     }
   }
 }
