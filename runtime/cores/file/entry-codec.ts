@@ -38,7 +38,7 @@ export function encodeEntry(key: string, entry: StoredEntry, sizeLimit: number |
   return bytes;
 }
 
-/** An entry read back, or why the bytes are not one. */
+/** An entry read back, or why the bytes are not one (`problem` completes "the file is ..."). */
 export type DecodedEntry = { readonly ok: true; readonly entry: StoredEntry } | { readonly ok: false; readonly problem: string };
 
 /** Reads an entry file's bytes; never throws, and runs no code whatever the bytes are. */
@@ -51,11 +51,11 @@ export function decodeEntry(bytes: Buffer, key: string): DecodedEntry {
   }
   const keyEnd = KEY_AT + bytes.readUInt16LE(20);
   if (keyEnd > bytes.length || bytes.toString('utf8', KEY_AT, keyEnd) !== key) {
-    return { ok: false, problem: 'holds the entry of another key' };
+    return { ok: false, problem: 'the entry of another key' };
   }
   try {
     return { ok: true, entry: { value: deserializeValue(bytes.subarray(keyEnd)), computedAt: bytes.readDoubleLE(12) } };
   } catch (error) {
-    return { ok: false, problem: `the value cannot be deserialized (${(error as Error).message})` };
+    return { ok: false, problem: `holding a value that cannot be deserialized (${(error as Error).message})` };
   }
 }
