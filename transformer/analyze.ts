@@ -39,7 +39,6 @@ export interface TaggedFunction {
   /** Whether the tag set `sourceHash=`, which then is used as it is. */
   readonly pinnedSourceHash: boolean;
   readonly options: readonly TagOption[];
-  readonly isAsync: boolean;
   /** Created once per module load (not per call of an enclosing function), so the module's `clearCache()` clears it. */
   readonly moduleLevel: boolean;
   /** A named top-level function declaration: a namespace can merge with it to make its controls visible to the checker. */
@@ -136,7 +135,7 @@ function describeTaggedNode(ts: TypeScript, node: TS.Node, tag: RawTag, sourceFi
   if (fn.asteriskToken) throw at(`${describe(name)} is a generator: its results are iterators, which cannot be cached; collect the values in a normal function and tag that`);
   if (!fn.body) throw at(`${describe(name)} has no body to cache (it is declared, not implemented)`);
   const options = checkTagOptions(tag, { findBinding: (binding) => findBinding(ts, target.node, binding) });
-  const isAsync = (fn.modifiers ?? []).some((modifier) => modifier.kind === ts.SyntaxKind.AsyncKeyword);
+  const isAsync = hasModifier(ts, fn, ts.SyntaxKind.AsyncKeyword);
   const backend = options.find((option) => option.name === 'backend');
   if (backend?.value.kind === 'string' && backend.value.text === 'mongo' && !isAsync) {
     throw new TagProblem(
@@ -160,7 +159,6 @@ function describeTaggedNode(ts: TypeScript, node: TS.Node, tag: RawTag, sourceFi
     sourceHash: explicitHash?.value.kind === 'string' ? explicitHash.value.text : sourceHashOf(ts, fn, sourceFile),
     pinnedSourceHash: explicitHash !== undefined,
     options: options.filter((option) => option !== explicitId && option !== explicitHash),
-    isAsync,
     moduleLevel: enclosingFunction === undefined,
     mergeable: form === 'declaration' && topLevel && !hasModifier(ts, target.node, ts.SyntaxKind.DefaultKeyword),
     exported,
@@ -273,17 +271,13 @@ function nameOfScope(ts: TypeScript, node: TS.Node): string | undefined {
 }
 
 function duplicateIds(functions: Iterable<TaggedFunction>): TagProblem[] {
-  const byId = new Map<string, TaggedFunction>();
+  const seen = new Set<string>();
   const problems: TagProblem[] = [];
   for (const tagged of functions) {
-    const first = byId.get(tagged.id);
-    if (first) {
-      problems.push(
-        new TagProblem(tagged.tagStart, '@cachier'.length, `two tagged functions share the cache id "${tagged.id}"; give one of them its own id=...`),
-      );
-    } else {
-      byId.set(tagged.id, tagged);
+    if (seen.has(tagged.id)) {
+      problems.push(new TagProblem(tagged.tagStart, '@cachier'.length, `two tagged functions share the cache id "${tagged.id}"; give one of them its own id=...`));
     }
+    seen.add(tagged.id);
   }
   return problems;
 }

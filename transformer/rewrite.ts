@@ -51,7 +51,7 @@ class ModuleRewriter {
 
   rewrite(sourceFile: TS.SourceFile, exportsClearCache: boolean): TS.SourceFile {
     const { ts } = this;
-    const body = [...ts.visitNodes(sourceFile.statements, this.visitStatementLike, ts.isStatement)];
+    const body = [...ts.visitNodes(sourceFile.statements, this.visit, ts.isStatement)];
     const prologue = body.findIndex((statement) => !isPrologue(ts, statement));
     const directives = body.splice(0, prologue === -1 ? body.length : prologue);
     const firstCode = body.findIndex((statement) => !ts.isImportDeclaration(statement) && !ts.isImportEqualsDeclaration(statement));
@@ -63,17 +63,17 @@ class ModuleRewriter {
     return this.factory.updateSourceFile(sourceFile, statements);
   }
 
-  private readonly visitStatementLike = (node: TS.Node): TS.VisitResult<TS.Node> => {
+  private readonly visit = (node: TS.Node): TS.VisitResult<TS.Node> => {
     const tagged = this.functions.get(node);
     if (tagged && tagged.form !== 'method' && tagged.form !== 'static-method') return this.rewriteFunction(tagged, node);
-    const visited = this.ts.visitEachChild(node, this.visitStatementLike, this.context);
+    const visited = this.ts.visitEachChild(node, this.visit, this.context);
     if (this.ts.isClassDeclaration(visited) || this.ts.isClassExpression(visited)) return this.withWrappedMethods(node as TS.ClassLikeDeclaration, visited);
     return visited;
   };
 
   private rewriteFunction(tagged: TaggedFunction, node: TS.Node): TS.VisitResult<TS.Node> {
     const { ts, factory } = this;
-    const fn = ts.visitEachChild(tagged.fn, this.visitStatementLike, this.context);
+    const fn = ts.visitEachChild(tagged.fn, this.visit, this.context);
     switch (tagged.form) {
       case 'declaration':
       case 'anonymous-default': {
