@@ -53,17 +53,6 @@ function lineOf(text: string, needle: string): number {
 
 describe.each(FORMATS)('a $format project built with tspc', ({ format, stackFrame }) => {
   const project = new FixtureProject('forms', `forms/${format}`);
-  project.remove = project.remove.bind(project);
-  const newCalls = (() => {
-    let seen = 0;
-    return (): string[] => {
-      const calls = project.calls();
-      const added = calls.slice(seen);
-      seen = calls.length;
-      return added.sort();
-    };
-  })();
-
   beforeAll(async () => {
     const build = await project.compile();
     expect(build.stdout + build.stderr).toBe('');
@@ -82,11 +71,11 @@ describe.each(FORMATS)('a $format project built with tspc', ({ format, stackFram
     const first = await project.run('main.js');
     expect(first.stderr).toBe('');
     expect(resultsOf(first.stdout)).toEqual(EXPECTED_RESULTS);
-    expect(newCalls()).toEqual(FIRST_RUN_CALLS);
+    expect(project.newCalls()).toEqual(FIRST_RUN_CALLS);
 
     const second = await project.run('main.js');
     expect(resultsOf(second.stdout)).toEqual(EXPECTED_RESULTS);
-    expect(newCalls()).toEqual([]);
+    expect(project.newCalls()).toEqual([]);
   });
 
   test('a type check alone (tspc --noEmit) accepts square.clearCache() and the module’s clearCache()', async () => {
@@ -107,7 +96,7 @@ describe.each(FORMATS)('a $format project built with tspc', ({ format, stackFram
     expect((await project.compile()).code).toBe(0);
     const run = await project.run('main.js');
     expect(resultsOf(run.stdout)).toEqual(EXPECTED_RESULTS);
-    expect(newCalls()).toEqual([]);
+    expect(project.newCalls()).toEqual([]);
   });
 
   test('editing one function’s body recomputes that function only', async () => {
@@ -115,16 +104,16 @@ describe.each(FORMATS)('a $format project built with tspc', ({ format, stackFram
     expect((await project.compile()).code).toBe(0);
     const run = await project.run('main.js');
     expect(resultsOf(run.stdout)).toEqual(EXPECTED_RESULTS);
-    expect(newCalls()).toEqual(['square']);
+    expect(project.newCalls()).toEqual(['square']);
   });
 
   test('fn.clearCache() clears that function; the module’s clearCache() clears all of its functions', async () => {
     await project.run('main.js', ['clear-square']);
     await project.run('main.js');
-    expect(newCalls()).toEqual(['square']);
+    expect(project.newCalls()).toEqual(['square']);
 
     await project.run('main.js', ['clear-module']);
     await project.run('main.js');
-    expect(newCalls()).toEqual(FORMS_MODULE_CALLS);
+    expect(project.newCalls()).toEqual(FORMS_MODULE_CALLS);
   });
 });

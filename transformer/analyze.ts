@@ -23,8 +23,8 @@ export type FunctionForm =
   /** A static method of a class. */
   | 'static-method';
 
-/** A function with a valid `@cachier` tag, and everything the rewriter needs to know about it. */
-export interface TaggedFunction {
+/** What a tag sits on: the function, its form and name, and the node the rewriter replaces. */
+export interface TaggedTarget {
   readonly form: FunctionForm;
   /** The statement or class member the rewriter replaces. */
   readonly node: TS.Node;
@@ -32,6 +32,10 @@ export interface TaggedFunction {
   readonly fn: TS.FunctionLikeDeclaration;
   /** Its local name (binding or method name); `default` for an anonymous default export. */
   readonly name: string;
+}
+
+/** A function with a valid `@cachier` tag, and everything the rewriter needs to know about it. */
+export interface TaggedFunction extends TaggedTarget {
   /** `module/path.ts#Qualified.name`, or the tag's `id=`. */
   readonly id: string;
   /** The hash of the function's own source, or the tag's `sourceHash=`. */
@@ -164,13 +168,6 @@ function describeTaggedNode(ts: TypeScript, node: TS.Node, tag: RawTag, sourceFi
     exported,
     tagStart: tag.start,
   };
-}
-
-interface TaggedTarget {
-  readonly form: FunctionForm;
-  readonly node: TS.Node;
-  readonly fn: TS.FunctionLikeDeclaration;
-  readonly name: string;
 }
 
 function taggedTarget(ts: TypeScript, node: TS.Node, at: (message: string) => TagProblem): TaggedTarget {

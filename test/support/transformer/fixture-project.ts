@@ -24,6 +24,7 @@ export interface ProcessResult {
 export class FixtureProject {
   readonly dir: string;
   private readonly callsFile: string;
+  private callsSeen = 0;
 
   /** Copies the folders of `fixtures/` named in `layers` (later ones win) into a new project. */
   constructor(...layers: string[]) {
@@ -60,6 +61,14 @@ export class FixtureProject {
   /** Names of the functions that really ran, in order, since the project was made. */
   calls(): string[] {
     return readFileSync(this.callsFile, 'utf8').split('\n').filter(Boolean);
+  }
+
+  /** Names of the functions that really ran since the last time this was asked, sorted. */
+  newCalls(): string[] {
+    const calls = this.calls();
+    const added = calls.slice(this.callsSeen);
+    this.callsSeen = calls.length;
+    return added.sort();
   }
 
   read(path: string): string {
