@@ -12,6 +12,8 @@ const EXPECTED_RESULTS = {
   describe: ['number 1', 'string one'],
   // `this` is not part of the key: the second shop is served the first shop's entry.
   price: ['3 EUR', '3 EUR'],
+  // With a hash that keys on `this`, each shop gets its own entry.
+  localPrice: ['3 EUR', '3 USD'],
   tax: 0.2,
   numbered: '#3',
   // Keyed by the order's id alone (hash=keys.keyOfOrder), so the second order is served the first's entry.
@@ -19,7 +21,7 @@ const EXPECTED_RESULTS = {
   size: 3,
 };
 
-const FIRST_RUN_CALLS = ['add', 'cube', 'default', 'default-arrow', 'describe', 'describe', 'greeting', 'halve', 'halve', 'negate', 'price', 'size', 'square', 'tax', 'total'];
+const FIRST_RUN_CALLS = ['add', 'cube', 'default', 'default-arrow', 'describe', 'describe', 'greeting', 'halve', 'halve', 'localPrice', 'localPrice', 'negate', 'price', 'size', 'square', 'tax', 'total'];
 // forms.ts's clearCache() covers the functions that module creates once per load: not those of other
 // modules, nor `greeting`, which is declared inside a function and created on each call.
 const FORMS_MODULE_CALLS = FIRST_RUN_CALLS.filter((name) => !['default', 'default-arrow', 'greeting', 'size'].includes(name));
@@ -43,7 +45,7 @@ function resultsOf(stdout: string): Record<string, unknown> {
 // The ES module project builds with sourceMap, the CommonJS one without: stack traces point at the user's
 // TypeScript line in the first, at the emitted JavaScript in the second.
 const FORMATS = [
-  { format: 'esm', stackFrame: (): string => 'src/forms.ts:87:' },
+  { format: 'esm', stackFrame: (): string => 'src/forms.ts:93:' },
   { format: 'cjs', stackFrame: (project: FixtureProject): string => `dist/forms.js:${lineOf(project.read('dist/forms.js'), 'exploded: ')}:` },
 ];
 
