@@ -31,10 +31,11 @@ describe('@cachier tag parser', () => {
     expect(optionsOf(`/** @cachier id="prices v2" cacheDir='/tmp/my cache' */`)).toEqual(['id=prices v2', 'cacheDir=/tmp/my cache']);
   });
 
-  test('answers undefined for comments without the tag, for plain block comments and for longer tag names', () => {
+  test('answers undefined for comments without the tag, plain block comments, longer tag names and the tag quoted in backticks', () => {
     expect(parseTag('/** Fetches prices. @param x */', 0)).toBeUndefined();
     expect(parseTag('/* @cachier staleAfter=3d */', 0)).toBeUndefined();
     expect(parseTag('/** @cachiered */', 0)).toBeUndefined();
+    expect(parseTag('/** Functions here use the `@cachier` tag. */', 0)).toBeUndefined();
   });
 
   test('a tag with no options is valid', () => {

@@ -49,13 +49,14 @@ export function parseTag(comment: string, commentStart: number): RawTag | undefi
   return { start: commentStart + tagAt, options: readOptions(body, tagAt + TAG.length, commentStart) };
 }
 
-/** Offset of a `@cachier` that is a whole tag name (not `@cachiered`), or -1. */
+/** Offset of a `@cachier` that is a whole tag name (not `@cachiered`, not quoted in backticks), or -1. */
 function findTag(comment: string, from: number): number {
   let at = comment.indexOf(TAG, from);
   while (at !== -1) {
     const next = comment[at + TAG.length];
     const before = comment[at - 1];
-    const startsWord = before === undefined || !/[\w@]/.test(before);
+    // `@cachier` in backticks is prose about the tag, not a tag.
+    const startsWord = before === undefined || !/[\w@`]/.test(before);
     if (startsWord && (next === undefined || !/[\w-]/.test(next))) return at;
     at = comment.indexOf(TAG, at + TAG.length);
   }
