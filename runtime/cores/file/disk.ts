@@ -39,7 +39,7 @@ const TREE = { recursive: true, force: true, maxRetries: 2 } as const;
 const seconds = (ms: number): number => ms / 1000;
 
 /** Disk calls that block until done: the path of synchronous cached functions. */
-export const syncDisk: Disk = {
+const syncDisk: Disk = {
   readFile: (path) => fs.readFileSync(path),
   readFileWithMtime(path) {
     const fd = fs.openSync(path, 'r');
@@ -87,7 +87,7 @@ async function readWholeFile(path: string): Promise<Buffer> {
 }
 
 /** Disk calls on libuv's thread pool: the path of async cached functions. */
-export const asyncDisk: Disk = {
+const asyncDisk: Disk = {
   readFile: readWholeFile,
   async readFileWithMtime(path) {
     const fd = await openAsync(path, 'r');

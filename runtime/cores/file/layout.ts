@@ -36,7 +36,7 @@ export interface VersionLayout {
 export const TRASH_PREFIX = '.trash-';
 
 /** Suffix of files being written; never read as entries or marks. */
-export const TEMP_SUFFIX = '.tmp';
+const TEMP_SUFFIX = '.tmp';
 
 const MARK_SUFFIX = '.mark';
 const ENTRY_NAME = /^[0-9a-f]{62}$/;
@@ -44,7 +44,7 @@ const UNSAFE_CHARACTERS = /[^A-Za-z0-9._-]+/g;
 const SLUG_LENGTH = 48;
 
 /** A folder name for any text: readable, portable, and distinct for distinct texts. */
-export function safeName(text: string): string {
+function safeName(text: string): string {
   const slug = text.replace(UNSAFE_CHARACTERS, '_').replace(/^[._]+/, '').slice(0, SLUG_LENGTH);
   return `${slug}-${hash('sha256', text, 'hex').slice(0, 16)}`;
 }
