@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { cachier, hasBackend, notAvailableYet } from './ours.mjs';
-import { cacacheMemo, cacachePut, cacheManagerFileMemo, jsonKey } from './peers.mjs';
+import { cacacheMemo, cacachePut, cacheManagerFileMemo, IN_MEMORY_ONLY, jsonKey } from './peers.mjs';
 import { quoteOf, requestFor } from './workload.mjs';
 
 /** @typedef {(request: { symbol: string, days: number }) => Promise<unknown>} Memoized */
@@ -112,4 +112,20 @@ export function persistentContender(name) {
   const found = PERSISTENT_CONTENDERS.find((contender) => contender.name === name);
   if (!found) throw new Error(`bench: no persistent contender named ${name}`);
   return found;
+}
+
+/**
+ * The rows of a scenario about persistence: each persistent contender as
+ * `measureOne` measures it (or n/a with the reason it cannot run here), then
+ * the in-memory peers, which cannot take part.
+ * @param {(contender: PersistentContender) => Promise<import('./report.mjs').Row>} measureOne
+ * @returns {Promise<import('./report.mjs').Row[]>}
+ */
+export async function persistentRows(measureOne) {
+  const rows = [];
+  for (const contender of PERSISTENT_CONTENDERS) {
+    rows.push(contender.unavailable ? { contender: contender.name, unavailable: contender.unavailable } : await measureOne(contender));
+  }
+  rows.push({ contender: 'memoizee', unavailable: IN_MEMORY_ONLY }, { contender: 'p-memoize', unavailable: IN_MEMORY_ONLY });
+  return rows;
 }

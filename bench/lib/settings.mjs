@@ -1,4 +1,4 @@
-import { cpus, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,8 +11,17 @@ export const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  */
 export const quick = process.env['BENCH_QUICK'] === '1';
 
-/** Where results go: `bench/results`, or `BENCH_RESULTS_DIR` (the smoke test points it at a temp folder). */
-export const resultsDir = process.env['BENCH_RESULTS_DIR'] || join(benchDir, 'results');
+/**
+ * Where results go: `BENCH_RESULTS_DIR` if set, else `bench/results`, except
+ * in quick mode, whose meaningless figures must not replace a real run's.
+ * @param {boolean} isQuick
+ */
+export function resultsDirFor(isQuick) {
+  return process.env['BENCH_RESULTS_DIR'] || (isQuick ? join(tmpdir(), 'cachier-bench-quick-results') : join(benchDir, 'results'));
+}
+
+/** Where this process writes its results. */
+export const resultsDir = resultsDirFor(quick);
 
 /**
  * Picks the full-run or the quick-mode value of a budget.

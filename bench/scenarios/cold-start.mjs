@@ -8,8 +8,7 @@
 import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import { LineChild } from '../lib/children.mjs';
-import { PERSISTENT_CONTENDERS } from '../lib/persistent.mjs';
-import { IN_MEMORY_ONLY } from '../lib/peers.mjs';
+import { persistentRows } from '../lib/persistent.mjs';
 import { publish } from '../lib/report.mjs';
 import { benchDir, budget } from '../lib/settings.mjs';
 import { makeTempDir, removeTempDir } from '../lib/temp-dir.mjs';
@@ -60,14 +59,7 @@ async function coldStart(contender) {
   }
 }
 
-const rows = [];
-for (const contender of PERSISTENT_CONTENDERS) {
-  rows.push(contender.unavailable ? { contender: contender.name, unavailable: contender.unavailable } : await coldStart(contender));
-}
-rows.push(
-  { contender: 'memoizee', unavailable: IN_MEMORY_ONLY },
-  { contender: 'p-memoize', unavailable: IN_MEMORY_ONLY },
-);
+const rows = await persistentRows(coldStart);
 
 publish('cold-start', {
   title: `Scenario 5: first call in a new process, cache of ${ENTRIES.toLocaleString('en-US')} entries`,

@@ -7,8 +7,7 @@
  */
 import { join } from 'node:path';
 import { LineChild } from '../lib/children.mjs';
-import { PERSISTENT_CONTENDERS } from '../lib/persistent.mjs';
-import { IN_MEMORY_ONLY } from '../lib/peers.mjs';
+import { persistentRows } from '../lib/persistent.mjs';
 import { publish } from '../lib/report.mjs';
 import { benchDir, budget } from '../lib/settings.mjs';
 import { makeTempDir, removeTempDir } from '../lib/temp-dir.mjs';
@@ -50,14 +49,7 @@ async function runContender(contender) {
   }
 }
 
-const rows = [];
-for (const contender of PERSISTENT_CONTENDERS) {
-  rows.push(contender.unavailable ? { contender: contender.name, unavailable: contender.unavailable } : await runContender(contender));
-}
-rows.push(
-  { contender: 'memoizee', unavailable: IN_MEMORY_ONLY },
-  { contender: 'p-memoize', unavailable: IN_MEMORY_ONLY },
-);
+const rows = await persistentRows(runContender);
 
 publish('cross-process', {
   title: `Scenario 4: ${PROCESSES} processes x ${KEYS.toLocaleString('en-US')} keys, 1 ms function, ${IN_FLIGHT} calls in flight per process`,

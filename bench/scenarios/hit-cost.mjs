@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { countedQuotes } from '../lib/counted.mjs';
 import { measure, sequential, sequentialSync } from '../lib/measure.mjs';
 import { cachier, hasBackend } from '../lib/ours.mjs';
-import { PERSISTENT_CONTENDERS } from '../lib/persistent.mjs';
-import { IN_MEMORY_ONLY, memoizeeAsync, memoizeeSync, pMemoized } from '../lib/peers.mjs';
+import { persistentRows } from '../lib/persistent.mjs';
+import { memoizeeAsync, memoizeeSync, pMemoized } from '../lib/peers.mjs';
 import { publish } from '../lib/report.mjs';
 import { budget } from '../lib/settings.mjs';
 import { makeTempDir } from '../lib/temp-dir.mjs';
@@ -93,25 +93,19 @@ async function inMemoryAsync() {
 
 async function persistentAsync() {
   const dir = makeTempDir('hit');
-  /** @type {import('../lib/report.mjs').Row[]} */
-  const rows = [];
-  for (const contender of PERSISTENT_CONTENDERS) {
-    if (contender.unavailable) {
-      rows.push({ contender: contender.name, unavailable: contender.unavailable });
-      continue;
-    }
+  const rows = await persistentRows(async (contender) => {
     const counted = countedQuotes();
-    const store = contender.open(join(dir, `${rows.length}`), counted.asyncQuote);
-    rows.push(await hitRow(contender.name, store.memo, { calls: PERSISTENT_CALLS, computations: counted.computations }));
+    const store = contender.open(join(dir, contender.name), counted.asyncQuote);
+    const row = await hitRow(contender.name, store.memo, { calls: PERSISTENT_CALLS, computations: counted.computations });
     await store.close();
-  }
+    return row;
+  });
   if (hasBackend('file')) {
     const counted = countedQuotes();
     const memoized = cachier(counted.asyncQuote, { backend: 'file', cacheDir: join(dir, 'no-reload'), reload: false, id: 'bench/hit#file' });
     const row = await hitRow('cachier file core, reload: false', memoized, { calls: PERSISTENT_CALLS, computations: counted.computations });
     rows.splice(1, 0, { ...row, note: row.note || 'trusts entries it has read; not fresh across processes' });
   }
-  rows.push({ contender: 'memoizee', unavailable: IN_MEMORY_ONLY }, { contender: 'p-memoize', unavailable: IN_MEMORY_ONLY });
   return {
     title: 'Hit, persistent, async function',
     valueLabel: 'median µs/call',

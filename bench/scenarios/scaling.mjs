@@ -22,7 +22,7 @@ const SIZES = budget([100, 1_000, 10_000, 100_000], [100, 300]);
 /** How long one store may spend filling, over all sizes. */
 const FILL_BUDGET_MS = budget(120_000, 10_000);
 const hitTiming = { timeMs: budget(400, 20), minSamples: budget(30, 4) };
-const missTiming = { timeMs: budget(400, 20), minSamples: budget(8, 2) };
+const missTiming = { timeMs: budget(400, 20), minSamples: budget(5, 2) };
 const HIT_CALLS = budget(20, 2);
 const COLORS = { 'cachier file core': '#d62728', cacache: '#1f77b4', 'cache-manager + keyv-file': '#2ca02c' };
 
@@ -120,7 +120,7 @@ for (const contender of PERSISTENT_CONTENDERS) {
 for (const size of SIZES) await measureSize(growers, size);
 for (const grower of growers) {
   await grower.store.close();
-  removeTempDir(grower.dir);
+  removeTempDir(grower.dir, { later: true });
 }
 /** @type {Record<string, Point[]>} */
 const curves = Object.fromEntries(growers.map((grower) => [grower.contender.name, grower.points]));
