@@ -112,6 +112,7 @@ function analyzeTags(ts: TypeScript, sourceFile: TS.SourceFile): ModuleAnalysis 
   ts.forEachChild(sourceFile, visit);
 
   problems.push(...duplicateIds(functions.values()));
+  problems.push(...[...functions.values()].flatMap((tagged) => usesBeforeDeclaration(ts, sourceFile, tagged)));
   const hasModuleLevel = [...functions.values()].some((tagged) => tagged.moduleLevel);
   const conflicts = hasModuleLevel ? clearCacheConflicts(ts, sourceFile, userCodeEnd) : [];
   problems.push(...conflicts);
@@ -275,6 +276,40 @@ function duplicateIds(functions: Iterable<TaggedFunction>): TagProblem[] {
       problems.push(new TagProblem(tagged.tagStart, '@cachier'.length, `two tagged functions share the cache id "${tagged.id}"; give one of them its own id=...`));
     }
     seen.add(tagged.id);
+  }
+  return problems;
+}
+
+/**
+ * References to a tagged top-level function declaration that run while the
+ * module loads, above the declaration. The rewrite turns the declaration into
+ * a `const`, which is not hoisted, so they would throw at run time. Code inside
+ * functions runs later and is fine.
+ */
+function usesBeforeDeclaration(ts: TypeScript, sourceFile: TS.SourceFile, tagged: TaggedFunction): TagProblem[] {
+  if (tagged.form !== 'declaration' || !ts.isSourceFile(tagged.node.parent)) return [];
+  const problems: TagProblem[] = [];
+  const visit = (node: TS.Node): void => {
+    if (ts.isFunctionLike(node) || ts.isTypeNode(node) || ts.isExportDeclaration(node)) return;
+    const isValueReference =
+      ts.isIdentifier(node) &&
+      node.text === tagged.name &&
+      !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node) &&
+      !(ts.isPropertyAssignment(node.parent) && node.parent.name === node);
+    if (isValueReference) {
+      problems.push(
+        new TagProblem(
+          node.getStart(sourceFile),
+          node.text.length,
+          `${node.text} is used here while the module loads, above its @cachier declaration, which the rewrite turns into a const that is not hoisted; move this code below the declaration`,
+        ),
+      );
+    }
+    ts.forEachChild(node, visit);
+  };
+  for (const statement of sourceFile.statements) {
+    if (statement === tagged.node) break;
+    visit(statement);
   }
   return problems;
 }
