@@ -48,9 +48,10 @@ describe('the cachier/vite plugin', () => {
     );
   });
 
-  test('leaves modules without tags and non-TypeScript files alone', () => {
+  test('leaves modules without tags (even ones that mention @cachier in strings) and non-TypeScript files alone', () => {
     const plugin = cachier();
     expect(plugin.transform('export const x = 1;', '/src/plain.ts')).toBeNull();
     expect(plugin.transform('/** @cachier */ function f() {}', '/src/script.js')).toBeNull();
+    expect(plugin.transform("const text = '/** @cachier */';", '/src/mentions.ts')).toBeNull();
   });
 });

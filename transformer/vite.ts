@@ -37,7 +37,7 @@ export default function cachier(): CachierVitePlugin {
     transform(code, id) {
       const fileName = id.split('?')[0] ?? id;
       if (!TYPESCRIPT_MODULE.test(fileName) || !code.includes('@cachier')) return null;
-      throwOnBadTags(code, fileName);
+      if (!hasTaggedFunctions(code, fileName)) return null;
       const output = ts.transpileModule(code, {
         fileName,
         compilerOptions: {
@@ -54,10 +54,11 @@ export default function cachier(): CachierVitePlugin {
   };
 }
 
-function throwOnBadTags(code: string, fileName: string): void {
+/** Whether the module has functions to rewrite; throws on bad tags (Vite reports the error with the module). */
+function hasTaggedFunctions(code: string, fileName: string): boolean {
   const sourceFile = ts.createSourceFile(fileName, code, ts.ScriptTarget.ESNext, true);
-  const problems = analyzeSourceFile(ts, sourceFile).problems;
-  if (problems.length === 0) return;
+  const { functions, problems } = analyzeSourceFile(ts, sourceFile);
+  if (problems.length === 0) return functions.size > 0;
   const lines = problems.map((problem) => {
     const { line, character } = sourceFile.getLineAndCharacterOfPosition(problem.start);
     return `${fileName}:${line + 1}:${character + 1}: cachier: ${problem.message}`;
