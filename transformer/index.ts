@@ -21,7 +21,9 @@ export { CACHIER_DIAGNOSTIC_CODE } from './diagnostics.js';
 
 /** The tsconfig plugin entry, as ts-patch hands it over. */
 export interface PluginConfig {
+  /** The module ts-patch loaded: `cachier/transformer`. */
   readonly transform?: string;
+  /** `true` to make the generated names visible to the checker and in `.d.ts` output. */
   readonly transformProgram?: boolean;
   readonly [option: string]: unknown;
 }
