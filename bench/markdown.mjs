@@ -96,8 +96,8 @@ if (process.argv.includes('--update-docs')) {
   const docs = join(benchDir, '..', 'docs', 'performance.md');
   const text = readFileSync(docs, 'utf8');
   const updated = text.replace(
-    /(<!-- results:start -->\n)[\s\S]*(\n<!-- results:end -->)/,
-    (_, start, end) => `${start}${markdown}${end}`,
+    /(<!-- results:start -->\n)[\s\S]*?(<!-- results:end -->)/,
+    (_, start, end) => `${start}${markdown}\n${end}`,
   );
   if (updated === text && !text.includes(markdown)) throw new Error(`bench: no results:start / results:end markers in ${docs}`);
   writeFileSync(docs, updated);

@@ -12,9 +12,9 @@
  * @property {{ x: number, y: number }[]} points
  */
 
-const WIDTH = 760;
+const WIDTH = 860;
 const HEIGHT = 460;
-const MARGIN = { left: 70, right: 230, top: 40, bottom: 50 };
+const MARGIN = { left: 90, right: 270, top: 40, bottom: 50 };
 
 /**
  * @param {string} text
