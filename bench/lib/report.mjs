@@ -98,15 +98,29 @@ function withRatios(table) {
 }
 
 /**
- * Prints a scenario's tables and writes them, with the date and the machine,
- * to `<results>/<scenario>.json`.
+ * @typedef {object} Target
+ * @property {string} claim - what must hold, e.g. "each key computed once across processes".
+ * @property {boolean} met
+ * @property {string} measured - what was measured, e.g. "1,000 computations".
+ */
+
+/**
+ * Prints a scenario's tables and targets and writes them, with the date and
+ * the machine, to `<results>/<scenario>.json`. A missed target (outside
+ * quick mode) sets the exit code to 1, so `npm run bench` fails while still
+ * printing every figure.
  *
  * @param {string} scenario - file name, e.g. "hit-cost".
- * @param {{ title: string, tables: Table[], [extra: string]: unknown }} result
+ * @param {{ title: string, tables: Table[], targets?: Target[], [extra: string]: unknown }} result
  */
 export function publish(scenario, result) {
   console.log(`\n# ${result.title}\n`);
   for (const table of result.tables) console.log(`${formatTable(table)}\n`);
+  for (const target of result.targets ?? []) {
+    console.log(`target ${target.met ? 'met' : 'MISSED'}: ${target.claim} (measured: ${target.measured})`);
+    // Quick mode's figures are too few to judge by.
+    if (!target.met && !quick) process.exitCode = 1;
+  }
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `${scenario}.json`);
   const payload = {
