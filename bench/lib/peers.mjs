@@ -18,6 +18,7 @@ import pMemoize from 'p-memoize';
 export const IN_MEMORY_ONLY = 'in-memory only: nothing persists, nothing is shared between processes';
 
 /**
+ * The key the peers memoize on: the arguments as JSON text.
  * @param {unknown[] | IArguments} args
  * @returns {string}
  */
@@ -54,9 +55,6 @@ export function memoizeeAsync(fn) {
 export function pMemoized(fn) {
   return pMemoize(fn, { cacheKey: jsonKey });
 }
-
-/** Key under which the cacache memo stores a call. */
-export const cacacheKey = jsonKey;
 
 /**
  * npm's cacache used as a persistent memo store: read the key, or compute

@@ -59,7 +59,7 @@ function formatCell(cell) {
  * @param {Table} table
  * @returns {string}
  */
-export function formatTable(table) {
+function formatTable(table) {
   const extra = table.extraColumns ?? [];
   const withRatio = table.ours !== undefined;
   const header = ['contender', table.valueLabel, ...(withRatio ? ['peer/ours'] : []), ...extra.map((column) => column.label), 'note'];
