@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { cachier, resetDefaults } from '../runtime/index.js';
-import { installManualClock, sleep, type ManualClock } from './support/clock.js';
+import { installManualClock, sleep, warningsDuring, type ManualClock } from './support/clock.js';
 
 let clock: ManualClock;
 let nextId = 0;
@@ -165,12 +165,10 @@ describe('shelf life', () => {
     expect(await cached()).toBe('good');
     fail = true;
     clock.advance(120_000);
-    const warnings: Error[] = [];
-    const listener = (warning: Error): void => void warnings.push(warning);
-    process.on('warning', listener);
-    expect(await cached()).toBe('good');
-    await sleep(50);
-    process.off('warning', listener);
+    const warnings = await warningsDuring(async () => {
+      expect(await cached()).toBe('good');
+      await sleep(30);
+    });
     expect(warnings.map((w) => w.message).join('\n')).toMatch(/background refresh failed: upstream down/);
     expect(await cached()).toBe('good');
   });
@@ -242,15 +240,30 @@ describe('values', () => {
       id: uniqueId(),
       entrySizeLimit: '1KB',
     });
-    const warnings: Error[] = [];
-    const listener = (warning: Error): void => void warnings.push(warning);
-    process.on('warning', listener);
-    expect(cached()).toHaveLength(2049);
-    expect(cached()).toHaveLength(2049);
-    await sleep(20);
-    process.off('warning', listener);
+    const warnings = await warningsDuring(() => {
+      expect(cached()).toHaveLength(2049);
+      expect(cached()).toHaveLength(2049);
+    });
     expect(calls).toBe(2);
-    expect(warnings[0]?.name).toBe('CachierWarning');
+    expect(warnings).toHaveLength(1);
     expect(warnings[0]?.message).toMatch(/over the entrySizeLimit of 1024 bytes/);
+  });
+});
+
+describe('functions that return promises without being declared async', () => {
+  test('are handled as async once seen, with one warning saying to declare them async', async () => {
+    let calls = 0;
+    const cached = cachier((x: number) => Promise.resolve(x + ++calls), { backend: 'memory', id: uniqueId() });
+    const warnings = await warningsDuring(async () => {
+      expect(await cached(1)).toBe(2);
+      const hit = cached(1);
+      expect(hit).toBeInstanceOf(Promise);
+      expect(await hit).toBe(2);
+      expect(await cached(5)).toBe(7);
+    });
+    expect(warnings.map((warning) => warning.message)).toEqual([
+      expect.stringMatching(/: the function returns a Promise but is not declared async; declare it async/),
+    ]);
+    expect(calls).toBe(2);
   });
 });
