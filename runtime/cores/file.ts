@@ -159,6 +159,11 @@ export function createFileCore(settings: CoreSettings): CacheCore {
   return {
     backend: 'file',
     ...operations<'async'>(runAsync),
+    // A hit reads one small local file. Read synchronously it costs tens of
+    // microseconds; through libuv's thread pool (open, read, close) it costs
+    // several times that in scheduling alone, which is most of a hit. Writes,
+    // marks and waiting stay asynchronous.
+    get: (key) => runSync(plans.get(key)),
     async waitForEntry(key, { timeoutMs }) {
       const { markName } = keyPaths(layout, key);
       const free = await waitWhileMarked(layout.marksDir, markName, deadlineOf(timeoutMs), () => runAsync(plans.readMark(key)));
