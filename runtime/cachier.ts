@@ -119,5 +119,5 @@ function checkCallOptions(overrides: CallOptions): CallOptions {
  */
 export function cacheOf<F extends AnyFunction>(fn: F): CacheControls<F> {
   if (!caches.has(fn)) throw new NotCachedError(fn.name ? `function ${fn.name}` : 'the function');
-  return fn as unknown as CacheControls<F>;
+  return fn as CachedFunction<F>;
 }

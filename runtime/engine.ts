@@ -341,12 +341,18 @@ export class FunctionCache {
     }
   }
 
+  /**
+   * Warns the first time a kind of problem occurs; repeats go to the debug
+   * log. Numbers (sizes, ports, timings) do not make a problem new, so a
+   * backend that stays down warns once, not once per call.
+   */
   private warnOnce(message: string, code: string): void {
-    if (this.warned.has(message)) {
+    const kind = `${code}:${message.replace(/\d+/g, '#')}`;
+    if (this.warned.has(kind)) {
       this.log.debug(message);
       return;
     }
-    this.warned.add(message);
+    this.warned.add(kind);
     this.log.warn(message, code);
   }
 

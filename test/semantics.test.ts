@@ -267,3 +267,15 @@ describe('functions that return promises without being declared async', () => {
     expect(calls).toBe(2);
   });
 });
+
+describe('warnings', () => {
+  test('a problem that repeats with other numbers warns once', async () => {
+    let size = 2000;
+    const cached = cachier(() => 'x'.repeat(size++), { backend: 'memory', id: uniqueId(), entrySizeLimit: '1KB' });
+    const warnings = await warningsDuring(() => {
+      for (let i = 0; i < 5; i++) cached();
+    });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.message).toMatch(/the result is 20\d\d bytes, over the entrySizeLimit of 1024 bytes/);
+  });
+});
