@@ -33,21 +33,35 @@ const TYPED_ARRAY_PROTO = Object.getPrototypeOf(Uint8Array.prototype) as object;
  *   instances without a {@link cachierKey} method, and cycles.
  */
 export function canonicalEncode(value: unknown, path: string): string {
-  return encode(value, [path], []);
+  return encode(value, [{ label: path }], []);
+}
+
+/** A path segment written as it is, such as `argument 1` or `<Map entry 0>`. */
+interface Label {
+  readonly label: string;
 }
 
 /**
- * Where a value sits, as segments joined only when an error needs them:
- * building the path eagerly would cost more than encoding the value.
+ * Where a value sits: property names, array indexes and labels, formatted
+ * only when an error needs them, since formatting them for every value would
+ * cost more than encoding it.
  */
-type Path = string[];
+type Path = Array<string | number | Label>;
+
+const KEY_METHOD_SEGMENT: Label = { label: '[cachierKey]()' };
+
+function formatPath(path: Path): string {
+  return path
+    .map((segment) => (typeof segment === 'number' ? `[${segment}]` : typeof segment === 'string' ? `.${segment}` : segment.label))
+    .join('');
+}
 
 function unkeyable(path: Path, problem: string): UnkeyableArgumentError {
-  return new UnkeyableArgumentError(path.join(''), problem);
+  return new UnkeyableArgumentError(formatPath(path), problem);
 }
 
 /** Encodes `value` with `segment` appended to the path for the time it takes. */
-function encodeAt(value: unknown, path: Path, segment: string, ancestors: object[]): string {
+function encodeAt(value: unknown, path: Path, segment: string | number | Label, ancestors: object[]): string {
   path.push(segment);
   const encoded = encode(value, path, ancestors);
   path.pop();
@@ -59,7 +73,7 @@ function encode(value: unknown, path: Path, ancestors: object[]): string {
     case 'string':
       return `s${value.length}:${value}`;
     case 'number':
-      return Object.is(value, -0) ? 'd-0;' : `d${value};`;
+      return value === 0 && 1 / value < 0 ? 'd-0;' : `d${value};`;
     case 'boolean':
       return value ? 't' : 'f';
     case 'undefined':
@@ -85,14 +99,14 @@ function encodeObject(object: object, path: Path, ancestors: object[]): string {
   if (Array.isArray(object)) {
     let out = `a${object.length}[`;
     for (let i = 0; i < object.length; i++) {
-      out += i in object ? encodeAt(object[i], path, `[${i}]`, ancestors) : 'h';
+      out += i in object ? encodeAt(object[i], path, i, ancestors) : 'h';
     }
     return `${out}]`;
   }
   const proto = Object.getPrototypeOf(object) as object | null;
   if (proto === Object.prototype || proto === null) return encodePlainObject(object, path, ancestors);
   if (typeof (object as Partial<KeyMethodHolder>)[cachierKey] === 'function') {
-    return `k${encodeAt((object as KeyMethodHolder)[cachierKey](), path, '[cachierKey]()', ancestors)}`;
+    return `k${encodeAt((object as KeyMethodHolder)[cachierKey](), path, KEY_METHOD_SEGMENT, ancestors)}`;
   }
   if (object instanceof Date) return `D${object.getTime()};`;
   if (Buffer.isBuffer(object)) return `B${object.toString('base64')};`;
@@ -115,7 +129,7 @@ function encodePlainObject(object: object, path: Path, ancestors: object[]): str
   const keys = Object.keys(object).sort();
   let out = `o${keys.length}{`;
   for (const key of keys) {
-    out += `s${key.length}:${key}${encodeAt((object as Record<string, unknown>)[key], path, `.${key}`, ancestors)}`;
+    out += `s${key.length}:${key}${encodeAt((object as Record<string, unknown>)[key], path, key, ancestors)}`;
   }
   return `${out}}`;
 }
@@ -132,7 +146,7 @@ function encodeMap(map: Map<unknown, unknown>, path: Path, ancestors: object[]):
   const entries: string[] = [];
   let index = 0;
   for (const [key, entryValue] of map) {
-    const segment = `<Map entry ${index++}>`;
+    const segment: Label = { label: `<Map entry ${index++}>` };
     entries.push(encodeAt(key, path, segment, ancestors) + encodeAt(entryValue, path, segment, ancestors));
   }
   return `M${entries.length}{${entries.sort().join('')}}`;
@@ -141,7 +155,7 @@ function encodeMap(map: Map<unknown, unknown>, path: Path, ancestors: object[]):
 function encodeSet(set: Set<unknown>, path: Path, ancestors: object[]): string {
   const members: string[] = [];
   let index = 0;
-  for (const member of set) members.push(encodeAt(member, path, `<Set member ${index++}>`, ancestors));
+  for (const member of set) members.push(encodeAt(member, path, { label: `<Set member ${index++}>` }, ancestors));
   return `S${members.length}{${members.sort().join('')}}`;
 }
 
@@ -163,7 +177,7 @@ function significantArguments(args: readonly unknown[]): readonly unknown[] {
 export function canonicalArguments(args: readonly unknown[]): string {
   const significant = significantArguments(args);
   let encoded = `a${significant.length}[`;
-  for (let i = 0; i < significant.length; i++) encoded += encode(significant[i], [`argument ${i + 1}`], []);
+  for (let i = 0; i < significant.length; i++) encoded += encode(significant[i], [{ label: `argument ${i + 1}` }], []);
   return `${encoded}]`;
 }
 
