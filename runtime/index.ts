@@ -19,4 +19,3 @@ export {
   CacheWriteError,
   BackendError,
 } from './errors.js';
-export type { CacheCore, CoreOperations, CoreSettings, CoreLog, ClaimResult, StoredEntry, WaitOptions, CoreFactory } from './core.js';
