@@ -96,7 +96,7 @@ export interface CoreOperations<Mode extends 'sync' | 'async'> {
    * timeout passes first.
    */
   waitForEntry(key: string, options: WaitOptions): Result<Mode, StoredEntry | undefined>;
-  /** Removes every entry of this function (this source hash); other functions are untouched. */
+  /** Removes every entry of this function (of this source hash, and may also remove older ones); other functions are untouched. */
   clear(): Result<Mode, void>;
   /** Removes every being-calculated mark of this function. */
   clearBeingCalculated(): Result<Mode, void>;

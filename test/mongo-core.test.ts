@@ -137,14 +137,22 @@ describe('mongo backend: hits, misses and staleness', () => {
     expect(calls.count).toBe(2);
   });
 
-  test('a new source hash does not serve old entries, and its first store deletes them', async () => {
+  test('a new source hash does not serve old entries; its first store deletes those not computed for a day', async () => {
+    let now = Date.now();
+    setDefaults({ clock: () => now });
     const v1 = counted('evolving', (x) => `v1:${x}`);
     await v1.fn(1);
     await v1.fn(2);
     const v2 = counted('evolving', (x) => `v2:${x}`, { sourceHash: 'v2' });
     expect(await v2.fn(1)).toBe('v2:1');
+    // The old code may still be running elsewhere: its recent entries stay.
+    expect(await db.collection.countDocuments({ functionId: 'evolving', sourceHash: 'v1' })).toBe(2);
+    now += 25 * 60 * 60 * 1000;
+    // A new process of the new code (setDefaults rebuilds the cores) sweeps them.
+    setDefaults({ clock: () => now });
+    expect(await v2.fn(3)).toBe('v2:3');
     expect(await db.collection.countDocuments({ functionId: 'evolving', sourceHash: 'v1' })).toBe(0);
-    expect(await db.collection.countDocuments({ functionId: 'evolving' })).toBe(1);
+    expect(await db.collection.countDocuments({ functionId: 'evolving' })).toBe(2);
   });
 });
 

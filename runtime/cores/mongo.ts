@@ -18,6 +18,9 @@ function isDuplicateKeyError(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 11000;
 }
 
+/** How long entries of another source hash are kept after they were computed. */
+const OTHER_VERSIONS_KEPT_MS = 24 * 60 * 60 * 1000;
+
 /**
  * The `mongo` backend: one document per (function id, source hash, key) in
  * the collection the `mongetter` returns, so every machine using that
@@ -66,14 +69,24 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
     return undefined;
   };
 
-  // Documents of an older source hash are never served: the first store of
-  // each process deletes them, so they do not pile up.
+  // Documents of another source hash are never served. So that they do not
+  // pile up, the first store of each process deletes those not computed for a
+  // day (and abandoned marks): the same rule as the file backend, which lets
+  // two deployments of different code share a collection without erasing
+  // each other's fresh entries.
   let olderHashesDropped = false;
   const dropOlderSourceHashes = async (target: MongoCollection): Promise<void> => {
     if (olderHashesDropped) return;
     olderHashesDropped = true;
     try {
-      await target.deleteMany({ functionId, sourceHash: { $ne: sourceHash } });
+      await target.deleteMany({
+        functionId,
+        sourceHash: { $ne: sourceHash },
+        $or: [
+          { computedAt: { $lt: settings.clock() - OTHER_VERSIONS_KEPT_MS } },
+          { computedAt: { $exists: false }, leaseUntil: { $lt: new Date() } },
+        ],
+      });
     } catch (error) {
       olderHashesDropped = false;
       log.debug(`could not delete entries of older source hashes: ${String(error)}`);
