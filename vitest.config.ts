@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import cachier from './transformer/vite.js';
 
 export default defineConfig({
+  // Our own suite runs through the Vite plugin too, so tests can tag functions.
+  plugins: [cachier()],
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/support/isolate-cache-dir.ts'],
