@@ -126,12 +126,31 @@ function encodePlainObject(object: object, path: Path, ancestors: object[]): str
   if (Object.getOwnPropertySymbols(object).length > 0) {
     throw unkeyable(path, 'has symbol-keyed properties, which cannot be keyed');
   }
-  const keys = Object.keys(object).sort();
+  const keys = sortStrings(Object.keys(object));
   let out = `o${keys.length}{`;
   for (const key of keys) {
     out += `s${key.length}:${key}${encodeAt((object as Record<string, unknown>)[key], path, key, ancestors)}`;
   }
   return `${out}}`;
+}
+
+/**
+ * Sorts strings in place by UTF-16 code units, the order of the default
+ * `Array.prototype.sort`. Objects have few keys, and for short lists an
+ * insertion sort is several times faster than the native sort's generic path.
+ */
+function sortStrings(strings: string[]): string[] {
+  if (strings.length > 16) return strings.sort();
+  for (let i = 1; i < strings.length; i++) {
+    const current = strings[i] as string;
+    let j = i - 1;
+    while (j >= 0 && (strings[j] as string) > current) {
+      strings[j + 1] = strings[j] as string;
+      j--;
+    }
+    strings[j + 1] = current;
+  }
+  return strings;
 }
 
 function encodeBinaryView(view: ArrayBufferView, path: Path): string {
@@ -149,14 +168,14 @@ function encodeMap(map: Map<unknown, unknown>, path: Path, ancestors: object[]):
     const segment: Label = { label: `<Map entry ${index++}>` };
     entries.push(encodeAt(key, path, segment, ancestors) + encodeAt(entryValue, path, segment, ancestors));
   }
-  return `M${entries.length}{${entries.sort().join('')}}`;
+  return `M${entries.length}{${sortStrings(entries).join('')}}`;
 }
 
 function encodeSet(set: Set<unknown>, path: Path, ancestors: object[]): string {
   const members: string[] = [];
   let index = 0;
   for (const member of set) members.push(encodeAt(member, path, { label: `<Set member ${index++}>` }, ancestors));
-  return `S${members.length}{${members.sort().join('')}}`;
+  return `S${members.length}{${sortStrings(members).join('')}}`;
 }
 
 /**

@@ -21,6 +21,16 @@ describe('cache keys', () => {
     expect(key(new Set([1, 2, 3]))).toBe(key(new Set([3, 1, 2])));
   });
 
+  test('do not depend on insertion order for large objects, Maps and Sets either', () => {
+    const names = Array.from({ length: 40 }, (_, i) => `k${(i * 7) % 40}`);
+    const forward = Object.fromEntries(names.map((name) => [name, name.length]));
+    const backward = Object.fromEntries([...names].reverse().map((name) => [name, name.length]));
+    expect(key(forward)).toBe(key(backward));
+    expect(key(new Map(Object.entries(forward)))).toBe(key(new Map(Object.entries(backward))));
+    expect(key(new Set(names))).toBe(key(new Set([...names].reverse())));
+    expect(key(forward)).not.toBe(key({ ...forward, k0: 99 }));
+  });
+
   test.each<[string, unknown, unknown]>([
     ['a number and its string', 1, '1'],
     ['null and undefined inside an array', [null], [undefined]],
