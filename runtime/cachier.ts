@@ -1,7 +1,7 @@
 import { defaultFunctionId, defaultSourceHash } from './default-identity.js';
 import { FunctionCache, type CacheInfo, type CallOptions } from './engine.js';
 import { CachierError, InvalidOptionError, NotCachedError } from './errors.js';
-import { validateOptions, type AnyFunction, type CachierOptions } from './options.js';
+import { validateCallOptions, validateOptions, type AnyFunction, type CachierOptions } from './options.js';
 
 /** The controls every cached function carries. */
 export interface CacheControls<F extends AnyFunction> {
@@ -24,8 +24,6 @@ export interface CacheControls<F extends AnyFunction> {
 export type CachedFunction<F extends AnyFunction> = F & CacheControls<F>;
 
 const caches = new WeakMap<AnyFunction, FunctionCache>();
-
-const CALL_OPTION_NAMES = new Set(['skipCache', 'overwriteCache', 'maxAge']);
 
 /**
  * Wraps `fn` so that its results are cached, persisted and shared: calls
@@ -101,12 +99,7 @@ function makeCaller(cache: FunctionCache, overrides: CallOptions): AnyFunction {
 }
 
 function checkCallOptions(overrides: CallOptions): CallOptions {
-  for (const name of Object.keys(overrides)) {
-    if (!CALL_OPTION_NAMES.has(name)) {
-      throw new InvalidOptionError(name, `is not a per-call option; use skipCache, overwriteCache or maxAge`);
-    }
-  }
-  validateOptions({ staleAfter: overrides.maxAge });
+  validateCallOptions(overrides);
   return { ...overrides };
 }
 

@@ -85,12 +85,6 @@ export class FunctionCache {
     const version = currentDefaultsVersion();
     if (this.environment && this.environmentVersion === version) return this.environment;
     const options = resolveOptions(this.options, getDefaults());
-    if (options.backend === 'mongo' && !this.returnsPromise) {
-      throw new InvalidOptionError(
-        'backend',
-        `'mongo' serves async functions only (the driver is asynchronous), and ${this.id} is not declared async`,
-      );
-    }
     const factory = coreFactories[options.backend];
     if (!factory) throw new InvalidOptionError('backend', `backend '${options.backend}' is not available in this build`);
     const core = factory({
@@ -178,7 +172,8 @@ export class FunctionCache {
     overrides: CallOptions,
   ): Plan<unknown> {
     const { options } = environment;
-    const maxAgeMs = Math.min(options.staleAfterMs, overrides.maxAge === undefined ? Infinity : parseDuration(overrides.maxAge));
+    const callMaxAgeMs = overrides.maxAge === undefined ? Infinity : parseDuration(overrides.maxAge);
+    const maxAgeMs = Math.min(options.staleAfterMs, callMaxAgeMs);
     if (!overrides.overwriteCache) {
       const entry = yield* this.tolerate(environment, 'read', (ops) => ops.get(key));
       if (entry !== UNAVAILABLE && entry !== undefined) {
@@ -189,8 +184,7 @@ export class FunctionCache {
           return entry.value;
         }
         this.stats.staleHits++;
-        const withinCallMaxAge = overrides.maxAge === undefined || age <= parseDuration(overrides.maxAge);
-        if (options.nextTime && withinCallMaxAge) {
+        if (options.nextTime && age <= callMaxAgeMs) {
           this.trace(key, `stale (computed ${age}ms ago): served, refreshing in the background`);
           this.refreshInBackground(environment, key, thisArg, args);
           return entry.value;
@@ -232,7 +226,7 @@ export class FunctionCache {
       for (let round = 0; round < WAIT_ROUNDS && claim !== UNAVAILABLE && !claim.claimed && Date.now() < deadline; round++) {
         const timeoutMs = deadline === Infinity ? 0 : Math.max(1, deadline - Date.now());
         const awaited = yield* this.tolerate(environment, 'wait', (ops) => ops.waitForEntry(key, { timeoutMs }));
-        if (awaited !== UNAVAILABLE && awaited !== undefined && this.isFresh(environment, awaited)) {
+        if (awaited !== UNAVAILABLE && awaited !== undefined && this.isFresh(environment, awaited, options.staleAfterMs)) {
           this.trace(key, 'received the value computed by the other caller');
           return awaited.value;
         }
@@ -242,10 +236,10 @@ export class FunctionCache {
     }
     const token = claim !== UNAVAILABLE && claim.claimed ? claim.token : undefined;
     const current = claim !== UNAVAILABLE && claim.claimed ? claim.current : undefined;
-    if (token !== undefined && current && acceptWithinMs !== undefined && options.clock() - current.computedAt <= acceptWithinMs) {
+    if (current && acceptWithinMs !== undefined && this.isFresh(environment, current, acceptWithinMs)) {
       // Another process stored the key between this call's read and its claim.
       this.trace(key, 'stored by another caller meanwhile');
-      yield* this.tolerate(environment, 'mark', (ops) => ops.release(key, token));
+      yield* this.release(environment, key, token);
       return current.value;
     }
     const stopRenewing = token === undefined ? undefined : this.renewWhileComputing(environment, key, token);
@@ -253,22 +247,25 @@ export class FunctionCache {
     try {
       value = yield* perform(() => this.invoke(thisArg, args));
     } catch (error) {
-      stopRenewing?.();
-      if (token !== undefined) yield* this.tolerate(environment, 'mark', (ops) => ops.release(key, token));
+      yield* this.release(environment, key, token);
       throw error;
+    } finally {
+      stopRenewing?.();
     }
-    stopRenewing?.();
     if (value === undefined && !options.allowUndefined) {
       this.trace(key, 'returned undefined: not stored (set allowUndefined to cache it)');
-      if (token !== undefined) yield* this.tolerate(environment, 'mark', (ops) => ops.release(key, token));
+      yield* this.release(environment, key, token);
       return value;
     }
     const entry: StoredEntry = { value, computedAt: options.clock() };
     const stored = yield* this.tolerate(environment, 'write', (ops) => ops.store(key, entry, token));
-    if (stored === UNAVAILABLE && token !== undefined) {
-      yield* this.tolerate(environment, 'mark', (ops) => ops.release(key, token));
-    }
+    if (stored === UNAVAILABLE) yield* this.release(environment, key, token);
     return value;
+  }
+
+  /** Clears the mark `token` holds, if this call holds one, without storing anything. */
+  private *release(environment: Environment, key: string, token: string | undefined): Plan<void> {
+    if (token !== undefined) yield* this.tolerate(environment, 'mark', (ops) => ops.release(key, token));
   }
 
   private invoke(thisArg: unknown, args: unknown[]): unknown {
@@ -314,8 +311,9 @@ export class FunctionCache {
     return () => clearInterval(timer);
   }
 
-  private isFresh(environment: Environment, entry: StoredEntry): boolean {
-    return environment.options.clock() - entry.computedAt <= environment.options.staleAfterMs;
+  /** Whether `entry` was computed at most `withinMs` ago. */
+  private isFresh(environment: Environment, entry: StoredEntry, withinMs: number): boolean {
+    return environment.options.clock() - entry.computedAt <= withinMs;
   }
 
   /**

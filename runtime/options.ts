@@ -223,6 +223,21 @@ export function validateOptions(options: unknown): void {
   }
 }
 
+const CALL_OPTION_CHECKS: Readonly<Record<string, Check>> = {
+  skipCache: isBoolean,
+  overwriteCache: isBoolean,
+  maxAge: isDuration,
+};
+
+/** Throws {@link InvalidOptionError} for an unknown override or a bad value in `withOptions()`. */
+export function validateCallOptions(overrides: object): void {
+  for (const [name, value] of Object.entries(overrides)) {
+    const check = CALL_OPTION_CHECKS[name];
+    if (!check) throw new InvalidOptionError(name, `is not a per-call option; use ${Object.keys(CALL_OPTION_CHECKS).join(', ')}`);
+    if (value !== undefined) check(value, name);
+  }
+}
+
 /** Throws {@link InvalidOptionError} for an unknown setting or a bad value in `setDefaults()`. */
 export function validateDefaults(defaults: unknown): void {
   validateAgainst(defaults, DEFAULTS_CHECKS, 'setDefaults()');

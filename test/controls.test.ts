@@ -160,6 +160,8 @@ describe('per-call overrides', () => {
     const { cached } = counting();
     expect(() => cached.withOptions({ skip: true } as never)).toThrow(/"skip": is not a per-call option/);
     expect(() => cached.withOptions({ maxAge: 'later' })).toThrow(InvalidOptionError);
+    expect(() => cached.withOptions({ maxAge: 'later' })).toThrow(/option "maxAge": "later" is not a duration/);
+    expect(() => cached.withOptions({ skipCache: 'yes' } as never)).toThrow(/option "skipCache": expected true or false, got "yes"/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { cachier, CachierError, InvalidOptionError, type CachierOptions } from '../runtime/index.js';
+import { cachier, CachierError, InvalidOptionError, resetDefaults, setDefaults, type CachierOptions } from '../runtime/index.js';
 
 const fn = (x: number): number => x;
 const asyncFn = async (x: number): Promise<number> => x;
@@ -62,6 +62,17 @@ describe('option validation at wrap time', () => {
 
   test('the mongo backend refuses a sync function at wrap time', () => {
     expect(optionError({ backend: 'mongo', mongetter: () => null }).message).toMatch(/'mongo' serves async functions only.*declare fn async/);
+  });
+
+  test('a sync function under a global mongo default fails at its first call, naming the backend', () => {
+    setDefaults({ backend: 'mongo', mongetter: () => null as never });
+    try {
+      const cached = cachier(fn);
+      expect(() => cached(1)).toThrow(InvalidOptionError);
+      expect(() => cached(1)).toThrow(/"backend": 'mongo' serves async functions only, and \S+#fn is not declared async/);
+    } finally {
+      resetDefaults();
+    }
   });
 
   test('the mongo backend without a mongetter fails at the first call, naming the option', async () => {

@@ -18,6 +18,9 @@ function isDuplicateKeyError(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 11000;
 }
 
+/** Names this machine in claim tokens; read once, not on every miss. */
+const HOST = hostname();
+
 /** How long entries of another source hash are kept after they were computed. */
 const OTHER_VERSIONS_KEPT_MS = 24 * 60 * 60 * 1000;
 
@@ -118,7 +121,7 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
       run('read', async (target) => readEntry((await target.findOne(identity(key), { projection: ENTRY_FIELDS })) as CacheDocument | null)),
     claim: (key) =>
       run('claim', async (target): Promise<ClaimResult> => {
-        const token = `${hostname()}:${process.pid}:${randomUUID()}`;
+        const token = `${HOST}:${process.pid}:${randomUUID()}`;
         try {
           // Matches only when nobody holds a live mark; otherwise the upsert
           // collides with the existing document on the unique index. The
