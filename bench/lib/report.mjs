@@ -55,26 +55,43 @@ function formatCell(cell) {
 }
 
 /**
+ * The column titles of a table, shared by the terminal and Markdown renderings.
+ * @param {Table} table
+ * @returns {string[]}
+ */
+export function tableHeader(table) {
+  const extra = table.extraColumns ?? [];
+  return ['contender', table.valueLabel, ...(table.ours !== undefined ? ['peer/ours'] : []), ...extra.map((column) => column.label), 'note'];
+}
+
+/**
+ * The cells of a row whose contender could run the scenario, in {@link tableHeader}'s order.
+ * @param {Table} table
+ * @param {Row} row
+ * @returns {string[]}
+ */
+export function tableRowCells(table, row) {
+  const ratio = ratioToOurs(table, row);
+  const ratioCell = row.contender === table.ours ? '(ours)' : ratio === undefined ? '' : `${formatNumber(ratio)}x`;
+  return [
+    row.contender,
+    formatCell(row.value),
+    ...(table.ours !== undefined ? [ratioCell] : []),
+    ...(table.extraColumns ?? []).map((column) => formatCell(/** @type {Record<string, unknown>} */ (row)[column.key])),
+    row.note ?? '',
+  ];
+}
+
+/**
  * Renders a table as aligned plain text.
  * @param {Table} table
  * @returns {string}
  */
 function formatTable(table) {
-  const extra = table.extraColumns ?? [];
-  const withRatio = table.ours !== undefined;
-  const header = ['contender', table.valueLabel, ...(withRatio ? ['peer/ours'] : []), ...extra.map((column) => column.label), 'note'];
-  const lines = table.rows.map((row) => {
-    if (row.unavailable !== undefined) return [row.contender, `n/a: ${row.unavailable}`];
-    const ratio = ratioToOurs(table, row);
-    const ratioCell = row.contender === table.ours ? '(ours)' : ratio === undefined ? '' : `${formatNumber(ratio)}x`;
-    return [
-      row.contender,
-      formatCell(row.value),
-      ...(withRatio ? [ratioCell] : []),
-      ...extra.map((column) => formatCell(/** @type {Record<string, unknown>} */ (row)[column.key])),
-      row.note ?? '',
-    ];
-  });
+  const header = tableHeader(table);
+  const lines = table.rows.map((row) =>
+    row.unavailable !== undefined ? [row.contender, `n/a: ${row.unavailable}`] : tableRowCells(table, row),
+  );
   const widths = header.map((title, column) =>
     Math.max(title.length, ...lines.map((line) => (line.length > 2 || column === 0 ? (line[column] ?? '').length : 0))),
   );
