@@ -45,7 +45,7 @@ const caches = new WeakMap<AnyFunction, FunctionCache>();
  * ```
  * @throws {@link InvalidOptionError} naming an unknown option or bad value.
  */
-export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<F> = {}): CachedFunction<F> {
+export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<NoInfer<F>> = {}): CachedFunction<F> {
   if (typeof fn !== 'function') throw new CachierError(`cachier: expected a function to wrap, got ${typeof fn}`);
   validateOptions(options);
   const isAsync = fn.constructor.name === 'AsyncFunction';

@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 export { cachier, cacheOf, type CacheControls, type CachedFunction } from './cachier.js';
+export { moduleCaches, type ModuleCaches } from './module-caches.js';
 export type { CacheInfo, CallOptions } from './engine.js';
 export type { AnyFunction, Backend, CachierDefaults, CachierOptions, Mongetter, SharedOptions } from './options.js';
 export type { MongoCollection } from './cores/mongo/collection.js';

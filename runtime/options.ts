@@ -95,6 +95,14 @@ export interface SharedOptions {
   strict?: boolean;
 }
 
+/**
+ * What `this` is for `F`. A method's signature does not name its class, so
+ * where `F` declares no `this`, a `hash` may take the receiver as any type
+ * (`(args, shop: Shop) => ...`).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- no type can be written for an undeclared receiver
+export type ReceiverOf<F extends AnyFunction> = unknown extends ThisParameterType<F> ? any : ThisParameterType<F>;
+
 /** Options of {@link cachier}; every field is optional. */
 export interface CachierOptions<F extends AnyFunction = AnyFunction> extends SharedOptions {
   /**
@@ -103,7 +111,7 @@ export interface CachierOptions<F extends AnyFunction = AnyFunction> extends Sha
    * @example `hash: ([order]) => order.id`
    * @defaultValue the canonical encoding of all arguments; `this` is not part of the key
    */
-  hash?: (args: Parameters<F>, thisArg: ThisParameterType<F>) => unknown;
+  hash?: (args: Parameters<F>, thisArg: ReceiverOf<F>) => unknown;
   /**
    * The cache's stable name, shared by every process that runs this function.
    * @defaultValue set by the transformer to `module/path.ts#qualifiedName`;

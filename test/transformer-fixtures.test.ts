@@ -62,10 +62,12 @@ describe.each(FORMATS)('a $format project built with tspc', ({ format, stackFram
   });
   afterAll(() => project.remove());
 
-  test('the .d.ts declares each tagged function declaration’s controls and the module’s clearCache', () => {
+  test('the .d.ts declares every tagged function with its controls, whatever its form, and the module’s clearCache', () => {
     const declarations = project.read('dist/forms.d.ts');
-    expect(declarations).toContain('export declare namespace square {');
-    expect(declarations).toContain('const clearCache: import("cachier").CacheControls<typeof square>["clearCache"];');
+    expect(declarations).toContain('export declare const square: __cachier.CachedFunction<(x: number) => number>;');
+    expect(declarations).toContain('export declare const cube: __cachier.CachedFunction<(x: number) => number>;');
+    expect(declarations).toContain('export declare const negate: __cachier.CachedFunction<(x: number) => Promise<number>>;');
+    expect(declarations).toContain('export declare const describe: __cachier.CachedFunction<((x: number) => string) & ((x: string) => string)>;');
     expect(declarations).toContain('export declare function clearCache(): Promise<void>;');
   });
 

@@ -38,6 +38,8 @@ export interface TaggedTarget {
 export interface TaggedFunction extends TaggedTarget {
   /** `module/path.ts#Qualified.name`, or the tag's `id=`. */
   readonly id: string;
+  /** The names enclosing the function, outermost first: `Shop.prototype.price`. */
+  readonly qualifiedName: string;
   /** The hash of the function's own source, or the tag's `sourceHash=`. */
   readonly sourceHash: string;
   /** Whether the tag set `sourceHash=`, which then is used as it is. */
@@ -112,7 +114,12 @@ function analyzeTags(ts: TypeScript, sourceFile: TS.SourceFile): ModuleAnalysis 
   ts.forEachChild(sourceFile, visit);
 
   problems.push(...duplicateIds(functions.values()));
-  problems.push(...[...functions.values()].flatMap((tagged) => usesBeforeDeclaration(ts, sourceFile, tagged)));
+  for (const tagged of [...functions.values()]) {
+    const early = usesBeforeDeclaration(ts, sourceFile, tagged);
+    // Left as written (a hoisted declaration), so the build reports only the cachier error.
+    if (early.length > 0) functions.delete(tagged.node);
+    problems.push(...early);
+  }
   const hasModuleLevel = [...functions.values()].some((tagged) => tagged.moduleLevel);
   const conflicts = hasModuleLevel ? clearCacheConflicts(ts, sourceFile, userCodeEnd) : [];
   problems.push(...conflicts);
@@ -161,6 +168,7 @@ function describeTaggedNode(ts: TypeScript, node: TS.Node, tag: RawTag, sourceFi
     fn,
     name,
     id: explicitId?.value.kind === 'string' ? explicitId.value.text : `${modulePath}#${qualifiedName}`,
+    qualifiedName,
     sourceHash: explicitHash?.value.kind === 'string' ? explicitHash.value.text : sourceHashOf(ts, fn, sourceFile),
     pinnedSourceHash: explicitHash !== undefined,
     options: options.filter((option) => option !== explicitId && option !== explicitHash),
@@ -171,7 +179,7 @@ function describeTaggedNode(ts: TypeScript, node: TS.Node, tag: RawTag, sourceFi
   };
 }
 
-function taggedTarget(ts: TypeScript, node: TS.Node, at: (message: string) => TagProblem): TaggedTarget {
+export function taggedTarget(ts: TypeScript, node: TS.Node, at: (message: string) => TagProblem): TaggedTarget {
   if (ts.isFunctionDeclaration(node)) {
     const implementation = implementationOf(ts, node, at);
     if (!implementation.name) return { form: 'anonymous-default', node: implementation, fn: implementation, name: 'default' };
@@ -245,7 +253,7 @@ function describe(name: string): string {
 }
 
 /** `Outer.inner`, `Class.prototype.method`, `Class.staticMethod`: the names enclosing the function, outermost first. */
-function qualify(ts: TypeScript, node: TS.Node, name: string, form: FunctionForm): string {
+export function qualify(ts: TypeScript, node: TS.Node, name: string, form: FunctionForm): string {
   const parts = [name];
   if (form === 'method') parts.unshift('prototype');
   for (let ancestor = node.parent; ancestor && !ts.isSourceFile(ancestor); ancestor = ancestor.parent) {

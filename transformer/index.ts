@@ -5,17 +5,15 @@
  * { "compilerOptions": { "plugins": [{ "transform": "cachier/transformer", "transformProgram": true }] } }
  * ```
  *
- * With `"transformProgram": true` the checker and `.d.ts` output also see the
- * generated names (`fetchPrices.clearCache()`, the module's `clearCache()`);
- * without it, the entry works as a plain source transformer: the emitted
- * JavaScript is the same and bad tags still fail the build.
+ * It is a thin adapter over the rewrite engine: the program is recreated from
+ * the engine's rewritten text, so the checker, `.d.ts` output and emitted
+ * JavaScript all see the cached functions and their controls.
  * @packageDocumentation
  */
 import type * as TS from 'typescript';
 import type { TypeScript } from './typescript-api.js';
-import { tagDiagnostics } from './diagnostics.js';
+import { CACHIER_DIAGNOSTIC_CODE } from './diagnostics.js';
 import { transformProgram } from './program-transformer.js';
-import { createRewriter } from './rewrite.js';
 
 export { CACHIER_DIAGNOSTIC_CODE } from './diagnostics.js';
 
@@ -23,7 +21,7 @@ export { CACHIER_DIAGNOSTIC_CODE } from './diagnostics.js';
 export interface PluginConfig {
   /** The module ts-patch loaded: `cachier/transformer`. */
   readonly transform?: string;
-  /** `true` to make the generated names visible to the checker and in `.d.ts` output. */
+  /** Must be `true`: cachier rewrites the program, not the emitted output. */
   readonly transformProgram?: boolean;
   readonly [option: string]: unknown;
 }
@@ -43,9 +41,9 @@ export interface ProgramTransformerExtras {
 
 /**
  * The plugin entry ts-patch loads. Called as a program transformer
- * (`transformProgram: true`) it answers the program recreated with the
- * generated declarations; called as a source transformer it answers the
- * `before` rewrite and reports bad tags through ts-patch.
+ * (`transformProgram: true`) it answers the program recreated from the
+ * rewritten modules. Listed without `transformProgram`, it fails the build
+ * with a diagnostic that says to add it, rather than emit uncached functions.
  */
 function cachierPlugin(program: TS.Program, config: PluginConfig, extras: SourceTransformerExtras): TS.CustomTransformers;
 function cachierPlugin(program: TS.Program, host: TS.CompilerHost | undefined, config: PluginConfig, extras: ProgramTransformerExtras): TS.Program;
@@ -57,11 +55,19 @@ function cachierPlugin(
 ): TS.CustomTransformers | TS.Program {
   if (programExtras) return transformProgram(programExtras.ts, program, hostOrConfig as TS.CompilerHost | undefined);
   const { ts, addDiagnostic } = configOrExtras as SourceTransformerExtras;
-  program.getTypeChecker(); // binding sets the parent links the tag analysis walks
-  for (const sourceFile of program.getSourceFiles()) {
-    for (const diagnostic of tagDiagnostics(ts, sourceFile, program)) addDiagnostic(diagnostic);
+  if (program.getSourceFiles().some((sourceFile) => !sourceFile.isDeclarationFile && sourceFile.text.includes('@cachier'))) {
+    addDiagnostic({
+      file: undefined,
+      start: undefined,
+      length: undefined,
+      messageText: 'cachier: the plugin entry of "cachier/transformer" needs "transformProgram": true in tsconfig.json compilerOptions.plugins; without it tagged functions would be emitted uncached',
+      category: ts.DiagnosticCategory.Error,
+      code: CACHIER_DIAGNOSTIC_CODE,
+      source: 'cachier',
+    });
   }
-  return { before: [createRewriter(ts, program)] };
+  // ts-patch wants a transformer; this one leaves the code as it is.
+  return { before: [() => (sourceFile: TS.SourceFile) => sourceFile] };
 }
 
 export default cachierPlugin;

@@ -1,45 +1,62 @@
+import { createHash } from 'node:crypto';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import remapping from '@jridgewell/remapping';
 import type * as TS from 'typescript';
 import type { TypeScript } from './typescript-api.js';
-import { analyzeSourceFile } from './analyze.js';
-import { generatedDeclarations } from './declarations.js';
-import { tagDiagnostics } from './diagnostics.js';
-import { createRewriter } from './rewrite.js';
+import { CACHIER_DIAGNOSTIC_CODE } from './diagnostics.js';
+import { ModuleGraph, transformModule, type CachierDiagnostic, type TransformResult } from './engine.js';
+import { bundledTypeScript } from './bundled-typescript.js';
+import { modulePathOf } from './module-path.js';
 
 /**
- * Recreates `program` so the checker and `.d.ts` output see the names the
- * rewrite generates: each module with tagged functions is served with
- * {@link generatedDeclarations} appended. The new program also reports bad
- * tags among its semantic diagnostics (so `tspc` fails, with or without
- * `--noEmit`) and rewrites tagged functions when it emits.
+ * Recreates `program` from the engine's rewritten text of every module with
+ * tagged functions, so that what is checked, declared (`.d.ts`) and emitted
+ * is the cached code: `fetchPrices.clearCache()` type-checks for every form
+ * the rewrite turns into a `const`, and a `hash=` binding that does not fit
+ * the function is a type error at its tag. Diagnostics and source maps are
+ * mapped back to the user's text; bad tags are reported among the semantic
+ * diagnostics (so `tspc` fails, with or without `--noEmit`).
+ *
+ * A module whose rewrite changes (an edited helper changes a dependent's
+ * source hash) gets a new version, so watch mode and `--incremental` builds
+ * emit it again, as a clean build would.
  */
 export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.CompilerHost | undefined): TS.Program {
+  const tagged = program.getSourceFiles().filter((sourceFile) => !sourceFile.isDeclarationFile && !program.isSourceFileFromExternalLibrary(sourceFile) && sourceFile.text.includes('@cachier'));
   // A project without tags is left exactly as it was, at no cost.
-  if (!program.getSourceFiles().some((sourceFile) => !sourceFile.isDeclarationFile && sourceFile.text.includes('@cachier'))) return program;
-  // Binding sets the parent links the tag analysis walks.
-  program.getTypeChecker();
-  const extendedTexts = new Map<string, string>();
-  for (const sourceFile of program.getSourceFiles()) {
-    if (sourceFile.isDeclarationFile) continue;
-    const declarations = generatedDeclarations(analyzeSourceFile(ts, sourceFile));
-    if (declarations !== '') extendedTexts.set(sourceFile.fileName, sourceFile.text + declarations);
+  if (tagged.length === 0) return program;
+  const graph = new ModuleGraph(bundledTypeScript, (fileName) => program.getSourceFile(fileName)?.text ?? ts.sys.readFile(fileName));
+  const rewrites = new Map<string, { readonly original: TS.SourceFile; readonly result: TransformResult }>();
+  const problems: { readonly original: TS.SourceFile; readonly diagnostic: CachierDiagnostic }[] = [];
+  const owners = new Map<string, TS.SourceFile>();
+  for (const original of tagged) {
+    const result = transformModule({ code: original.text, fileName: original.fileName, graph });
+    if (result.changed) rewrites.set(original.fileName, { original, result });
+    problems.push(...result.diagnostics.map((diagnostic) => ({ original, diagnostic })));
+    for (const fn of result.functions) {
+      const owner = owners.get(fn.id);
+      if (owner && owner !== original) problems.push({ original, diagnostic: sharedIdProblem(original, fn.id, fn.line, owner) });
+      owners.set(fn.id, owner ?? original);
+    }
   }
+
   const options = program.getCompilerOptions();
   const baseHost = host ?? ts.createCompilerHost(options);
   const extendedHost: TS.CompilerHost = Object.create(baseHost);
-  const extendedFile = (fileName: string, languageVersionOrOptions: TS.ScriptTarget | TS.CreateSourceFileOptions): TS.SourceFile | undefined => {
-    const text = extendedTexts.get(fileName);
-    if (text === undefined) return program.getSourceFile(fileName);
-    const extended = ts.createSourceFile(fileName, text, languageVersionOrOptions, true);
-    // Builders (watch mode, --incremental) tell changed files by version; the extension changes with its source only.
-    return Object.assign(extended, { version: (program.getSourceFile(fileName) as { version?: string } | undefined)?.version });
+  const rewrittenFile = (fileName: string, languageVersionOrOptions: TS.ScriptTarget | TS.CreateSourceFileOptions): TS.SourceFile | undefined => {
+    const rewrite = rewrites.get(fileName);
+    if (!rewrite) return program.getSourceFile(fileName);
+    const sourceFile = ts.createSourceFile(fileName, rewrite.result.code, languageVersionOrOptions, true);
+    // Builders (watch mode, --incremental) tell changed files by version: the rewritten text's own.
+    return Object.assign(sourceFile, { version: createHash('sha256').update(rewrite.result.code).digest('hex') });
   };
   extendedHost.getSourceFile = (fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile) =>
-    extendedFile(fileName, languageVersionOrOptions) ?? baseHost.getSourceFile(fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
+    rewrittenFile(fileName, languageVersionOrOptions) ?? baseHost.getSourceFile(fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
   const getSourceFileByPath = baseHost.getSourceFileByPath?.bind(baseHost);
   if (getSourceFileByPath) {
     // Watch hosts read files by path, and the compiler then never calls getSourceFile.
     extendedHost.getSourceFileByPath = (fileName, path, languageVersionOrOptions, onError, shouldCreateNewSourceFile) =>
-      extendedFile(fileName, languageVersionOrOptions) ?? getSourceFileByPath(fileName, path, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
+      rewrittenFile(fileName, languageVersionOrOptions) ?? getSourceFileByPath(fileName, path, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
   }
   const projectReferences = program.getProjectReferences();
   const extended = ts.createProgram({
@@ -50,25 +67,88 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
     configFileParsingDiagnostics: program.getConfigFileParsingDiagnostics(),
     ...(projectReferences ? { projectReferences } : {}),
   });
-  reportTagProblems(ts, extended);
-  rewriteOnEmit(ts, extended);
+  const toUserText = diagnosticMapper(rewrites);
+  mapDiagnostics(extended, toUserText);
+  reportTagProblems(ts, extended, problems);
+  mapSourceMapsOnEmit(extended, rewrites, baseHost);
   return extended;
 }
 
-function reportTagProblems(ts: TypeScript, program: TS.Program): void {
-  const getSemanticDiagnostics = program.getSemanticDiagnostics;
-  program.getSemanticDiagnostics = (sourceFile, cancellationToken) => {
-    const diagnostics = getSemanticDiagnostics(sourceFile, cancellationToken);
-    const files = sourceFile ? [sourceFile] : program.getSourceFiles();
-    return [...diagnostics, ...files.flatMap((file) => tagDiagnostics(ts, file, program))];
+function sharedIdProblem(sourceFile: TS.SourceFile, id: string, line: number, owner: TS.SourceFile): CachierDiagnostic {
+  const start = sourceFile.getPositionOfLineAndCharacter(line - 1, 0) + sourceFile.text.slice(sourceFile.getPositionOfLineAndCharacter(line - 1, 0)).indexOf('@cachier');
+  return {
+    fileName: sourceFile.fileName,
+    start,
+    length: '@cachier'.length,
+    line,
+    column: start - sourceFile.getPositionOfLineAndCharacter(line - 1, 0) + 1,
+    message: `the cache id "${id}" is already used by a tagged function of ${modulePathOf(bundledTypeScript, owner.fileName)}; give one of them its own id=...`,
   };
 }
 
-function rewriteOnEmit(ts: TypeScript, program: TS.Program): void {
+type Rewrites = ReadonlyMap<string, { readonly original: TS.SourceFile; readonly result: TransformResult }>;
+
+/** Points a diagnostic in rewritten text at the user's text (generated code at its tag). */
+function diagnosticMapper(rewrites: Rewrites): <D extends TS.Diagnostic | TS.DiagnosticRelatedInformation>(diagnostic: D) => D {
+  const map = <D extends TS.Diagnostic | TS.DiagnosticRelatedInformation>(diagnostic: D): D => {
+    const rewrite = diagnostic.file ? rewrites.get(diagnostic.file.fileName) : undefined;
+    const related = (diagnostic as TS.Diagnostic).relatedInformation;
+    const mapped = related ? { ...diagnostic, relatedInformation: related.map(map) } : diagnostic;
+    if (!rewrite || diagnostic.start === undefined) return mapped;
+    return { ...mapped, file: rewrite.original, start: rewrite.result.originalOffset(diagnostic.start) };
+  };
+  return map;
+}
+
+function mapDiagnostics(program: TS.Program, toUserText: ReturnType<typeof diagnosticMapper>): void {
+  const { getSyntacticDiagnostics, getSemanticDiagnostics, getDeclarationDiagnostics } = program;
+  program.getSyntacticDiagnostics = (sourceFile, cancellationToken) => getSyntacticDiagnostics(sourceFile, cancellationToken).map(toUserText);
+  program.getSemanticDiagnostics = (sourceFile, cancellationToken) => getSemanticDiagnostics(sourceFile, cancellationToken).map(toUserText);
+  program.getDeclarationDiagnostics = (sourceFile, cancellationToken) => getDeclarationDiagnostics(sourceFile, cancellationToken).map(toUserText);
+}
+
+function reportTagProblems(ts: TypeScript, program: TS.Program, problems: readonly { readonly original: TS.SourceFile; readonly diagnostic: CachierDiagnostic }[]): void {
+  const getSemanticDiagnostics = program.getSemanticDiagnostics;
+  program.getSemanticDiagnostics = (sourceFile, cancellationToken) => {
+    const diagnostics = getSemanticDiagnostics(sourceFile, cancellationToken);
+    const own = problems.filter((problem) => !sourceFile || problem.original.fileName === sourceFile.fileName);
+    return [
+      ...diagnostics,
+      ...own.map(({ original, diagnostic }) => ({
+        file: original,
+        start: diagnostic.start,
+        length: diagnostic.length,
+        messageText: `cachier: ${diagnostic.message}`,
+        category: ts.DiagnosticCategory.Error,
+        code: CACHIER_DIAGNOSTIC_CODE,
+        source: 'cachier',
+      })),
+    ];
+  };
+}
+
+/** Composes each emitted source map (to the rewritten text) with the rewrite's own (to the user's text). */
+function mapSourceMapsOnEmit(program: TS.Program, rewrites: Rewrites, host: TS.CompilerHost): void {
   const emit = program.emit;
-  program.emit = (targetSourceFile, writeFile, cancellationToken, emitOnlyDtsFiles, customTransformers) =>
-    emit(targetSourceFile, writeFile, cancellationToken, emitOnlyDtsFiles, {
-      ...customTransformers,
-      before: [createRewriter(ts, program), ...(customTransformers?.before ?? [])],
-    });
+  program.emit = (targetSourceFile, writeFile, cancellationToken, emitOnlyDtsFiles, customTransformers) => {
+    const write: TS.WriteFileCallback = writeFile ?? ((fileName, text, bom, onError, sourceFiles, data) => host.writeFile(fileName, text, bom, onError, sourceFiles, data));
+    const mapped: TS.WriteFileCallback = (fileName, text, ...rest) => write(fileName, fileName.endsWith('.map') ? composeSourceMap(fileName, text, rewrites) : text, ...rest);
+    return emit(targetSourceFile, mapped, cancellationToken, emitOnlyDtsFiles, customTransformers);
+  };
+}
+
+function composeSourceMap(mapFile: string, text: string, rewrites: Rewrites): string {
+  const emitted = JSON.parse(text) as { sources: string[]; sourceRoot?: string };
+  const root = resolve(dirname(mapFile), emitted.sourceRoot ?? '');
+  const rewriteOf = (source: string): TransformResult | undefined => rewrites.get(resolve(root, source).replace(/\\/g, '/'))?.result;
+  if (!emitted.sources.some((source) => rewriteOf(source))) return text;
+  const composed = remapping(text, (source, context) => {
+    // Only the emitted map's own sources are rewritten text; the rewrite's map leads to the user's files.
+    if (context.depth > 1) return null;
+    const result = rewriteOf(source);
+    return result?.map ? result.map.toString() : null;
+  });
+  // The rewrite's map names the source by its absolute path; write it back the way the compiler did.
+  composed.sources = composed.sources.map((source) => (source && isAbsolute(source) ? relative(emitted.sourceRoot === undefined ? dirname(mapFile) : root, source) : source));
+  return composed.toString();
 }

@@ -16,8 +16,47 @@ export function findBinding(ts: TypeScript, node: TS.Node, name: string): TS.Nod
   return undefined;
 }
 
+const moduleBindings = new WeakMap<TS.SourceFile, Map<string, TS.Node>>();
+
+/** The module's top-level bindings by name, built once per source file: lookups there are the hot path of dependency hashing. */
+function moduleBinding(ts: TypeScript, sourceFile: TS.SourceFile, name: string): TS.Node | undefined {
+  let bindings = moduleBindings.get(sourceFile);
+  if (!bindings) {
+    bindings = new Map();
+    for (const statement of sourceFile.statements) {
+      for (const declared of declaredNames(ts, statement)) {
+        if (!bindings.has(declared)) bindings.set(declared, declarationIn(ts, statement, declared) as TS.Node);
+      }
+    }
+    moduleBindings.set(sourceFile, bindings);
+  }
+  return bindings.get(name);
+}
+
+function declaredNames(ts: TypeScript, statement: TS.Statement): string[] {
+  if (ts.isVariableStatement(statement)) return statement.declarationList.declarations.flatMap((declaration) => namesOfBinding(ts, declaration.name));
+  if (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement)) return statement.name ? [statement.name.text] : [];
+  if (ts.isModuleDeclaration(statement) || ts.isImportEqualsDeclaration(statement)) return ts.isIdentifier(statement.name) ? [statement.name.text] : [];
+  if (ts.isImportDeclaration(statement)) {
+    const clause = statement.importClause;
+    if (!clause || clause.isTypeOnly) return [];
+    const names = clause.name ? [clause.name.text] : [];
+    const bindings = clause.namedBindings;
+    if (bindings && ts.isNamespaceImport(bindings)) names.push(bindings.name.text);
+    if (bindings && ts.isNamedImports(bindings)) names.push(...bindings.elements.filter((element) => !element.isTypeOnly).map((element) => element.name.text));
+    return names;
+  }
+  return [];
+}
+
+function namesOfBinding(ts: TypeScript, binding: TS.BindingName): string[] {
+  if (ts.isIdentifier(binding)) return [binding.text];
+  return binding.elements.flatMap((element) => (ts.isOmittedExpression(element) ? [] : namesOfBinding(ts, element.name)));
+}
+
 function declarationInScope(ts: TypeScript, scope: TS.Node, name: string): TS.Node | undefined {
-  if (ts.isSourceFile(scope) || ts.isBlock(scope) || ts.isModuleBlock(scope) || ts.isCaseClause(scope) || ts.isDefaultClause(scope)) {
+  if (ts.isSourceFile(scope)) return moduleBinding(ts, scope, name);
+  if (ts.isBlock(scope) || ts.isModuleBlock(scope) || ts.isCaseClause(scope) || ts.isDefaultClause(scope)) {
     for (const statement of scope.statements) {
       const found = declarationIn(ts, statement, name);
       if (found) return found;

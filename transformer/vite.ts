@@ -1,8 +1,8 @@
 /**
  * The Vite/Vitest plugin of cachier: applies the `@cachier` rewrite to
- * TypeScript modules before Vite compiles them, so projects that run through
- * Vite or Vitest (which ignore `compilerOptions.plugins`) get the same cached
- * functions as a `tspc` build. It parses with the `typescript` package.
+ * TypeScript and JavaScript modules before Vite compiles them, so projects
+ * that run through Vite or Vitest (which ignore `compilerOptions.plugins`) get
+ * the same cached functions, ids and source hashes as a compiler build.
  *
  * @example
  * ```ts
@@ -12,23 +12,21 @@
  * ```
  * @packageDocumentation
  */
-import * as ts from 'typescript';
-import { analyzeSourceFile } from './analyze.js';
-import { createRewriter } from './rewrite.js';
+import { TagError, transformModule } from './engine.js';
 
 /** The part of Vite's plugin interface this plugin fills in. */
 export interface CachierVitePlugin {
   readonly name: 'cachier';
-  /** Runs before Vite's own TypeScript compilation, which would drop the JSDoc tags. */
+  /** Runs before Vite's own compilation, which would drop the JSDoc tags. */
   readonly enforce: 'pre';
-  transform(code: string, id: string): { code: string; map: string | undefined } | null;
+  transform(code: string, id: string): { code: string; map: string } | null;
 }
 
-const TYPESCRIPT_MODULE = /\.(?:[cm]?ts|tsx)$/;
+const SOURCE_MODULE = /\.(?:[cm]?[jt]s|[jt]sx)$/;
 
 /**
  * Creates the plugin.
- * @throws an `Error` from `transform` naming `file:line:column` for a bad tag, which Vite reports as a build error.
+ * @throws a `CachierTagError` from `transform` naming `file:line:column` for each bad tag, which Vite reports as a build error.
  */
 export default function cachier(): CachierVitePlugin {
   return {
@@ -36,32 +34,10 @@ export default function cachier(): CachierVitePlugin {
     enforce: 'pre',
     transform(code, id) {
       const fileName = id.split('?')[0] ?? id;
-      if (!TYPESCRIPT_MODULE.test(fileName) || !code.includes('@cachier')) return null;
-      if (!hasTaggedFunctions(code, fileName)) return null;
-      const output = ts.transpileModule(code, {
-        fileName,
-        compilerOptions: {
-          module: ts.ModuleKind.ESNext,
-          target: ts.ScriptTarget.ESNext,
-          jsx: ts.JsxEmit.Preserve,
-          sourceMap: true,
-          inlineSources: true,
-        },
-        transformers: { before: [createRewriter(ts)] },
-      });
-      return { code: output.outputText.replace(/\n\/\/# sourceMappingURL=.*$/, ''), map: output.sourceMapText };
+      if (!SOURCE_MODULE.test(fileName) || fileName.includes('/node_modules/') || !code.includes('@cachier')) return null;
+      const result = transformModule({ code, fileName });
+      if (result.diagnostics.length > 0) throw new TagError(result.diagnostics);
+      return result.changed && result.map ? { code: result.code, map: result.map.toString() } : null;
     },
   };
-}
-
-/** Whether the module has functions to rewrite; throws on bad tags (Vite reports the error with the module). */
-function hasTaggedFunctions(code: string, fileName: string): boolean {
-  const sourceFile = ts.createSourceFile(fileName, code, ts.ScriptTarget.ESNext, true);
-  const { functions, problems } = analyzeSourceFile(ts, sourceFile);
-  if (problems.length === 0) return functions.size > 0;
-  const lines = problems.map((problem) => {
-    const { line, character } = sourceFile.getLineAndCharacterOfPosition(problem.start);
-    return `${fileName}:${line + 1}:${character + 1}: cachier: ${problem.message}`;
-  });
-  throw new Error(lines.join('\n'));
 }

@@ -1,0 +1,342 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import type * as TS from 'typescript';
+import type { TypeScript } from './typescript-api.js';
+import { modulePathOf } from './module-path.js';
+import { findBinding } from './scope.js';
+import { sourceHashOf } from './source-hash.js';
+
+/** Reads a file's text, or answers `undefined` when there is none. */
+export type ReadText = (fileName: string) => string | undefined;
+
+const readFromDisk: ReadText = (fileName) => {
+  try {
+    return readFileSync(fileName, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+interface ParsedModule {
+  readonly text: string;
+  readonly sourceFile: TS.SourceFile;
+}
+
+/** Parses are kept across builds (watch mode, dev servers) and reused while a file's text is unchanged. */
+const parsedModules = new Map<string, ParsedModule>();
+const BUILTINS = new Set(builtinModules);
+/** How a relative specifier may name a source file: TypeScript's rules (`./x.js` is `./x.ts`), then JavaScript's. */
+const SOURCE_EXTENSIONS: Readonly<Record<string, readonly string[]>> = {
+  '.js': ['.ts', '.tsx', '.js', '.jsx'],
+  '.jsx': ['.tsx', '.jsx'],
+  '.mjs': ['.mts', '.mjs'],
+  '.cjs': ['.cts', '.cjs'],
+  '': ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs', '/index.ts', '/index.tsx', '/index.js'],
+};
+
+/**
+ * The project's modules as the rewrite sees them, to extend a tagged
+ * function's source hash with the code it uses. Names are resolved by syntax
+ * alone (scopes, imports, exports, `this.member`), never by a type checker, so
+ * every route (the compiler plugin, the `tsc` 7 route, bundlers, Babel, Node
+ * hooks) computes the same hash for the same files, at the cost of a parse.
+ *
+ * Relative imports are followed into the project's files, with TypeScript's
+ * resolution rules; imports of packages add the package's `name@version`;
+ * Node's built-ins, globals and types add nothing. `paths` aliases of
+ * `tsconfig.json` are not followed (they count as packages without a version).
+ */
+export class ModuleGraph {
+  private readonly texts = new Map<string, string | undefined>();
+  private readonly unitHashes = new WeakMap<TS.Node, string>();
+
+  constructor(
+    private readonly ts: TypeScript,
+    private readonly readText: ReadText = readFromDisk,
+  ) {}
+
+  /** The parsed module at `fileName`, or `undefined` when it cannot be read. Each file is read once per graph. */
+  module(fileName: string, text?: string): TS.SourceFile | undefined {
+    if (text !== undefined) this.texts.set(fileName, text);
+    if (!this.texts.has(fileName)) this.texts.set(fileName, this.readText(fileName));
+    const current = this.texts.get(fileName);
+    if (current === undefined) return undefined;
+    const known = parsedModules.get(fileName);
+    if (known?.text === current) return known.sourceFile;
+    const sourceFile = this.ts.createSourceFile(fileName, current, this.ts.ScriptTarget.Latest, true, scriptKindOf(this.ts, fileName));
+    parsedModules.set(fileName, { text: current, sourceFile });
+    return sourceFile;
+  }
+
+  /**
+   * `ownHash` extended with the source hash of every declaration of the
+   * project that `fn` reaches (transitively; a visited set ends cycles) and the
+   * versions of the packages it imports. Answers `ownHash` unchanged when `fn`
+   * depends on nothing.
+   */
+  dependencyHash(fn: TS.Node, ownHash: string): string {
+    const contributions = new Set<string>();
+    const visited = new Set<TS.Node>([fn]);
+    const pending: TS.Node[] = [fn];
+    const add = (dependency: Dependency): void => {
+      if (dependency.kind === 'package') {
+        contributions.add(dependency.origin);
+      } else if (!visited.has(dependency.unit)) {
+        visited.add(dependency.unit);
+        const file = dependency.unit.getSourceFile();
+        contributions.add(`${modulePathOf(this.ts, file.fileName)}#${dependency.name}:${this.hashOf(dependency.unit)}`);
+        pending.push(dependency.unit);
+      }
+    };
+    for (let unit = pending.pop(); unit; unit = pending.pop()) {
+      const walked = unit;
+      forEachValueReference(this.ts, walked, (reference) => {
+        for (const dependency of this.dependenciesOf(reference, walked)) add(dependency);
+      });
+    }
+    if (contributions.size === 0) return ownHash;
+    const digest = createHash('sha256').update(ownHash);
+    for (const contribution of [...contributions].sort()) digest.update(`\u0000${contribution}`);
+    return digest.digest('base64url').slice(0, 16);
+  }
+
+  private hashOf(unit: TS.Node): string {
+    let hash = this.unitHashes.get(unit);
+    if (hash === undefined) {
+      hash = sourceHashOf(this.ts, unit, unit.getSourceFile());
+      this.unitHashes.set(unit, hash);
+    }
+    return hash;
+  }
+
+  private dependenciesOf(reference: Reference, walked: TS.Node): Dependency[] {
+    const { ts } = this;
+    if (reference.kind === 'member') {
+      const owner = ts.findAncestor(reference.at, ts.isClassLike);
+      if (!owner) return [];
+      const className = owner.name?.text ?? 'anonymous';
+      return owner.members
+        .filter((member) => member.name !== undefined && !ts.isComputedPropertyName(member.name) && member.name.getText() === reference.name)
+        .map((member) => ({ kind: 'declaration', unit: member, name: `${className}.${reference.name}` }));
+    }
+    const declaration = findBinding(ts, reference.identifier, reference.identifier.text);
+    if (!declaration || contains(walked, declaration)) return [];
+    if (reference.member !== undefined && ts.isNamespaceImport(declaration)) {
+      const target = this.importedModule(declaration);
+      return target ? this.exported(target, reference.member, 0) : [];
+    }
+    return this.bindingDependencies(declaration, 0);
+  }
+
+  /** What a binding's declaration (a name node from {@link findBinding}) contributes. */
+  private bindingDependencies(declaration: TS.Node, depth: number): Dependency[] {
+    const { ts } = this;
+    if (ts.isImportSpecifier(declaration) || ts.isImportClause(declaration) || ts.isNamespaceImport(declaration)) {
+      const target = this.importedModule(declaration);
+      if (!target) return [];
+      if (target.kind === 'package') return [target];
+      if (ts.isNamespaceImport(declaration)) return [{ kind: 'declaration', unit: target.sourceFile, name: '*' }];
+      const name = ts.isImportClause(declaration) ? 'default' : (declaration.propertyName ?? declaration.name).text;
+      return this.exported(target, name, depth);
+    }
+    const unit = unitOf(ts, declaration);
+    return unit ? [{ kind: 'declaration', unit, name: nameOf(ts, unit) }] : [];
+  }
+
+  private importedModule(declaration: TS.Node): Target | undefined {
+    const statement = this.ts.findAncestor(declaration, this.ts.isImportDeclaration);
+    if (!statement || !this.ts.isStringLiteral(statement.moduleSpecifier)) return undefined;
+    return this.resolve(declaration.getSourceFile().fileName, statement.moduleSpecifier.text);
+  }
+
+  /** Where `specifier`, imported by `fromFile`, leads: a module of the project or a package. */
+  private resolve(fromFile: string, specifier: string): Target | undefined {
+    if (specifier.startsWith('.') || specifier.startsWith('/')) {
+      const fileName = this.sourceFileFor(resolvePath(dirname(fromFile), specifier));
+      const sourceFile = fileName === undefined ? undefined : this.module(fileName);
+      return sourceFile ? { kind: 'module', sourceFile } : undefined;
+    }
+    if (specifier.startsWith('node:') || BUILTINS.has(specifier)) return undefined;
+    return { kind: 'package', origin: packageOrigin(fromFile, specifier) };
+  }
+
+  private sourceFileFor(path: string): string | undefined {
+    const extension = /\.[cm]?jsx?$/.exec(path)?.[0] ?? '';
+    const base = extension === '' ? path : path.slice(0, -extension.length);
+    if (/\.[cm]?tsx?$/.test(path) && isFile(path)) return path;
+    for (const candidate of SOURCE_EXTENSIONS[extension] ?? []) {
+      if (isFile(base + candidate)) return base + candidate;
+    }
+    return undefined;
+  }
+
+  /** The declarations a module exports under `name`, following re-exports. */
+  private exported(target: Target, name: string, depth: number): Dependency[] {
+    if (target.kind === 'package') return [target];
+    if (depth > 16) return [];
+    const { ts } = this;
+    const { sourceFile } = target;
+    for (const statement of sourceFile.statements) {
+      if (ts.isExportAssignment(statement) && !statement.isExportEquals && name === 'default') {
+        return [{ kind: 'declaration', unit: statement, name: 'default' }];
+      }
+      if (ts.isExportDeclaration(statement) && !statement.isTypeOnly) {
+        const found = this.reexported(statement, name, depth);
+        if (found) return found;
+        continue;
+      }
+      if (!isExported(ts, statement)) continue;
+      const isDefault = ts.canHaveModifiers(statement) && (ts.getModifiers(statement) ?? []).some((modifier) => modifier.kind === ts.SyntaxKind.DefaultKeyword);
+      if (isDefault && name === 'default' && (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement))) {
+        return [{ kind: 'declaration', unit: statement, name: 'default' }];
+      }
+      if (ts.isVariableStatement(statement)) {
+        const declaration = statement.declarationList.declarations.find((candidate) => ts.isIdentifier(candidate.name) && candidate.name.text === name);
+        if (declaration) return [{ kind: 'declaration', unit: declaration, name }];
+      } else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement)) && statement.name?.text === name && !isDefault) {
+        return [{ kind: 'declaration', unit: statement, name }];
+      }
+    }
+    return [];
+  }
+
+  private reexported(statement: TS.ExportDeclaration, name: string, depth: number): Dependency[] | undefined {
+    const { ts } = this;
+    const from = statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier) ? statement.moduleSpecifier.text : undefined;
+    const clause = statement.exportClause;
+    if (!clause) {
+      // `export * from './m'` re-exports everything but the default.
+      if (from === undefined || name === 'default') return undefined;
+      const target = this.resolve(statement.getSourceFile().fileName, from);
+      const found = target ? this.exported(target, name, depth + 1) : [];
+      return found.length > 0 ? found : undefined;
+    }
+    if (ts.isNamespaceExport(clause)) {
+      if (clause.name.text !== name || from === undefined) return undefined;
+      const target = this.resolve(statement.getSourceFile().fileName, from);
+      if (!target) return [];
+      return target.kind === 'package' ? [target] : [{ kind: 'declaration', unit: target.sourceFile, name: '*' }];
+    }
+    const element = clause.elements.find((candidate) => !candidate.isTypeOnly && candidate.name.text === name);
+    if (!element) return undefined;
+    const local = (element.propertyName ?? element.name).text;
+    if (from !== undefined) {
+      const target = this.resolve(statement.getSourceFile().fileName, from);
+      return target ? this.exported(target, local, depth + 1) : [];
+    }
+    const declaration = findBinding(ts, statement, local);
+    return declaration ? this.bindingDependencies(declaration, depth + 1) : [];
+  }
+}
+
+type Target = { readonly kind: 'module'; readonly sourceFile: TS.SourceFile } | PackageDependency;
+interface PackageDependency {
+  readonly kind: 'package';
+  /** `name@version` */
+  readonly origin: string;
+}
+type Dependency = { readonly kind: 'declaration'; readonly unit: TS.Node; readonly name: string } | PackageDependency;
+
+/** A name the walked code uses as a value: a binding, a member of `this`, or a member of a namespace import. */
+type Reference =
+  | { readonly kind: 'binding'; readonly identifier: TS.Identifier; readonly member?: string }
+  | { readonly kind: 'member'; readonly at: TS.Node; readonly name: string };
+
+/** Calls `visit` for every value reference under `node`; types, which do not run, are skipped. */
+function forEachValueReference(ts: TypeScript, node: TS.Node, visit: (reference: Reference) => void): void {
+  const walk = (current: TS.Node): void => {
+    if (ts.isTypeNode(current) || ts.isInterfaceDeclaration(current) || ts.isTypeAliasDeclaration(current) || ts.isTypeParameterDeclaration(current)) return;
+    if (ts.isImportDeclaration(current) || ts.isExportDeclaration(current)) return;
+    if (ts.isPropertyAccessExpression(current)) {
+      const member = current.name.text;
+      if (current.expression.kind === ts.SyntaxKind.ThisKeyword) {
+        visit({ kind: 'member', at: current, name: member });
+        return;
+      }
+      if (ts.isIdentifier(current.expression)) {
+        visit({ kind: 'binding', identifier: current.expression, member });
+        return;
+      }
+      walk(current.expression);
+      return;
+    }
+    if (ts.isIdentifier(current)) {
+      if (isValueReference(ts, current)) visit({ kind: 'binding', identifier: current });
+      return;
+    }
+    ts.forEachChild(current, walk);
+  };
+  walk(node);
+}
+
+/** Whether an identifier names a binding (not a property key, a declaration's own name or a label). */
+function isValueReference(ts: TypeScript, identifier: TS.Identifier): boolean {
+  const parent = identifier.parent;
+  if (!parent) return false;
+  if ((ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent) || ts.isMethodDeclaration(parent) || ts.isGetAccessorDeclaration(parent) || ts.isSetAccessorDeclaration(parent) || ts.isEnumMember(parent) || ts.isPropertySignature(parent)) && parent.name === identifier) return false;
+  if ((ts.isLabeledStatement(parent) || ts.isBreakOrContinueStatement(parent)) && parent.label === identifier) return false;
+  if (ts.isJsxAttribute(parent) || ts.isQualifiedName(parent)) return false;
+  if (ts.isBindingElement(parent) && parent.propertyName === identifier) return false;
+  return true;
+}
+
+function isExported(ts: TypeScript, statement: TS.Statement): boolean {
+  return ts.canHaveModifiers(statement) && (ts.getModifiers(statement) ?? []).some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword);
+}
+
+/** The declaration whose code runs, for the name node {@link findBinding} answers: a function, class, enum or variable (with its initializer). */
+function unitOf(ts: TypeScript, name: TS.Node): TS.Node | undefined {
+  let node: TS.Node | undefined = name.parent;
+  while (node && ts.isBindingElement(node)) node = node.parent.parent;
+  if (!node) return undefined;
+  if (ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isEnumDeclaration(node) || ts.isVariableDeclaration(node)) return node;
+  if (ts.isFunctionExpression(node) || ts.isClassExpression(node)) return node;
+  return undefined;
+}
+
+function nameOf(ts: TypeScript, unit: TS.Node): string {
+  const name = (unit as TS.NamedDeclaration).name;
+  return name && ts.isIdentifier(name) ? name.text : 'anonymous';
+}
+
+function contains(outer: TS.Node, inner: TS.Node): boolean {
+  return outer.getSourceFile() === inner.getSourceFile() && inner.pos >= outer.pos && inner.end <= outer.end;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export function scriptKindOf(ts: TypeScript, fileName: string): TS.ScriptKind {
+  if (/\.tsx$/.test(fileName)) return ts.ScriptKind.TSX;
+  if (/\.jsx$/.test(fileName)) return ts.ScriptKind.JSX;
+  if (/\.[cm]?js$/.test(fileName)) return ts.ScriptKind.JS;
+  return ts.ScriptKind.TS;
+}
+
+const packageOrigins = new Map<string, string>();
+
+/** `name@version` of the package `specifier` names, as installed where `fromFile` would find it. */
+function packageOrigin(fromFile: string, specifier: string): string {
+  const parts = specifier.split('/');
+  const name = specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] ?? specifier);
+  for (let directory = dirname(fromFile); ; directory = dirname(directory)) {
+    const manifest = join(directory, 'node_modules', name, 'package.json');
+    const known = packageOrigins.get(manifest);
+    if (known) return known;
+    if (existsSync(manifest)) {
+      const version = (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }).version;
+      const origin = `${name}@${version ?? 'unknown'}`;
+      packageOrigins.set(manifest, origin);
+      return origin;
+    }
+    if (dirname(directory) === directory) return `${name}@unknown`;
+  }
+}
+

@@ -1,0 +1,69 @@
+import MagicString, { type SourceMap } from 'magic-string';
+
+interface Edit {
+  /** Offset in the original text. */
+  readonly at: number;
+  /** Original characters replaced (0 for an insertion). */
+  readonly removed: number;
+  readonly text: string;
+  /** The original offset that generated text stands for (where a diagnostic in it is reported). */
+  readonly attribution: number;
+  readonly sequence: number;
+}
+
+/**
+ * Insertions and replacements on one module's text, giving the new text, a
+ * source map back to the original, and the original offset of any offset of
+ * the new text. Insertions at one offset come out in the order they were made,
+ * before a replacement starting there.
+ */
+export class TextEdits {
+  private readonly edits: Edit[] = [];
+
+  constructor(readonly original: string) {}
+
+  get isEmpty(): boolean {
+    return this.edits.length === 0;
+  }
+
+  insert(at: number, text: string, attribution = at): void {
+    this.edits.push({ at, removed: 0, text, attribution, sequence: this.edits.length });
+  }
+
+  replace(start: number, end: number, text: string, attribution = start): void {
+    if (end === start) {
+      this.insert(start, text, attribution);
+      return;
+    }
+    this.edits.push({ at: start, removed: end - start, text, attribution, sequence: this.edits.length });
+  }
+
+  /** The edited text and a high-resolution source map to `fileName`'s original text (with its content). */
+  apply(fileName: string): { code: string; map: SourceMap } {
+    const magic = new MagicString(this.original);
+    // Replacements first: an insertion made after them at a replacement's start lands before it, at its end after it.
+    for (const edit of this.edits) if (edit.removed > 0) magic.overwrite(edit.at, edit.at + edit.removed, edit.text);
+    for (const edit of this.sorted()) if (edit.removed === 0) magic.appendLeft(edit.at, edit.text);
+    return { code: magic.toString(), map: magic.generateMap({ source: fileName, file: fileName, includeContent: true, hires: true }) };
+  }
+
+  /** The offset in the original text that an offset of the edited text comes from. */
+  originalOffset(generated: number): number {
+    let original = 0;
+    let position = 0;
+    for (const edit of this.sorted()) {
+      const unchanged = edit.at - original;
+      if (generated < position + unchanged) return original + (generated - position);
+      position += unchanged;
+      original = edit.at;
+      if (generated < position + edit.text.length) return edit.attribution;
+      position += edit.text.length;
+      original += edit.removed;
+    }
+    return original + (generated - position);
+  }
+
+  private sorted(): Edit[] {
+    return [...this.edits].sort((a, b) => a.at - b.at || a.removed - b.removed || a.sequence - b.sequence);
+  }
+}
