@@ -72,7 +72,12 @@ class ModuleRewrite {
     const offset = this.headerOffset();
     const separator = offset > 0 && this.text[offset - 1] !== '\n' ? ' ' : '';
     this.edits.insert(offset, separator + this.header(targets.some((target) => target.moduleLevel)), 0);
-    if (this.settings.exportsClearCache) this.edits.insert(this.text.length, this.moduleClearCache(), this.text.length);
+    if (this.settings.exportsClearCache) {
+      // Before a trailing `//# sourceMappingURL=` comment, which must stay last.
+      const mapComment = /\n\/\/# sourceMappingURL=[^\n]*\s*$/.exec(this.text);
+      const end = mapComment ? mapComment.index : this.text.length;
+      this.edits.insert(end, this.moduleClearCache(), end);
+    }
     return this.edits;
   }
 

@@ -1,0 +1,44 @@
+/**
+ * `node --import cachier/register app.ts`: Node module hooks that apply the
+ * `@cachier` tag to the modules an application loads, ES modules and
+ * CommonJS, TypeScript (Node 22.18+ and 24 run it by type stripping) and
+ * JavaScript emitted from it (`node --import cachier/register dist/app.js`).
+ *
+ * With tsx, import this first, so tsx compiles the rewritten source:
+ * `node --import cachier/register --import tsx app.ts`. (The `tsx` command's
+ * own `--import` runs after tsx has stripped the comments the tags live in.)
+ *
+ * Uses `module.registerHooks` (synchronous, in-thread, covers `require` too)
+ * where Node has it (22.15+), else `module.register` for ES modules and a
+ * `require` hook for CommonJS (Node 20).
+ * @packageDocumentation
+ */
+import module from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { addHook } from 'pirates';
+import { transformForNode } from './node-transform.js';
+import { formatOf, shouldTransform, sourceText } from './register-hooks.js';
+
+type RegisterHooks = (hooks: {
+  load(url: string, context: { format?: string }, nextLoad: (url: string, context?: object) => { format?: string; source?: unknown }): { format?: string; source?: unknown };
+}) => void;
+
+const registerHooks = (module as unknown as { registerHooks?: RegisterHooks }).registerHooks;
+
+if (registerHooks) {
+  registerHooks({
+    load(url, context, nextLoad) {
+      const loaded = nextLoad(url, context);
+      if (!shouldTransform(url, loaded.format)) return loaded;
+      const source = sourceText(url, loaded.source);
+      return { ...loaded, source: transformForNode(fileURLToPath(url), source, formatOf(loaded.format)) };
+    },
+  });
+} else {
+  module.register('./register-hooks.js', import.meta.url);
+  addHook((code, fileName) => transformForNode(fileName, code, 'cjs'), {
+    exts: ['.js', '.cjs'],
+    ignoreNodeModules: true,
+    matcher: (fileName) => shouldTransform(`file://${fileName}`, 'commonjs'),
+  });
+}

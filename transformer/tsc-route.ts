@@ -1,0 +1,152 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import remapping from '@jridgewell/remapping';
+import { ModuleGraph, transformModule, type CachierDiagnostic, type FunctionFacts, type ModuleFormat } from './engine.js';
+import { bundledTypeScript } from './bundled-typescript.js';
+
+/** What `tsc --showConfig` says of a project, as far as the rewrite needs it. */
+export interface ProjectLayout {
+  /** The folder of `tsconfig.json`. */
+  readonly configDir: string;
+  /** Absolute paths of the program's root files. */
+  readonly files: readonly string[];
+  /** Absolute; `undefined` when JavaScript is written beside its source. */
+  readonly outDir: string | undefined;
+  /** Absolute; the config's folder when not set (TypeScript 6 and 7's default). */
+  readonly rootDir: string;
+  readonly noEmit: boolean;
+}
+
+interface ShownConfig {
+  readonly compilerOptions?: { readonly outDir?: string; readonly rootDir?: string; readonly noEmit?: boolean };
+  readonly files?: readonly string[];
+}
+
+/** Reads the layout from `tsc --showConfig` output for the config at `configPath`. */
+export function layoutFromShownConfig(configPath: string, shown: string): ProjectLayout {
+  const config = JSON.parse(shown) as ShownConfig;
+  const configDir = dirname(configPath);
+  const options = config.compilerOptions ?? {};
+  return {
+    configDir,
+    files: (config.files ?? []).map((file) => resolve(configDir, file)),
+    outDir: options.outDir === undefined ? undefined : resolve(configDir, options.outDir),
+    rootDir: resolve(configDir, options.rootDir ?? '.'),
+    noEmit: options.noEmit === true,
+  };
+}
+
+const OUTPUT_EXTENSIONS: Readonly<Record<string, string>> = { '.ts': '.js', '.tsx': '.js', '.mts': '.mjs', '.cts': '.cjs' };
+
+/** Where `tsc` writes the JavaScript of `source`. */
+export function outputOf(layout: ProjectLayout, source: string): string {
+  const extension = extname(source);
+  const base = source.slice(0, -extension.length) + (OUTPUT_EXTENSIONS[extension] ?? extension);
+  return layout.outDir === undefined ? base : join(layout.outDir, relative(layout.rootDir, base));
+}
+
+/** What one pass over a build's output did. */
+export interface RewritePass {
+  readonly diagnostics: readonly CachierDiagnostic[];
+  /** Emitted modules rewritten from `tsc`'s output. */
+  readonly rewritten: readonly string[];
+  /** Modules rewritten by an earlier pass whose source hashes changed (a helper they use was edited). */
+  readonly rehashed: readonly string[];
+  readonly functions: readonly FunctionFacts[];
+}
+
+/** Marks JavaScript this route has rewritten: the runtime import the rewrite adds. */
+const REWRITTEN = /(?:import \* as __cachier from "cachier";|const __cachier = require\("cachier"\);)/;
+
+/**
+ * Applies the tag to what `tsc` emitted for every module of the project with
+ * `@cachier` tags: JavaScript `tsc` just wrote is rewritten (ids and source
+ * hashes from the TypeScript source, so they equal every other route's);
+ * JavaScript an earlier pass rewrote keeps its code and gets the current
+ * source hashes (`tsc` does not re-emit a module when only a helper it uses
+ * changed). Source maps next to the output are composed to lead to the
+ * TypeScript source.
+ */
+export function rewriteEmitted(layout: ProjectLayout, readSource: (fileName: string) => string | undefined = readText): RewritePass {
+  const graph = new ModuleGraph(bundledTypeScript, readSource);
+  const diagnostics: CachierDiagnostic[] = [];
+  const functions: FunctionFacts[] = [];
+  const rewritten: string[] = [];
+  const rehashed: string[] = [];
+  for (const source of layout.files) {
+    if (source.endsWith('.d.ts') || !/\.[cm]?tsx?$/.test(source)) continue;
+    const code = readSource(source);
+    if (code === undefined || !code.includes('@cachier')) continue;
+    const output = outputOf(layout, source);
+    const emitted = layout.noEmit ? undefined : readText(output);
+    if (emitted !== undefined && REWRITTEN.test(emitted)) {
+      const result = transformModule({ code, fileName: source, graph });
+      diagnostics.push(...result.diagnostics);
+      functions.push(...result.functions);
+      const updated = withSourceHashes(emitted, result.functions);
+      if (updated !== emitted) {
+        writeFileSync(output, updated);
+        rehashed.push(output);
+      }
+      continue;
+    }
+    const result = transformModule(emitted === undefined ? { code, fileName: source, graph } : { code: emitted, fileName: output, original: { code, fileName: source }, format: formatOf(output, emitted), graph });
+    diagnostics.push(...result.diagnostics);
+    functions.push(...result.functions);
+    if (emitted === undefined || !result.changed || !result.map) continue;
+    writeFileSync(output, result.code);
+    composeSourceMap(output, result.map.toString());
+    rewritten.push(output);
+  }
+  return { diagnostics, rewritten, rehashed, functions };
+}
+
+/** Rewritten JavaScript with each function's `sourceHash` set to the current one. */
+function withSourceHashes(code: string, functions: readonly FunctionFacts[]): string {
+  let updated = code;
+  for (const fn of functions) {
+    const id = JSON.stringify(fn.id);
+    updated = updated.replace(new RegExp(`(\\{ id: ${escapeRegExp(id)}, sourceHash: )"[^"]*"`, 'g'), `$1${JSON.stringify(fn.sourceHash)}`);
+  }
+  return updated;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** How emitted JavaScript loads modules: by extension, then by its own syntax, then by its package's `type`. */
+export function formatOf(fileName: string, code: string): ModuleFormat {
+  if (fileName.endsWith('.mjs')) return 'esm';
+  if (fileName.endsWith('.cjs')) return 'cjs';
+  if (/^\s*(?:import|export)\b/m.test(code)) return 'esm';
+  if (/\b(?:exports|require)\b/.test(code)) return 'cjs';
+  return packageType(dirname(fileName)) === 'module' ? 'esm' : 'cjs';
+}
+
+function packageType(directory: string): string | undefined {
+  for (let at = directory; ; at = dirname(at)) {
+    const manifest = join(at, 'package.json');
+    if (existsSync(manifest)) return (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: string }).type;
+    if (dirname(at) === at) return undefined;
+  }
+}
+
+/** Chains the rewrite's map (rewritten JavaScript to emitted JavaScript) onto `tsc`'s (emitted JavaScript to TypeScript). */
+function composeSourceMap(output: string, rewriteMap: string): void {
+  const mapFile = `${output}.map`;
+  const emittedMap = readText(mapFile);
+  if (emittedMap === undefined) return;
+  const composed = remapping([rewriteMap, emittedMap], () => null);
+  composed.file = (JSON.parse(emittedMap) as { file?: string }).file ?? composed.file;
+  composed.sources = composed.sources.map((source) => (source && isAbsolute(source) ? relative(dirname(mapFile), source) : source));
+  writeFileSync(mapFile, composed.toString());
+}
+
+function readText(fileName: string): string | undefined {
+  try {
+    return readFileSync(fileName, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
