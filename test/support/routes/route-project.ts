@@ -42,10 +42,13 @@ export function runCommand(command: string, args: readonly string[], options: { 
 export class RouteProject {
   readonly dir: string;
   readonly cacheDir: string;
+  /** Where the fixture's functions note each real computation (`CALLS_FILE`). */
+  readonly callsFile: string;
 
   constructor(name: string) {
     this.dir = mkdtempSync(join(tmpdir(), `cachier-route-${name}-`));
     this.cacheDir = join(this.dir, '.cachier');
+    this.callsFile = join(this.dir, 'calls.log');
   }
 
   /** Writes `package.json` with the tarball and `dependencies`, then `npm install`s them (with `node` first on the PATH, when given). */
@@ -58,11 +61,11 @@ export class RouteProject {
     if (result.code !== 0) throw new Error(`npm install failed in ${this.dir}:\n${result.output}`);
   }
 
-  /** Runs a command in the project, with the project's cache folder and `node_modules/.bin` on the PATH. */
+  /** Runs a command in the project, with the project's cache folder, its calls file and `node_modules/.bin` on the PATH. */
   run(command: string, args: readonly string[] = [], env: Record<string, string> = {}, node: string = process.execPath): Promise<RunResult> {
     return runCommand(command, args, {
       cwd: this.dir,
-      env: { CACHIER_DIR: this.cacheDir, PATH: `${join(this.dir, 'node_modules/.bin')}:${dirname(node)}:${process.env['PATH'] ?? ''}`, NODE_OPTIONS: '', ...env },
+      env: { CACHIER_DIR: this.cacheDir, CALLS_FILE: this.callsFile, PATH: `${join(this.dir, 'node_modules/.bin')}:${dirname(node)}:${process.env['PATH'] ?? ''}`, NODE_OPTIONS: '', ...env },
     });
   }
 
