@@ -192,3 +192,14 @@ function defaultExportAssignment(ts: TypeScript, statement: TS.Statement): TS.Ex
   return left.expression.getText() === 'exports' && left.name.text === 'default' ? right : undefined;
 }
 
+
+/**
+ * The tagged functions of built JavaScript that were emitted uncached: the
+ * tags survived in its comments but the module holds no rewrite (plain `tsc`
+ * of TypeScript 7, or a compiler without the plugin). Answers nothing for
+ * JavaScript the tag was applied to.
+ */
+export function unwrappedTags(code: string, fileName: string): readonly FunctionFacts[] {
+  if (!code.includes('@cachier') || /__cachier(?:_module)?\.cachier\(/.test(code)) return [];
+  return transformModule({ code, fileName }).functions;
+}
