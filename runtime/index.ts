@@ -18,4 +18,5 @@ export {
   NotCachedError,
   CacheWriteError,
   BackendError,
+  CircularCallError,
 } from './errors.js';

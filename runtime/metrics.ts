@@ -1,0 +1,143 @@
+/**
+ * Usage figures of cached functions, one set per function id in this process,
+ * shared by every wrapper of that id. Counting is an integer increment;
+ * timing costs two clock reads, so only a share of hits is timed
+ * (`metricsSamplingRate`) while every computation is.
+ */
+
+/** Latency of the timed calls of one kind. */
+export interface LatencySummary {
+  /** How many calls were timed. */
+  readonly samples: number;
+  /** Their mean duration in milliseconds; 0 when none was timed. */
+  readonly meanMs: number;
+  /** The longest one in milliseconds; 0 when none was timed. */
+  readonly maxMs: number;
+}
+
+/** The figures of one function since this process started or since `resetMetrics()`. */
+export interface MetricsSnapshot {
+  /** Calls answered by a fresh entry. */
+  readonly hits: number;
+  /** Calls that found no entry. */
+  readonly misses: number;
+  /** Calls that found a stale entry (recomputed now, or served while refreshing with `nextTime`). */
+  readonly staleHits: number;
+  /** Times the function itself ran: misses, stale entries, overwrites, background refreshes, waiters that gave up. */
+  readonly computations: number;
+  /** Calls that waited for another caller's computation of the same key (this process or another). */
+  readonly waits: number;
+  /** Waits that ended at `waitForCalcTimeout`, after which the caller computed itself. */
+  readonly waitTimeouts: number;
+  /** Results returned but not stored because they exceeded `entrySizeLimit` (or the backend's own limit). */
+  readonly refusedBySize: number;
+  /** Latency of the sampled hits, from the call to the value. */
+  readonly hitLatency: LatencySummary;
+  /** Run time of the function on every computation. */
+  readonly computeLatency: LatencySummary;
+}
+
+/** What a timed call was. */
+export type LatencyKind = 'hit' | 'computation';
+
+/** Hears every timed call; exporters feed their histograms from it. */
+export type LatencyListener = (functionId: string, kind: LatencyKind, seconds: number) => void;
+
+/** Reads what a function's backend holds: entries and, where the backend can tell, their bytes. */
+export type SizeProbe = () => Promise<{ readonly entries: number; readonly totalBytes: number | undefined }>;
+
+class Latency {
+  samples = 0;
+  sumMs = 0;
+  maxMs = 0;
+
+  record(ms: number): void {
+    this.samples++;
+    this.sumMs += ms;
+    if (ms > this.maxMs) this.maxMs = ms;
+  }
+
+  summary(): LatencySummary {
+    return { samples: this.samples, meanMs: this.samples === 0 ? 0 : this.sumMs / this.samples, maxMs: this.maxMs };
+  }
+}
+
+const listeners = new Set<LatencyListener>();
+
+/** The counters and latencies of one function id. */
+export class FunctionMetrics {
+  hits = 0;
+  misses = 0;
+  staleHits = 0;
+  computations = 0;
+  waits = 0;
+  waitTimeouts = 0;
+  refusedBySize = 0;
+  /** Reads the backend's entry count and size; set by the first wrapper of the id. */
+  probe: SizeProbe | undefined;
+  private hitLatency = new Latency();
+  private computeLatency = new Latency();
+  /** Hits left until the next timed one: sampling by counting is cheaper than a random draw per hit. */
+  private untilTimedHit = 1;
+
+  constructor(readonly functionId: string) {}
+
+  /** Whether to time this hit, for a share `rate` (0 to 1) of hits. */
+  timesHit(rate: number): boolean {
+    if (rate <= 0 || --this.untilTimedHit > 0) return false;
+    this.untilTimedHit = Math.max(1, Math.round(1 / rate));
+    return true;
+  }
+
+  record(kind: LatencyKind, ms: number): void {
+    (kind === 'hit' ? this.hitLatency : this.computeLatency).record(ms);
+    for (const listener of listeners) listener(this.functionId, kind, ms / 1000);
+  }
+
+  snapshot(): MetricsSnapshot {
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      staleHits: this.staleHits,
+      computations: this.computations,
+      waits: this.waits,
+      waitTimeouts: this.waitTimeouts,
+      refusedBySize: this.refusedBySize,
+      hitLatency: this.hitLatency.summary(),
+      computeLatency: this.computeLatency.summary(),
+    };
+  }
+
+  reset(): void {
+    this.hits = this.misses = this.staleHits = this.computations = 0;
+    this.waits = this.waitTimeouts = this.refusedBySize = 0;
+    this.hitLatency = new Latency();
+    this.computeLatency = new Latency();
+  }
+}
+
+const registry = new Map<string, FunctionMetrics>();
+
+/** The metrics of a function id, created at its first use. */
+export function metricsFor(functionId: string): FunctionMetrics {
+  let metrics = registry.get(functionId);
+  if (!metrics) {
+    metrics = new FunctionMetrics(functionId);
+    registry.set(functionId, metrics);
+  }
+  return metrics;
+}
+
+/** Where counts go when a function has `metrics: false`: nowhere anyone reads, and never timed. */
+export const UNCOUNTED = new FunctionMetrics('');
+
+/** The metrics of every function id used in this process, for exporters. */
+export function allMetrics(): Iterable<FunctionMetrics> {
+  return registry.values();
+}
+
+/** Calls `listener` for every timed call from now on; answers a function that stops it. */
+export function onLatency(listener: LatencyListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
