@@ -6,7 +6,7 @@ import { parseDuration, type Duration } from './duration.js';
 import { CacheWriteError, CachierError, CircularCallError, EntryTooLargeError, InvalidOptionError } from './errors.js';
 import { canonicalArguments, canonicalHashResult, digestKey } from './keys.js';
 import { logFor } from './log.js';
-import { metricsFor, UNCOUNTED, type FunctionMetrics, type MetricsSnapshot } from './metrics.js';
+import { FunctionMetrics, metricsFor, UNCOUNTED, type MetricsSnapshot } from './metrics.js';
 import { resolveOptions, type AnyFunction, type CachierOptions, type ResolvedOptions } from './options.js';
 import { drive, isThenable, perform, type Operations, type Plan, type Step } from './plan.js';
 
@@ -273,7 +273,7 @@ export class FunctionCache {
       sourceHash: this.sourceHash,
       backend: environment.core.backend,
       entries,
-      ...environment.metrics.snapshot(),
+      ...(environment.options.metrics ? environment.metrics : new FunctionMetrics(this.id)).snapshot(),
       totalBytes,
     };
   }

@@ -141,3 +141,45 @@ export function onLatency(listener: LatencyListener): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }
+
+/** A counter every exporter publishes: its field, its Prometheus and OpenTelemetry names, and its help text. */
+export interface CounterDescription {
+  readonly field: 'hits' | 'misses' | 'staleHits' | 'computations' | 'waits' | 'waitTimeouts' | 'refusedBySize';
+  readonly prometheus: string;
+  readonly openTelemetry: string;
+  readonly help: string;
+}
+
+/** The counters of {@link MetricsSnapshot}, as the exporters name them. */
+export const COUNTERS: readonly CounterDescription[] = [
+  { field: 'hits', prometheus: 'hits_total', openTelemetry: 'hits', help: 'Calls answered by a fresh entry' },
+  { field: 'misses', prometheus: 'misses_total', openTelemetry: 'misses', help: 'Calls that found no entry' },
+  { field: 'staleHits', prometheus: 'stale_hits_total', openTelemetry: 'stale_hits', help: 'Calls that found a stale entry' },
+  { field: 'computations', prometheus: 'computations_total', openTelemetry: 'computations', help: 'Runs of the cached function' },
+  { field: 'waits', prometheus: 'waits_total', openTelemetry: 'waits', help: "Calls that waited for another caller's computation" },
+  { field: 'waitTimeouts', prometheus: 'wait_timeouts_total', openTelemetry: 'wait_timeouts', help: 'Waits that ended at waitForCalcTimeout' },
+  { field: 'refusedBySize', prometheus: 'refused_by_size_total', openTelemetry: 'refused_by_size', help: 'Results not stored for their size' },
+];
+
+/** Help texts of the latency histograms and the size gauges, shared by the exporters. */
+export const HELP = {
+  hitDuration: 'Latency of sampled cache hits, in seconds',
+  computationDuration: 'Run time of the cached function, in seconds',
+  entries: 'Entries stored for the function, read from the backend at collection time',
+  totalBytes: 'Bytes of the stored values, read from the backend at collection time',
+} as const;
+
+/** Reads the size of every function's cache that can be read; a failing backend is left out of this collection. */
+export async function collectSizes(): Promise<Array<{ functionId: string; entries: number; totalBytes: number | undefined }>> {
+  const probed = [...allMetrics()].flatMap((metrics) => {
+    const { probe } = metrics;
+    return probe ? [probe().then((sizes) => ({ functionId: metrics.functionId, ...sizes }), () => undefined)] : [];
+  });
+  return (await Promise.all(probed)).filter((sizes) => sizes !== undefined);
+}
+
+/** What an exporter answers: a way to stop publishing. */
+export interface MetricsExport {
+  /** Stops publishing: removes the metrics from the registry or meter and stops recording latencies. */
+  stop(): void;
+}
