@@ -12,7 +12,7 @@ export interface CacheControls<F extends AnyFunction> {
   /** Stores `value` as the fresh result for `args`, without calling the function, and answers it. */
   precache(args: Parameters<F>, value: Awaited<ReturnType<F>>): Promise<Awaited<ReturnType<F>>>;
   /**
-   * Entry count and size, and the usage figures of this function id in this
+   * Entry count and size, and the usage figures of this wrapper in this
    * process: hits, misses, stale hits, computations, waits, wait timeouts,
    * results refused by size, and latencies of sampled hits and of computations.
    */

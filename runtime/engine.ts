@@ -6,7 +6,7 @@ import { parseDuration, type Duration } from './duration.js';
 import { CacheWriteError, CachierError, CircularCallError, EntryTooLargeError, InvalidOptionError } from './errors.js';
 import { canonicalArguments, canonicalHashResult, digestKey } from './keys.js';
 import { logFor } from './log.js';
-import { FunctionMetrics, metricsFor, UNCOUNTED, type MetricsSnapshot } from './metrics.js';
+import { FunctionMetrics, trackedMetrics, UNCOUNTED, type MetricsSnapshot } from './metrics.js';
 import { resolveOptions, type AnyFunction, type CachierOptions, type ResolvedOptions } from './options.js';
 import { drive, isThenable, perform, type Operations, type Plan, type Step } from './plan.js';
 
@@ -33,7 +33,7 @@ export interface CallOptions {
   debug?: boolean;
 }
 
-/** What a cache holds and how it has been used since this process started (or since `resetMetrics()`). */
+/** What a cache holds, and how this wrapper has been used since it was made (or since `resetMetrics()`). */
 export interface CacheInfo extends MetricsSnapshot {
   /** The function's cache id. */
   readonly id: string;
@@ -153,8 +153,8 @@ export class FunctionCache {
     this.sourceHash = identity.sourceHash;
     this.returnsPromise = identity.isAsync;
     this.log = logFor(identity.id);
-    this.metrics = metricsFor(identity.id);
-    this.metrics.probe ??= () => this.sizes();
+    this.metrics = trackedMetrics(identity.id);
+    this.metrics.probe = () => this.sizes();
   }
 
   /** Settings and core, re-resolved when the global defaults change. */

@@ -1,5 +1,5 @@
 import { metrics as globalMetrics, type BatchObservableCallback, type Meter, type Observable } from '@opentelemetry/api';
-import { allMetrics, collectSizes, COUNTERS, HELP, onLatency, type MetricsExport } from './metrics.js';
+import { collectSizes, countersById, COUNTERS, HELP, onLatency, type MetricsExport } from './metrics.js';
 
 /** Options of {@link exportToOpenTelemetry}. */
 export interface OpenTelemetryExportOptions {
@@ -36,9 +36,8 @@ export function exportToOpenTelemetry(options: OpenTelemetryExportOptions = {}):
   const entries = meter.createObservableGauge(`${prefix}entries`, { description: HELP.entries });
   const storedBytes = meter.createObservableGauge(`${prefix}stored_bytes`, { description: HELP.totalBytes, unit: 'By' });
   const observe: BatchObservableCallback = async (result) => {
-    for (const metrics of allMetrics()) {
-      const attributes = { function: metrics.functionId };
-      for (const { field, instrument } of counters) result.observe(instrument, metrics[field], attributes);
+    for (const [functionId, counts] of countersById()) {
+      for (const { field, instrument } of counters) result.observe(instrument, counts[field], { function: functionId });
     }
     for (const sizes of await collectSizes()) {
       const attributes = { function: sizes.functionId };

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, register as globalRegistry, type Registry } from 'prom-client';
-import { allMetrics, collectSizes, COUNTERS, HELP, onLatency, type MetricsExport } from './metrics.js';
+import { collectSizes, countersById, COUNTERS, HELP, onLatency, type MetricsExport } from './metrics.js';
 
 /** Options of {@link exportToPrometheus}. */
 export interface PrometheusExportOptions {
@@ -45,7 +45,7 @@ export function exportToPrometheus(options: PrometheusExportOptions = {}): Metri
       registers,
       collect() {
         this.reset();
-        for (const metrics of allMetrics()) this.inc({ function: metrics.functionId }, metrics[field]);
+        for (const [functionId, counts] of countersById()) this.inc({ function: functionId }, counts[field]);
       },
     });
   }

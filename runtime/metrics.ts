@@ -1,6 +1,6 @@
 /**
- * Usage figures of cached functions, one set per function id in this process,
- * shared by every wrapper of that id. Counting is an integer increment;
+ * Usage figures of cached functions, one set per wrapper (`cachier()` call)
+ * in this process; exporters add up the wrappers of one id. Counting is an integer increment;
  * timing costs two clock reads, so only a share of hits is timed
  * (`metricsSamplingRate`) while every computation is.
  */
@@ -73,7 +73,7 @@ export class FunctionMetrics {
   waits = 0;
   waitTimeouts = 0;
   refusedBySize = 0;
-  /** Reads the backend's entry count and size; set by the first wrapper of the id. */
+  /** Reads the backend's entry count and size; set by the wrapper. */
   probe: SizeProbe | undefined;
   private hitLatency = new Latency();
   private computeLatency = new Latency();
@@ -116,24 +116,41 @@ export class FunctionMetrics {
   }
 }
 
-const registry = new Map<string, FunctionMetrics>();
+// Weak, so a wrapper nobody holds any more takes its figures with it.
+const live = new Set<WeakRef<FunctionMetrics>>();
+const forgetting = new FinalizationRegistry<WeakRef<FunctionMetrics>>((reference) => live.delete(reference));
 
-/** The metrics of a function id, created at its first use. */
-export function metricsFor(functionId: string): FunctionMetrics {
-  let metrics = registry.get(functionId);
-  if (!metrics) {
-    metrics = new FunctionMetrics(functionId);
-    registry.set(functionId, metrics);
-  }
+/** New figures for a wrapper of `functionId`, published to the exporters while the wrapper lives. */
+export function trackedMetrics(functionId: string): FunctionMetrics {
+  const metrics = new FunctionMetrics(functionId);
+  const reference = new WeakRef(metrics);
+  live.add(reference);
+  forgetting.register(metrics, reference);
   return metrics;
 }
 
 /** Where counts go when a function has `metrics: false`: nowhere anyone reads, and never timed. */
 export const UNCOUNTED = new FunctionMetrics('');
 
-/** The metrics of every function id used in this process, for exporters. */
-export function allMetrics(): Iterable<FunctionMetrics> {
-  return registry.values();
+function* liveMetrics(): Generator<FunctionMetrics> {
+  for (const reference of live) {
+    const metrics = reference.deref();
+    if (metrics) yield metrics;
+  }
+}
+
+/** The counters of every function id of this process, added up over its live wrappers, for exporters. */
+export function countersById(): Map<string, Record<CounterDescription['field'], number>> {
+  const sums = new Map<string, Record<CounterDescription['field'], number>>();
+  for (const metrics of liveMetrics()) {
+    const sum = sums.get(metrics.functionId);
+    if (!sum) {
+      sums.set(metrics.functionId, Object.fromEntries(COUNTERS.map(({ field }) => [field, metrics[field]])) as Record<CounterDescription['field'], number>);
+    } else {
+      for (const { field } of COUNTERS) sum[field] += metrics[field];
+    }
+  }
+  return sums;
 }
 
 /** Calls `listener` for every timed call from now on; answers a function that stops it. */
@@ -169,12 +186,13 @@ export const HELP = {
   totalBytes: 'Bytes of the stored values, read from the backend at collection time',
 } as const;
 
-/** Reads the size of every function's cache that can be read; a failing backend is left out of this collection. */
+/** Reads the size of every function's cache that can be read, once per id; a failing backend is left out of this collection. */
 export async function collectSizes(): Promise<Array<{ functionId: string; entries: number; totalBytes: number | undefined }>> {
-  const probed = [...allMetrics()].flatMap((metrics) => {
-    const { probe } = metrics;
-    return probe ? [probe().then((sizes) => ({ functionId: metrics.functionId, ...sizes }), () => undefined)] : [];
-  });
+  const probes = new Map<string, SizeProbe>();
+  for (const metrics of liveMetrics()) {
+    if (metrics.probe && !probes.has(metrics.functionId)) probes.set(metrics.functionId, metrics.probe);
+  }
+  const probed = [...probes].map(([functionId, probe]) => probe().then((sizes) => ({ functionId, ...sizes }), () => undefined));
   return (await Promise.all(probed)).filter((sizes) => sizes !== undefined);
 }
 

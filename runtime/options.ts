@@ -329,7 +329,6 @@ export function validateCallOptions(overrides: object): void {
 /** Throws {@link InvalidOptionError} for an unknown setting or a bad value in `setDefaults()`. */
 export function validateDefaults(defaults: unknown): void {
   validateAgainst(defaults, DEFAULTS_CHECKS, 'setDefaults()');
-  checkBackendFits(defaults as SharedOptions);
 }
 
 function validateAgainst(options: unknown, checks: Readonly<Record<string, Check>>, where: string): void {
@@ -410,13 +409,14 @@ function defaultCacheDir(): string {
 }
 
 /** A leading `~` (alone or before a separator) is the user's home folder, as in a shell. */
-export function expandHome(path: string): string {
+function expandHome(path: string): string {
   return path === '~' || path.startsWith('~/') || path.startsWith('~\\') ? join(homedir(), path.slice(1)) : path;
 }
 
 /** The defaults in force: what was set with `setDefaults`, over the built-in values. */
 export function effectiveDefaults(defaults: CachierDefaults): EffectiveDefaults {
-  return { ...BUILT_IN_DEFAULTS, cacheDir: resolve(expandHome(defaultCacheDir())), ...defaults };
+  const given = Object.fromEntries(Object.entries(defaults).filter(([, value]) => value !== undefined));
+  return { ...BUILT_IN_DEFAULTS, cacheDir: resolve(expandHome(defaultCacheDir())), ...given };
 }
 
 function describe(value: unknown): string {
