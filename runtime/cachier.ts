@@ -56,7 +56,10 @@ const caches = new WeakMap<AnyFunction, FunctionCache>();
  * await prices('ACME'); // computed
  * await prices('ACME'); // served from ~/.cachier
  * ```
- * @throws {@link InvalidOptionError} naming an unknown option or bad value.
+ * @throws {@link InvalidOptionError} naming an unknown option or bad value, or
+ *   (option `id`) when no `id` is given and none can be derived safely: bound or
+ *   native functions, a call inside a named function (a factory), or a second
+ *   function with the same text and derived id in this process.
  */
 export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<F> = {}): CachedFunction<F> {
   if (typeof fn !== 'function') throw new CachierError(`cachier: expected a function to wrap, got ${typeof fn}`);
