@@ -16,8 +16,9 @@ function runExample(name: string): string {
   const project = mkdtempSync(join(tmpdir(), `cachier-example-${name}-`));
   mkdirSync(join(project, 'node_modules'));
   symlinkSync(root, join(project, 'node_modules', 'cachier'), 'dir');
-  // The optional peer dependency the metrics example imports, as a user would have installed it.
+  // The metrics libraries the exporter examples import, as a user would have installed them.
   symlinkSync(join(root, 'node_modules', 'prom-client'), join(project, 'node_modules', 'prom-client'), 'dir');
+  symlinkSync(join(root, 'node_modules', '@opentelemetry'), join(project, 'node_modules', '@opentelemetry'), 'dir');
   const { outputText } = ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
   });
@@ -37,6 +38,7 @@ describe.each([
     'metrics',
     /^\{ hits: 2, misses: 1, computations: 1, timedHits: 2 \}\ncachier_hits_total\{function="double"\} 2\ncachier_misses_total\{function="double"\} 1\n$/,
   ],
+  ['opentelemetry', /^cachier\.hits 1\ncachier\.misses 1\ncachier\.entries 1\n$/],
 ])('README example %s', (name, expected) => {
   test('is shown in the README as it is in docs/examples', () => {
     const code = readFileSync(join(root, 'docs/examples', `${name}.ts`), 'utf8');
