@@ -1,7 +1,7 @@
-import { defaultFunctionId, defaultSourceHash } from './default-identity.js';
-import { FunctionCache, type CacheInfo, type CallOptions } from './engine.js';
+import { deriveIdentity, sourceHashOf } from './default-identity.js';
+import { FunctionCache, NO_OVERRIDES, resolveCallOptions, type CacheInfo, type CallOptions, type CallSettings } from './engine.js';
 import { CachierError, InvalidOptionError, NotCachedError } from './errors.js';
-import { validateCallOptions, validateOptions, type AnyFunction, type CachierOptions } from './options.js';
+import { impliedBackend, validateCallOptions, validateOptions, type AnyFunction, type CachierOptions } from './options.js';
 
 /** The controls every cached function carries. */
 export interface CacheControls<F extends AnyFunction> {
@@ -9,10 +9,23 @@ export interface CacheControls<F extends AnyFunction> {
   clearCache(): Promise<void>;
   /** Removes this function's being-calculated marks, e.g. after a crash, so nobody waits on them. */
   clearBeingCalculated(): Promise<void>;
-  /** Stores `value` as the fresh result for `args`, without calling the function. */
-  precache(args: Parameters<F>, value: Awaited<ReturnType<F>>): Promise<void>;
-  /** Entry count and hit/miss figures since this process started. */
+  /** Stores `value` as the fresh result for `args`, without calling the function, and answers it. */
+  precache(args: Parameters<F>, value: Awaited<ReturnType<F>>): Promise<Awaited<ReturnType<F>>>;
+  /**
+   * Entry count and size, and the usage figures of this wrapper in this
+   * process: hits, misses, stale hits, computations, waits, wait timeouts,
+   * results refused by size, and latencies of sampled hits and of computations.
+   */
   cacheInfo(): Promise<CacheInfo>;
+  /** Sets the usage figures of `cacheInfo()` back to zero (entries are untouched). */
+  resetMetrics(): void;
+  /**
+   * Removes the entries that are stale now (older than `staleAfter`, or
+   * stamped in the future by a clock set back since) and answers how many;
+   * `cleanupStale` runs it in the background.
+   * @throws {@link CachierError} when the backend cannot delete stale entries.
+   */
+  deleteStale(): Promise<number>;
   /**
    * The same function with per-call overrides: `fn.withOptions({ overwriteCache: true })(arg)`.
    * @throws {@link InvalidOptionError} for unknown overrides or bad values.
@@ -43,13 +56,16 @@ const caches = new WeakMap<AnyFunction, FunctionCache>();
  * await prices('ACME'); // computed
  * await prices('ACME'); // served from ~/.cachier
  * ```
- * @throws {@link InvalidOptionError} naming an unknown option or bad value.
+ * @throws {@link InvalidOptionError} naming an unknown option or bad value, or
+ *   (option `id`) when no `id` is given and none can be derived safely: bound or
+ *   native functions, a call inside a named function (a factory), or a second
+ *   function with the same text and derived id in this process.
  */
 export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<NoInfer<F>> = {}): CachedFunction<F> {
   if (typeof fn !== 'function') throw new CachierError(`cachier: expected a function to wrap, got ${typeof fn}`);
   validateOptions(options);
   const isAsync = fn.constructor.name === 'AsyncFunction';
-  if (options.backend === 'mongo' && !isAsync) {
+  if (impliedBackend(options as CachierOptions) === 'mongo' && !isAsync) {
     throw new InvalidOptionError(
       'backend',
       `'mongo' serves async functions only (the driver is asynchronous); declare ${fn.name || 'the function'} async`,
@@ -58,12 +74,13 @@ export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<No
   if (fn.constructor.name.endsWith('GeneratorFunction')) {
     throw new CachierError(`cachier: ${fn.name || 'the function'} is a generator; its results are iterators and cannot be cached`);
   }
+  const derived = options.id === undefined ? deriveIdentity(fn) : undefined;
   const cache = new FunctionCache(fn, options as CachierOptions, {
-    id: options.id ?? defaultFunctionId(fn),
-    sourceHash: options.sourceHash ?? defaultSourceHash(fn),
+    id: options.id ?? (derived?.id as string),
+    sourceHash: options.sourceHash ?? derived?.sourceHash ?? sourceHashOf(fn.toString()),
     isAsync,
   });
-  const wrapped = makeCaller(cache, {});
+  const wrapped = makeCaller(cache, NO_OVERRIDES);
   const controls: CacheControls<F> = {
     clearCache: async () => {
       await cache.clear();
@@ -71,10 +88,10 @@ export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<No
     clearBeingCalculated: async () => {
       await cache.clearBeingCalculated();
     },
-    precache: async (args, value) => {
-      await cache.precache(args as unknown[], value);
-    },
+    precache: (args, value) => Promise.resolve(cache.precache(args as unknown[], value)).then(() => value),
     cacheInfo: () => cache.info(),
+    resetMetrics: () => cache.resetMetrics(),
+    deleteStale: () => cache.deleteStale(),
     withOptions: (overrides) => makeCaller(cache, checkCallOptions(overrides)) as F,
   };
   Object.defineProperties(wrapped, {
@@ -86,7 +103,7 @@ export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<No
   return cached;
 }
 
-function makeCaller(cache: FunctionCache, overrides: CallOptions): AnyFunction {
+function makeCaller(cache: FunctionCache, overrides: CallSettings): AnyFunction {
   return function cachedCall(this: unknown, ...args: unknown[]): unknown {
     if (!cache.returnsPromise) return cache.call(this, args, overrides);
     try {
@@ -98,9 +115,9 @@ function makeCaller(cache: FunctionCache, overrides: CallOptions): AnyFunction {
   };
 }
 
-function checkCallOptions(overrides: CallOptions): CallOptions {
+function checkCallOptions(overrides: CallOptions): CallSettings {
   validateCallOptions(overrides);
-  return { ...overrides };
+  return resolveCallOptions(overrides);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { validateDefaults, type CachierDefaults } from './options.js';
+import { effectiveDefaults, validateDefaults, type CachierDefaults, type EffectiveDefaults } from './options.js';
 
 let defaults: CachierDefaults = {};
 let defaultsVersion = 0;
@@ -19,9 +19,20 @@ export function setDefaults(settings: CachierDefaults): void {
   defaultsVersion++;
 }
 
-/** The global defaults set so far (a copy). */
-export function getDefaults(): Readonly<CachierDefaults> {
-  return { ...defaults };
+/**
+ * The global defaults in force: each setting as given to {@link setDefaults},
+ * else its built-in value (`cacheDir` resolved from `CACHIER_DIR` or the home
+ * folder now). `mongetter`, `entrySizeLimit` and `hash` are absent unless set.
+ *
+ * @example getDefaults().staleAfter // Infinity until setDefaults({ staleAfter: '1h' }), then '1h'
+ */
+export function getDefaults(): EffectiveDefaults {
+  return effectiveDefaults(defaults);
+}
+
+/** Only what {@link setDefaults} was given, for resolving a function's options. */
+export function givenDefaults(): Readonly<CachierDefaults> {
+  return defaults;
 }
 
 /**

@@ -116,6 +116,16 @@ export interface CacheCore extends CoreOperations<'async'> {
    * the hash on every call. For in-process stores only.
    */
   readonly rawKeys?: boolean;
+  /**
+   * Optional: removes this function's entries (of this source hash) for which
+   * `isStale` answers true, and answers how many it removed. Backs
+   * `deleteStale()` and `cleanupStale`; a backend without it reports that it
+   * cannot clean up. An entry rewritten while the cleanup runs may be removed
+   * with it (a later call recomputes it), never served stale.
+   */
+  deleteStale?(isStale: (entry: StoredEntry) => boolean): Result<'async', number>;
+  /** Optional: the bytes this function's stored values take (of this source hash), for `cacheInfo().totalBytes`. */
+  totalBytes?(): Result<'async', number>;
 }
 
 /** Builds a core for one function. */

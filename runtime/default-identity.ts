@@ -2,25 +2,34 @@ import { hash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InvalidOptionError } from './errors.js';
 import type { AnyFunction } from './options.js';
 
 const packageRoots = new Map<string, string>();
 
+/** Where `cachier()` was called from: the file, and the function running there (none at a module's top level). */
+interface Caller {
+  readonly file: string;
+  readonly functionName: string | undefined;
+}
+
 /**
- * The file that called `cachier()`: the first stack frame outside this
- * package's runtime folder.
+ * The caller of `cachier()`: the first stack frame outside this package's
+ * runtime folder.
  */
-function callerFile(): string | undefined {
+function callerFrame(): Caller | undefined {
   const holder: { stack?: NodeJS.CallSite[] } = {};
   const previous = Error.prepareStackTrace;
   Error.prepareStackTrace = (_error, frames) => frames;
   try {
-    Error.captureStackTrace(holder, callerFile);
+    Error.captureStackTrace(holder, callerFrame);
     const runtimeDir = dirname(fileURLToPath(import.meta.url));
     for (const frame of holder.stack ?? []) {
       let file = frame.getFileName() ?? undefined;
       if (file?.startsWith('file://')) file = fileURLToPath(file);
-      if (file && !file.startsWith(runtimeDir + sep) && !file.startsWith('node:')) return file;
+      if (file && !file.startsWith(runtimeDir + sep) && !file.startsWith('node:')) {
+        return { file, functionName: frame.getFunctionName() || undefined };
+      }
     }
     return undefined;
   } finally {
@@ -39,20 +48,62 @@ function packageRootOf(file: string): string {
   return root;
 }
 
+/** Derived identities (id and source hash) in use in this process, and the function each belongs to. */
+const derivedIds = new Map<string, WeakRef<AnyFunction>>();
+
+const NATIVE_SOURCE = /\{\s*\[native code\]\s*\}\s*$/;
+
 /**
- * The id a function gets when neither the transformer nor the `id` option
- * names it: the calling module's path inside its package (so it is the same
- * wherever the package is installed) and the function's name.
+ * The identity a function gets when neither the transformer nor the `id`
+ * option names it: the calling module's path inside its package (so it is the
+ * same wherever the package is installed) and the function's name, with a hash
+ * of its text as the source hash.
+ *
+ * Two functions must never derive one identity, or one would be served the
+ * other's entries. So a derived identity is refused, with an error asking for
+ * `id`, when the function's text does not tell what it computes (bound and
+ * native functions), when `cachier()` runs inside a named function (each run
+ * may wrap a new closure over other values), and when another function of
+ * this process with the same text already derived the same id.
+ *
+ * @throws {@link InvalidOptionError} for option `id` in those cases.
  */
-export function defaultFunctionId(fn: AnyFunction): string {
-  const file = callerFile();
+export function deriveIdentity(fn: AnyFunction): { id: string; sourceHash: string } {
+  const source = fn.toString();
   const name = fn.name || 'anonymous';
-  if (!file) return name;
-  const modulePath = relative(packageRootOf(file), file).split(sep).join('/');
-  return `${modulePath}#${name}`;
+  if (NATIVE_SOURCE.test(source)) {
+    const what = name.startsWith('bound ')
+      ? `${name.slice(6) || 'the function'} is a bound function: the values bound to it are invisible to the cache, so two bound copies would share entries`
+      : `${name} shows no source (native code), so nothing tells what it computes`;
+    throw new InvalidOptionError('id', `${what}; pass an id that names it, e.g. { id: '${name.replace(/^bound /, '')}-with-1' }`);
+  }
+  const caller = callerFrame();
+  if (caller?.functionName) {
+    throw new InvalidOptionError(
+      'id',
+      `cachier() is called inside ${caller.functionName}(), so each run of it may wrap a new closure over other values, ` +
+        `which the cache key cannot see; give each its own id naming those values (e.g. { id: \`${name}-\${k}\` }), ` +
+        `or wrap the function once at the top level of its module`,
+    );
+  }
+  const id = caller ? `${relative(packageRootOf(caller.file), caller.file).split(sep).join('/')}#${name}` : name;
+  const sourceHash = sourceHashOf(source);
+  // Same id and same text: closures from one factory, or a function defined twice. Other
+  // text gives another source hash, which keeps their entries apart.
+  const identity = `${id}\0${sourceHash}`;
+  const owner = derivedIds.get(identity)?.deref();
+  if (owner !== undefined && owner !== fn) {
+    throw new InvalidOptionError(
+      'id',
+      `another function with the same text already uses the derived cache id ${id} in this process (closures ` +
+        `from one factory, or one function defined twice); they would share entries: give each its own id`,
+    );
+  }
+  derivedIds.set(identity, new WeakRef(fn));
+  return { id, sourceHash };
 }
 
 /** Without the transformer, the source hash is a hash of the function's text as it runs. */
-export function defaultSourceHash(fn: AnyFunction): string {
-  return hash('sha256', fn.toString(), 'base64url').slice(0, 16);
+export function sourceHashOf(source: string): string {
+  return hash('sha256', source, 'base64url').slice(0, 16);
 }

@@ -65,5 +65,26 @@ export class NotCachedError extends CachierError {
 /** A value could not be stored (too large, not serializable, the backend failed). The call still returns its value. */
 export class CacheWriteError extends CachierError {}
 
+/** A value was not stored because its serialized size exceeds `entrySizeLimit` or the backend's own limit. */
+export class EntryTooLargeError extends CacheWriteError {}
+
 /** The backend could not be reached or answered with an error. */
 export class BackendError extends CachierError {}
+
+/**
+ * A cached function called itself, directly or through other functions, with
+ * the same arguments while computing them: waiting for its own result would
+ * never end, so the inner call fails at once.
+ */
+export class CircularCallError extends CachierError {
+  /** The id of the function's cache. */
+  readonly functionId: string;
+
+  constructor(functionId: string) {
+    super(
+      `cachier: ${functionId} calls itself with the same arguments while computing them, so it would wait for ` +
+        `its own result forever; break the cycle, or call the uncached function for the inner call`,
+    );
+    this.functionId = functionId;
+  }
+}

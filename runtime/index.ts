@@ -5,7 +5,8 @@
 export { cachier, cacheOf, type CacheControls, type CachedFunction } from './cachier.js';
 export { moduleCaches, type ModuleCaches } from './module-caches.js';
 export type { CacheInfo, CallOptions } from './engine.js';
-export type { AnyFunction, Backend, CachierDefaults, CachierOptions, Mongetter, SharedOptions } from './options.js';
+export type { LatencySummary, MetricsExport, MetricsSnapshot } from './metrics.js';
+export type { AnyFunction, Backend, CachierDefaults, CachierOptions, EffectiveDefaults, Mongetter, SharedOptions, ShelfLife } from './options.js';
 export type { MongoCollection } from './cores/mongo/collection.js';
 export { setDefaults, getDefaults, resetDefaults, enableCaching, disableCaching, isCachingEnabled } from './config.js';
 export { cachierKey } from './keys.js';
@@ -18,5 +19,7 @@ export {
   UnkeyableArgumentError,
   NotCachedError,
   CacheWriteError,
+  EntryTooLargeError,
   BackendError,
+  CircularCallError,
 } from './errors.js';

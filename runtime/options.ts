@@ -93,6 +93,30 @@ export interface SharedOptions {
    * @defaultValue false
    */
   strict?: boolean;
+  /**
+   * Delete entries older than `staleAfter` in the background, at most once
+   * every `cleanupInterval` per process, started by a call (Python's cleanup_stale).
+   * @defaultValue false
+   */
+  cleanupStale?: boolean;
+  /**
+   * The least time between two background cleanups of one function, as a duration.
+   * @defaultValue '1d'
+   */
+  cleanupInterval?: Duration;
+  /**
+   * Count hits, misses, computations and the rest, and time a sample of hits
+   * and every computation, for `cacheInfo()` and the Prometheus and
+   * OpenTelemetry exporters. `false` skips all of it.
+   * @defaultValue true
+   */
+  metrics?: boolean;
+  /**
+   * The share of hits whose latency is timed, from 0 (none) to 1 (all);
+   * computations are always timed. Timing every hit costs two clock reads per hit.
+   * @defaultValue 0.01
+   */
+  metricsSamplingRate?: number;
 }
 
 /**
@@ -103,8 +127,21 @@ export interface SharedOptions {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- no type can be written for an undeclared receiver
 export type ReceiverOf<F extends AnyFunction> = unknown extends ThisParameterType<F> ? any : ThisParameterType<F>;
 
+/**
+ * A shelf life read from the result itself, e.g. an HTTP response's max-age:
+ * called with the cached value whenever its freshness is judged.
+ */
+export type ShelfLife<T> = (value: T) => Duration;
+
 /** Options of {@link cachier}; every field is optional. */
-export interface CachierOptions<F extends AnyFunction = AnyFunction> extends SharedOptions {
+export interface CachierOptions<F extends AnyFunction = AnyFunction> extends Omit<SharedOptions, 'staleAfter'> {
+  /**
+   * How long a result stays fresh: milliseconds, a duration such as `500ms`,
+   * `30s`, `5m`, `3h`, `3d`, `2w`, `1h30m`, or a function of the cached value
+   * returning one (`(response) => response.maxAgeSeconds * 1000`). An older entry is recomputed.
+   * @defaultValue never stale
+   */
+  staleAfter?: Duration | ShelfLife<Awaited<ReturnType<F>>>;
   /**
    * Maps the arguments (and `this`, for methods) to a keyable value, for
    * arguments cachier cannot key itself or should not key whole.
@@ -135,11 +172,24 @@ export interface CachierDefaults extends SharedOptions {
    * @defaultValue `Date.now`
    */
   clock?: () => number;
+  /**
+   * Maps the arguments (and `this`) of every cached function without its own
+   * `hash` option to a keyable value (Python's global hash_func).
+   * @defaultValue the canonical encoding of all arguments
+   */
+  hash?: (args: unknown[], thisArg: unknown) => unknown;
 }
+
+/** The defaults in force: every setting of {@link CachierDefaults} with its effective value. */
+export type EffectiveDefaults = Readonly<
+  Required<Omit<CachierDefaults, 'mongetter' | 'entrySizeLimit' | 'hash'>> & Pick<CachierDefaults, 'mongetter' | 'entrySizeLimit' | 'hash'>
+>;
 
 /** Options resolved to the values the engine uses. */
 export interface ResolvedOptions {
   readonly staleAfterMs: number;
+  /** Set when `staleAfter` is a function of the value. */
+  readonly shelfLife: ShelfLife<unknown> | undefined;
   readonly nextTime: boolean;
   readonly backend: Backend;
   readonly cacheDir: string;
@@ -151,6 +201,11 @@ export interface ResolvedOptions {
   readonly entrySizeLimit: number | undefined;
   readonly leaseMs: number;
   readonly strict: boolean;
+  readonly cleanupStale: boolean;
+  readonly cleanupIntervalMs: number;
+  readonly metrics: boolean;
+  readonly metricsSamplingRate: number;
+  readonly hash: ((args: unknown[], thisArg: unknown) => unknown) | undefined;
   readonly clock: () => number;
 }
 
@@ -187,6 +242,11 @@ const isBackend: Check = (value, option) => {
 const isByteSize: Check = (value, option) => {
   parseByteSize(value as ByteSize, option);
 };
+const isRate: Check = (value, option) => {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+    throw new InvalidOptionError(option, `expected a number from 0 to 1, got ${describe(value)}`);
+  }
+};
 
 const SHARED_CHECKS: Readonly<Record<keyof SharedOptions, Check>> = {
   staleAfter: isDuration,
@@ -204,21 +264,36 @@ const SHARED_CHECKS: Readonly<Record<keyof SharedOptions, Check>> = {
     if (parseDuration(value as Duration) <= 0) throw new InvalidOptionError(option, 'must be longer than 0ms');
   },
   strict: isBoolean,
+  cleanupStale: isBoolean,
+  cleanupInterval: isDuration,
+  metrics: isBoolean,
+  metricsSamplingRate: isRate,
 };
 
 const OPTION_CHECKS: Readonly<Record<keyof CachierOptions, Check>> = {
   ...SHARED_CHECKS,
+  staleAfter: (value, option) => (typeof value === 'function' ? undefined : isDuration(value, option)),
   hash: isFunction,
   id: isNonEmptyString,
   sourceHash: isNonEmptyString,
 };
 
-const DEFAULTS_CHECKS: Readonly<Record<keyof CachierDefaults, Check>> = { ...SHARED_CHECKS, clock: isFunction };
+const DEFAULTS_CHECKS: Readonly<Record<keyof CachierDefaults, Check>> = { ...SHARED_CHECKS, clock: isFunction, hash: isFunction };
 
 /** Throws {@link InvalidOptionError} for an unknown option or a bad value in `cachier()` options. */
 export function validateOptions(options: unknown): void {
   validateAgainst(options, OPTION_CHECKS, 'cachier() options');
-  const { backend, cacheDir, reload, separateFiles, mongetter } = options as CachierOptions;
+  checkBackendFits(options as SharedOptions);
+}
+
+/** The backend named, or implied by a `mongetter` (as in Python). */
+export function impliedBackend(options: Pick<SharedOptions, 'backend' | 'mongetter'>): Backend | undefined {
+  return options.backend ?? (options.mongetter === undefined ? undefined : 'mongo');
+}
+
+function checkBackendFits(options: Pick<SharedOptions, 'backend' | 'mongetter' | 'cacheDir' | 'reload' | 'separateFiles'>): void {
+  const { cacheDir, reload, separateFiles, mongetter } = options;
+  const backend = impliedBackend(options);
   if (backend === undefined) return;
   const fileOnly = { cacheDir, reload, separateFiles };
   for (const [name, value] of Object.entries(fileOnly)) {
@@ -234,7 +309,20 @@ export function validateOptions(options: unknown): void {
 const CALL_OPTION_CHECKS: Readonly<Record<string, Check>> = {
   skipCache: isBoolean,
   overwriteCache: isBoolean,
-  maxAge: isDuration,
+  maxAge: (value, option) => {
+    if (typeof value === 'number' && value < 0) {
+      throw new InvalidOptionError(
+        option,
+        `must not be negative, got ${value}; to recompute whatever the entry's age (Python's negative max_age), use overwriteCache: true`,
+      );
+    }
+    isDuration(value, option);
+  },
+  staleAfter: isDuration,
+  nextTime: isBoolean,
+  allowUndefined: isBoolean,
+  waitForCalcTimeout: isDuration,
+  debug: isBoolean,
 };
 
 /** Throws {@link InvalidOptionError} for an unknown override or a bad value in `withOptions()`. */
@@ -273,29 +361,70 @@ function validateAgainst(options: unknown, checks: Readonly<Record<string, Check
  * Merges a function's options over the global defaults and the environment,
  * and turns durations and sizes into numbers.
  */
-export function resolveOptions(options: SharedOptions, defaults: CachierDefaults): ResolvedOptions {
-  const pick = <K extends keyof SharedOptions>(name: K): SharedOptions[K] => options[name] ?? defaults[name];
-  const backend = pick('backend') ?? 'file';
+export function resolveOptions(options: CachierOptions, defaults: CachierDefaults): ResolvedOptions {
+  const pick = <K extends keyof SharedOptions>(name: K): SharedOptions[K] => (options as SharedOptions)[name] ?? defaults[name];
+  const backend = impliedBackend(options) ?? impliedBackend(defaults) ?? 'file';
   const mongetter = pick('mongetter');
   if (backend === 'mongo' && mongetter === undefined) {
     throw new InvalidOptionError('mongetter', `backend 'mongo' needs a mongetter: a function returning the MongoDB collection to use`);
   }
   const entrySizeLimit = pick('entrySizeLimit');
+  const staleAfter = options.staleAfter ?? defaults.staleAfter;
   return {
-    staleAfterMs: parseDuration(pick('staleAfter') ?? Infinity),
+    staleAfterMs: typeof staleAfter === 'function' ? Infinity : parseDuration(staleAfter ?? Infinity),
+    shelfLife: typeof staleAfter === 'function' ? (staleAfter as ShelfLife<unknown>) : undefined,
     nextTime: pick('nextTime') ?? false,
     backend,
-    cacheDir: resolve(pick('cacheDir') ?? (process.env['CACHIER_DIR'] || join(homedir(), '.cachier'))),
+    cacheDir: resolve(expandHome(pick('cacheDir') ?? defaultCacheDir())),
     reload: pick('reload') ?? true,
     separateFiles: pick('separateFiles') ?? false,
     waitForCalcTimeoutMs: parseDuration(pick('waitForCalcTimeout') ?? 0),
     allowUndefined: pick('allowUndefined') ?? false,
     mongetter,
     entrySizeLimit: entrySizeLimit === undefined ? undefined : parseByteSize(entrySizeLimit, 'entrySizeLimit'),
-    leaseMs: parseDuration(pick('lease') ?? '30s'),
+    leaseMs: parseDuration(pick('lease') ?? BUILT_IN_DEFAULTS.lease),
     strict: pick('strict') ?? false,
+    cleanupStale: pick('cleanupStale') ?? false,
+    cleanupIntervalMs: parseDuration(pick('cleanupInterval') ?? BUILT_IN_DEFAULTS.cleanupInterval),
+    metrics: pick('metrics') ?? true,
+    metricsSamplingRate: pick('metricsSamplingRate') ?? BUILT_IN_DEFAULTS.metricsSamplingRate,
+    hash: (options.hash as ResolvedOptions['hash']) ?? defaults.hash,
     clock: defaults.clock ?? Date.now,
   };
+}
+
+/** The value of every setting nobody has set. */
+const BUILT_IN_DEFAULTS = {
+  staleAfter: Infinity,
+  nextTime: false,
+  backend: 'file',
+  reload: true,
+  separateFiles: false,
+  waitForCalcTimeout: 0,
+  allowUndefined: false,
+  lease: '30s',
+  strict: false,
+  cleanupStale: false,
+  cleanupInterval: '1d',
+  metrics: true,
+  metricsSamplingRate: 0.01,
+  clock: Date.now,
+} as const;
+
+/** `$CACHIER_DIR`, else `~/.cachier`. */
+function defaultCacheDir(): string {
+  return process.env['CACHIER_DIR'] || join(homedir(), '.cachier');
+}
+
+/** A leading `~` (alone or before a separator) is the user's home folder, as in a shell. */
+function expandHome(path: string): string {
+  return path === '~' || path.startsWith('~/') || path.startsWith('~\\') ? join(homedir(), path.slice(1)) : path;
+}
+
+/** The defaults in force: what was set with `setDefaults`, over the built-in values. */
+export function effectiveDefaults(defaults: CachierDefaults): EffectiveDefaults {
+  const given = Object.fromEntries(Object.entries(defaults).filter(([, value]) => value !== undefined));
+  return { ...BUILT_IN_DEFAULTS, cacheDir: resolve(expandHome(defaultCacheDir())), ...given };
 }
 
 function describe(value: unknown): string {

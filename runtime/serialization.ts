@@ -1,5 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
-import { CacheWriteError } from './errors.js';
+import { CacheWriteError, EntryTooLargeError } from './errors.js';
 
 /**
  * Serializes a value with Node's structured clone (`node:v8`): Dates, Maps,
@@ -22,7 +22,7 @@ export function serializeValue(value: unknown, sizeLimit: number | undefined): B
     );
   }
   if (sizeLimit !== undefined && bytes.length > sizeLimit) {
-    throw new CacheWriteError(
+    throw new EntryTooLargeError(
       `cachier: the result is ${bytes.length} bytes, over the entrySizeLimit of ${sizeLimit} bytes; ` +
         `it was returned but not stored (raise entrySizeLimit to cache it)`,
     );

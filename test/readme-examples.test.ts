@@ -16,6 +16,9 @@ function runExample(name: string): string {
   const project = mkdtempSync(join(tmpdir(), `cachier-example-${name}-`));
   mkdirSync(join(project, 'node_modules'));
   symlinkSync(root, join(project, 'node_modules', 'cachier'), 'dir');
+  // The metrics libraries the exporter examples import, as a user would have installed them.
+  symlinkSync(join(root, 'node_modules', 'prom-client'), join(project, 'node_modules', 'prom-client'), 'dir');
+  symlinkSync(join(root, 'node_modules', '@opentelemetry'), join(project, 'node_modules', '@opentelemetry'), 'dir');
   const { outputText } = ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
   });
@@ -30,6 +33,12 @@ describe.each([
   ['quick-start', /^\[ 4, 8 \]\n\[ 4, 8 \]\n\{[^]*entries: 1,\s+hits: 1,\s+misses: 1,[^]*\}\n$/],
   ['keys', /^5\n5\nUnkeyableArgumentError: cachier: cannot build a cache key: argument 1 is an instance of Customer/],
   ['controls', /^144 0\n9\n144\n144\n\{ entries: 1, hits: 2, misses: 0, computations: 3 \}\n$/],
+  ['reference-controls', /^page 3 page 2\n144\n144\n1\n\{ staleAfter: '1d', nextTime: false, backend: 'file' \}\n$/],
+  [
+    'metrics',
+    /^\{ hits: 2, misses: 1, computations: 1, timedHits: 2 \}\ncachier_hits_total\{function="double"\} 2\ncachier_misses_total\{function="double"\} 1\n$/,
+  ],
+  ['opentelemetry', /^cachier\.hits 1\ncachier\.misses 1\ncachier\.entries 1\n$/],
 ])('README example %s', (name, expected) => {
   test('is shown in the README as it is in docs/examples', () => {
     const code = readFileSync(join(root, 'docs/examples', `${name}.ts`), 'utf8');

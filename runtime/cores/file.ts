@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { CacheCore, ClaimResult, CoreOperations, CoreSettings, Result, StoredEntry } from '../core.js';
 import { BackendError, CacheWriteError, CachierError } from '../errors.js';
 import { runAsync, runSync, type DiskPlan } from './file/disk.js';
-import { decodeEntry, encodeEntry } from './file/entry-codec.js';
+import { decodeEntry, decodeEntryFile, encodeEntry } from './file/entry-codec.js';
 import { errorCode, ifPresent, listNames, touch, writeAtomically } from './file/files.js';
 import { isEntryName, keyPaths, versionLayout, type VersionLayout } from './file/layout.js';
 import { claimMark, readMark, releaseMark, removeAllMarks, renewMark } from './file/marks.js';
@@ -102,6 +102,40 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       .catch((error: unknown) => log.debug(`could not remove old versions in ${layout.functionDir}: ${String(error)}`));
   }
 
+  /** Writes an entry file; a folder found in its place (a stranger's) is moved out of the way, or it would block the key forever. */
+  function* writeEntryFile(path: string, bytes: Buffer): DiskPlan<void> {
+    try {
+      yield* writeAtomically(path, bytes);
+    } catch (error) {
+      if (errorCode(error) !== 'EISDIR') throw error;
+      log.debug(`${path} was a folder: replaced by the entry`);
+      yield* discard(path, layout.functionDir);
+      yield* writeAtomically(path, bytes);
+    }
+  }
+
+  function* deleteStale(isStale: (entry: StoredEntry) => boolean): DiskPlan<number> {
+    let deleted = 0;
+    yield* eachEntryFile(layout, function* (path) {
+      const bytes = yield* ifPresent((disk) => disk.readFile(path));
+      if (!bytes) return;
+      const decoded = decodeEntryFile(bytes);
+      if (decoded && !isStale(decoded)) return;
+      yield* ifPresent((disk) => disk.unlink(path));
+      rememberedEntries.get(layout.versionDir)?.clear();
+      deleted++;
+    });
+    return deleted;
+  }
+
+  function* totalBytes(): DiskPlan<number> {
+    let total = 0;
+    yield* eachEntryFile(layout, function* (path) {
+      total += (yield* ifPresent((disk) => disk.size(path))) ?? 0;
+    });
+    return total;
+  }
+
   const plans = {
     *get(key: string): DiskPlan<StoredEntry | undefined> {
       return remembered?.get(key) ?? (yield* readFromDisk(key));
@@ -119,7 +153,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     *store(key: string, entry: StoredEntry, token?: string): DiskPlan<void> {
       const bytes = encodeEntry(key, entry, settings.entrySizeLimit);
       const paths = keyPaths(layout, key);
-      yield* guarded(writeAtomically(paths.entry, bytes), CacheWriteError);
+      yield* guarded(writeEntryFile(paths.entry, bytes), CacheWriteError);
       rememberedEntries.get(layout.versionDir)?.set(key, entry);
       if (token !== undefined) yield* guarded(releaseMark(paths.mark, token), BackendError);
       yield* stampIfDue();
@@ -132,6 +166,8 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     },
     clearBeingCalculated: () => guarded(removeAllMarks(layout.marksDir), BackendError),
     count: () => guarded(countEntries(layout), BackendError),
+    deleteStale: (isStale: (entry: StoredEntry) => boolean) => guarded(deleteStale(isStale), BackendError),
+    totalBytes: () => guarded(totalBytes(), BackendError),
     readMark: (key: string) => guarded(readMark(keyPaths(layout, key).mark), BackendError),
   };
 
@@ -164,6 +200,8 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     // several times that in scheduling alone, which is most of a hit. Writes,
     // marks and waiting stay asynchronous.
     get: (key) => runSync(plans.get(key)),
+    deleteStale: (isStale) => runAsync(plans.deleteStale(isStale)),
+    totalBytes: () => runAsync(plans.totalBytes()),
     async waitForEntry(key, { timeoutMs }) {
       const { markName } = keyPaths(layout, key);
       const free = await waitWhileMarked(layout.marksDir, markName, deadlineOf(timeoutMs), () => runAsync(plans.readMark(key)));
@@ -182,12 +220,19 @@ function rememberedFor(layout: VersionLayout): Map<string, StoredEntry> {
   return entries;
 }
 
-function* countEntries(layout: VersionLayout): DiskPlan<number> {
-  let count = 0;
+/** Calls `visit` with the path of every entry file of a version. */
+function* eachEntryFile(layout: VersionLayout, visit: (path: string) => DiskPlan<void>): DiskPlan<void> {
   for (const shard of yield* listNames(layout.entriesDir)) {
     for (const name of yield* listNames(join(layout.entriesDir, shard))) {
-      if (isEntryName(name)) count++;
+      if (isEntryName(name)) yield* visit(join(layout.entriesDir, shard, name));
     }
   }
+}
+
+function* countEntries(layout: VersionLayout): DiskPlan<number> {
+  let count = 0;
+  yield* eachEntryFile(layout, function* () {
+    count++;
+  });
   return count;
 }

@@ -9,22 +9,24 @@ interface Mark {
 }
 
 interface MemoryStore {
-  readonly sourceHash: string;
   readonly entries: Map<string, StoredEntry>;
   readonly marks: Map<string, Mark>;
 }
 
-// Keyed by function id: a store is shared by every wrapper of the same
-// function in this process, and a new source hash replaces the old store.
+// Keyed by function id and source hash: a store is shared by every wrapper of
+// the same function in this process. Two anonymous functions of one module
+// derive one id with two source hashes, and must not evict each other.
 const stores = new Map<string, MemoryStore>();
 let nextToken = 0;
 
 function storeFor(settings: CoreSettings): MemoryStore {
-  const existing = stores.get(settings.functionId);
-  if (existing && existing.sourceHash === settings.sourceHash) return existing;
-  const created: MemoryStore = { sourceHash: settings.sourceHash, entries: new Map(), marks: new Map() };
-  stores.set(settings.functionId, created);
-  return created;
+  const identity = `${settings.functionId}\0${settings.sourceHash}`;
+  let store = stores.get(identity);
+  if (!store) {
+    store = { entries: new Map(), marks: new Map() };
+    stores.set(identity, store);
+  }
+  return store;
 }
 
 function newMark(leaseMs: number): Mark {
@@ -91,7 +93,34 @@ export function createMemoryCore(settings: CoreSettings): CacheCore {
     return waitUntilReleased(mark, deadline).then((timedOut) => (timedOut ? undefined : waitForEntry(key, options)));
   };
 
-  return { backend: 'memory', rawKeys: true, ...operations, waitForEntry, sync: operations };
+  return {
+    backend: 'memory',
+    rawKeys: true,
+    ...operations,
+    waitForEntry,
+    sync: operations,
+    deleteStale(isStale) {
+      let deleted = 0;
+      for (const [key, entry] of store.entries) {
+        if (isStale(entry)) deleted += Number(store.entries.delete(key));
+      }
+      return deleted;
+    },
+    // Values are kept live: their size is what they would take serialized, as in the other backends.
+    totalBytes() {
+      let total = 0;
+      for (const entry of store.entries.values()) total += serializedSize(entry.value);
+      return total;
+    },
+  };
+}
+
+function serializedSize(value: unknown): number {
+  try {
+    return serializeValue(value, undefined).length;
+  } catch {
+    return 0;
+  }
 }
 
 /** Resolves `true` if the deadline passes first, `false` once the mark is released or its lease ends. */

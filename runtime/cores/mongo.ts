@@ -5,7 +5,7 @@ import type { CacheCore, ClaimResult, CoreSettings, StoredEntry, WaitOptions } f
 import { BackendError, CachierError, InvalidOptionError } from '../errors.js';
 import { serializeValue } from '../serialization.js';
 import { asMongoCollection, ensureIndexes, type MongoCollection } from './mongo/collection.js';
-import { checkFitsInDocument, entryOf, leaseEndOf, type CacheDocument } from './mongo/documents.js';
+import { checkFitsInDocument, entryOf, leaseEndOf, valueBytesOf, type CacheDocument } from './mongo/documents.js';
 
 /** Polling of a key another caller computes starts this fast and slows down to once a second. */
 const FIRST_POLL_MS = 25;
@@ -174,5 +174,27 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
         await target.updateMany({ functionId, owner: { $ne: null } }, CLEAR_MARK);
       }),
     count: () => run('count', (target) => target.countDocuments({ functionId, sourceHash, value: { $exists: true } })),
+    // Reads every entry of this version (a cleanup, once per cleanupInterval): staleness may depend on the value.
+    deleteStale: (isStale) =>
+      run('delete stale entries', async (target) => {
+        const documents = (await target
+          .find({ functionId, sourceHash, value: { $exists: true } }, { projection: { ...ENTRY_FIELDS, key: 1 } })
+          .toArray()) as CacheDocument[];
+        // Matching computedAt too spares an entry recomputed since it was read.
+        const stale = documents.flatMap((document) => {
+          const entry = entryOf(document);
+          return entry === undefined || (entry !== 'unreadable' && !isStale(entry)) ? [] : [{ key: document.key, computedAt: document.computedAt }];
+        });
+        if (stale.length === 0) return 0;
+        await target.deleteMany({ functionId, sourceHash, $or: stale });
+        return stale.length;
+      }),
+    totalBytes: () =>
+      run('measure', async (target) => {
+        const documents = (await target
+          .find({ functionId, sourceHash, value: { $exists: true } }, { projection: { _id: 0, value: 1 } })
+          .toArray()) as CacheDocument[];
+        return documents.reduce((total, document) => total + (valueBytesOf(document.value)?.length ?? 0), 0);
+      }),
   };
 }

@@ -28,6 +28,7 @@ export interface Disk {
   makeDir(path: string): Io<void>;
   setMtime(path: string, mtimeMs: number): Io<void>;
   mtime(path: string): Io<number>;
+  size(path: string): Io<number>;
   list(path: string): Io<string[]>;
   removeTree(path: string): Io<void>;
 }
@@ -58,6 +59,7 @@ const syncDisk: Disk = {
   },
   setMtime: (path, mtimeMs) => fs.utimesSync(path, seconds(mtimeMs), seconds(mtimeMs)),
   mtime: (path) => fs.statSync(path).mtimeMs,
+  size: (path) => fs.statSync(path).size,
   list: (path) => fs.readdirSync(path),
   removeTree: (path) => fs.rmSync(path, TREE),
 };
@@ -107,6 +109,7 @@ const asyncDisk: Disk = {
   },
   setMtime: (path, mtimeMs) => fs.promises.utimes(path, seconds(mtimeMs), seconds(mtimeMs)),
   mtime: async (path) => (await fs.promises.stat(path)).mtimeMs,
+  size: async (path) => (await fs.promises.stat(path)).size,
   list: (path) => fs.promises.readdir(path),
   removeTree: (path) => fs.promises.rm(path, TREE),
 };

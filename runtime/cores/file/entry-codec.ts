@@ -53,6 +53,17 @@ export function decodeEntry(bytes: Buffer, key: string): DecodedEntry {
   if (keyEnd > bytes.length || bytes.toString('utf8', KEY_AT, keyEnd) !== key) {
     return { ok: false, problem: 'the entry of another key' };
   }
+  return decodeValue(bytes, keyEnd);
+}
+
+/** Reads an entry file whatever its key (a cleanup walking the folder); `undefined` when the bytes are not a readable entry. */
+export function decodeEntryFile(bytes: Buffer): StoredEntry | undefined {
+  if (bytes.length < KEY_AT) return undefined;
+  const decoded = decodeEntry(bytes, bytes.toString('utf8', KEY_AT, KEY_AT + bytes.readUInt16LE(20)));
+  return decoded.ok ? decoded.entry : undefined;
+}
+
+function decodeValue(bytes: Buffer, keyEnd: number): DecodedEntry {
   try {
     return { ok: true, entry: { value: deserializeValue(bytes.subarray(keyEnd)), computedAt: bytes.readDoubleLE(12) } };
   } catch (error) {

@@ -7,6 +7,7 @@ import { InvalidOptionError } from '../../errors.js';
  */
 export interface MongoCollection {
   findOne(filter: object, options: { projection: object }): Promise<object | null>;
+  find(filter: object, options: { projection: object }): { toArray(): Promise<object[]> };
   findOneAndUpdate(filter: object, update: object, options: { upsert: boolean; projection: object }): Promise<object | null>;
   updateOne(filter: object, update: object, options?: { upsert: boolean }): Promise<{ matchedCount: number }>;
   updateMany(filter: object, update: object): Promise<unknown>;
@@ -37,7 +38,7 @@ export function ensureIndexes(collection: MongoCollection): Promise<void> {
 
 /** Checks that what a `mongetter` returned looks like a driver `Collection`. */
 export function asMongoCollection(value: unknown): MongoCollection {
-  const methods: Array<keyof MongoCollection> = ['findOne', 'findOneAndUpdate', 'updateOne', 'updateMany', 'deleteMany', 'countDocuments', 'createIndex'];
+  const methods: Array<keyof MongoCollection> = ['findOne', 'find', 'findOneAndUpdate', 'updateOne', 'updateMany', 'deleteMany', 'countDocuments', 'createIndex'];
   const missing = methods.filter((name) => typeof (value as Record<string, unknown> | null)?.[name] !== 'function');
   if (missing.length > 0) {
     throw new InvalidOptionError(

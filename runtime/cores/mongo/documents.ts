@@ -1,5 +1,5 @@
 import type { StoredEntry } from '../../core.js';
-import { CacheWriteError } from '../../errors.js';
+import { EntryTooLargeError } from '../../errors.js';
 import { deserializeValue } from '../../serialization.js';
 
 /**
@@ -26,10 +26,10 @@ export interface CacheDocument {
 /** MongoDB refuses documents over 16 MiB; the margin leaves room for the other fields. */
 const MAX_VALUE_BYTES = 16 * 1024 * 1024 - 16 * 1024;
 
-/** Throws {@link CacheWriteError} when `bytes` cannot fit in one MongoDB document. */
+/** Throws {@link EntryTooLargeError} when `bytes` cannot fit in one MongoDB document. */
 export function checkFitsInDocument(bytes: Uint8Array): void {
   if (bytes.length > MAX_VALUE_BYTES) {
-    throw new CacheWriteError(
+    throw new EntryTooLargeError(
       `cachier: the result is ${bytes.length} bytes serialized, too large for MongoDB's 16 MiB document limit; ` +
         `it was returned but not stored (return less data, or cache it with the file backend)`,
     );
@@ -37,7 +37,7 @@ export function checkFitsInDocument(bytes: Uint8Array): void {
 }
 
 /** The bytes of a stored value: BSON Binary as the driver returns it, or a Buffer with `promoteBuffers`. */
-function bytesOf(stored: unknown): Uint8Array | undefined {
+export function valueBytesOf(stored: unknown): Uint8Array | undefined {
   if (stored instanceof Uint8Array) return stored;
   if (typeof stored !== 'object' || stored === null) return undefined;
   const { buffer, position } = stored as { buffer?: unknown; position?: unknown };
@@ -50,7 +50,7 @@ function bytesOf(stored: unknown): Uint8Array | undefined {
  */
 export function entryOf(document: CacheDocument | null): StoredEntry | undefined | 'unreadable' {
   if (!document || document.value === undefined) return undefined;
-  const bytes = bytesOf(document.value);
+  const bytes = valueBytesOf(document.value);
   if (bytes === undefined || typeof document.computedAt !== 'number') return 'unreadable';
   try {
     return { value: deserializeValue(bytes), computedAt: document.computedAt };
