@@ -48,10 +48,16 @@ describe('the cachier/vite plugin', () => {
     );
   });
 
-  test('leaves modules without tags (even ones that mention @cachier in strings) and non-TypeScript files alone', () => {
+  test('leaves modules without tags (even ones that mention @cachier in strings), styles and packages alone', () => {
     const plugin = cachier();
     expect(plugin.transform('export const x = 1;', '/src/plain.ts')).toBeNull();
-    expect(plugin.transform('/** @cachier */ function f() {}', '/src/script.js')).toBeNull();
     expect(plugin.transform("const text = '/** @cachier */';", '/src/mentions.ts')).toBeNull();
+    expect(plugin.transform('/* @cachier */ .a {}', '/src/style.css')).toBeNull();
+    expect(plugin.transform('/** @cachier */ export function f() {}', '/node_modules/dep/index.js')).toBeNull();
+  });
+
+  test('applies the tag in JavaScript modules too', () => {
+    const output = cachier().transform('/** @cachier */ export function f() {}', '/src/script.js');
+    expect(output?.code).toContain('f = __cachier_module.cachier(f, { id: "script.js#f"');
   });
 });
