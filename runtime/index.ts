@@ -18,4 +18,5 @@ export {
   NotCachedError,
   CacheWriteError,
   BackendError,
+  UnsafeCacheDirError,
 } from './errors.js';
