@@ -37,8 +37,8 @@ export interface PathFacts {
  */
 export interface Disk {
   /**
-   * Opens `path` without following a final symbolic link (which is answered
-   * as a file that is not regular, unread), checks its size with `fstat` and reads it only if it holds at most `maxBytes`,
+   * Opens `path` without following a final symbolic link and without waiting
+   * on a FIFO (both answered as files that are not regular, unread), checks its size with `fstat` and reads it only if it holds at most `maxBytes`,
    * so a huge or endless file costs one `fstat`, not its size in memory.
    */
   readFileUpTo(path: string, maxBytes: number): Io<OpenedFile>;
@@ -63,8 +63,10 @@ export interface Disk {
 
 const TREE = { recursive: true, force: true, maxRetries: 2 } as const;
 const seconds = (ms: number): number => ms / 1000;
-// O_NOFOLLOW does not exist on Windows, where Node leaves it undefined.
-const READ_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0);
+// O_NOFOLLOW: a symbolic link is not followed. O_NONBLOCK: opening a FIFO
+// does not wait for a writer (fstat then says it is no regular file); it
+// changes nothing for regular files. Neither exists on Windows.
+const READ_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
 
 function factsOf(stats: fs.Stats): PathFacts {
   return { uid: stats.uid, mode: stats.mode, isDirectory: stats.isDirectory(), isSymbolicLink: stats.isSymbolicLink() };

@@ -53,8 +53,8 @@ export function* ifPresent<T>(call: (disk: Disk) => Io<T>): DiskPlan<T | undefin
 
 let written = 0;
 
-/** Tries at writing an entry while concurrent clears keep removing its folder. */
-const WRITE_ATTEMPTS = 3;
+/** Tries at writing an entry while concurrent clears keep removing its folder (each try costs a few file calls). */
+const WRITE_ATTEMPTS = 10;
 
 /** A name no other writer (this process or another, now or after a pid is reused) picks. */
 function uniqueSuffix(): string {

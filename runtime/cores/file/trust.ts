@@ -128,8 +128,9 @@ function* checkBelowRoot(trust: Trust, path: string): DiskPlan<boolean> {
 /**
  * Makes sure `folder` (the root or a folder below it) and every folder
  * between the root and it can be trusted, creating the missing ones first
- * when `create` is set. Answers whether `folder` exists; a read needs no
- * folder that does not exist yet.
+ * when `create` is set. Answers whether `folder` exists: a read needs no
+ * folder that does not exist yet, and a write whose folder a concurrent
+ * clear just removed recreates it itself.
  *
  * @throws {@link UnsafeCacheDirError} when a folder fails the checks.
  */
@@ -143,8 +144,13 @@ export function* enterFolder(trust: Trust, folder: string, create: boolean): Dis
     const check = (): DiskPlan<boolean> => (index === 0 ? checkRoot(trust) : checkBelowRoot(trust, path));
     if (!(yield* check())) {
       if (!create) return false;
-      yield* makeFolders(path, trust.modes.folder);
-      // Removed again by a concurrent clear: the caller's write retries.
+      try {
+        yield* makeFolders(path, trust.modes.folder);
+      } catch (error) {
+        // A concurrent clear took a folder of the chain away: the caller's write retries and recreates it.
+        if (errorCode(error) === 'ENOENT') return false;
+        throw error;
+      }
       if (!(yield* check())) return false;
     }
     checked.add(checkedKey(trust, path));
