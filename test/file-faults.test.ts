@@ -219,13 +219,21 @@ describe('file backend faults: crafted entries', () => {
 });
 
 const cannotMount = whyNot('mount');
+
+/** Runs `body` with a fresh tmpfs of `sizeKB` mounted, and unmounts it after. */
+async function onTmpfs(sizeKB: number, body: (disk: string) => Promise<void>): Promise<void> {
+  const disk = mountTmpfs(openPlace(), sizeKB);
+  try {
+    await body(disk);
+  } finally {
+    unmount(disk);
+  }
+}
 const cannotSwitchUser = whyNot('setpriv');
 
 describe.skipIf(cannotMount)(`file backend faults: full and read-only disks${cannotMount ? ` (skipped: ${cannotMount})` : ''}`, () => {
   test('disk full (a 256 KB tmpfs): the value is returned, the warning says ENOSPC, no temp file is left, older entries stay', async () => {
-    const root = openPlace();
-    const disk = mountTmpfs(root, 256);
-    try {
+    await onTmpfs(256, async (disk) => {
       const cacheDir = join(disk, 'cache');
       await callInChild({ cacheDir, key: 'kept' });
       const filler = join(disk, 'filler');
@@ -246,15 +254,11 @@ describe.skipIf(cannotMount)(`file backend faults: full and read-only disks${can
       rmSync(filler);
       await callInChild({ cacheDir, key: 'fresh' });
       expect(await callInChild({ cacheDir, key: 'fresh' })).toMatchObject({ value: 'value-fresh', computed: 0 });
-    } finally {
-      unmount(disk);
-    }
+    });
   }, 60_000);
 
   test('read-only file system: hits still served, misses returned with a warning naming EROFS (not ENOENT), nothing changed', async () => {
-    const root = openPlace();
-    const disk = mountTmpfs(root, 1024);
-    try {
+    await onTmpfs(1024, async (disk) => {
       const cacheDir = join(disk, 'cache');
       await callInChild({ cacheDir, key: 'kept' });
       remount(disk, 'ro');
@@ -272,9 +276,7 @@ describe.skipIf(cannotMount)(`file backend faults: full and read-only disks${can
       remount(disk, 'rw');
       expect(await callInChild({ cacheDir, key: 'kept' })).toMatchObject({ computed: 0, warnings: [] });
       expect(existsSync(entryPathOf(cacheDir, 'fresh'))).toBe(false);
-    } finally {
-      unmount(disk);
-    }
+    });
   }, 60_000);
 });
 
