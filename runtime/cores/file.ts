@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import type { CacheCore, ClaimResult, CoreOperations, CoreSettings, Result, StoredEntry } from '../core.js';
 import { BackendError, CacheWriteError, CachierError, InvalidOptionError } from '../errors.js';
 import { runAsync, runSync, type DiskPlan, type OpenedFile } from './file/disk.js';
-import { DEFAULT_ENTRY_SIZE_LIMIT, decodeEntry, encodeEntry, largestEntryFile, type SealKey } from './file/entry-codec.js';
+import { DEFAULT_ENTRY_SIZE_LIMIT, decodeEntry, encodeEntry, largestEntryFile, type DecodedEntry, type SealKey } from './file/entry-codec.js';
 import { describeFailure, ifPresent, listNames, touch, writeAtomically } from './file/files.js';
 import { isEntryName, keyPaths, versionLayout, type VersionLayout } from './file/layout.js';
 import { claimMark, readMark, releaseMark, removeAllMarks, renewMark } from './file/marks.js';
@@ -83,10 +83,9 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     const file = yield* guarded(readIfTrusted(path, maxBytes), BackendError);
     yield* stampIfDue();
     if (!file) return undefined;
-    const problem = fileProblem(file, maxBytes);
-    const decoded = problem === undefined && file.bytes ? decodeEntry(file.bytes, key, sealKey) : { ok: false as const, problem };
+    const decoded = decodeFile(file, key, maxBytes);
     if (!decoded.ok) {
-      reportUnreadable(path, decoded.problem ?? 'unreadable');
+      reportUnreadable(path, decoded.problem);
       return undefined;
     }
     rememberedEntries.get(layout.versionDir)?.set(key, decoded.entry);
@@ -99,16 +98,16 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     return yield* ifPresent((disk) => disk.readFileUpTo(path, maxBytes));
   }
 
-  /** Why an opened entry file is not read as an entry, judged from `fstat` alone. */
-  function fileProblem(file: OpenedFile, maxBytes: number): string | undefined {
-    if (!file.isFile) return 'not a regular file (a folder or a symbolic link)';
+  /** The entry in an opened file; the checks that `fstat` alone decides come first. */
+  function decodeFile(file: OpenedFile, key: string, maxBytes: number): DecodedEntry {
+    if (!file.isFile) return { ok: false, problem: 'not a regular file (a folder, a symbolic link or a FIFO)' };
     if (!file.bytes) {
-      return `${file.size} bytes long, more than the largest entry this function stores (${maxBytes} bytes, from entrySizeLimit or its default)`;
+      return { ok: false, problem: `${file.size} bytes long, more than the largest entry this function stores (${maxBytes} bytes, from entrySizeLimit or its default)` };
     }
     if (!trust.shared && trust.uid !== undefined && file.uid !== trust.uid) {
-      return `owned by uid ${file.uid}, not by this user (uid ${trust.uid})`;
+      return { ok: false, problem: `owned by uid ${file.uid}, not by this user (uid ${trust.uid})` };
     }
-    return undefined;
+    return decodeEntry(file.bytes, key, sealKey);
   }
 
   function reportUnreadable(path: string, problem: string): void {
