@@ -55,6 +55,12 @@ export interface CoreSettings {
   readonly separateFiles: boolean;
   /** Returns the MongoDB collection (mongo core). */
   readonly mongetter: (() => unknown) | undefined;
+  /**
+   * File core: the cache folder is shared on purpose by several users, so its
+   * folders' owners are not checked and entries are authenticated with
+   * `CACHIER_SHARED_KEY` instead. Absent means false.
+   */
+  readonly shared?: boolean;
   /** Entries whose serialized value exceeds this many bytes are not stored. */
   readonly entrySizeLimit: number | undefined;
   /** How long a being-calculated mark lives without renewal, in milliseconds. */

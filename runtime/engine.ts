@@ -170,6 +170,7 @@ export class FunctionCache {
       cacheDir: options.cacheDir,
       reload: options.reload,
       separateFiles: options.separateFiles,
+      shared: options.shared,
       mongetter: options.mongetter,
       entrySizeLimit: options.entrySizeLimit,
       leaseMs: options.leaseMs,

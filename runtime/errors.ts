@@ -88,3 +88,24 @@ export class CircularCallError extends CachierError {
     this.functionId = functionId;
   }
 }
+
+/**
+ * The file backend refused a cache folder that someone other than this user
+ * could write to (and so plant results in): owned by another user, writable by
+ * the group or everyone, or reached through another user's symbolic link.
+ * The call goes on without the cache, with a warning (or throws under `strict`).
+ */
+export class UnsafeCacheDirError extends BackendError {
+  /** The folder that failed the check. */
+  readonly path: string;
+
+  constructor(path: string, problem: string) {
+    super(
+      `cachier: refusing the cache folder ${path}: ${problem}, so another user could plant results there. ` +
+        `Use a folder only you can write (the cacheDir option or CACHIER_DIR; the default ~/.cachier is created private), ` +
+        `fix this one (chown it to yourself, chmod go-w), or, for a cache shared on purpose, ` +
+        `set shared: true and the same CACHIER_SHARED_KEY in every process that shares it`,
+    );
+    this.path = path;
+  }
+}

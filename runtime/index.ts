@@ -22,4 +22,5 @@ export {
   EntryTooLargeError,
   BackendError,
   CircularCallError,
+  UnsafeCacheDirError,
 } from './errors.js';

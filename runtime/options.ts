@@ -62,6 +62,16 @@ export interface SharedOptions {
    */
   separateFiles?: boolean;
   /**
+   * File backend: the cache folder is shared on purpose by several users (a
+   * team cache). Its folders may then belong to others and be writable by the
+   * group, which a private cache refuses; instead, every entry is signed with
+   * an HMAC keyed by the `CACHIER_SHARED_KEY` environment variable (at least
+   * 16 characters, the same in every sharing process), and entries without a
+   * valid signature are misses. New files and folders are group-writable.
+   * @defaultValue false
+   */
+  shared?: boolean;
+  /**
    * How long to wait for another caller already computing the same key before
    * computing it here. `0` waits as long as that caller is alive and holds its lease.
    * @defaultValue 0
@@ -77,7 +87,9 @@ export interface SharedOptions {
   /**
    * Results whose serialized size exceeds this are returned but not stored:
    * bytes, or a size such as `64KB`, `10MB`.
-   * @defaultValue no limit (the mongo backend still cannot exceed 16 MiB)
+   * The file backend reads no entry file larger than this allows, so a huge
+   * file where an entry should be costs one `fstat`, not its size in memory.
+   * @defaultValue 256MB for the file backend; no limit for the others (mongo still cannot exceed 16 MiB)
    */
   entrySizeLimit?: ByteSize;
   /**
@@ -195,6 +207,7 @@ export interface ResolvedOptions {
   readonly cacheDir: string;
   readonly reload: boolean;
   readonly separateFiles: boolean;
+  readonly shared: boolean;
   readonly waitForCalcTimeoutMs: number;
   readonly allowUndefined: boolean;
   readonly mongetter: Mongetter | undefined;
@@ -255,6 +268,7 @@ const SHARED_CHECKS: Readonly<Record<keyof SharedOptions, Check>> = {
   cacheDir: isNonEmptyString,
   reload: isBoolean,
   separateFiles: isBoolean,
+  shared: isBoolean,
   waitForCalcTimeout: isDuration,
   allowUndefined: isBoolean,
   mongetter: isFunction,
@@ -283,7 +297,7 @@ const DEFAULTS_CHECKS: Readonly<Record<keyof CachierDefaults, Check>> = { ...SHA
 /** Throws {@link InvalidOptionError} for an unknown option or a bad value in `cachier()` options. */
 export function validateOptions(options: unknown): void {
   validateAgainst(options, OPTION_CHECKS, 'cachier() options');
-  checkBackendFits(options as SharedOptions);
+  checkBackendFits(options as CachierOptions);
 }
 
 /** The backend named, or implied by a `mongetter` (as in Python). */
@@ -291,11 +305,11 @@ export function impliedBackend(options: Pick<SharedOptions, 'backend' | 'mongett
   return options.backend ?? (options.mongetter === undefined ? undefined : 'mongo');
 }
 
-function checkBackendFits(options: Pick<SharedOptions, 'backend' | 'mongetter' | 'cacheDir' | 'reload' | 'separateFiles'>): void {
-  const { cacheDir, reload, separateFiles, mongetter } = options;
+function checkBackendFits(options: Pick<CachierOptions, 'backend' | 'mongetter' | 'cacheDir' | 'reload' | 'separateFiles' | 'shared'>): void {
+  const { cacheDir, reload, separateFiles, shared, mongetter } = options;
   const backend = impliedBackend(options);
   if (backend === undefined) return;
-  const fileOnly = { cacheDir, reload, separateFiles };
+  const fileOnly = { cacheDir, reload, separateFiles, shared };
   for (const [name, value] of Object.entries(fileOnly)) {
     if (value !== undefined && backend !== 'file') {
       throw new InvalidOptionError(name, `applies to the file backend only, but backend is '${backend}'; remove one of them`);
@@ -378,6 +392,7 @@ export function resolveOptions(options: CachierOptions, defaults: CachierDefault
     cacheDir: resolve(expandHome(pick('cacheDir') ?? defaultCacheDir())),
     reload: pick('reload') ?? true,
     separateFiles: pick('separateFiles') ?? false,
+    shared: pick('shared') ?? false,
     waitForCalcTimeoutMs: parseDuration(pick('waitForCalcTimeout') ?? 0),
     allowUndefined: pick('allowUndefined') ?? false,
     mongetter,
@@ -408,6 +423,7 @@ const BUILT_IN_DEFAULTS = {
   cleanupInterval: '1d',
   metrics: true,
   metricsSamplingRate: 0.01,
+  shared: false,
   clock: Date.now,
 } as const;
 

@@ -36,12 +36,16 @@ const OPTION_KINDS: Readonly<Record<string, ValueKind>> = {
   entrySizeLimit: 'size',
   lease: 'lease',
   strict: 'boolean',
+  shared: 'boolean',
+  cleanupStale: 'boolean',
+  cleanupInterval: 'duration',
+  metrics: 'boolean',
   id: 'text',
   sourceHash: 'text',
 };
 
 const BACKENDS = ['memory', 'file', 'mongo'];
-const FILE_ONLY = ['cacheDir', 'reload', 'separateFiles'];
+const FILE_ONLY = ['cacheDir', 'reload', 'separateFiles', 'shared'];
 const IDENTIFIER_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
 /** What option checking needs to know about the place the tag sits. */

@@ -1,11 +1,12 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { CacheCore, ClaimResult, CoreOperations, CoreSettings, Result, StoredEntry } from '../core.js';
-import { BackendError, CacheWriteError, CachierError } from '../errors.js';
-import { runAsync, runSync, type DiskPlan } from './file/disk.js';
-import { decodeEntry, decodeEntryFile, encodeEntry } from './file/entry-codec.js';
-import { errorCode, ifPresent, listNames, touch, writeAtomically } from './file/files.js';
+import { BackendError, CacheWriteError, CachierError, InvalidOptionError } from '../errors.js';
+import { runAsync, runSync, type DiskPlan, type OpenedFile } from './file/disk.js';
+import { DEFAULT_ENTRY_SIZE_LIMIT, decodeEntry, decodeEntryFile, encodeEntry, largestEntryFile, type DecodedEntry, type SealKey } from './file/entry-codec.js';
+import { describeFailure, errorCode, ifPresent, listNames, touch, writeAtomically } from './file/files.js';
 import { isEntryName, keyPaths, versionLayout, type VersionLayout } from './file/layout.js';
 import { claimMark, readMark, releaseMark, removeAllMarks, renewMark } from './file/marks.js';
+import { enterFolder, trustFor } from './file/trust.js';
 import { STAMP_INTERVAL_MS, discard, sweepOldVersions } from './file/versions.js';
 import { deadlineOf, waitWhileMarked, waitWhileMarkedSync } from './file/waiting.js';
 
@@ -16,6 +17,23 @@ const nextStampAt = new Map<string, number>();
 const sweptVersions = new Set<string>();
 const reportedFiles = new Set<string>();
 
+/** The environment variable holding the key that authenticates a shared cache's entries. */
+const SHARED_KEY_VARIABLE = 'CACHIER_SHARED_KEY';
+const SHARED_KEY_MIN_LENGTH = 16;
+
+/** The key of a shared cache, from the environment. */
+function sharedKey(): Buffer {
+  const text = process.env[SHARED_KEY_VARIABLE] ?? '';
+  if (text.length < SHARED_KEY_MIN_LENGTH) {
+    throw new InvalidOptionError(
+      'shared',
+      `a shared cache needs ${SHARED_KEY_VARIABLE} in the environment, at least ${SHARED_KEY_MIN_LENGTH} characters, ` +
+        `the same in every process that shares the cache (e.g. \`openssl rand -hex 32\`); it is ${text ? 'too short' : 'not set'}`,
+    );
+  }
+  return Buffer.from(text, 'utf8');
+}
+
 /** Runs a disk plan in one flavour: sync functions block, async ones get promises. */
 type Runner<Mode extends 'sync' | 'async'> = <T>(plan: DiskPlan<T>) => Result<Mode, T>;
 
@@ -24,6 +42,11 @@ type Runner<Mode extends 'sync' | 'async'> = <T>(plan: DiskPlan<T>) => Result<Mo
  * `<cacheDir>/<function>/<source hash>/`, shared by every process of the
  * machine that can read the folder, and safe against concurrent writers and
  * processes killed at any instant. Serves sync and async functions.
+ *
+ * Folders are checked before use (see `file/trust.ts`): a private cache,
+ * the default, refuses folders another user could write; `shared: true`
+ * accepts them and authenticates entries with `CACHIER_SHARED_KEY` instead.
+ * No entry file larger than the function could have stored is read.
  *
  * `separateFiles` changes nothing: entries always live in a file each, which
  * is what keeps every call's cost independent of the number of entries.
@@ -36,15 +59,14 @@ export function createFileCore(settings: CoreSettings): CacheCore {
   const layout = versionLayout(settings.cacheDir, settings.functionId, settings.sourceHash);
   const { log } = settings;
   const remembered = settings.reload ? undefined : rememberedFor(layout);
+  const trust = trustFor(settings.cacheDir, settings.shared === true);
+  const sealKey: SealKey = settings.shared ? sharedKey() : undefined;
+  const sizeLimit = settings.entrySizeLimit ?? DEFAULT_ENTRY_SIZE_LIMIT;
 
   /** The error the engine reports for a raw file-system error. */
   function failure(error: unknown, Failure: typeof BackendError | typeof CacheWriteError): Error {
     if (error instanceof CachierError) return error;
-    return new Failure(
-      `cachier: ${(error as Error).message ?? String(error)} (check that ${settings.cacheDir} is writable ` +
-        `by this user and its disk has free space, or set cacheDir or CACHIER_DIR to another folder)`,
-      { cause: error },
-    );
+    return new Failure(`cachier: ${describeFailure(error, settings.cacheDir)}`, { cause: error });
   }
 
   function* guarded<T>(plan: DiskPlan<T>, Failure: typeof BackendError | typeof CacheWriteError): DiskPlan<T> {
@@ -57,23 +79,72 @@ export function createFileCore(settings: CoreSettings): CacheCore {
 
   function* readFromDisk(key: string): DiskPlan<StoredEntry | undefined> {
     const path = keyPaths(layout, key).entry;
-    let bytes: Buffer | undefined;
-    try {
-      bytes = yield* ifPresent((disk) => disk.readFile(path));
-    } catch (error) {
-      // A folder where the entry should be is a stranger's: a miss, like any unreadable entry.
-      if (errorCode(error) !== 'EISDIR') throw failure(error, BackendError);
-      bytes = Buffer.alloc(0);
-    }
+    const maxBytes = largestEntryFile(sizeLimit, key, sealKey);
+    const file = yield* guarded(readIfTrusted(path, maxBytes), BackendError);
     yield* stampIfDue();
-    if (!bytes) return undefined;
-    const decoded = decodeEntry(bytes, key);
+    if (!file) return undefined;
+    const decoded = decodeFile(file, key, maxBytes);
     if (!decoded.ok) {
       reportUnreadable(path, decoded.problem);
       return undefined;
     }
     rememberedEntries.get(layout.versionDir)?.set(key, decoded.entry);
     return decoded.entry;
+  }
+
+  /** Writes an entry file; a folder found in its place (a stranger's) is moved out of the way, or it would block the key forever. */
+  function* writeEntryFile(path: string, bytes: Buffer): DiskPlan<void> {
+    try {
+      yield* writeAtomically(path, bytes, trust.modes);
+    } catch (error) {
+      if (errorCode(error) !== 'EISDIR') throw error;
+      log.debug(`${path} was a folder: replaced by the entry`);
+      yield* discard(path, layout.functionDir);
+      yield* writeAtomically(path, bytes, trust.modes);
+    }
+  }
+
+  function* deleteStale(isStale: (entry: StoredEntry) => boolean): DiskPlan<number> {
+    if (!(yield* enterFolder(trust, layout.versionDir, false))) return 0;
+    let deleted = 0;
+    yield* eachEntryFile(layout, function* (path) {
+      // Any key fits: its length field is 16 bits.
+      const file = yield* ifPresent((disk) => disk.readFileUpTo(path, largestEntryFile(sizeLimit, '', sealKey) + 0xffff));
+      if (!file) return;
+      const decoded = file.isFile && file.bytes ? decodeEntryFile(file.bytes, sealKey) : undefined;
+      if (decoded && !isStale(decoded)) return;
+      yield* ifPresent((disk) => disk.unlink(path));
+      rememberedEntries.get(layout.versionDir)?.clear();
+      deleted++;
+    });
+    return deleted;
+  }
+
+  function* totalBytes(): DiskPlan<number> {
+    if (!(yield* enterFolder(trust, layout.versionDir, false))) return 0;
+    let total = 0;
+    yield* eachEntryFile(layout, function* (path) {
+      total += (yield* ifPresent((disk) => disk.size(path))) ?? 0;
+    });
+    return total;
+  }
+
+  /** The entry file at `path`, read only if its folder passes the checks and it is no larger than `maxBytes`. */
+  function* readIfTrusted(path: string, maxBytes: number): DiskPlan<OpenedFile | undefined> {
+    if (!(yield* enterFolder(trust, dirname(path), false))) return undefined;
+    return yield* ifPresent((disk) => disk.readFileUpTo(path, maxBytes));
+  }
+
+  /** The entry in an opened file; the checks that `fstat` alone decides come first. */
+  function decodeFile(file: OpenedFile, key: string, maxBytes: number): DecodedEntry {
+    if (!file.isFile) return { ok: false, problem: 'not a regular file (a folder, a symbolic link or a FIFO)' };
+    if (!file.bytes) {
+      return { ok: false, problem: `${file.size} bytes long, more than the largest entry this function stores (${maxBytes} bytes, from entrySizeLimit or its default)` };
+    }
+    if (!trust.shared && trust.uid !== undefined && file.uid !== trust.uid) {
+      return { ok: false, problem: `owned by uid ${file.uid}, not by this user (uid ${trust.uid})` };
+    }
+    return decodeEntry(file.bytes, key, sealKey);
   }
 
   function reportUnreadable(path: string, problem: string): void {
@@ -86,10 +157,13 @@ export function createFileCore(settings: CoreSettings): CacheCore {
   function* stampIfDue(): DiskPlan<void> {
     const now = Date.now();
     if ((nextStampAt.get(layout.versionDir) ?? 0) > now) return;
-    nextStampAt.set(layout.versionDir, now + STAMP_INTERVAL_MS);
     try {
-      yield* touch(layout.usedStamp);
+      // Reads create nothing: a version is stamped once something created its folder.
+      if (!(yield* enterFolder(trust, layout.versionDir, false))) return;
+      nextStampAt.set(layout.versionDir, now + STAMP_INTERVAL_MS);
+      yield* touch(layout.usedStamp, trust.modes);
     } catch (error) {
+      nextStampAt.set(layout.versionDir, now + STAMP_INTERVAL_MS);
       log.debug(`could not stamp ${layout.usedStamp}: ${String(error)}`);
     }
   }
@@ -102,40 +176,6 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       .catch((error: unknown) => log.debug(`could not remove old versions in ${layout.functionDir}: ${String(error)}`));
   }
 
-  /** Writes an entry file; a folder found in its place (a stranger's) is moved out of the way, or it would block the key forever. */
-  function* writeEntryFile(path: string, bytes: Buffer): DiskPlan<void> {
-    try {
-      yield* writeAtomically(path, bytes);
-    } catch (error) {
-      if (errorCode(error) !== 'EISDIR') throw error;
-      log.debug(`${path} was a folder: replaced by the entry`);
-      yield* discard(path, layout.functionDir);
-      yield* writeAtomically(path, bytes);
-    }
-  }
-
-  function* deleteStale(isStale: (entry: StoredEntry) => boolean): DiskPlan<number> {
-    let deleted = 0;
-    yield* eachEntryFile(layout, function* (path) {
-      const bytes = yield* ifPresent((disk) => disk.readFile(path));
-      if (!bytes) return;
-      const decoded = decodeEntryFile(bytes);
-      if (decoded && !isStale(decoded)) return;
-      yield* ifPresent((disk) => disk.unlink(path));
-      rememberedEntries.get(layout.versionDir)?.clear();
-      deleted++;
-    });
-    return deleted;
-  }
-
-  function* totalBytes(): DiskPlan<number> {
-    let total = 0;
-    yield* eachEntryFile(layout, function* (path) {
-      total += (yield* ifPresent((disk) => disk.size(path))) ?? 0;
-    });
-    return total;
-  }
-
   const plans = {
     *get(key: string): DiskPlan<StoredEntry | undefined> {
       return remembered?.get(key) ?? (yield* readFromDisk(key));
@@ -143,7 +183,8 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     *claim(key: string): DiskPlan<ClaimResult> {
       const onDeadMarkRemoved = (why: string): void => log.debug(`key ${key.slice(0, 10)}: removed a dead mark: ${why}`);
       const mark = keyPaths(layout, key).mark;
-      const claim = yield* guarded(claimMark(mark, settings.leaseMs, onDeadMarkRemoved), BackendError);
+      yield* guarded(enterFolder(trust, layout.marksDir, true), BackendError);
+      const claim = yield* guarded(claimMark(mark, settings.leaseMs, trust.modes, onDeadMarkRemoved), BackendError);
       if (!claim.claimed) return claim;
       // Another process may have stored the key since this caller's read: let the engine see it.
       const current = yield* readFromDisk(key);
@@ -151,8 +192,9 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     },
     renew: (key: string, token: string) => guarded(renewMark(keyPaths(layout, key).mark, token), BackendError),
     *store(key: string, entry: StoredEntry, token?: string): DiskPlan<void> {
-      const bytes = encodeEntry(key, entry, settings.entrySizeLimit);
+      const bytes = encodeEntry(key, entry, sizeLimit, sealKey);
       const paths = keyPaths(layout, key);
+      yield* guarded(enterFolder(trust, dirname(paths.entry), true), CacheWriteError);
       yield* guarded(writeEntryFile(paths.entry, bytes), CacheWriteError);
       rememberedEntries.get(layout.versionDir)?.set(key, entry);
       if (token !== undefined) yield* guarded(releaseMark(paths.mark, token), BackendError);
@@ -162,10 +204,17 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     release: (key: string, token: string) => guarded(releaseMark(keyPaths(layout, key).mark, token), BackendError),
     *clear(): DiskPlan<void> {
       rememberedEntries.get(layout.versionDir)?.clear();
+      if (!(yield* guarded(enterFolder(trust, layout.versionDir, false), BackendError))) return;
       yield* guarded(discard(layout.entriesDir, layout.functionDir), BackendError);
     },
-    clearBeingCalculated: () => guarded(removeAllMarks(layout.marksDir), BackendError),
-    count: () => guarded(countEntries(layout), BackendError),
+    *clearBeingCalculated(): DiskPlan<void> {
+      if (!(yield* guarded(enterFolder(trust, layout.versionDir, false), BackendError))) return;
+      yield* guarded(removeAllMarks(layout.marksDir), BackendError);
+    },
+    *count(): DiskPlan<number> {
+      if (!(yield* guarded(enterFolder(trust, layout.versionDir, false), BackendError))) return 0;
+      return yield* guarded(countEntries(layout), BackendError);
+    },
     deleteStale: (isStale: (entry: StoredEntry) => boolean) => guarded(deleteStale(isStale), BackendError),
     totalBytes: () => guarded(totalBytes(), BackendError),
     readMark: (key: string) => guarded(readMark(keyPaths(layout, key).mark), BackendError),

@@ -5,27 +5,56 @@ import { drive, isThenable, perform, type Plan } from '../../plan.js';
 /** An answer now (sync disk) or later (async disk). */
 export type Io<T> = T | Promise<T>;
 
-/** Bytes of a file and its modification time, read through one open file so both belong to the same file. */
-export interface FileWithMtime {
-  readonly bytes: Buffer;
+/**
+ * A file opened for reading: what `fstat` said about it and, when it was a
+ * regular file no larger than the bound asked for, its bytes. Everything
+ * comes from one open file, so the facts and the bytes belong together.
+ */
+export interface OpenedFile {
+  /** Size in bytes as `fstat` reported it before anything was read. */
+  readonly size: number;
+  /** The owner's user id (0 on Windows, where Node reports none). */
+  readonly uid: number;
   readonly mtimeMs: number;
+  readonly isFile: boolean;
+  /** The content; absent when the file is not a regular file or is larger than the bound. */
+  readonly bytes: Buffer | undefined;
+}
+
+/** What `stat` or `lstat` says about a path: enough to judge whether a folder can be trusted. */
+export interface PathFacts {
+  readonly uid: number;
+  /** Permission bits and type, as in `stat.mode`. */
+  readonly mode: number;
+  readonly isDirectory: boolean;
+  readonly isSymbolicLink: boolean;
 }
 
 /**
  * The file-system calls the file core makes, in a synchronous and an
  * asynchronous flavour. Errors are thrown as Node raised them (with `code`);
- * the plans in `io.ts` decide which ones are expected.
+ * the plans decide which ones are expected.
  */
 export interface Disk {
-  readFile(path: string): Io<Buffer>;
-  readFileWithMtime(path: string): Io<FileWithMtime>;
-  /** Creates a new file (fails with EEXIST if it exists), readable by the owner only. */
-  writeNewFile(path: string, bytes: Uint8Array): Io<void>;
+  /**
+   * Opens `path` without following a final symbolic link and without waiting
+   * on a FIFO (both answered as files that are not regular, unread), checks its size with `fstat` and reads it only if it holds at most `maxBytes`,
+   * so a huge or endless file costs one `fstat`, not its size in memory.
+   */
+  readFileUpTo(path: string, maxBytes: number): Io<OpenedFile>;
+  /** Creates a new file (fails with EEXIST if it exists) with permission bits `mode`. */
+  writeNewFile(path: string, bytes: Uint8Array, mode: number): Io<void>;
   link(existingPath: string, newPath: string): Io<void>;
   rename(from: string, to: string): Io<void>;
   unlink(path: string): Io<void>;
-  /** Creates a folder and its parents, accessible by the owner only. */
-  makeDir(path: string): Io<void>;
+  /** Creates one folder (its parent must exist) with permission bits `mode`. */
+  makeDir(path: string, mode: number): Io<void>;
+  /** Facts about `path` itself (a symbolic link is not followed). */
+  lstat(path: string): Io<PathFacts>;
+  /** Facts about what `path` leads to (symbolic links followed). */
+  stat(path: string): Io<PathFacts>;
+  /** The canonical path: symbolic links resolved. */
+  realpath(path: string): Io<string>;
   setMtime(path: string, mtimeMs: number): Io<void>;
   mtime(path: string): Io<number>;
   size(path: string): Io<number>;
@@ -33,30 +62,65 @@ export interface Disk {
   removeTree(path: string): Io<void>;
 }
 
-const FILE_MODE = 0o600;
-const DIR_MODE = 0o700;
-const NEW_FILE = { mode: FILE_MODE, flag: 'wx' } as const;
 const TREE = { recursive: true, force: true, maxRetries: 2 } as const;
 const seconds = (ms: number): number => ms / 1000;
+// O_NOFOLLOW: a symbolic link is not followed. O_NONBLOCK: opening a FIFO
+// does not wait for a writer (fstat then says it is no regular file); it
+// changes nothing for regular files. Neither exists on Windows.
+const READ_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
 
-/** Disk calls that block until done: the path of synchronous cached functions. */
+function factsOf(stats: fs.Stats): PathFacts {
+  return { uid: stats.uid, mode: stats.mode, isDirectory: stats.isDirectory(), isSymbolicLink: stats.isSymbolicLink() };
+}
+
+function openedFile(stats: fs.Stats, bytes: Buffer | undefined): OpenedFile {
+  return { size: stats.size, uid: stats.uid, mtimeMs: stats.mtimeMs, isFile: stats.isFile(), bytes };
+}
+
+/** O_NOFOLLOW met a symbolic link: it is reported as what it is, never followed. */
+function isSymbolicLinkRefused(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'ELOOP';
+}
+
+/** Whether a file with these stats is read at all under a bound of `maxBytes`. */
+function isReadable(stats: fs.Stats, maxBytes: number): boolean {
+  return stats.isFile() && stats.size <= maxBytes;
+}
+
+/** Disk calls that block until done: the path of synchronous cached functions, and of hits. */
 const syncDisk: Disk = {
-  readFile: (path) => fs.readFileSync(path),
-  readFileWithMtime(path) {
-    const fd = fs.openSync(path, 'r');
+  readFileUpTo(path, maxBytes) {
+    let fd: number;
     try {
-      return { mtimeMs: fs.fstatSync(fd).mtimeMs, bytes: fs.readFileSync(fd) };
+      fd = fs.openSync(path, READ_FLAGS);
+    } catch (error) {
+      if (!isSymbolicLinkRefused(error)) throw error;
+      return openedFile(fs.lstatSync(path), undefined);
+    }
+    try {
+      const stats = fs.fstatSync(fd);
+      if (!isReadable(stats, maxBytes)) return openedFile(stats, undefined);
+      const bytes = Buffer.allocUnsafe(stats.size);
+      let filled = 0;
+      // A file that shrank since fstat ends the loop early; one that grew is read up to its old size.
+      for (let read = -1; read !== 0 && filled < bytes.length; filled += read) {
+        read = fs.readSync(fd, bytes, filled, bytes.length - filled, filled);
+      }
+      return openedFile(stats, bytes.subarray(0, filled));
     } finally {
       fs.closeSync(fd);
     }
   },
-  writeNewFile: (path, bytes) => fs.writeFileSync(path, bytes, NEW_FILE),
+  writeNewFile: (path, bytes, mode) => fs.writeFileSync(path, bytes, { mode, flag: 'wx' }),
   link: (existingPath, newPath) => fs.linkSync(existingPath, newPath),
   rename: (from, to) => fs.renameSync(from, to),
   unlink: (path) => fs.unlinkSync(path),
-  makeDir(path) {
-    fs.mkdirSync(path, { recursive: true, mode: DIR_MODE });
+  makeDir(path, mode) {
+    fs.mkdirSync(path, { mode });
   },
+  lstat: (path) => factsOf(fs.lstatSync(path)),
+  stat: (path) => factsOf(fs.statSync(path)),
+  realpath: (path) => fs.realpathSync(path),
   setMtime: (path, mtimeMs) => fs.utimesSync(path, seconds(mtimeMs), seconds(mtimeMs)),
   mtime: (path) => fs.statSync(path).mtimeMs,
   size: (path) => fs.statSync(path).size,
@@ -66,47 +130,44 @@ const syncDisk: Disk = {
 
 // The callback API through promisify: each call is one trip to libuv's
 // thread pool, with less overhead than fs.promises.
-const readFileAsync = promisify(fs.readFile);
 const openAsync = promisify(fs.open);
 const readAsync = promisify(fs.read);
 const fstatAsync = promisify(fs.fstat);
 const closeAsync = promisify(fs.close);
 
-/** Most entries fit in one read of this size: open, read, close is three trips where readFile takes four or five. */
-const FIRST_READ_BYTES = 16 * 1024;
-
-async function readWholeFile(path: string): Promise<Buffer> {
-  const fd = await openAsync(path, 'r');
-  try {
-    const first = Buffer.allocUnsafe(FIRST_READ_BYTES);
-    // Position null reads from, and advances, the file position, where readFile(fd) then goes on.
-    const { bytesRead } = await readAsync(fd, first, 0, FIRST_READ_BYTES, null);
-    if (bytesRead < FIRST_READ_BYTES) return first.subarray(0, bytesRead);
-    return Buffer.concat([first, await readFileAsync(fd)]);
-  } finally {
-    await closeAsync(fd);
-  }
-}
-
 /** Disk calls on libuv's thread pool: the path of async cached functions. */
 const asyncDisk: Disk = {
-  readFile: readWholeFile,
-  async readFileWithMtime(path) {
-    const fd = await openAsync(path, 'r');
+  async readFileUpTo(path, maxBytes) {
+    let fd: number;
     try {
-      const { mtimeMs } = await fstatAsync(fd);
-      return { mtimeMs, bytes: await readFileAsync(fd) };
+      fd = await openAsync(path, READ_FLAGS);
+    } catch (error) {
+      if (!isSymbolicLinkRefused(error)) throw error;
+      return openedFile(await fs.promises.lstat(path), undefined);
+    }
+    try {
+      const stats = await fstatAsync(fd);
+      if (!isReadable(stats, maxBytes)) return openedFile(stats, undefined);
+      const bytes = Buffer.allocUnsafe(stats.size);
+      let filled = 0;
+      for (let read = -1; read !== 0 && filled < bytes.length; filled += read) {
+        read = (await readAsync(fd, bytes, filled, bytes.length - filled, filled)).bytesRead;
+      }
+      return openedFile(stats, bytes.subarray(0, filled));
     } finally {
       await closeAsync(fd);
     }
   },
-  writeNewFile: (path, bytes) => fs.promises.writeFile(path, bytes, NEW_FILE),
+  writeNewFile: (path, bytes, mode) => fs.promises.writeFile(path, bytes, { mode, flag: 'wx' }),
   link: (existingPath, newPath) => fs.promises.link(existingPath, newPath),
   rename: (from, to) => fs.promises.rename(from, to),
   unlink: (path) => fs.promises.unlink(path),
-  async makeDir(path) {
-    await fs.promises.mkdir(path, { recursive: true, mode: DIR_MODE });
+  async makeDir(path, mode) {
+    await fs.promises.mkdir(path, { mode });
   },
+  lstat: async (path) => factsOf(await fs.promises.lstat(path)),
+  stat: async (path) => factsOf(await fs.promises.stat(path)),
+  realpath: (path) => fs.promises.realpath(path),
   setMtime: (path, mtimeMs) => fs.promises.utimes(path, seconds(mtimeMs), seconds(mtimeMs)),
   mtime: async (path) => (await fs.promises.stat(path)).mtimeMs,
   size: async (path) => (await fs.promises.stat(path)).size,
@@ -117,7 +178,7 @@ const asyncDisk: Disk = {
 /** Disk work written once as a generator of disk calls, run over either disk. */
 export type DiskPlan<T> = Plan<T, Disk>;
 
-/** One disk call inside a {@link DiskPlan}: `const bytes = yield* io((disk) => disk.readFile(path))`. */
+/** One disk call inside a {@link DiskPlan}: `const names = yield* io((disk) => disk.list(path))`. */
 export function io<T>(call: (disk: Disk) => Io<T>): DiskPlan<T> {
   return perform<T, Disk>(call);
 }

@@ -1,72 +1,180 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { StoredEntry } from '../../core.js';
+import { CacheWriteError } from '../../errors.js';
 import { deserializeValue, serializeValue } from '../../serialization.js';
 
 /*
  * An entry file:
  *
  *   offset  size  content
- *   0       8     "CACHIER1" (format and version)
- *   8       4     CRC-32 of every byte from offset 12 to the end (uint32 LE)
- *   12      8     computedAt, epoch milliseconds (float64 LE)
- *   20      2     byte length of the key (uint16 LE)
- *   22      n     the key (UTF-8), so a file copied under another name is not served for the wrong key
- *   22+n    rest  the value, serialized with node:v8
+ *   0       8     format: "CACHIER1" (private cache) or "CACHIERH" (shared cache)
+ *   8       c     check: CRC-32 (c = 4, uint32 LE) or HMAC-SHA256 (c = 32) of the format and every byte after the check
+ *   8+c     8     computedAt, epoch milliseconds (float64 LE)
+ *   16+c    2     byte length of the key (uint16 LE)
+ *   18+c    n     the key (UTF-8), so a file copied under another name is not served for the wrong key
+ *   18+c+n  rest  the value, serialized with node:v8
  *
- * The checksum catches truncated files and garbage bytes anywhere, so a
- * damaged file is a miss, never a wrong value.
+ * The CRC catches truncated files and garbage bytes anywhere, so a damaged
+ * file is a miss, never a wrong value. It does not stop a forger, which is
+ * why a private cache lives in folders only its user can write; a shared
+ * cache, writable by others, authenticates every entry with an HMAC instead.
  */
 
-const MAGIC = Buffer.from('CACHIER1', 'latin1');
-const CHECKSUMMED_FROM = 12;
-const KEY_AT = 22;
+interface Format {
+  readonly magic: Buffer;
+  readonly checkLength: number;
+}
+
+const PRIVATE: Format = { magic: Buffer.from('CACHIER1', 'latin1'), checkLength: 4 };
+const SHARED: Format = { magic: Buffer.from('CACHIERH', 'latin1'), checkLength: 32 };
+const MAGIC_LENGTH = 8;
+const FIXED_FIELDS = 8 + 2;
 
 /**
- * The bytes of an entry file.
- * @throws {@link CacheWriteError} when the value cannot be serialized or exceeds `sizeLimit`.
+ * The largest serialized value the file backend stores, and so the largest
+ * it reads back, when the function has no `entrySizeLimit`: 256 MiB.
  */
-export function encodeEntry(key: string, entry: StoredEntry, sizeLimit: number | undefined): Buffer {
+export const DEFAULT_ENTRY_SIZE_LIMIT = 256 * 1024 ** 2;
+
+/**
+ * Arrays may be as long as their entry file has bytes, or this many elements
+ * if that is more. A longer array is mostly holes (`new Array(1e9)` takes a
+ * few bytes to serialize), which a forger can declare for free and which
+ * makes the caller's first `map` allocate gigabytes, so the writer refuses
+ * to store one and the reader refuses to serve one.
+ */
+export const MIN_ARRAY_LENGTH_BOUND = 65_536;
+
+/** The key that authenticates the entries of a shared cache; absent for a private cache. */
+export type SealKey = Buffer | undefined;
+
+function formatFor(sealKey: SealKey): Format {
+  return sealKey ? SHARED : PRIVATE;
+}
+
+/** The check of an entry: its CRC-32, or its HMAC under `sealKey`. */
+function checkOf(format: Format, sealKey: SealKey, checked: Uint8Array): Buffer {
+  if (sealKey) return createHmac('sha256', sealKey).update(format.magic).update(checked).digest();
+  const check = Buffer.allocUnsafe(4);
+  check.writeUInt32LE(crc32(checked));
+  return check;
+}
+
+/** The size of the largest entry file a writer with this limit can produce for `key`. */
+export function largestEntryFile(sizeLimit: number, key: string, sealKey: SealKey): number {
+  return MAGIC_LENGTH + formatFor(sealKey).checkLength + FIXED_FIELDS + Buffer.byteLength(key, 'utf8') + sizeLimit;
+}
+
+/** The length of the longest array anywhere in `value` that exceeds `bound`, if there is one. */
+function overlongArray(value: unknown, bound: number): number | undefined {
+  const pending: object[] = [];
+  const seen = new Set<object>();
+  const visit = (item: unknown): void => {
+    if (typeof item === 'object' && item !== null && !seen.has(item)) {
+      seen.add(item);
+      pending.push(item);
+    }
+  };
+  visit(value);
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    if (Array.isArray(item)) {
+      if (item.length > bound) return item.length;
+      for (const element of item as unknown[]) visit(element);
+    } else if (item instanceof Map) {
+      for (const [key, element] of item) {
+        visit(key);
+        visit(element);
+      }
+    } else if (item instanceof Set) {
+      for (const element of item) visit(element);
+    } else if (!ArrayBuffer.isView(item) && !(item instanceof ArrayBuffer)) {
+      if (item instanceof Error) visit(item.cause);
+      for (const key in item) visit((item as Record<string, unknown>)[key]);
+    }
+  }
+  return undefined;
+}
+
+function arrayLengthBound(fileBytes: number): number {
+  return Math.max(fileBytes, MIN_ARRAY_LENGTH_BOUND);
+}
+
+/**
+ * The bytes of an entry file, sealed with `sealKey` when given (shared cache).
+ * @throws {@link CacheWriteError} when the value cannot be serialized, exceeds
+ *   `sizeLimit`, or holds an array longer than {@link MIN_ARRAY_LENGTH_BOUND} and than its file.
+ */
+export function encodeEntry(key: string, entry: StoredEntry, sizeLimit: number | undefined, sealKey?: SealKey): Buffer {
+  const format = formatFor(sealKey);
   const value = serializeValue(entry.value, sizeLimit);
   const keyBytes = Buffer.from(key, 'utf8');
-  const bytes = Buffer.allocUnsafe(KEY_AT + keyBytes.length + value.length);
-  MAGIC.copy(bytes, 0);
-  bytes.writeDoubleLE(entry.computedAt, 12);
-  bytes.writeUInt16LE(keyBytes.length, 20);
-  keyBytes.copy(bytes, KEY_AT);
-  value.copy(bytes, KEY_AT + keyBytes.length);
-  bytes.writeUInt32LE(crc32(bytes.subarray(CHECKSUMMED_FROM)), 8);
+  const checkedAt = MAGIC_LENGTH + format.checkLength;
+  const keyAt = checkedAt + FIXED_FIELDS;
+  const bytes = Buffer.allocUnsafe(keyAt + keyBytes.length + value.length);
+  const overlong = overlongArray(entry.value, arrayLengthBound(bytes.length));
+  if (overlong !== undefined) {
+    throw new CacheWriteError(
+      `cachier: the result holds an array of length ${overlong} that serializes to ${value.length} bytes: mostly holes, ` +
+        `which the file backend does not store since it cannot tell it from a forged entry; return a dense array or a Map`,
+    );
+  }
+  format.magic.copy(bytes, 0);
+  bytes.writeDoubleLE(entry.computedAt, checkedAt);
+  bytes.writeUInt16LE(keyBytes.length, checkedAt + 8);
+  keyBytes.copy(bytes, keyAt);
+  value.copy(bytes, keyAt + keyBytes.length);
+  checkOf(format, sealKey, bytes.subarray(checkedAt)).copy(bytes, MAGIC_LENGTH);
   return bytes;
 }
 
 /** An entry read back, or why the bytes are not one (`problem` completes "the file is ..."). */
 export type DecodedEntry = { readonly ok: true; readonly entry: StoredEntry } | { readonly ok: false; readonly problem: string };
 
-/** Reads an entry file's bytes; never throws, and runs no code whatever the bytes are. */
-export function decodeEntry(bytes: Buffer, key: string): DecodedEntry {
-  if (bytes.length < KEY_AT || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
-    return { ok: false, problem: 'not a cachier entry file' };
-  }
-  if (bytes.readUInt32LE(8) !== crc32(bytes.subarray(CHECKSUMMED_FROM))) {
-    return { ok: false, problem: 'truncated or damaged (checksum mismatch)' };
-  }
-  const keyEnd = KEY_AT + bytes.readUInt16LE(20);
-  if (keyEnd > bytes.length || bytes.toString('utf8', KEY_AT, keyEnd) !== key) {
-    return { ok: false, problem: 'the entry of another key' };
-  }
-  return decodeValue(bytes, keyEnd);
-}
+const miss = (problem: string): DecodedEntry => ({ ok: false, problem });
 
-/** Reads an entry file whatever its key (a cleanup walking the folder); `undefined` when the bytes are not a readable entry. */
-export function decodeEntryFile(bytes: Buffer): StoredEntry | undefined {
-  if (bytes.length < KEY_AT) return undefined;
-  const decoded = decodeEntry(bytes, bytes.toString('utf8', KEY_AT, KEY_AT + bytes.readUInt16LE(20)));
-  return decoded.ok ? decoded.entry : undefined;
-}
-
-function decodeValue(bytes: Buffer, keyEnd: number): DecodedEntry {
+/**
+ * Reads an entry file's bytes, checking them against `sealKey` when given
+ * (shared cache). Never throws, runs no code whatever the bytes are, and
+ * serves only what a writer could have stored.
+ */
+export function decodeEntry(bytes: Buffer, key: string, sealKey?: SealKey): DecodedEntry {
+  const format = formatFor(sealKey);
+  const checkedAt = MAGIC_LENGTH + format.checkLength;
+  const keyAt = checkedAt + FIXED_FIELDS;
+  const magic = bytes.subarray(0, MAGIC_LENGTH);
+  if (bytes.length < keyAt || !magic.equals(format.magic)) {
+    if (magic.equals(PRIVATE.magic)) return miss('an unsigned entry, which a shared cache does not serve (written without CACHIER_SHARED_KEY)');
+    if (magic.equals(SHARED.magic)) return miss('an entry of a shared cache, which a private cache does not serve');
+    return miss('not a cachier entry file');
+  }
+  const check = checkOf(format, sealKey, bytes.subarray(checkedAt));
+  if (!timingSafeEqual(check, bytes.subarray(MAGIC_LENGTH, checkedAt))) {
+    return miss(sealKey ? 'not signed with this CACHIER_SHARED_KEY, or damaged' : 'truncated or damaged (checksum mismatch)');
+  }
+  const keyEnd = keyAt + bytes.readUInt16LE(checkedAt + 8);
+  if (keyEnd > bytes.length || bytes.toString('utf8', keyAt, keyEnd) !== key) {
+    return miss('the entry of another key');
+  }
+  let value: unknown;
   try {
-    return { ok: true, entry: { value: deserializeValue(bytes.subarray(keyEnd)), computedAt: bytes.readDoubleLE(12) } };
+    value = deserializeValue(bytes.subarray(keyEnd));
   } catch (error) {
-    return { ok: false, problem: `holding a value that cannot be deserialized (${(error as Error).message})` };
+    return miss(`holding a value that cannot be deserialized (${(error as Error).message})`);
   }
+  const overlong = overlongArray(value, arrayLengthBound(bytes.length));
+  if (overlong !== undefined) return miss(`holding an array of length ${overlong} in ${bytes.length} bytes, which no writer stores (a forged entry)`);
+  return { ok: true, entry: { value, computedAt: bytes.readDoubleLE(checkedAt) } };
+}
+
+/**
+ * Reads an entry file whatever its key (a cleanup walking the folder), checked
+ * like {@link decodeEntry}; `undefined` when the bytes are not a readable entry.
+ */
+export function decodeEntryFile(bytes: Buffer, sealKey?: SealKey): StoredEntry | undefined {
+  const checkedAt = MAGIC_LENGTH + formatFor(sealKey).checkLength;
+  const keyAt = checkedAt + FIXED_FIELDS;
+  if (bytes.length < keyAt) return undefined;
+  const decoded = decodeEntry(bytes, bytes.toString('utf8', keyAt, keyAt + bytes.readUInt16LE(checkedAt + 8)), sealKey);
+  return decoded.ok ? decoded.entry : undefined;
 }

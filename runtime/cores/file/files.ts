@@ -9,6 +9,32 @@ export function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** Permission bits of the files and folders a core creates. */
+export interface Modes {
+  readonly file: number;
+  readonly folder: number;
+}
+
+/** What a file-system error means, in words, and what to do about it. */
+const CAUSES: Readonly<Record<string, { readonly cause: string; readonly fix: string }>> = {
+  EROFS: { cause: 'the file system is read-only', fix: 'point cacheDir or CACHIER_DIR at a writable folder' },
+  ENOSPC: { cause: 'the disk is full', fix: 'free space on it, or point cacheDir or CACHIER_DIR at another disk' },
+  EDQUOT: { cause: "the user's disk quota is used up", fix: 'free space in it, or point cacheDir or CACHIER_DIR at another disk' },
+  EACCES: { cause: 'permission denied', fix: 'make the folder writable by this user, or point cacheDir or CACHIER_DIR at another folder' },
+  EPERM: { cause: 'operation not permitted', fix: 'make the folder writable by this user, or point cacheDir or CACHIER_DIR at another folder' },
+};
+
+/**
+ * Describes a file-system error by its real cause, e.g. "the file system is
+ * read-only (EROFS: read-only file system, mkdir '/x')", with what to do.
+ */
+export function describeFailure(error: unknown, where: string): string {
+  const message = (error as Error | null)?.message ?? String(error);
+  const known = CAUSES[errorCode(error) ?? ''];
+  const fix = known?.fix ?? 'check that the folder is writable by this user and its disk has free space, or point cacheDir or CACHIER_DIR elsewhere';
+  return `${known ? `${known.cause} ` : ''}(${message}) in the cache folder ${where}; ${fix}`;
+}
+
 /** The file (or a folder on its path) does not exist: nothing there, not a failure. */
 function isMissing(error: unknown): boolean {
   const code = errorCode(error);
@@ -27,22 +53,60 @@ export function* ifPresent<T>(call: (disk: Disk) => Io<T>): DiskPlan<T | undefin
 
 let written = 0;
 
-/** Tries at writing an entry while concurrent clears keep removing its folder. */
-const WRITE_ATTEMPTS = 3;
+/** Tries at writing an entry while concurrent clears keep removing its folder (each try costs a few file calls). */
+const WRITE_ATTEMPTS = 10;
 
 /** A name no other writer (this process or another, now or after a pid is reused) picks. */
 function uniqueSuffix(): string {
   return `${process.pid}-${(written++).toString(36)}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Writes a new file, creating its folder first if a concurrent clear removed it. */
-function* writeNewFile(path: string, bytes: Uint8Array): DiskPlan<void> {
+/**
+ * Creates `path` and each missing folder above it, one `mkdir` at a time: a
+ * recursive `mkdir` reports ENOENT where the kernel said EROFS or EACCES.
+ */
+export function* makeFolders(path: string, mode: number): DiskPlan<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      yield* io((disk) => disk.makeDir(path, mode));
+      return;
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === 'EEXIST') return;
+      if (code !== 'ENOENT' || dirname(path) === path || attempt > 0) throw error;
+      yield* makeFolders(dirname(path), mode);
+    }
+  }
+}
+
+/**
+ * Creates the new file `path` holding `bytes`. A write that fails halfway
+ * (disk full) removes what it created, so no empty or partial file outlives it.
+ */
+function* createFile(path: string, bytes: Uint8Array, modes: Modes): DiskPlan<void> {
   try {
-    yield* io((disk) => disk.writeNewFile(path, bytes));
+    yield* io((disk) => disk.writeNewFile(path, bytes, modes.file));
+  } catch (error) {
+    // EEXIST: the file is someone else's. Otherwise it is ours, if it was created at all.
+    if (errorCode(error) !== 'EEXIST') {
+      try {
+        yield* ifPresent((disk) => disk.unlink(path));
+      } catch {
+        // The error worth reporting is the write's; a read-only folder cannot hold a leftover anyway.
+      }
+    }
+    throw error;
+  }
+}
+
+/** Writes a new file, creating its folder first if a concurrent clear removed it. */
+function* writeNewFile(path: string, bytes: Uint8Array, modes: Modes): DiskPlan<void> {
+  try {
+    yield* createFile(path, bytes, modes);
   } catch (error) {
     if (!isMissing(error)) throw error;
-    yield* io((disk) => disk.makeDir(dirname(path)));
-    yield* io((disk) => disk.writeNewFile(path, bytes));
+    yield* makeFolders(dirname(path), modes.folder);
+    yield* createFile(path, bytes, modes);
   }
 }
 
@@ -53,11 +117,11 @@ function* writeNewFile(path: string, bytes: Uint8Array): DiskPlan<void> {
  * Not fsynced: a power loss may leave a truncated file, which the entry
  * checksum rejects as a miss.
  */
-export function* writeAtomically(path: string, bytes: Uint8Array): DiskPlan<void> {
+export function* writeAtomically(path: string, bytes: Uint8Array, modes: Modes): DiskPlan<void> {
   for (let attempt = 1; ; attempt++) {
     const temp = tempPathFor(path, uniqueSuffix());
     try {
-      yield* writeNewFile(temp, bytes);
+      yield* writeNewFile(temp, bytes, modes);
       yield* io((disk) => disk.rename(temp, path));
       return;
     } catch (error) {
@@ -73,9 +137,9 @@ export function* writeAtomically(path: string, bytes: Uint8Array): DiskPlan<void
  * appears with its whole content or not at all (a hard link of a finished
  * temp file, which fails if the name is taken). Answers whether it created it.
  */
-export function* createExclusively(path: string, bytes: Uint8Array): DiskPlan<boolean> {
+export function* createExclusively(path: string, bytes: Uint8Array, modes: Modes): DiskPlan<boolean> {
   const temp = tempPathFor(path, uniqueSuffix());
-  yield* writeNewFile(temp, bytes);
+  yield* writeNewFile(temp, bytes, modes);
   try {
     yield* io((disk) => disk.link(temp, path));
     return true;
@@ -88,14 +152,14 @@ export function* createExclusively(path: string, bytes: Uint8Array): DiskPlan<bo
 }
 
 /** Sets the modification time of `path` to now, creating it (and its folder) if needed. */
-export function* touch(path: string): DiskPlan<void> {
+export function* touch(path: string, modes: Modes): DiskPlan<void> {
   const now = Date.now();
   try {
     yield* io((disk) => disk.setMtime(path, now));
   } catch (error) {
     if (!isMissing(error)) throw error;
     try {
-      yield* writeNewFile(path, new Uint8Array());
+      yield* writeNewFile(path, new Uint8Array(), modes);
     } catch (raced) {
       if (errorCode(raced) !== 'EEXIST') throw raced;
     }

@@ -95,6 +95,11 @@ export function isMarkName(name: string): boolean {
   return name.endsWith(MARK_SUFFIX);
 }
 
+/** Whether a file name is a temporary file's, being written or left by a killed writer. */
+export function isTempName(name: string): boolean {
+  return name.endsWith(TEMP_SUFFIX);
+}
+
 /** A path next to `target` for writing before renaming into place; unique per writer. */
 export function tempPathFor(target: string, unique: string): string {
   return `${target}.${unique}${TEMP_SUFFIX}`;

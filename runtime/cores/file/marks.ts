@@ -3,8 +3,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ClaimResult } from '../../core.js';
 import { io, type DiskPlan } from './disk.js';
-import { createExclusively, errorCode, ifPresent, listNames } from './files.js';
-import { isMarkName, tempPathFor } from './layout.js';
+import { createExclusively, errorCode, ifPresent, listNames, type Modes } from './files.js';
+import { isMarkName, isTempName, tempPathFor } from './layout.js';
 
 /*
  * A being-calculated mark is a small JSON file, `<marks>/<key hash>.mark`,
@@ -32,6 +32,16 @@ export type MarkState =
 
 const HOST = hostname();
 const CLAIM_ATTEMPTS = 3;
+/** A mark is a line of JSON; a larger file is not one, and is not read. */
+const MARK_MAX_BYTES = 4096;
+/** A claim's temporary file lives for milliseconds; one this old was left by a killed process. */
+const LEFTOVER_AGE_MS = 10_000;
+
+/** The content of the mark file at `path`, or undefined if there is none; empty when it is no mark. */
+function* readMarkBytes(path: string): DiskPlan<Buffer | undefined> {
+  const file = yield* ifPresent((disk) => disk.readFileUpTo(path, MARK_MAX_BYTES));
+  return file && (file.bytes ?? Buffer.alloc(0));
+}
 
 function isAlive(pid: number): boolean {
   try {
@@ -59,10 +69,11 @@ function parseOwner(bytes: Buffer): MarkOwner | undefined {
 
 /** Reads the mark at `path` and judges whether it still holds its key. */
 export function* readMark(path: string): DiskPlan<MarkState> {
-  const file = yield* ifPresent((disk) => disk.readFileWithMtime(path));
+  const file = yield* ifPresent((disk) => disk.readFileUpTo(path, MARK_MAX_BYTES));
   if (!file) return { kind: 'none' };
-  const owner = parseOwner(file.bytes);
-  const dead = (why: string): MarkState => ({ kind: 'dead', bytes: file.bytes, why });
+  const bytes = file.bytes ?? Buffer.alloc(0);
+  const owner = parseOwner(bytes);
+  const dead = (why: string): MarkState => ({ kind: 'dead', bytes, why });
   if (!owner) return dead('it was unreadable');
   const expiresAt = file.mtimeMs + owner.leaseMs;
   if (Date.now() >= expiresAt) return dead(`its lease ran out (pid ${owner.pid} on ${owner.host})`);
@@ -87,8 +98,7 @@ function* removeMarkIf(path: string, isTheMark: (bytes: Buffer) => boolean): Dis
     if (errorCode(error) === 'ENOENT') return false;
     throw error;
   }
-  const bytes = yield* io((disk) => disk.readFile(taken));
-  const expected = isTheMark(bytes);
+  const expected = isTheMark((yield* readMarkBytes(taken)) ?? Buffer.alloc(0));
   if (!expected) {
     try {
       yield* io((disk) => disk.link(taken, path));
@@ -108,13 +118,14 @@ function* removeMarkIf(path: string, isTheMark: (bytes: Buffer) => boolean): Dis
 export function* claimMark(
   path: string,
   leaseMs: number,
+  modes: Modes,
   onDeadMarkRemoved: (why: string) => void,
 ): DiskPlan<ClaimResult> {
   const token = randomUUID();
   const owner: MarkOwner = { token, pid: process.pid, host: HOST, leaseMs };
   const bytes = Buffer.from(JSON.stringify(owner), 'utf8');
   for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-    if (yield* createExclusively(path, bytes)) return { claimed: true, token };
+    if (yield* createExclusively(path, bytes, modes)) return { claimed: true, token };
     const state = yield* readMark(path);
     if (state.kind === 'live') return { claimed: false };
     if (state.kind !== 'dead') continue;
@@ -125,7 +136,7 @@ export function* claimMark(
 
 /** Restarts the lease of the mark at `path` if `token` still owns it. */
 export function* renewMark(path: string, token: string): DiskPlan<void> {
-  const bytes = yield* ifPresent((disk) => disk.readFile(path));
+  const bytes = yield* readMarkBytes(path);
   if (bytes && parseOwner(bytes)?.token === token) {
     const now = Date.now();
     yield* ifPresent((disk) => disk.setMtime(path, now));
@@ -137,9 +148,20 @@ export function* releaseMark(path: string, token: string): DiskPlan<void> {
   yield* removeMarkIf(path, (bytes) => parseOwner(bytes)?.token === token);
 }
 
-/** Removes every mark in `marksDir`, whoever owns it. */
+/**
+ * Removes every mark in `marksDir`, whoever owns it, and the temporary files
+ * of claims by processes killed midway (older than {@link LEFTOVER_AGE_MS},
+ * so a claim in progress keeps its own).
+ */
 export function* removeAllMarks(marksDir: string): DiskPlan<void> {
   for (const name of yield* listNames(marksDir)) {
-    if (isMarkName(name)) yield* ifPresent((disk) => disk.unlink(join(marksDir, name)));
+    const path = join(marksDir, name);
+    if (isTempName(name)) {
+      const mtime = yield* ifPresent((disk) => disk.mtime(path));
+      if (mtime === undefined || Date.now() - mtime < LEFTOVER_AGE_MS) continue;
+    } else if (!isMarkName(name)) {
+      continue;
+    }
+    yield* ifPresent((disk) => disk.unlink(path));
   }
 }
