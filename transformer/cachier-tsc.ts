@@ -12,7 +12,7 @@
  * reached through `cacheOf(fn)`, which type-checks everywhere.
  * @packageDocumentation
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { watch } from 'chokidar';
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -69,18 +69,25 @@ function findTsc(cwd: string): string {
   return join(manifest, '..', 'bin', 'tsc');
 }
 
-function layoutsOf(tsc: string, invocation: Invocation, cwd: string): ProjectLayout[] {
-  return invocation.configs.flatMap((config) => {
-    const shown = spawnSync(process.execPath, [tsc, '--showConfig', '-p', config], { cwd, encoding: 'utf8' });
-    if (shown.status !== 0) return [];
-    return [layoutFromShownConfig(config, shown.stdout)];
-  });
+/** The layout of every project the build covers, read with `tsc --showConfig` (run beside the build itself). */
+async function layoutsOf(tsc: string, invocation: Invocation, cwd: string): Promise<ProjectLayout[]> {
+  const shown = await Promise.all(
+    invocation.configs.map(
+      (config) =>
+        new Promise<ProjectLayout | undefined>((resolvePromise) => {
+          execFile(process.execPath, [tsc, '--showConfig', '-p', config], { cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
+            resolvePromise(error ? undefined : layoutFromShownConfig(config, stdout));
+          });
+        }),
+    ),
+  );
+  return shown.filter((layout) => layout !== undefined);
 }
 
 /** Rewrites the output of every project; prints bad tags; answers whether there were any. */
-function rewritePass(tsc: string, invocation: Invocation, cwd: string): boolean {
+function rewritePass(layouts: readonly ProjectLayout[], invocation: Invocation, cwd: string): boolean {
   let failed = false;
-  for (const layout of layoutsOf(tsc, invocation, cwd)) {
+  for (const layout of layouts) {
     const pass = rewriteEmitted(layout);
     for (const diagnostic of pass.diagnostics) {
       process.stdout.write(`${formatDiagnostic(diagnostic, (fileName) => relative(cwd, fileName))}\n`);
@@ -119,8 +126,9 @@ function runTsc(tsc: string, args: readonly string[], invocation: Invocation, cw
 }
 
 async function build(tsc: string, args: readonly string[], invocation: Invocation, cwd: string): Promise<number> {
+  const layouts = layoutsOf(tsc, invocation, cwd);
   const code = await runTsc(tsc, args, invocation, cwd);
-  const failed = rewritePass(tsc, invocation, cwd);
+  const failed = rewritePass(await layouts, invocation, cwd);
   return code !== 0 ? code : failed ? 1 : 0;
 }
 
@@ -139,7 +147,7 @@ async function watchProject(tsc: string, invocation: Invocation, cwd: string): P
     process.stdout.write(`${stamp()} - Build ${code === 0 ? 'succeeded' : 'failed'}. Watching for file changes.\n`);
   };
   process.stdout.write(`${stamp()} - Starting compilation in watch mode...\n`);
-  const layouts = layoutsOf(tsc, invocation, cwd);
+  const layouts = await layoutsOf(tsc, invocation, cwd);
   const outputs = layouts.flatMap((layout) => (layout.outDir ? [layout.outDir] : []));
   const watcher = watch(
     layouts.map((layout) => layout.configDir),

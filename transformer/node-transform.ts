@@ -1,11 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { debuglog } from 'node:util';
 import remapping from '@jridgewell/remapping';
 import { ModuleGraph, TagError, transformModule, type ModuleFormat } from './engine.js';
 import { bundledTypeScript } from './bundled-typescript.js';
 
 /** One graph per process: a module loads once, and its dependencies are read once. */
 const graph = new ModuleGraph(bundledTypeScript);
+/** `NODE_DEBUG=cachier` */
+const debug = debuglog('cachier');
 const SOURCE_MAP_COMMENT = /\n\/\/# sourceMappingURL=([^\s]+)\s*$/;
 const TYPESCRIPT_FILE = /\.(?:[cm]?ts|tsx)$/;
 
@@ -25,6 +28,10 @@ export function transformForNode(fileName: string, source: string, format: Modul
   const result = transformModule(original ? { code: source, fileName, original: original.source, format, graph } : { code: source, fileName, format, graph });
   if (result.diagnostics.length > 0) throw new TagError(result.diagnostics);
   if (!result.changed || !result.map) return source;
+  if (!TYPESCRIPT_FILE.test(fileName)) {
+    // Built JavaScript with tags its build left uncached: say so, the build route may be the wrong one.
+    debug('%s: applied the tag to %s, which the build emitted uncached (build with cachier-tsc or tspc to cache them without this hook)', fileName, result.functions.map((fn) => fn.id).join(', '));
+  }
   const map = original ? remapping([result.map.toString(), original.map], () => null).toString() : result.map.toString();
   return `${result.code.replace(SOURCE_MAP_COMMENT, '')}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(map).toString('base64')}\n`;
 }
