@@ -5,6 +5,7 @@ import { runAsync, runSync, type DiskPlan } from './file/disk.js';
 import { decodeEntry, encodeEntry } from './file/entry-codec.js';
 import { errorCode, ifPresent, listNames, touch, writeAtomically } from './file/files.js';
 import { isEntryName, keyPaths, versionLayout, type VersionLayout } from './file/layout.js';
+import { writeManifestOnce } from './file/manifest.js';
 import { claimMark, readMark, releaseMark, removeAllMarks, renewMark } from './file/marks.js';
 import { STAMP_INTERVAL_MS, discard, sweepOldVersions } from './file/versions.js';
 import { deadlineOf, waitWhileMarked, waitWhileMarkedSync } from './file/waiting.js';
@@ -123,6 +124,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       rememberedEntries.get(layout.versionDir)?.set(key, entry);
       if (token !== undefined) yield* guarded(releaseMark(paths.mark, token), BackendError);
       yield* stampIfDue();
+      yield* writeManifestOnce(layout, settings);
       sweepOnce();
     },
     release: (key: string, token: string) => guarded(releaseMark(keyPaths(layout, key).mark, token), BackendError),

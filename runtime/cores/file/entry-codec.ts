@@ -59,3 +59,23 @@ export function decodeEntry(bytes: Buffer, key: string): DecodedEntry {
     return { ok: false, problem: `holding a value that cannot be deserialized (${(error as Error).message})` };
   }
 }
+
+/** What an entry file says about itself without deserializing its value (for tools listing caches). */
+export interface EntryHeader {
+  /** When the value was computed, in epoch milliseconds. */
+  readonly computedAt: number;
+  /** The key the entry was stored under. */
+  readonly key: string;
+}
+
+/**
+ * The header of an entry file from its first bytes (at least 22 plus the
+ * key's length), or `undefined` when they are not an entry's. Checks neither
+ * the checksum nor the value: {@link decodeEntry} does.
+ */
+export function readEntryHeader(bytes: Buffer): EntryHeader | undefined {
+  if (bytes.length < KEY_AT || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  const keyEnd = KEY_AT + bytes.readUInt16LE(20);
+  if (keyEnd > bytes.length) return undefined;
+  return { computedAt: bytes.readDoubleLE(12), key: bytes.toString('utf8', KEY_AT, keyEnd) };
+}
