@@ -25,7 +25,7 @@ interface Client {
   db(name: string): { collection(name: string): unknown };
 }
 
-type ClientClass = new (uri: string, options: { serverSelectionTimeoutMS: number }) => Client;
+type ClientClass = new (uri: string, options: { serverSelectionTimeoutMS?: number }) => Client;
 
 /** The `mongodb` driver, an optional peer dependency: loaded only when a mongo cache is asked for. */
 async function loadDriver(): Promise<ClientClass> {
@@ -62,7 +62,8 @@ const UNSET_MARK = { $unset: { owner: '', leaseUntil: '' } };
  */
 export async function mongoStore(target: MongoTarget): Promise<CacheStore> {
   const MongoClient = await loadDriver();
-  const client = new MongoClient(target.uri, { serverSelectionTimeoutMS: 5_000 });
+  // An unreachable server fails in seconds, not the driver's 30, unless the URI says otherwise.
+  const client = new MongoClient(target.uri, /serverSelectionTimeoutMS=/i.test(target.uri) ? {} : { serverSelectionTimeoutMS: 5_000 });
   try {
     await client.connect();
   } catch (error) {
