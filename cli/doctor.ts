@@ -98,16 +98,16 @@ function declaredName(text: string, end: number): string | undefined {
 
 /**
  * Tagged functions the compiler emitted unwrapped: a tag comment in built
- * JavaScript whose function is not passed to `__cachier.cachier(` with an id
- * ending in its name (the rewrite keeps the comment and names the id so).
+ * JavaScript in a module that never calls `__cachier.cachier(`, or passes it
+ * no id ending in the function's name (the rewrite keeps the comment and
+ * names the id so).
  */
 export function unwrappedTags(builtFile: string, text: string): string[] {
   const found: string[] = [];
   for (const match of text.matchAll(TAGGED_COMMENT)) {
     const name = declaredName(text, (match.index ?? 0) + match[0].length);
-    const wrapped = name
-      ? new RegExp(`__cachier\\.cachier\\([^;]*?id:\\s*"[^"]*[#.]${name.replace(/\$/g, '\\$')}"`).test(text)
-      : text.includes('__cachier.cachier(');
+    const wrapped =
+      text.includes('__cachier.cachier(') && (!name || new RegExp(`id:\\s*"[^"]*[#.]${name.replace(/\$/g, '\\$')}"`).test(text));
     if (!wrapped) found.push(`${builtFile}:${lineOf(text, match.index ?? 0)}${name ? ` ${name}` : ''}`);
   }
   return found;
