@@ -39,13 +39,14 @@ export function createOutput(options: { json: boolean; color: boolean }): Output
 
 /** A table drawn with box lines on a terminal, as plain aligned columns elsewhere. */
 export function table(output: Output, head: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const boxed = Boolean(process.stdout.isTTY);
   const drawn = new Table({
     head: head.map((title) => output.colors.bold(title)),
-    style: { head: [], border: [], compact: true },
-    ...(process.stdout.isTTY ? {} : { chars: PLAIN_CHARS }),
+    style: { head: [], border: [], compact: true, ...(boxed ? {} : { 'padding-left': 0, 'padding-right': 0 }) },
+    ...(boxed ? {} : { chars: PLAIN_CHARS }),
   });
   drawn.push(...rows.map((row) => [...row]));
-  return drawn.toString();
+  return boxed ? drawn.toString() : drawn.toString().replace(/ +$/gm, '');
 }
 
 // Off a terminal, columns separated by two spaces and no box lines: easy to grep and cut.
