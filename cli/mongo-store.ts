@@ -1,4 +1,4 @@
-import { entryOf, leaseEndOf, type CacheDocument } from '../runtime/cores/mongo/documents.js';
+import { bytesOf as storedBytes, entryOf, leaseEndOf, type CacheDocument } from '../runtime/cores/mongo/documents.js';
 import { CliError, EXIT } from './exit-codes.js';
 import type { CacheStore, EntryInfo, FunctionInfo, MarkInfo, Removal, VersionInfo } from './model.js';
 
@@ -41,9 +41,7 @@ async function loadDriver(): Promise<ClientClass> {
 }
 
 function bytesOf(document: Document): number {
-  const value = document.value as { length?: unknown; position?: unknown } | undefined;
-  if (value instanceof Uint8Array) return value.length;
-  return typeof value?.position === 'number' ? value.position : 0;
+  return storedBytes(document.value)?.length ?? 0;
 }
 
 /** `host:pid:uuid`, the claim token the mongo core writes. */

@@ -37,7 +37,7 @@ export function checkFitsInDocument(bytes: Uint8Array): void {
 }
 
 /** The bytes of a stored value: BSON Binary as the driver returns it, or a Buffer with `promoteBuffers`. */
-function bytesOf(stored: unknown): Uint8Array | undefined {
+export function bytesOf(stored: unknown): Uint8Array | undefined {
   if (stored instanceof Uint8Array) return stored;
   if (typeof stored !== 'object' || stored === null) return undefined;
   const { buffer, position } = stored as { buffer?: unknown; position?: unknown };
