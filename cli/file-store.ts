@@ -5,7 +5,7 @@ import { runAsync, runSync } from '../runtime/cores/file/disk.js';
 import { decodeEntry, readEntryHeader } from '../runtime/cores/file/entry-codec.js';
 import { errorCode } from '../runtime/cores/file/files.js';
 import { TRASH_PREFIX, isEntryName, isMarkName, tempPathFor, type VersionManifest } from '../runtime/cores/file/layout.js';
-import { parseOwner, readMark } from '../runtime/cores/file/marks.js';
+import { parseOwner, readMark, type MarkOwner } from '../runtime/cores/file/marks.js';
 import { discard } from '../runtime/cores/file/versions.js';
 import type { CacheStore, EntryInfo, FunctionInfo, MarkInfo, PrunePolicy, Removal, VersionInfo } from './model.js';
 
@@ -101,6 +101,14 @@ function scanEntry(path: string, name: string): ScannedEntry | undefined {
   }
 }
 
+function ownerOf(markPath: string): MarkOwner | undefined {
+  try {
+    return parseOwner(fs.readFileSync(markPath));
+  } catch {
+    return undefined;
+  }
+}
+
 function scanMarks(marksDir: string, now: number): ScannedVersion['marks'] {
   const marks: Array<MarkInfo & { path: string }> = [];
   for (const name of names(marksDir)) {
@@ -108,12 +116,7 @@ function scanMarks(marksDir: string, now: number): ScannedVersion['marks'] {
     const path = join(marksDir, name);
     const state = runSync(readMark(path));
     if (state.kind === 'none') continue;
-    let owner;
-    try {
-      owner = parseOwner(fs.readFileSync(path));
-    } catch {
-      owner = undefined;
-    }
+    const owner = state.kind === 'dead' ? parseOwner(state.bytes) : ownerOf(path);
     marks.push({
       path,
       key: name.slice(0, -'.mark'.length),

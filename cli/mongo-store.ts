@@ -17,6 +17,7 @@ interface Collection {
   deleteOne(filter: object): Promise<{ deletedCount: number }>;
   deleteMany(filter: object): Promise<{ deletedCount: number }>;
   updateOne(filter: object, update: object): Promise<{ modifiedCount: number }>;
+  updateMany(filter: object, update: object): Promise<{ modifiedCount: number }>;
 }
 
 interface Client {
@@ -52,6 +53,7 @@ function ownerOf(owner: string): { host: string | null; pid: number | null } {
 }
 
 const UNSET_MARK = { $unset: { owner: '', leaseUntil: '' } };
+const DROP_VALUE = { $unset: { value: '', computedAt: '' } };
 
 /**
  * The mongo backend's caches in one collection. Documents carry their
@@ -155,8 +157,12 @@ export async function mongoStore(target: MongoTarget): Promise<CacheStore> {
           target: `{ functionId: ${JSON.stringify(fn.id)} }`,
           entries: versions.reduce((sum, version) => sum + version.entries, 0),
           bytes: versions.reduce((sum, version) => sum + version.bytes, 0),
-          // Live marks stay, as in the file backend: their owners store their results when done.
-          remove: async () => (await collection.deleteMany({ functionId: fn.id, owner: null })).deletedCount > 0,
+          // Marks stay, as in the file backend: their owners store their results when done.
+          remove: async () => {
+            const deleted = await collection.deleteMany({ functionId: fn.id, owner: null });
+            const emptied = await collection.updateMany({ functionId: fn.id, owner: { $ne: null }, value: { $exists: true } }, DROP_VALUE);
+            return deleted.deletedCount + emptied.modifiedCount > 0;
+          },
         };
       });
     },
@@ -176,7 +182,7 @@ export async function mongoStore(target: MongoTarget): Promise<CacheStore> {
               target: `{ functionId: ${JSON.stringify(fn.id)}, sourceHash: ${JSON.stringify(sourceHash)} }`,
               entries: version.entries,
               bytes: version.bytes,
-              remove: async () => (await collection.deleteMany({ functionId: fn.id, sourceHash, owner: null })).deletedCount > 0,
+              remove: async () => (await collection.deleteMany({ functionId: fn.id, sourceHash })).deletedCount > 0,
             });
             return;
           }

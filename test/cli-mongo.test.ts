@@ -54,12 +54,15 @@ describe('cachier with --mongo-uri', () => {
     expect(text.stdout).toMatch(/src\/b\.ts#two\s+mongo\s+2\s/);
   });
 
-  test('clear removes the documents of the function named and of no other', async () => {
+  test('clear removes the entries of the function named and of no other; a running computation keeps its mark', async () => {
     fill(target, [{ id: 'src/a.ts#one', count: 5 }, { id: 'src/a.ts#two', count: 3 }]);
     const untouched = await keysOf('src/a.ts#two');
+    // Another machine is recomputing key 0 (a stale entry) right now.
+    await connection.collection.updateOne({ functionId: 'src/a.ts#one', key: { $exists: true } }, { $set: { owner: 'busy:7:x', leaseUntil: new Date(Date.now() + HOUR) } });
     const result = json<{ entries: number }>(['clear', 'src/a.ts#one', '--yes']);
     expect(result.entries).toBe(5);
-    expect(await keysOf('src/a.ts#one')).toEqual([]);
+    const left = await connection.collection.find({ functionId: 'src/a.ts#one' }).toArray();
+    expect(left.map((document) => [document['owner'], 'value' in document])).toEqual([['busy:7:x', false]]);
     expect(await keysOf('src/a.ts#two')).toEqual(untouched);
   });
 
