@@ -203,28 +203,34 @@ function summarize(version: ScannedVersion, current: boolean, staleAfterMs: numb
  * rewrote the file since it was planned keeps its new file: the check sees
  * the new content, and putting back never replaces a file written meanwhile.
  */
-function removeIfStill(path: string, stillRemovable: (aside: string) => boolean): boolean {
+async function removeIfStill(path: string, stillRemovable: (aside: string) => boolean | Promise<boolean>): Promise<boolean> {
   const aside = tempPathFor(path, `cli-${randomUUID()}`);
   try {
-    fs.renameSync(path, aside);
+    await fs.promises.rename(path, aside);
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return false;
     throw error;
   }
-  const removable = stillRemovable(aside);
+  const removable = await stillRemovable(aside);
   if (!removable) {
     try {
-      fs.linkSync(aside, path);
+      await fs.promises.link(aside, path);
     } catch (error) {
       if (errorCode(error) !== 'EEXIST') throw error;
     }
   }
-  fs.unlinkSync(aside);
+  await fs.promises.unlink(aside);
   return removable;
 }
 
-function computedAtOf(path: string): number | null {
-  return scanEntry(path, '')?.computedAt ?? null;
+async function computedAtOf(path: string): Promise<number | null> {
+  const file = await fs.promises.open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await file.read(Buffer.allocUnsafe(HEADER_BYTES), 0, HEADER_BYTES, 0);
+    return readEntryHeader(buffer.subarray(0, bytesRead))?.computedAt ?? null;
+  } finally {
+    await file.close();
+  }
 }
 
 async function removeTree(path: string, parent: string): Promise<boolean> {
@@ -357,9 +363,9 @@ export function fileStore(cacheDir: string): CacheStore {
                 target: entry.path,
                 entries: 1,
                 bytes: entry.bytes,
-                remove: async () =>
-                  removeIfStill(entry.path, (aside) => {
-                    const computedAt = computedAtOf(aside);
+                remove: () =>
+                  removeIfStill(entry.path, async (aside) => {
+                    const computedAt = await computedAtOf(aside);
                     return computedAt === null || Date.now() - computedAt > staleAfter;
                   }),
               });
@@ -373,7 +379,7 @@ export function fileStore(cacheDir: string): CacheStore {
               target: mark.path,
               entries: 0,
               bytes: 0,
-              remove: async () => removeIfStill(mark.path, (aside) => runSync(readMark(aside)).kind !== 'live'),
+              remove: () => removeIfStill(mark.path, async (aside) => (await runAsync(readMark(aside))).kind !== 'live'),
             });
           }
           for (const path of version.leftovers) removals.push(leftover(fn, path));
@@ -398,7 +404,7 @@ export function fileStore(cacheDir: string): CacheStore {
               entries: 1,
               bytes: entry.bytes,
               problem,
-              remove: async () => removeIfStill(entry.path, (aside) => problemOf({ ...entry, path: aside }) !== undefined),
+              remove: () => removeIfStill(entry.path, (aside) => problemOf({ ...entry, path: aside }) !== undefined),
             });
           }
         }
