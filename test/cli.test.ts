@@ -3,10 +3,13 @@ import { hostname, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
 import type { FunctionInfo } from '../cli/model.js';
-import { cachierCli, cachierJson, fill, fillInBackground } from './support/cli/run.js';
+import { fileStore } from '../cli/file-store.js';
+import { carryOut, createOutput } from '../cli/output.js';
+import { cachierCli, cachierJson, fill } from './support/cli/run.js';
 
 // Every command runs as a child process (the built `cachier` bin) against
-// caches made by real cached calls in other child processes.
+// caches made by real cached calls in other child processes. One test drives
+// the file store in-process, to put a rewrite exactly between plan and removal.
 
 interface Listing {
   readonly functions: FunctionInfo[];
@@ -253,17 +256,30 @@ describe('cachier prune', () => {
     expect(planned.map((removal) => removal.kind)).toEqual(['stale entry', 'stale entry', 'stale entry']);
   });
 
-  test('entries a running process rewrites while prune runs stay, fresh', async () => {
-    const keys = 1500;
-    fill({ cacheDir }, [{ id: 'src/a.ts#busy', count: keys, staleAfter: '1h', ageMs: 2 * HOUR }]);
-    const writer = fillInBackground({ cacheDir }, [{ id: 'src/a.ts#busy', count: keys, staleAfter: '1h', overwrite: true }]);
-    const pruned = cachierCli(['prune', '--yes', '--json'], env);
-    expect(await writer).toBe(keys);
-    expect(pruned.status).toBe(0);
-    const [version] = byId(listing(), 'src/a.ts#busy').versions;
-    // Whatever prune removed before the writer got there was written again; nothing fresh was removed.
-    expect(version).toMatchObject({ entries: keys, stale: 0 });
-    expect(fill({ cacheDir }, [{ id: 'src/a.ts#busy', count: keys, staleAfter: '1h' }])).toBe(0);
+  test('an entry rewritten fresh, or a mark taken over, between the plan and the removal stays', async () => {
+    fill({ cacheDir }, [{ id: 'src/a.ts#busy', count: 50, staleAfter: '1h', ageMs: 2 * HOUR }]);
+    const store = fileStore(cacheDir);
+    const [busy] = await store.functions(undefined);
+    const location = busy?.versions[0]?.location ?? '';
+    const mark = join(location, 'marks', `${'cd'.repeat(32)}.mark`);
+    mkdirSync(join(location, 'marks'), { recursive: true });
+    writeFileSync(mark, JSON.stringify({ token: 'old', pid: 1, host: hostname(), leaseMs: 1000 }));
+    ago(mark, HOUR);
+    const [planned] = await store.functions(undefined);
+    const removals = await store.prunePlan([planned as FunctionInfo], { staleAfterMs: undefined, unusedForMs: 24 * HOUR });
+    expect(removals.map((removal) => removal.kind).sort()).toEqual(['expired mark', ...Array<string>(50).fill('stale entry')]);
+
+    // Meanwhile a process recomputes keys 0-19 and another process (this one) claims the marked key.
+    expect(fill({ cacheDir }, [{ id: 'src/a.ts#busy', count: 20, staleAfter: '1h', overwrite: true }])).toBe(20);
+    writeFileSync(mark, JSON.stringify({ token: 'new', pid: process.pid, host: hostname(), leaseMs: 60_000 }));
+
+    const outcome = await carryOut(createOutput({ json: true, color: false }), 'prune', removals);
+    expect(outcome.kept.map((removal) => removal.kind).sort()).toEqual(['expired mark', ...Array<string>(20).fill('stale entry')]);
+    expect(outcome.removed).toHaveLength(30);
+    expect(JSON.parse(readFileSync(mark, 'utf8'))).toMatchObject({ token: 'new' });
+    expect(byId(listing(), 'src/a.ts#busy').versions[0]).toMatchObject({ entries: 20, stale: 0 });
+    // The kept entries are whole and fresh: served without computing.
+    expect(fill({ cacheDir }, [{ id: 'src/a.ts#busy', count: 20, staleAfter: '1h' }])).toBe(0);
   });
 });
 

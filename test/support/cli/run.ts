@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,18 +34,6 @@ export function fill(target: FillTarget, functions: readonly FillSpec[]): number
   const run = spawnSync(process.execPath, fillArgs(target, functions), { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`fill failed: ${run.stderr}`);
   return Number(run.stdout);
-}
-
-/** Starts {@link fill} without waiting; the promise settles when the child exits. */
-export function fillInBackground(target: FillTarget, functions: readonly FillSpec[]): Promise<number> {
-  const child = spawn(process.execPath, fillArgs(target, functions), { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((done, fail) =>
-    child.on('exit', (code) => (code === 0 ? done(Number(stdout)) : fail(new Error(`fill failed: ${stderr}`)))),
-  );
 }
 
 /** What a run of the command printed and how it exited. */
