@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 import type { Output } from './output.js';
@@ -54,6 +55,21 @@ function installedVersion(dir: string, name: string): string | undefined {
 }
 
 const majorOf = (version: string | undefined): number => Number(version?.split('.')[0] ?? NaN);
+
+/**
+ * Whether the project's `typescript` is the Go compiler (TypeScript 7), whose
+ * `require('typescript')` exports only its version: no compiler API, so no
+ * transformer can run in its `tsc`. Decided by what the package exports, and
+ * by its major version when it cannot be loaded.
+ */
+function isGoCompiler(dir: string, version: string | undefined): boolean {
+  try {
+    const exported = createRequire(join(dir, 'package.json'))('typescript') as Record<string, unknown>;
+    return typeof exported['createProgram'] !== 'function';
+  } catch {
+    return majorOf(version) >= 7;
+  }
+}
 
 function atLeast(version: string, [major, minor]: readonly [number, number]): boolean {
   const [have, haveMinor] = version.split('.').map(Number) as [number, number];
@@ -131,7 +147,7 @@ function routeFindings(dir: string, pkg: PackageJson | undefined, tsconfig: TsCo
     status: 'info',
     detail: typescript ? `typescript ${typescript}${tsPatch ? `, ts-patch ${tsPatch}` : ', no ts-patch'}` : 'typescript is not installed here',
   });
-  const typescript7 = majorOf(typescript) >= 7;
+  const typescript7 = typescript !== undefined && isGoCompiler(dir, typescript);
   if (plugin && typescript7) {
     findings.push({
       check: 'tsconfig plugin',

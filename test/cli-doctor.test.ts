@@ -51,8 +51,10 @@ function project(setup: ProjectSetup): string {
   );
   symlinkSync(root, join(dir, 'node_modules/cachier'), 'dir');
   if (setup.typescriptVersion) {
+    // What TypeScript 7 (the Go compiler) installs as far as require() sees: its version and nothing else.
     mkdirSync(join(dir, 'node_modules/typescript'));
-    writeFileSync(join(dir, 'node_modules/typescript/package.json'), JSON.stringify({ name: 'typescript', version: setup.typescriptVersion }));
+    writeFileSync(join(dir, 'node_modules/typescript/package.json'), JSON.stringify({ name: 'typescript', version: setup.typescriptVersion, main: 'index.js' }));
+    writeFileSync(join(dir, 'node_modules/typescript/index.js'), `module.exports = { version: '${setup.typescriptVersion}', versionMajorMinor: '7.0' };\n`);
   } else {
     symlinkSync(join(root, 'node_modules/typescript'), join(dir, 'node_modules/typescript'), 'dir');
     symlinkSync(join(root, 'node_modules/ts-patch'), join(dir, 'node_modules/ts-patch'), 'dir');
@@ -111,6 +113,10 @@ describe('cachier doctor', () => {
     const { status, findings } = doctor(dir);
     expect(status).toBe(1);
     expect(finding(findings, 'tsconfig plugin')[0]).toMatchObject({ status: 'fail', detail: expect.stringContaining('Go compiler') });
+
+    const withoutPlugin = doctor(project({ typescriptVersion: '7.0.2', scripts: { build: 'tsc' } }));
+    expect(withoutPlugin.status).toBe(1);
+    expect(finding(withoutPlugin.findings, 'TypeScript 7')[0]).toMatchObject({ status: 'fail', fix: expect.stringContaining('cachier/vite') });
   });
 
   test('tagged sources with nothing to apply the tag fail; a Vite config using cachier is a route', () => {
