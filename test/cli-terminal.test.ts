@@ -20,12 +20,12 @@ beforeAll(() => {
 });
 
 /** Runs `cachier ...args` on a pseudo-terminal, typing `answer` after a second if given. */
-function onTerminal(cacheDir: string, args: string, answer?: string): { status: number | null; screen: string } {
+function onTerminal(cacheDir: string, args: string, answer?: string, extraEnv: Record<string, string> = {}): { status: number | null; screen: string } {
   const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} ${args}`;
   const typed = answer === undefined ? '' : `sleep 1; printf '${answer}\\n'`;
   const run = spawnSync('sh', ['-c', `(${typed || 'true'}) | script -q -e -c '${command}' /dev/null`], {
     encoding: 'utf8',
-    env: { ...process.env, CACHIER_DIR: cacheDir, COLUMNS: '120' },
+    env: { ...process.env, CACHIER_DIR: cacheDir, COLUMNS: '120', ...extraEnv },
   });
   return { status: run.status, screen: run.stdout };
 }
@@ -65,4 +65,11 @@ test('on a terminal clear asks first, and only yes deletes', () => {
   expect(accepted.status).toBe(0);
   expect(accepted.screen).toContain('Removed 30 entries');
   expect(entryCount(cacheDir)).toBe(0);
+});
+
+test('colours on a terminal, none with NO_COLOR', () => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'cachier-tty-'));
+  fill({ cacheDir }, [{ id: 'src/a.ts#one', count: 1 }]);
+  expect(onTerminal(cacheDir, 'ls').screen).toContain('\u001b[1mfunction');
+  expect(onTerminal(cacheDir, 'ls', undefined, { NO_COLOR: '1' }).screen).not.toContain('\u001b[1m');
 });

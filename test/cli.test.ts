@@ -89,6 +89,18 @@ describe('cachier ls', () => {
     });
   });
 
+  test('shows a live being-calculated mark with its owner and lease left', () => {
+    fill({ cacheDir }, [{ id: 'src/a.ts#slow', count: 1 }]);
+    const location = byId(listing(), 'src/a.ts#slow').versions[0]?.location ?? '';
+    mkdirSync(join(location, 'marks'), { recursive: true });
+    // This test process computes a key, with a 10-minute lease.
+    writeFileSync(join(location, 'marks', `${'ef'.repeat(32)}.mark`), JSON.stringify({ token: 't', pid: process.pid, host: hostname(), leaseMs: 600_000 }));
+    const [version] = byId(listing(), 'src/a.ts#slow').versions;
+    expect(version?.marks).toEqual([expect.objectContaining({ pid: process.pid, host: hostname(), live: true })]);
+    expect(version?.marks[0]?.leaseLeftMs).toBeGreaterThan(500_000);
+    expect(cachierCli(['ls'], env).stdout).toMatch(new RegExp(`pid ${process.pid}@${hostname()}, 9m\\d+s left`));
+  });
+
   test('an empty or missing cache folder lists nothing and exits 0', () => {
     const run = cachierCli(['ls'], { CACHIER_DIR: join(cacheDir, 'none') });
     expect(run.status).toBe(0);
