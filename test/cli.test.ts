@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
 import type { FunctionInfo } from '../cli/model.js';
 import { fileStore } from '../cli/file-store.js';
@@ -99,6 +99,16 @@ describe('cachier ls', () => {
     expect(version?.marks).toEqual([expect.objectContaining({ pid: process.pid, host: hostname(), live: true })]);
     expect(version?.marks[0]?.leaseLeftMs).toBeGreaterThan(500_000);
     expect(cachierCli(['ls'], env).stdout).toMatch(new RegExp(`pid ${process.pid}@${hostname()}, 9m\\d+s left`));
+  });
+
+  test('a folder without a manifest (written by an older cachier) is listed by its folder name', () => {
+    fill({ cacheDir }, [{ id: 'src/a.ts#legacy', count: 3 }]);
+    const legacy = byId(listing(), 'src/a.ts#legacy');
+    rmSync(join(legacy.versions[0]?.location ?? '', 'manifest.json'));
+    const [listed] = listing();
+    expect(listed).toMatchObject({ id: basename(legacy.location), sourceFile: null });
+    expect(listed?.versions[0]).toMatchObject({ entries: 3, sourceHash: null, stale: null });
+    expect(cachierJson<{ totalEntries: number }>(['show', basename(legacy.location)], env).totalEntries).toBe(3);
   });
 
   test('an empty or missing cache folder lists nothing and exits 0', () => {
