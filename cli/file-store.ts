@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { runAsync, runSync } from '../runtime/cores/file/disk.js';
 import { decodeEntry, readEntryHeader } from '../runtime/cores/file/entry-codec.js';
 import { errorCode } from '../runtime/cores/file/files.js';
-import { TRASH_PREFIX, isEntryName, isMarkName, tempPathFor, type VersionManifest } from '../runtime/cores/file/layout.js';
+import { MANIFEST_NAME, TRASH_PREFIX, isEntryName, isMarkName, tempPathFor, type VersionManifest } from '../runtime/cores/file/layout.js';
 import { parseOwner, readMark, type MarkOwner } from '../runtime/cores/file/marks.js';
 import { discard } from '../runtime/cores/file/versions.js';
 import type { CacheStore, EntryInfo, FunctionInfo, MarkInfo, PrunePolicy, Removal, VersionInfo } from './model.js';
@@ -73,7 +73,7 @@ function isOldLeftover(path: string, now: number): boolean {
 
 function readManifest(versionDir: string): VersionManifest | undefined {
   try {
-    const manifest = JSON.parse(fs.readFileSync(join(versionDir, 'manifest.json'), 'utf8')) as VersionManifest | null;
+    const manifest = JSON.parse(fs.readFileSync(join(versionDir, MANIFEST_NAME), 'utf8')) as VersionManifest | null;
     return typeof manifest?.functionId === 'string' ? manifest : undefined;
   } catch {
     return undefined;

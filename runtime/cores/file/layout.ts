@@ -64,7 +64,8 @@ export const TRASH_PREFIX = '.trash-';
 const TEMP_SUFFIX = '.tmp';
 
 const MARK_SUFFIX = '.mark';
-const MANIFEST_NAME = 'manifest.json';
+/** The name of each version folder's {@link VersionManifest} file. */
+export const MANIFEST_NAME = 'manifest.json';
 const ENTRY_NAME = /^[0-9a-f]{62}$/;
 const UNSAFE_CHARACTERS = /[^A-Za-z0-9._-]+/g;
 const SLUG_LENGTH = 48;
