@@ -18,11 +18,16 @@ export interface DeleteOptions {
 
 const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 
-/** Functions whose id (or folder name) matches one of `patterns`; `*` also crosses `/`. */
+/**
+ * Functions whose id (or folder name) equals or matches one of `patterns`;
+ * `*` also crosses `/`. Equality first, so ids holding glob characters
+ * (`[`, `{`, `!`) can always be named as they are.
+ */
 function matching(functions: readonly FunctionInfo[], patterns: readonly string[]): FunctionInfo[] {
   if (patterns.length === 0) return [...functions];
   const isMatch = picomatch(patterns as string[], { bash: true, dot: true });
-  const found = functions.filter((fn) => isMatch(fn.id) || isMatch(basename(fn.location)));
+  const named = (name: string): boolean => patterns.includes(name) || isMatch(name);
+  const found = functions.filter((fn) => named(fn.id) || named(basename(fn.location)));
   if (found.length === 0) {
     throw new CliError(`no cached function matches ${patterns.join(', ')} (see \`cachier ls\` for the ids)`, EXIT.noMatch);
   }

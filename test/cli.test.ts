@@ -181,6 +181,12 @@ describe('cachier clear', () => {
     ]);
   });
 
+  test('an id holding glob characters is matched as it is', () => {
+    fill({ cacheDir }, [{ id: 'src/a.ts#[w]{x}', count: 2 }]);
+    const result = cachierJson<{ wouldRemove: RemovalJson[] }>(['clear', 'src/a.ts#[w]{x}', '--dry-run'], env);
+    expect(result.wouldRemove.map((removal) => removal.functionId)).toEqual(['src/a.ts#[w]{x}']);
+  });
+
   test('off a terminal it deletes nothing without --yes, and exits 4', () => {
     const files = filesIn(cacheDir);
     const run = cachierCli(['clear', '--all'], env);
