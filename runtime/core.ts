@@ -67,6 +67,12 @@ export interface CoreSettings {
   readonly leaseMs: number;
   /** Current time in epoch milliseconds. */
   readonly clock: () => number;
+  /**
+   * The function's freshness policy, for cores that describe a cache to the
+   * people and tools reading it (the file core's `manifest.json`); it does not
+   * change what a core stores or serves.
+   */
+  readonly policy?: { readonly staleAfterMs: number; readonly nextTime: boolean };
   readonly log: CoreLog;
 }
 

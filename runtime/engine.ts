@@ -175,6 +175,7 @@ export class FunctionCache {
       entrySizeLimit: options.entrySizeLimit,
       leaseMs: options.leaseMs,
       clock: options.clock,
+      policy: { staleAfterMs: options.staleAfterMs, nextTime: options.nextTime },
       log: this.log,
     });
     this.environment = { options, core, metrics: options.metrics ? this.metrics : UNCOUNTED };

@@ -5,6 +5,7 @@ import { runAsync, runSync, type DiskPlan, type OpenedFile } from './file/disk.j
 import { DEFAULT_ENTRY_SIZE_LIMIT, decodeEntry, decodeEntryFile, encodeEntry, largestEntryFile, type DecodedEntry, type SealKey } from './file/entry-codec.js';
 import { describeFailure, errorCode, ifPresent, listNames, touch, writeAtomically } from './file/files.js';
 import { isEntryName, keyPaths, versionLayout, type VersionLayout } from './file/layout.js';
+import { writeManifestOnce } from './file/manifest.js';
 import { claimMark, readMark, releaseMark, removeAllMarks, renewMark } from './file/marks.js';
 import { enterFolder, trustFor } from './file/trust.js';
 import { STAMP_INTERVAL_MS, discard, sweepOldVersions } from './file/versions.js';
@@ -199,6 +200,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       rememberedEntries.get(layout.versionDir)?.set(key, entry);
       if (token !== undefined) yield* guarded(releaseMark(paths.mark, token), BackendError);
       yield* stampIfDue();
+      yield* writeManifestOnce(layout, settings, trust.modes);
       sweepOnce();
     },
     release: (key: string, token: string) => guarded(releaseMark(keyPaths(layout, key).mark, token), BackendError),

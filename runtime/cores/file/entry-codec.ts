@@ -178,3 +178,28 @@ export function decodeEntryFile(bytes: Buffer, sealKey?: SealKey): StoredEntry |
   const decoded = decodeEntry(bytes, bytes.toString('utf8', keyAt, keyAt + bytes.readUInt16LE(checkedAt + 8)), sealKey);
   return decoded.ok ? decoded.entry : undefined;
 }
+
+/** What an entry file says about itself without deserializing its value (for tools listing caches). */
+export interface EntryHeader {
+  /** When the value was computed, in epoch milliseconds. */
+  readonly computedAt: number;
+  /** The key the entry was stored under. */
+  readonly key: string;
+}
+
+/**
+ * The header of an entry file (private or shared) from its first bytes (the
+ * magic, the check, 10 bytes of fields and the key), or `undefined` when they
+ * are not an entry's. Checks neither the checksum nor the value: {@link decodeEntry} does.
+ */
+export function readEntryHeader(bytes: Buffer): EntryHeader | undefined {
+  const magic = bytes.subarray(0, MAGIC_LENGTH);
+  const format = [PRIVATE, SHARED].find((candidate) => candidate.magic.equals(magic));
+  if (!format) return undefined;
+  const checkedAt = MAGIC_LENGTH + format.checkLength;
+  const keyAt = checkedAt + FIXED_FIELDS;
+  if (bytes.length < keyAt) return undefined;
+  const keyEnd = keyAt + bytes.readUInt16LE(checkedAt + 8);
+  if (keyEnd > bytes.length) return undefined;
+  return { computedAt: bytes.readDoubleLE(checkedAt), key: bytes.toString('utf8', keyAt, keyEnd) };
+}

@@ -8,6 +8,7 @@ import { join } from 'node:path';
  * <cacheDir>/<function>/<version>/entries/<ab>/<62 hex>   one entry per file
  * <cacheDir>/<function>/<version>/marks/<64 hex>.mark     being-calculated marks
  * <cacheDir>/<function>/<version>/used                    mtime = last use of this version
+ * <cacheDir>/<function>/<version>/manifest.json           what the folder holds, for people and `cachier ls`
  * <cacheDir>/<function>/.trash-<random>                   cleared entries, old versions, being deleted
  * ```
  *
@@ -30,6 +31,30 @@ export interface VersionLayout {
   readonly marksDir: string;
   /** The file whose modification time says when this version was last used. */
   readonly usedStamp: string;
+  /** The readable description of this version: see {@link VersionManifest}. */
+  readonly manifest: string;
+}
+
+/**
+ * The content of a version's `manifest.json`, written by the first store of
+ * each process, so a cache folder says which function it belongs to without
+ * any tool (its folder names are slugs and hashes).
+ */
+export interface VersionManifest {
+  /** The function's cache id (`module/path.ts#qualifiedName`, or its `id` option). */
+  readonly functionId: string;
+  /** The module that declares the function, when the id names one. */
+  readonly sourceFile: string | null;
+  /** The function's (qualified) name, when the id names one. */
+  readonly functionName: string | null;
+  /** The hash of the function's source these entries belong to. */
+  readonly sourceHash: string;
+  /** After how many milliseconds an entry is stale; `null`: never. */
+  readonly staleAfterMs: number | null;
+  /** Whether stale entries are served while being refreshed. */
+  readonly nextTime: boolean;
+  /** When a process last wrote this manifest (ISO 8601). */
+  readonly writtenAt: string;
 }
 
 /** Prefix of folders being deleted; anything named so may be removed by any process. */
@@ -39,6 +64,8 @@ export const TRASH_PREFIX = '.trash-';
 const TEMP_SUFFIX = '.tmp';
 
 const MARK_SUFFIX = '.mark';
+/** The name of each version folder's {@link VersionManifest} file. */
+export const MANIFEST_NAME = 'manifest.json';
 const ENTRY_NAME = /^[0-9a-f]{62}$/;
 const UNSAFE_CHARACTERS = /[^A-Za-z0-9._-]+/g;
 const SLUG_LENGTH = 48;
@@ -61,6 +88,7 @@ export function versionLayout(cacheDir: string, functionId: string, sourceHash: 
     entriesDir: join(versionDir, 'entries'),
     marksDir: join(versionDir, 'marks'),
     usedStamp: join(versionDir, 'used'),
+    manifest: join(versionDir, MANIFEST_NAME),
   };
 }
 

@@ -17,7 +17,8 @@ import { isMarkName, isTempName, tempPathFor } from './layout.js';
  * alive. Anything else (expired, dead owner, unreadable) may be taken over.
  */
 
-interface MarkOwner {
+/** What a mark file holds: its owner and lease. */
+export interface MarkOwner {
   readonly token: string;
   readonly pid: number;
   readonly host: string;
@@ -53,7 +54,8 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function parseOwner(bytes: Buffer): MarkOwner | undefined {
+/** The owner a mark file names, or `undefined` when it is unreadable. */
+export function parseOwner(bytes: Buffer): MarkOwner | undefined {
   try {
     const owner = JSON.parse(bytes.toString('utf8')) as Partial<MarkOwner> | null;
     const valid =

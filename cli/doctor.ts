@@ -1,0 +1,323 @@
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { parse as parseJsonc } from 'jsonc-parser';
+import type { Output } from './output.js';
+
+/** One thing `cachier doctor` checked. */
+export interface Finding {
+  readonly check: string;
+  /** `fail`: tags are not applied or the cache cannot work; `warn`: works, but should be fixed. */
+  readonly status: 'ok' | 'info' | 'warn' | 'fail';
+  readonly detail: string;
+  /** What to do about it. */
+  readonly fix?: string;
+}
+
+interface PackageJson {
+  readonly version?: string;
+  readonly scripts?: Readonly<Record<string, string>>;
+}
+
+interface TsConfig {
+  readonly compilerOptions?: { readonly plugins?: ReadonlyArray<{ readonly transform?: string }>; readonly outDir?: string };
+}
+
+/** The oldest Node the runtime supports, and the first with `module.registerHooks` (the Node hooks route). */
+const MIN_NODE: readonly [number, number] = [20, 19];
+const HOOKS_NODE: readonly [number, number] = [22, 15];
+
+/** Config files of the bundlers and Babel, whose mention of cachier means they apply the tag. */
+const TOOL_CONFIG = /^(?:(vite|vitest|rollup|rolldown|webpack|rspack|rsbuild|esbuild|tsup|babel)\.config\.[cm]?[jt]s(?:on)?|\.babelrc(?:\.json|\.[cm]?js)?)$/;
+
+/** A JSDoc block carrying the tag: `/** ... @cachier ... *\/`. */
+const TAGGED_COMMENT = /\/\*\*(?:[^*]|\*(?!\/))*?@cachier\b(?:[^*]|\*(?!\/))*\*\//g;
+
+/** Folders never searched for sources or built files. */
+const SKIPPED_FOLDERS = new Set(['node_modules', '.git']);
+const MAX_FILES = 5000;
+
+function readJson<T>(path: string): T | undefined {
+  try {
+    return parseJsonc(fs.readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The version of package `name` as Node would resolve it from `dir`. */
+function installedVersion(dir: string, name: string): string | undefined {
+  for (let at = dir; ; at = dirname(at)) {
+    const found = readJson<PackageJson>(join(at, 'node_modules', name, 'package.json'));
+    if (found?.version) return found.version;
+    if (dirname(at) === at) return undefined;
+  }
+}
+
+const majorOf = (version: string | undefined): number => Number(version?.split('.')[0] ?? NaN);
+
+/**
+ * Whether the project's `typescript` is the Go compiler (TypeScript 7), whose
+ * `require('typescript')` exports only its version: no compiler API, so no
+ * transformer can run in its `tsc`. Decided by what the package exports, and
+ * by its major version when it cannot be loaded.
+ */
+function isGoCompiler(dir: string, version: string | undefined): boolean {
+  try {
+    const exported = createRequire(join(dir, 'package.json'))('typescript') as Record<string, unknown>;
+    return typeof exported['createProgram'] !== 'function';
+  } catch {
+    return majorOf(version) >= 7;
+  }
+}
+
+function atLeast(version: string, [major, minor]: readonly [number, number]): boolean {
+  const [have, haveMinor] = version.split('.').map(Number) as [number, number];
+  return have > major || (have === major && haveMinor >= minor);
+}
+
+/** Files under `dir` whose name passes `wanted`, skipping dependencies, at most {@link MAX_FILES}. */
+function filesUnder(dir: string, wanted: (name: string) => boolean, skip: ReadonlySet<string> = SKIPPED_FOLDERS): string[] {
+  const found: string[] = [];
+  const visit = (folder: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(folder, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (found.length >= MAX_FILES) return;
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) {
+        if (!skip.has(entry.name) && !entry.name.startsWith('.')) visit(path);
+      } else if (wanted(entry.name)) {
+        found.push(path);
+      }
+    }
+  };
+  visit(dir);
+  return found;
+}
+
+const lineOf = (text: string, index: number): number => text.slice(0, index).split('\n').length;
+
+/** The name a tagged declaration right after `end` binds: `function f`, `const f =`, or a method `f(`. */
+function declaredName(text: string, end: number): string | undefined {
+  const next = text.slice(end, end + 300);
+  const match =
+    /^\s*(?:export\s+)?(?:default\s+)?(?:async\s+)?function\s*\*?\s*([\w$]+)/.exec(next) ??
+    /^\s*(?:export\s+)?(?:const|let|var)\s+([\w$]+)/.exec(next) ??
+    /^\s*(?:(?:static|async|public|private|protected|override)\s+)*([\w$]+)\s*\(/.exec(next);
+  return match?.[1];
+}
+
+/**
+ * Tagged functions the compiler emitted unwrapped: a tag comment in built
+ * JavaScript in a module that never calls `__cachier.cachier(` (or
+ * `__cachier_module.cachier(`, for functions created when the module loads), or passes it
+ * no id ending in the function's name (the rewrite keeps the comment and
+ * names the id so).
+ */
+export function unwrappedTags(builtFile: string, text: string): string[] {
+  const found: string[] = [];
+  for (const match of text.matchAll(TAGGED_COMMENT)) {
+    const name = declaredName(text, (match.index ?? 0) + match[0].length);
+    const wrapped =
+      /__cachier(?:_module)?\.cachier\(/.test(text) && (!name || new RegExp(`id:\\s*"[^"]*[#.]${name.replace(/\$/g, '\\$')}"`).test(text));
+    if (!wrapped) found.push(`${builtFile}:${lineOf(text, match.index ?? 0)}${name ? ` ${name}` : ''}`);
+  }
+  return found;
+}
+
+/** Which routes apply the tag in the project at `dir`. */
+function routeFindings(dir: string, pkg: PackageJson | undefined, tsconfig: TsConfig | undefined, taggedSources: number): Finding[] {
+  const findings: Finding[] = [];
+  const scripts = Object.values(pkg?.scripts ?? {}).join('\n');
+  const typescript = installedVersion(dir, 'typescript');
+  const tsPatch = installedVersion(dir, 'ts-patch');
+  const plugin = tsconfig?.compilerOptions?.plugins?.some((entry) => entry.transform?.includes('cachier/transformer')) ?? false;
+  const tools = fs
+    .readdirSync(dir)
+    .filter((name) => TOOL_CONFIG.test(name) && /cachier/.test(fs.readFileSync(join(dir, name), 'utf8')));
+  const hooks = /--import[= ]cachier\/register/.test(`${scripts}\n${process.env['NODE_OPTIONS'] ?? ''}`);
+  const routes = tools.length + (hooks ? 1 : 0);
+
+  findings.push({
+    check: 'TypeScript',
+    status: 'info',
+    detail: typescript ? `typescript ${typescript}${tsPatch ? `, ts-patch ${tsPatch}` : ', no ts-patch'}` : 'typescript is not installed here',
+  });
+  const typescript7 = typescript !== undefined && isGoCompiler(dir, typescript);
+  if (plugin && typescript7) {
+    findings.push({
+      check: 'tsconfig plugin',
+      status: routes > 0 ? 'warn' : 'fail',
+      detail: `tsconfig.json lists cachier/transformer, but TypeScript ${typescript} is the Go compiler: its tsc ignores compilerOptions.plugins and exits 0, so tagged functions are emitted unwrapped, silently (and tspc cannot start on it)`,
+      fix: 'compile with TypeScript 6 through tspc (npm i -D typescript@6 ts-patch), or apply the tag with the bundler plugin (cachier/vite) or Node hooks (node --import cachier/register)',
+    });
+  } else if (plugin && !tsPatch) {
+    findings.push({
+      check: 'tsconfig plugin',
+      status: 'fail',
+      detail: 'tsconfig.json lists cachier/transformer, but ts-patch is not installed: plain tsc ignores compilerOptions.plugins',
+      fix: 'npm i -D ts-patch and build with tspc (or run `ts-patch install` once)',
+    });
+  } else if (plugin) {
+    const patched = /\bts-patch install\b/.test(scripts);
+    const plainTsc = /(^|[\s;&|(])tsc(\s|$)/m.test(scripts);
+    findings.push(
+      plainTsc && !patched
+        ? {
+            check: 'tsconfig plugin',
+            status: 'warn',
+            detail: 'package.json scripts run plain tsc, which ignores compilerOptions.plugins: tags are not applied by those scripts',
+            fix: 'run tspc instead of tsc, or add "prepare": "ts-patch install" so tsc itself is patched',
+          }
+        : { check: 'tsconfig plugin', status: 'ok', detail: `ts-patch ${tsPatch} applies cachier/transformer (tspc${patched ? ', or tsc patched by ts-patch install' : ''})` },
+    );
+  } else if (typescript7 && taggedSources > 0 && routes === 0) {
+    findings.push({
+      check: 'TypeScript 7',
+      status: 'fail',
+      detail: `TypeScript ${typescript}'s tsc has no plugin hook: built with plain tsc, tagged functions stay unwrapped`,
+      fix: 'apply the tag with the bundler plugin (cachier/vite) or Node hooks (node --import cachier/register), or compile with TypeScript 6 and tspc',
+    });
+  }
+  for (const tool of tools) findings.push({ check: 'bundler or Babel', status: 'ok', detail: `${tool} mentions cachier: the tag is applied when it builds` });
+  if (hooks) {
+    const old = !atLeast(process.versions.node, HOOKS_NODE);
+    findings.push({
+      check: 'Node hooks',
+      status: old ? 'warn' : 'ok',
+      detail: `--import cachier/register${old ? ` needs Node ${HOOKS_NODE.join('.')} or later (module.registerHooks); this is ${process.versions.node}` : ' applies the tag when Node loads the code'}`,
+      ...(old ? { fix: `upgrade Node to ${HOOKS_NODE.join('.')} or later` } : {}),
+    });
+  }
+  if (taggedSources > 0 && !plugin && routes === 0 && !typescript7) {
+    findings.push({
+      check: 'route',
+      status: 'fail',
+      detail: `${taggedSources} source files hold @cachier tags, but nothing applies them: they run uncached`,
+      fix: 'add "plugins": [{ "transform": "cachier/transformer", "transformProgram": true }] to tsconfig.json and build with tspc, or use the cachier/vite plugin or node --import cachier/register',
+    });
+  }
+  return findings;
+}
+
+function builtOutputFindings(dir: string, tsconfig: TsConfig | undefined): Finding[] {
+  const outDirs = [tsconfig?.compilerOptions?.outDir, 'dist', 'build', 'out']
+    .filter((folder): folder is string => typeof folder === 'string')
+    .map((folder) => join(dir, folder))
+    .filter((folder, index, all) => all.indexOf(folder) === index && fs.existsSync(folder));
+  if (outDirs.length === 0) return [{ check: 'built output', status: 'info', detail: 'no built output found (dist/, build/, out/ or outDir)' }];
+  const unwrapped: string[] = [];
+  let tagged = 0;
+  for (const outDir of outDirs) {
+    for (const file of filesUnder(outDir, (name) => /\.[cm]?js$/.test(name))) {
+      const text = fs.readFileSync(file, 'utf8');
+      if (!text.includes('@cachier')) continue;
+      tagged++;
+      unwrapped.push(...unwrappedTags(relative(dir, file), text));
+    }
+  }
+  const where = outDirs.map((folder) => relative(dir, folder) || '.').join(', ');
+  if (unwrapped.length === 0) {
+    return [{ check: 'built output', status: 'ok', detail: `${tagged} built files in ${where} hold tags, all wrapped` }];
+  }
+  return [
+    {
+      check: 'built output',
+      status: 'fail',
+      detail: `tagged functions emitted unwrapped (they run uncached): ${unwrapped.slice(0, 10).join(', ')}${unwrapped.length > 10 ? `, and ${unwrapped.length - 10} more` : ''}`,
+      fix: 'rebuild through a route that applies the tag (see above), then run cachier doctor again',
+    },
+  ];
+}
+
+function cacheFolderFindings(cacheDir: string): Finding[] {
+  let stats: fs.Stats;
+  try {
+    stats = fs.statSync(cacheDir);
+  } catch {
+    return [{ check: 'cache folder', status: 'info', detail: `${cacheDir} does not exist yet; the first cached call creates it (mode 700)` }];
+  }
+  const findings: Finding[] = [];
+  const uid = process.getuid?.();
+  if (uid !== undefined && stats.uid !== uid) {
+    findings.push({
+      check: 'cache folder',
+      status: 'warn',
+      detail: `${cacheDir} belongs to uid ${stats.uid}, not to this user (uid ${uid})`,
+      fix: `chown -R $(id -u) ${cacheDir}, or set CACHIER_DIR to a folder of this user`,
+    });
+  }
+  if ((stats.mode & 0o022) !== 0) {
+    findings.push({
+      check: 'cache folder',
+      status: 'warn',
+      detail: `${cacheDir} is writable by ${stats.mode & 0o002 ? 'every user' : 'its group'} (mode ${(stats.mode & 0o777).toString(8)}): they could plant values your functions return`,
+      fix: `chmod 700 ${cacheDir}`,
+    });
+  }
+  try {
+    fs.accessSync(cacheDir, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
+  } catch {
+    findings.push({
+      check: 'cache folder',
+      status: 'fail',
+      detail: `${cacheDir} is not readable and writable by this user: every call runs uncached (with a warning)`,
+      fix: `fix its permissions, or set CACHIER_DIR to a writable folder`,
+    });
+  }
+  if (findings.length === 0) {
+    findings.push({ check: 'cache folder', status: 'ok', detail: `${cacheDir}, owned by this user, mode ${(stats.mode & 0o777).toString(8)}` });
+  }
+  return findings;
+}
+
+/** Every check of `cachier doctor` for the project in `dir`. */
+export function diagnose(dir: string, cacheDir: string): Finding[] {
+  const pkg = readJson<PackageJson>(join(dir, 'package.json'));
+  const tsconfig = readJson<TsConfig>(join(dir, 'tsconfig.json'));
+  const nodeOk = atLeast(process.versions.node, MIN_NODE);
+  const findings: Finding[] = [
+    {
+      check: 'Node',
+      status: nodeOk ? 'ok' : 'fail',
+      detail: `Node ${process.versions.node}${nodeOk ? '' : `; cachier needs ${MIN_NODE.join('.')} or later`}`,
+      ...(nodeOk ? {} : { fix: `upgrade Node to ${MIN_NODE.join('.')} or later` }),
+    },
+  ];
+  if (!pkg) {
+    findings.push({ check: 'project', status: 'warn', detail: `no package.json in ${dir}`, fix: "run cachier doctor in your project's folder" });
+  }
+  const taggedSources = filesUnder(dir, (name) => /\.[cm]?tsx?$/.test(name) && !name.endsWith('.d.ts'), new Set([...SKIPPED_FOLDERS, 'dist', 'build', 'out']))
+    .filter((file) => new RegExp(TAGGED_COMMENT.source).test(fs.readFileSync(file, 'utf8'))).length;
+  findings.push({ check: 'sources', status: 'info', detail: `${taggedSources} source files hold @cachier tags` });
+  findings.push(...routeFindings(dir, pkg, tsconfig, taggedSources));
+  findings.push(...builtOutputFindings(dir, tsconfig));
+  findings.push(...cacheFolderFindings(cacheDir));
+  return findings;
+}
+
+const MARKS = { ok: '✓', info: '·', warn: '!', fail: '✗' } as const;
+
+/** `cachier doctor`: prints the findings; answers whether anything failed. */
+export async function doctor(output: Output, dir: string, cacheDir: string): Promise<boolean> {
+  const findings = diagnose(dir, cacheDir);
+  const failed = findings.some((finding) => finding.status === 'fail');
+  if (output.json) {
+    output.print(JSON.stringify({ project: dir, findings, failed }, null, 2));
+    return failed;
+  }
+  const { green, yellow, red, dim } = output.colors;
+  const paint = { ok: green, info: dim, warn: yellow, fail: red } as const;
+  for (const finding of findings) {
+    output.print(`${paint[finding.status](MARKS[finding.status])} ${finding.check}: ${finding.detail}`);
+    if (finding.fix) output.print(`    fix: ${finding.fix}`);
+  }
+  const problems = findings.filter((finding) => finding.status === 'fail' || finding.status === 'warn').length;
+  output.print(problems === 0 ? green('No problems found.') : `${problems} to fix.`);
+  return failed;
+}
