@@ -9,7 +9,7 @@ export default defineConfig({
     setupFiles: ['test/support/isolate-cache-dir.ts'],
     // Starts the bundled MongoDB-compatible server unless MONGODB_URI names a real one.
     // Packs the package once for the route tests, which install the tarball as users do.
-    globalSetup: ['test/support/mongo-server/global-setup.ts', 'test/support/routes/pack-global-setup.ts'],
+    globalSetup: ['test/support/node-versions/global-setup.ts', 'test/support/mongo-server/global-setup.ts', 'test/support/routes/pack-global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // The default reporter for people, and a JSON file that .ci/run counts from.

@@ -7,12 +7,7 @@ import { fileURLToPath } from 'node:url';
 /** The repository root. */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** Node binaries installed from npm as dev dependencies (`node22@npm:node@22`), for tools that need a newer Node. */
-export const NODE = {
-  20: process.execPath,
-  22: join(repoRoot, 'node_modules/node22/bin/node'),
-  24: join(repoRoot, 'node_modules/node24/bin/node'),
-} as const;
+export { NODE } from '../node-versions/node-versions.js';
 
 /** What a child process printed and how it ended. */
 export interface RunResult {
