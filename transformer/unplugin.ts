@@ -58,6 +58,12 @@ function originalSource(fileName: string, code: string): { code: string; fileNam
   return onDisk === code ? undefined : { code: onDisk, fileName };
 }
 
+/** What Vitest hands a plugin's `configureVitest` hook, as far as this plugin uses it (Vitest 4 names the method `experimental_...`). */
+interface VitestPluginContext {
+  readonly defineCacheKeyGenerator?: (generator: (module: { readonly sourceCode: string }) => string | false | undefined) => void;
+  readonly experimental_defineCacheKeyGenerator?: (generator: (module: { readonly sourceCode: string }) => string | false | undefined) => void;
+}
+
 /**
  * The plugin for every bundler: `cachier.vite()`, `cachier.rollup()`,
  * `cachier.webpack()`, ... Runs before the bundler's own TypeScript
@@ -93,6 +99,15 @@ export const cachier: UnpluginInstance<undefined, false> = createUnplugin<undefi
         if (dependents.length === 0) return;
         for (const dependent of dependents) moduleGraph.invalidateModule(dependent, new Set(), timestamp, true);
         return [...new Set([...modules, ...dependents])];
+      },
+      /**
+       * Vitest's module cache on disk (`fsModuleCache`, on by default since
+       * Vitest 5) keys a module by its own text, so a tagged module would keep
+       * its old source hash after an edit to a helper: never cache tagged modules.
+       */
+      configureVitest(context: VitestPluginContext) {
+        const define = context.defineCacheKeyGenerator ?? context.experimental_defineCacheKeyGenerator;
+        define?.(({ sourceCode }) => (sourceCode.includes('@cachier') ? false : undefined));
       },
     },
   };
