@@ -17,3 +17,10 @@ describeToolRoute('Babel 8 with babel-jest', {
   // ESM only: cachier is an ES module, which Jest's CommonJS module registry cannot require.
   runs: { esm: ['node', '--experimental-vm-modules', 'node_modules/jest/bin/jest.js'] },
 });
+
+describeToolRoute('Babel 7 with @babel/cli', {
+  fixture: 'babel-cli',
+  dependencies: { '@babel/core': '7.29.13', '@babel/cli': '7.29.7', '@babel/preset-typescript': '7.29.7', '@babel/plugin-transform-modules-commonjs': '7.29.14' },
+  build: ['sh', 'build.sh'],
+  runs: { esm: ['node', 'dist/esm/main.js'], cjs: ['node', 'dist/cjs/main.js'] },
+});
