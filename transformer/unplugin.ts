@@ -29,11 +29,7 @@ export function rewriteForBundler(code: string, id: string): { code: string; map
   const read = new Set<string>();
   const graph = new ModuleGraph(bundledTypeScript, (file) => {
     read.add(file);
-    try {
-      return readFileSync(file, 'utf8');
-    } catch {
-      return undefined;
-    }
+    return readText(file);
   });
   const result = transformModule({ code, fileName, format: moduleFormatOf(fileName, code), graph, original: originalSource(fileName, code) });
   if (result.diagnostics.length > 0) throw new TagError(result.diagnostics);
@@ -49,13 +45,16 @@ export function rewriteForBundler(code: string, id: string): { code: string; map
  * code it is given.
  */
 function originalSource(fileName: string, code: string): { code: string; fileName: string } | undefined {
-  let onDisk: string;
+  const onDisk = readText(fileName);
+  return onDisk === undefined || onDisk === code ? undefined : { code: onDisk, fileName };
+}
+
+function readText(fileName: string): string | undefined {
   try {
-    onDisk = readFileSync(fileName, 'utf8');
+    return readFileSync(fileName, 'utf8');
   } catch {
     return undefined;
   }
-  return onDisk === code ? undefined : { code: onDisk, fileName };
 }
 
 /** What Vitest hands a plugin's `configureVitest` hook, as far as this plugin uses it (Vitest 4 names the method `experimental_...`). */
