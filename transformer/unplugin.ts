@@ -31,7 +31,10 @@ export function rewriteForBundler(code: string, id: string): { code: string; map
     read.add(file);
     return readText(file);
   });
-  const result = transformModule({ code, fileName, format: moduleFormatOf(fileName, code), graph, original: originalSource(fileName, code) });
+  const original = originalSource(fileName, code);
+  // Code an earlier plugin compiled is JavaScript: the wrapper must not add TypeScript syntax to it.
+  const codeName = original ? fileName.replace(/\.([cm]?)ts(x?)$/, '.$1js$2') : fileName;
+  const result = transformModule({ code, fileName: codeName, format: moduleFormatOf(codeName, code), graph, original });
   if (result.diagnostics.length > 0) throw new TagError(result.diagnostics);
   if (!result.changed || !result.map) return undefined;
   read.delete(fileName);
