@@ -18,6 +18,8 @@ export interface ToolRoute {
   readonly build?: readonly string[];
   /** Per module format, the command that runs the project and prints its report line. */
   readonly runs: Readonly<Record<string, readonly string[]>>;
+  /** A type check of `src/` with the project's own compiler, which must pass: `cacheOf(price)` types the controls. */
+  readonly typeCheck?: readonly string[];
 }
 
 /** The line `src/report.ts` prints. */
@@ -92,6 +94,15 @@ export function describeToolRoute(name: string, route: ToolRoute): void {
       for (const { value, id, sourceHash } of reports) expect({ value, id, sourceHash }).toEqual({ value: 41, ...engineFacts() });
       expect(engineFacts().id).toBe('src/prices.ts#price');
     });
+
+    if (route.typeCheck) {
+      const [command = '', ...args] = route.typeCheck;
+      test(`the controls type-check through cacheOf(price) with \`${route.typeCheck.join(' ')}\`, which knows nothing of the rewrite`, async () => {
+        const result = await project.run(command, args, {}, route.node);
+        expect(result.output).toBe('');
+        expect(result.code).toBe(0);
+      });
+    }
 
     test('reformatting the function keeps its cache', async () => {
       const before = engineFacts().sourceHash;
