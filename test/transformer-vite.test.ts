@@ -1,6 +1,8 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { rewriteForBundler } from '../transformer/unplugin.js';
 import cachier from '../transformer/vite.js';
 import { FixtureProject } from './support/transformer/fixture-project.js';
 
@@ -48,16 +50,28 @@ describe('the cachier/vite plugin', () => {
     );
   });
 
-  test('leaves modules without tags (even ones that mention @cachier in strings), styles and packages alone', () => {
-    const plugin = cachier();
-    expect(plugin.transform('export const x = 1;', '/src/plain.ts')).toBeNull();
-    expect(plugin.transform("const text = '/** @cachier */';", '/src/mentions.ts')).toBeNull();
-    expect(plugin.transform('/* @cachier */ .a {}', '/src/style.css')).toBeNull();
-    expect(plugin.transform('/** @cachier */ export function f() {}', '/node_modules/dep/index.js')).toBeNull();
+  test('leaves modules without tags (even ones that mention @cachier in strings) alone', () => {
+    expect(rewriteForBundler('export const x = 1;', '/src/plain.ts')).toBeUndefined();
+    expect(rewriteForBundler("const text = '/** @cachier */';", '/src/mentions.ts')).toBeUndefined();
   });
 
-  test('applies the tag in JavaScript modules too', () => {
-    const output = cachier().transform('/** @cachier */ export function f() {}', '/src/script.js');
-    expect(output?.code).toContain('f = __cachier_module.cachier(f, { id: "script.js#f"');
+  test('an edit to a helper re-transforms the tagged module that uses it on its next load, with a new source hash', async () => {
+    const rate = join(project.dir, 'src/rate.ts');
+    writeFileSync(rate, 'export function rate(n: number): number {\n  return n * 2;\n}\n');
+    writeFileSync(join(project.dir, 'src/quote.ts'), "import { cacheOf } from 'cachier';\nimport { rate } from './rate.js';\n\n/** @cachier backend=memory */\nexport function quote(n: number): number {\n  return rate(n);\n}\n\nexport const hash = async (): Promise<string> => (await cacheOf(quote).cacheInfo()).sourceHash;\n");
+    type QuoteModule = { quote(n: number): number; hash(): Promise<string> };
+    const before = (await server.ssrLoadModule(join(project.dir, 'src/quote.ts'))) as QuoteModule;
+    expect(before.quote(5)).toBe(10);
+    const hashBefore = await before.hash();
+
+    writeFileSync(rate, 'export function rate(n: number): number {\n  return n * 3;\n}\n');
+    server.watcher.emit('change', rate);
+    // The dev server handles a change asynchronously, as it would after its file watcher fired.
+    const after = await vi.waitFor(async () => {
+      const reloaded = (await server.ssrLoadModule(join(project.dir, 'src/quote.ts'))) as QuoteModule;
+      expect(await reloaded.hash()).not.toBe(hashBefore);
+      return reloaded;
+    });
+    expect(after.quote(5)).toBe(15);
   });
 });

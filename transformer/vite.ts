@@ -1,8 +1,11 @@
 /**
- * The Vite/Vitest plugin of cachier: applies the `@cachier` rewrite to
- * TypeScript and JavaScript modules before Vite compiles them, so projects
- * that run through Vite or Vitest (which ignore `compilerOptions.plugins`) get
- * the same cached functions, ids and source hashes as a compiler build.
+ * The Vite (and Vitest, which ignores `compilerOptions.plugins`) plugin of cachier: rewrites `@cachier`-tagged functions before
+ * Vite compiles the module, with the same ids and source hashes as a `tspc`
+ * build. Thin over the rewrite engine: see `transformer/unplugin.ts`.
+ *
+ * In the dev server, an edit to a helper that a tagged function uses (its
+ * source hash covers it) re-transforms the tagged module on its next load, so
+ * the function gets its new hash and never serves results of the old code.
  *
  * @example
  * ```ts
@@ -12,32 +15,10 @@
  * ```
  * @packageDocumentation
  */
-import { TagError, transformModule } from './engine.js';
-
-/** The part of Vite's plugin interface this plugin fills in. */
-export interface CachierVitePlugin {
-  readonly name: 'cachier';
-  /** Runs before Vite's own compilation, which would drop the JSDoc tags. */
-  readonly enforce: 'pre';
-  transform(code: string, id: string): { code: string; map: string } | null;
-}
-
-const SOURCE_MODULE = /\.(?:[cm]?[jt]s|[jt]sx)$/;
+import { cachier } from './unplugin.js';
 
 /**
- * Creates the plugin.
- * @throws a `CachierTagError` from `transform` naming `file:line:column` for each bad tag, which Vite reports as a build error.
+ * Creates the Vite plugin; it takes no options.
+ * @throws a `CachierTagError` from the module's transform naming `file:line:column` for each bad tag, which fails the build.
  */
-export default function cachier(): CachierVitePlugin {
-  return {
-    name: 'cachier',
-    enforce: 'pre',
-    transform(code, id) {
-      const fileName = id.split('?')[0] ?? id;
-      if (!SOURCE_MODULE.test(fileName) || fileName.includes('/node_modules/') || !code.includes('@cachier')) return null;
-      const result = transformModule({ code, fileName });
-      if (result.diagnostics.length > 0) throw new TagError(result.diagnostics);
-      return result.changed && result.map ? { code: result.code, map: result.map.toString() } : null;
-    },
-  };
-}
+export default cachier.vite;

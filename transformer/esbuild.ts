@@ -1,0 +1,19 @@
+/**
+ * The esbuild plugin of cachier: rewrites `@cachier`-tagged functions before
+ * esbuild compiles the module, with the same ids and source hashes as a `tspc`
+ * build. Thin over the rewrite engine: see `transformer/unplugin.ts`.
+ *
+ * @example
+ * ```ts
+ * import cachier from 'cachier/esbuild';
+ * await esbuild.build({ entryPoints: ['src/main.ts'], bundle: true, plugins: [cachier()] });
+ * ```
+ * @packageDocumentation
+ */
+import { cachier } from './unplugin.js';
+
+/**
+ * Creates the esbuild plugin; it takes no options.
+ * @throws a `CachierTagError` from the module's transform naming `file:line:column` for each bad tag, which fails the build.
+ */
+export default cachier.esbuild;

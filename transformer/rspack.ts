@@ -1,0 +1,20 @@
+/**
+ * The Rspack plugin of cachier: rewrites `@cachier`-tagged functions before
+ * Rspack compiles the module, with the same ids and source hashes as a `tspc`
+ * build. Thin over the rewrite engine: see `transformer/unplugin.ts`.
+ *
+ * @example
+ * ```ts
+ * // rspack.config.mjs
+ * import cachier from 'cachier/rspack';
+ * export default { plugins: [cachier()] };
+ * ```
+ * @packageDocumentation
+ */
+import { cachier } from './unplugin.js';
+
+/**
+ * Creates the Rspack plugin; it takes no options.
+ * @throws a `CachierTagError` from the module's transform naming `file:line:column` for each bad tag, which fails the build.
+ */
+export default cachier.rspack;

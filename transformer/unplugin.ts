@@ -1,0 +1,116 @@
+/**
+ * The bundler plugin of cachier, one factory for every bundler `unplugin`
+ * serves (Vite, Rollup, Rolldown, webpack, Rspack, Rsbuild, esbuild, Farm,
+ * Bun). It hands each module that contains `@cachier` to the rewrite engine
+ * before the bundler compiles it, and returns the rewritten code with its
+ * source map: the same ids and source hashes as a `tspc` build of the same
+ * TypeScript. Each bundler has its own entry (`cachier/vite`,
+ * `cachier/webpack`, ...) that exports the plugin as its default.
+ * @packageDocumentation
+ */
+import { readFileSync } from 'node:fs';
+import { createUnplugin, type UnpluginInstance } from 'unplugin';
+import { bundledTypeScript } from './bundled-typescript.js';
+import { ModuleGraph, TagError, transformModule } from './engine.js';
+import { moduleFormatOf } from './module-format.js';
+
+/** The modules the plugin looks at: TypeScript and JavaScript, never installed packages. */
+const SOURCE_MODULE = /\.(?:[cm]?[jt]s|[jt]sx)(?:\?.*)?$/;
+
+/**
+ * The rewrite of one module for a bundler: its code and source map, and the
+ * project files its tagged functions' source hashes cover, which the bundler
+ * must watch so an edit to a helper rebuilds (and rehashes) the functions that
+ * use it. Answers `undefined` when nothing was rewritten.
+ * @throws {@link TagError} naming `file:line:column` for each bad tag.
+ */
+export function rewriteForBundler(code: string, id: string): { code: string; map: NonNullable<ReturnType<typeof transformModule>['map']>; dependencies: string[] } | undefined {
+  const fileName = id.split('?')[0] ?? id;
+  const read = new Set<string>();
+  const graph = new ModuleGraph(bundledTypeScript, (file) => {
+    read.add(file);
+    return readText(file);
+  });
+  const original = originalSource(fileName, code);
+  // Code an earlier plugin compiled is JavaScript: the wrapper must not add TypeScript syntax to it.
+  const codeName = original ? fileName.replace(/\.([cm]?)ts(x?)$/, '.$1js$2') : fileName;
+  const result = transformModule({ code, fileName: codeName, format: moduleFormatOf(codeName, code), graph, original });
+  if (result.diagnostics.length > 0) throw new TagError(result.diagnostics);
+  if (!result.changed || !result.map) return undefined;
+  read.delete(fileName);
+  return { code: result.code, map: result.map, dependencies: [...read].sort() };
+}
+
+/**
+ * The module's text on disk when an earlier plugin already changed it (say,
+ * compiled TypeScript to JavaScript): tags, ids and hashes come from the
+ * source, as under the compiler, and the engine finds the functions in the
+ * code it is given.
+ */
+function originalSource(fileName: string, code: string): { code: string; fileName: string } | undefined {
+  const onDisk = readText(fileName);
+  return onDisk === undefined || onDisk === code ? undefined : { code: onDisk, fileName };
+}
+
+function readText(fileName: string): string | undefined {
+  try {
+    return readFileSync(fileName, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** What Vitest hands a plugin's `configureVitest` hook, as far as this plugin uses it (Vitest 4 names the method `experimental_...`). */
+interface VitestPluginContext {
+  readonly defineCacheKeyGenerator?: (generator: (module: { readonly sourceCode: string }) => string | false | undefined) => void;
+  readonly experimental_defineCacheKeyGenerator?: (generator: (module: { readonly sourceCode: string }) => string | false | undefined) => void;
+}
+
+/**
+ * The plugin for every bundler: `cachier.vite()`, `cachier.rollup()`,
+ * `cachier.webpack()`, ... Runs before the bundler's own TypeScript
+ * compilation (`enforce: 'pre'`), which would drop the JSDoc tags.
+ */
+export const cachier: UnpluginInstance<undefined, false> = createUnplugin<undefined, false>(() => {
+  /** Each rewritten module's hashed dependencies, for the dev server. */
+  const dependenciesOf = new Map<string, readonly string[]>();
+  return {
+    name: 'cachier',
+    enforce: 'pre',
+    transform: {
+      filter: { id: { include: [SOURCE_MODULE], exclude: [/[\\/]node_modules[\\/]/] }, code: '@cachier' },
+      handler(code, id) {
+        const rewritten = rewriteForBundler(code, id);
+        if (!rewritten) return null;
+        dependenciesOf.set(id.split('?')[0] ?? id, rewritten.dependencies);
+        // Watch mode (Rollup, webpack, Rspack, ...) rebuilds the module when a file its hash covers changes.
+        for (const dependency of rewritten.dependencies) this.addWatchFile(dependency);
+        return { code: rewritten.code, map: rewritten.map };
+      },
+    },
+    vite: {
+      /**
+       * Vite's dev server only soft-invalidates the importers of a changed
+       * file (their transformed code is reused), which would keep a tagged
+       * function's old source hash: re-transform every module whose hash
+       * covers the file.
+       */
+      hotUpdate({ file, modules, timestamp }) {
+        const { moduleGraph } = this.environment;
+        const dependents = [...dependenciesOf].filter(([, dependencies]) => dependencies.includes(file)).flatMap(([module]) => [...(moduleGraph.getModulesByFile(module) ?? [])]);
+        if (dependents.length === 0) return;
+        for (const dependent of dependents) moduleGraph.invalidateModule(dependent, new Set(), timestamp, true);
+        return [...new Set([...modules, ...dependents])];
+      },
+      /**
+       * Vitest's module cache on disk (`fsModuleCache`, on by default since
+       * Vitest 5) keys a module by its own text, so a tagged module would keep
+       * its old source hash after an edit to a helper: never cache tagged modules.
+       */
+      configureVitest(context: VitestPluginContext) {
+        const define = context.defineCacheKeyGenerator ?? context.experimental_defineCacheKeyGenerator;
+        define?.(({ sourceCode }) => (sourceCode.includes('@cachier') ? false : undefined));
+      },
+    },
+  };
+});
