@@ -7,8 +7,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/support/isolate-cache-dir.ts'],
-    // Starts the bundled MongoDB-compatible server unless MONGODB_URI names a real one.
-    globalSetup: ['test/support/mongo-server/global-setup.ts'],
+    // Starts the bundled MongoDB-compatible server unless MONGODB_URI names a real one,
+    // and Redis, PostgreSQL and an S3 server unless REDIS_URL, DATABASE_URL, S3_ENDPOINT name others.
+    globalSetup: ['test/support/mongo-server/global-setup.ts', 'test/support/servers/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // The default reporter for people, and a JSON file that .ci/run counts from.

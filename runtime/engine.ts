@@ -94,6 +94,8 @@ export class FunctionCache {
       reload: options.reload,
       separateFiles: options.separateFiles,
       mongetter: options.mongetter,
+      connection: options.backend === 'redis' || options.backend === 'postgres' || options.backend === 's3' ? options[options.backend] : undefined,
+      staleAfterMs: options.staleAfterMs,
       entrySizeLimit: options.entrySizeLimit,
       leaseMs: options.leaseMs,
       clock: options.clock,

@@ -6,6 +6,9 @@ export { cachier, cacheOf, type CacheControls, type CachedFunction } from './cac
 export type { CacheInfo, CallOptions } from './engine.js';
 export type { AnyFunction, Backend, CachierDefaults, CachierOptions, Mongetter, SharedOptions } from './options.js';
 export type { MongoCollection } from './cores/mongo/collection.js';
+export type { RedisClient, RedisOption } from './cores/redis/client.js';
+export type { PostgresPool, PostgresOption } from './cores/postgres/pool.js';
+export type { S3Location, S3Option } from './cores/s3/location.js';
 export { setDefaults, getDefaults, resetDefaults, enableCaching, disableCaching, isCachingEnabled } from './config.js';
 export { cachierKey } from './keys.js';
 export { parseDuration, type Duration } from './duration.js';
