@@ -7,7 +7,7 @@ import { waitWhileMarked } from './shared/waiting.js';
 import { asRedisClient, type RedisArgument, type RedisClient } from './redis/client.js';
 import { channelsOf } from './redis/channels.js';
 import { decodeEntry, encodeEntry, escapeGlob } from './redis/entries.js';
-import { CLEAR_MARK, LOOK, RELEASE, RENEW, STORE } from './redis/scripts.js';
+import { CLAIM, CLEAR_MARK, LOOK, RELEASE, RENEW, STORE } from './redis/scripts.js';
 
 /** Names this machine in claim tokens. */
 const HOST = hostname();
@@ -30,8 +30,9 @@ const HINT =
  * cachier:{F}:H:m:K   being-calculated mark: the owner's token, PX lease; also the channel that wakes waiters
  * ```
  *
- * Round trips: a hit is one GET; a miss is a GET, a SET NX PX (the claim) and
- * an EVAL that stores, clears the mark and publishes. Serves async functions only.
+ * Round trips: a hit is one GET; a miss is a GET, an EVAL that claims the key
+ * (SET NX PX, answering any entry stored meanwhile) and an EVAL that stores,
+ * clears the mark and publishes. Serves async functions only.
  */
 export function createRedisCore(settings: CoreSettings): CacheCore {
   const { functionId, sourceHash, leaseMs, log } = settings;
@@ -91,8 +92,10 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
     claim: (key) =>
       run('claim', async (redis): Promise<ClaimResult> => {
         const token = `${HOST}:${process.pid}:${randomUUID()}`;
-        const answer = await redis.call('SET', markKey(key), token, 'PX', leaseMs, 'NX');
-        return answer === 'OK' ? { claimed: true, token } : { claimed: false };
+        const [claimed, stored] = (await evaluate(redis, CLAIM, [entryKey(key), markKey(key)], [token, leaseMs])) as [number, unknown];
+        if (claimed !== 1) return { claimed: false };
+        const current = decodeEntry(stored);
+        return current === undefined || current === 'unreadable' ? { claimed: true, token } : { claimed: true, token, current };
       }),
     renew: (key, token) =>
       run('renew a lease', async (redis) => {

@@ -19,9 +19,6 @@ const HOST = hostname();
 /** How long objects of another source hash are kept after they were last written. */
 const OTHER_VERSIONS_KEPT_MS = 24 * 60 * 60 * 1000;
 
-/** Objects deleted at once by `clear`. */
-const DELETES_IN_FLIGHT = 16;
-
 const HINT =
   'Check that the endpoint is reachable, the bucket exists and the credentials may read, write, list and delete under the prefix; ' +
   'give the S3Client a requestHandler with connectionTimeout and requestTimeout so that an unreachable endpoint fails fast';
@@ -173,10 +170,10 @@ export function createS3Core(settings: CoreSettings): CacheCore {
     return objects;
   };
 
+  // One DeleteObject per object, in turn: DeleteObjects needs a checksum
+  // header some S3-compatible servers mishandle, and clearing is rare.
   const deleteAll = async ({ sdk, location: target }: Connected, names: string[]) => {
-    for (let start = 0; start < names.length; start += DELETES_IN_FLIGHT) {
-      await Promise.all(names.slice(start, start + DELETES_IN_FLIGHT).map((name) => target.client.send(new sdk.DeleteObjectCommand({ Bucket: target.bucket, Key: name }))));
-    }
+    for (const name of names) await target.client.send(new sdk.DeleteObjectCommand({ Bucket: target.bucket, Key: name }));
   };
 
   // Objects of another source hash are never read. So that they do not pile

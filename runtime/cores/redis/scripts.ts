@@ -31,3 +31,12 @@ return { left }`;
 export const CLEAR_MARK = `
 redis.call('DEL', KEYS[1]) redis.call('PUBLISH', KEYS[1], 'cleared')
 return 1`;
+
+/**
+ * Claims KEYS[2] for token ARGV[1] for ARGV[2] ms unless a live mark exists;
+ * when claimed, also answers the entry KEYS[1], which another machine may
+ * have stored after this caller's read.
+ */
+export const CLAIM = `
+if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then return { 1, redis.call('GET', KEYS[1]) } end
+return { 0 }`;

@@ -30,14 +30,14 @@ export class TestRedisServer {
 
   /** Starts the server again after {@link TestRedisServer.stop}, on the same port. */
   async resume(): Promise<void> {
-    const child = spawn(REDIS_SERVER, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], {
+    const child = spawn(REDIS_SERVER, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir], {
       stdio: 'ignore',
     });
     this.child = child;
     await waitForPort(this.port);
   }
 
-  /** Kills the server (its data is lost, as in a crash without persistence). */
+  /** Kills the server, as in a crash (entries survive: the append-only file is synced on every write). */
   async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;
