@@ -29,6 +29,9 @@ interface Connected {
   readonly conditional: boolean;
 }
 
+/** The body of claims and probes. */
+const EMPTY = new Uint8Array(0);
+
 let sdkLoading: Promise<Sdk> | undefined;
 
 /**
@@ -58,7 +61,7 @@ export function createS3Core(settings: CoreSettings): CacheCore {
     const conditional = await supportsConditionalWrites(
       target.client,
       target.bucket,
-      (ifNoneMatch) => target.client.send(new sdk.PutObjectCommand({ Bucket: target.bucket, Key: probeKey, Body: '', IfNoneMatch: ifNoneMatch })),
+      (ifNoneMatch) => target.client.send(new sdk.PutObjectCommand({ Bucket: target.bucket, Key: probeKey, Body: EMPTY, ContentLength: 0, IfNoneMatch: ifNoneMatch })),
       () => target.client.send(new sdk.DeleteObjectCommand({ Bucket: target.bucket, Key: probeKey })),
     );
     if (!conditional) log.debug(`the S3 endpoint ignores If-None-Match: claims are a read then a write, and may race`);
@@ -103,7 +106,8 @@ export function createS3Core(settings: CoreSettings): CacheCore {
       new sdk.PutObjectCommand({
         Bucket: target.bucket,
         Key: claimName(target, key),
-        Body: '',
+        Body: EMPTY,
+        ContentLength: 0,
         Metadata: { owner: token, 'lease-until': String(Date.now() + leaseMs) },
         ...condition,
       }),
