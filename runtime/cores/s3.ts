@@ -5,7 +5,7 @@ import { deserializeValue, serializeValue } from '../serialization.js';
 import { lazyClient, runOperation } from './shared/connection.js';
 import { waitWhileMarked, type MarkState } from './shared/waiting.js';
 import { asS3Location, type S3Location } from './s3/location.js';
-import { isConditionLost, supportsConditionalWrites, unlessMissing } from './s3/objects.js';
+import { isConditionLost, readBody, supportsConditionalWrites, unlessMissing } from './s3/objects.js';
 
 type Sdk = typeof import('@aws-sdk/client-s3');
 type GetOutput = import('@aws-sdk/client-s3').GetObjectCommandOutput;
@@ -29,8 +29,8 @@ interface Connected {
   readonly conditional: boolean;
 }
 
-/** The body of claims and probes. */
-const EMPTY = new Uint8Array(0);
+/** The body of probe objects. An empty body would make the SDK warn about a stream of unknown length. */
+const PROBE_BODY = Buffer.from('cachier probe');
 
 let sdkLoading: Promise<Sdk> | undefined;
 
@@ -41,7 +41,7 @@ let sdkLoading: Promise<Sdk> | undefined;
  *
  * ```
  * P F/H/e/K   entry: the node:v8 value as the body, computedAt in metadata x-amz-meta-computed-at
- * P F/H/c/K   claim: empty body, owner and lease end (epoch ms) in metadata
+ * P F/H/c/K   claim: the owner's token as the body; owner and lease end (epoch ms) in metadata
  * ```
  *
  * Claims are conditional writes (`If-None-Match: *`, taking over a dead
@@ -61,7 +61,7 @@ export function createS3Core(settings: CoreSettings): CacheCore {
     const conditional = await supportsConditionalWrites(
       target.client,
       target.bucket,
-      (ifNoneMatch) => target.client.send(new sdk.PutObjectCommand({ Bucket: target.bucket, Key: probeKey, Body: EMPTY, ContentLength: 0, IfNoneMatch: ifNoneMatch })),
+      (ifNoneMatch) => target.client.send(new sdk.PutObjectCommand({ Bucket: target.bucket, Key: probeKey, Body: PROBE_BODY, IfNoneMatch: ifNoneMatch })),
       () => target.client.send(new sdk.DeleteObjectCommand({ Bucket: target.bucket, Key: probeKey })),
     );
     if (!conditional) log.debug(`the S3 endpoint ignores If-None-Match: claims are a read then a write, and may race`);
@@ -82,7 +82,7 @@ export function createS3Core(settings: CoreSettings): CacheCore {
       target.client.send(new sdk.GetObjectCommand({ Bucket: target.bucket, Key: entryName(target, key) })) as Promise<GetOutput>,
     );
     if (!object?.Body) return undefined;
-    const bytes = await object.Body.transformToByteArray();
+    const bytes = await readBody(object.Body, object.ContentLength);
     const computedAt = Number(object.Metadata?.['computed-at']);
     try {
       if (!Number.isFinite(computedAt)) throw new TypeError('no computed-at metadata');
@@ -106,8 +106,7 @@ export function createS3Core(settings: CoreSettings): CacheCore {
       new sdk.PutObjectCommand({
         Bucket: target.bucket,
         Key: claimName(target, key),
-        Body: EMPTY,
-        ContentLength: 0,
+        Body: Buffer.from(token),
         Metadata: { owner: token, 'lease-until': String(Date.now() + leaseMs) },
         ...condition,
       }),

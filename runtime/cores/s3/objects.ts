@@ -62,3 +62,25 @@ export function supportsConditionalWrites(
   }
   return answer;
 }
+
+/**
+ * Reads a GetObject body into one buffer of its Content-Length, chunk by
+ * chunk as the socket delivers them, so a large value is never held twice
+ * (collecting the chunks and then concatenating them would). Bodies of
+ * unknown length, or that are not Node streams, fall back to the SDK's reader.
+ */
+export async function readBody(body: unknown, length: number | undefined): Promise<Uint8Array> {
+  const chunks = body as AsyncIterable<Uint8Array> | null;
+  if (length === undefined || typeof chunks?.[Symbol.asyncIterator] !== 'function') {
+    return (body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+  }
+  const bytes = Buffer.allocUnsafe(length);
+  let filled = 0;
+  for await (const chunk of chunks) {
+    if (filled + chunk.length > length) throw new Error(`the object is longer than its Content-Length of ${length} bytes`);
+    bytes.set(chunk, filled);
+    filled += chunk.length;
+  }
+  if (filled !== length) throw new Error(`the object ended after ${filled} of its ${length} bytes`);
+  return bytes;
+}

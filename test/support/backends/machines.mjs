@@ -6,9 +6,10 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import pg from 'pg';
+import { TEST_BUCKET as S3RVER_BUCKET } from '../servers/servers.mjs';
 
 /** The bucket the suites use on every S3 endpoint (s3rver creates it; S3_BUCKET names another). */
-export const TEST_BUCKET = process.env.S3_BUCKET || 'cachier-test';
+export const TEST_BUCKET = process.env.S3_BUCKET || S3RVER_BUCKET;
 
 /**
  * @param {'file' | 'memory' | 'mongo' | 'redis' | 'postgres' | 's3'} backend

@@ -97,8 +97,8 @@ export function racyClaimsReason(target: BackendTarget): Promise<string | undefi
       const client = (machine.options.s3 as S3Location).client as S3Client;
       const Key = `probe/${randomUUID()}`;
       try {
-        await client.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key, Body: '' }));
-        await client.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key, Body: '', IfNoneMatch: '*' }));
+        await client.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key, Body: 'probe' }));
+        await client.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key, Body: 'probe', IfNoneMatch: '*' }));
         return false;
       } catch {
         return true;

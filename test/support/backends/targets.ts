@@ -8,9 +8,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import type { Backend, S3Location } from '../../../runtime/index.js';
 import type { ServerAddress } from '../servers/global-setup.js';
-import { TestPostgresServer } from '../servers/postgres.js';
-import { TestRedisServer } from '../servers/redis.js';
-import { TestS3Server } from '../servers/s3.js';
+import { TestPostgresServer, TestRedisServer, TestS3Server } from '../servers/servers.mjs';
 import { TestMongoServer } from '../mongo-server/server.js';
 import { connectMachine, TEST_BUCKET } from './machines.mjs';
 

@@ -1,7 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { TestPostgresServer } from './postgres.js';
-import { TestRedisServer } from './redis.js';
-import { TestS3Server } from './s3.js';
+import { TestPostgresServer, TestRedisServer, TestS3Server } from './servers.mjs';
 
 /** Where a shared backend's suites connect, or why they skip. */
 export type ServerAddress = { readonly url: string } | { readonly skip: string };

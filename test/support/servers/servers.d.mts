@@ -1,0 +1,42 @@
+/** The bucket s3rver creates for the suites. */
+export const TEST_BUCKET: string;
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export function freePort(): Promise<number>;
+
+/** A server a test can stop (as in a crash) and start again on the same port. */
+interface RestartableServer {
+  stop(): Promise<void>;
+  resume(): Promise<void>;
+}
+
+/** Debian's redis-server on a free loopback port (installed with apt-get when missing, as root). */
+export class TestRedisServer implements RestartableServer {
+  private constructor();
+  readonly port: number;
+  readonly url: string;
+  /** `fsyncEveryWrite` (default true) makes entries survive a kill; false syncs once a second. */
+  static start(options?: { fsyncEveryWrite?: boolean }): Promise<TestRedisServer>;
+  stop(): Promise<void>;
+  resume(): Promise<void>;
+}
+
+/** Debian's PostgreSQL in a temp cluster on a free loopback port (installed with apt-get when missing, as root). */
+export class TestPostgresServer implements RestartableServer {
+  private constructor();
+  readonly port: number;
+  readonly url: string;
+  static start(): Promise<TestPostgresServer>;
+  stop(): Promise<void>;
+  resume(): Promise<void>;
+}
+
+/** s3rver in a child process on a free loopback port, with the bucket {@link TEST_BUCKET}. */
+export class TestS3Server implements RestartableServer {
+  private constructor();
+  readonly port: number;
+  readonly endpoint: string;
+  static start(): Promise<TestS3Server>;
+  stop(): Promise<void>;
+  resume(): Promise<void>;
+}
