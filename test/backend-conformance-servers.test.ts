@@ -113,7 +113,12 @@ describe.each(backendTargets().map((target) => [target.backend, target] as const
         expect(await tolerant.fn(2)).toBe(20);
         expect(tolerant.calls.count).toBe(3);
         await vi.waitFor(() => expect(warnings.some((warning) => warning.code === 'CACHIER_BACKEND_FAILED')).toBe(true));
-        await expect(strict.fn(1)).rejects.toThrow(BackendError);
+        expect(warnings.filter((warning) => warning.code === 'CACHIER_BACKEND_FAILED')[0]?.message).toMatch(
+          new RegExp(`the ${target.backend} cache could not read, so the call went on without it: \\S+ read failed: .*(fails|fail) fast`),
+        );
+        const rejected = strict.fn(1);
+        await expect(rejected).rejects.toThrow(BackendError);
+        await expect(rejected).rejects.toThrow(/read failed/);
         expect(strict.calls.count).toBe(1);
 
         await server.resume();

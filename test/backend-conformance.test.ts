@@ -1,7 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, vi } from 'vitest';
 import { cachier, setDefaults } from '../runtime/index.js';
 import { backendTargets } from './support/backends/targets.js';
 import { counted, gate, racyClaimsReason, suiteFor } from './support/backends/suite.js';
+import type { Machine } from './support/backends/machines.mjs';
 
 // One set of behaviour tests that every backend runs. A "machine" is a
 // wrapper with its own client connection, as another host would have; the
@@ -50,6 +52,30 @@ describe.each(backendTargets().map((target) => [target.backend, target] as const
     expect(await next.fn(1)).toBe(old);
     await vi.waitFor(async () => expect(await next.fn(1)).toBe(`1@${now}`), { timeout: 10_000 });
     expect(next.calls.count).toBe(2);
+  });
+
+  spec('two machines seeing the same stale entry with nextTime refresh it once', async () => {
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    setDefaults({ clock: () => now });
+    const id = uniqueId('refresh-once');
+    let computations = 0;
+    const wrap = (m: Machine) =>
+      cachier(
+        async (x: number) => {
+          computations++;
+          await sleep(1_000);
+          return `${x}@${now}`;
+        },
+        { ...m.options, id, sourceHash: 'v1', staleAfter: '1h', nextTime: true },
+      );
+    const [a, b] = [wrap(await machine()), wrap(await machine())];
+    const first = await a(1);
+    now += 2 * 60 * 60_000;
+    expect(await a(1)).toBe(first);
+    expect(await b(1)).toBe(first);
+    await vi.waitFor(async () => expect(await a(1)).toBe(`1@${now}`), { timeout: 15_000 });
+    expect(await b(1)).toBe(`1@${now}`);
+    expect(computations).toBe(2);
   });
 
   spec("one function's entries are never served to another with the same arguments", async () => {

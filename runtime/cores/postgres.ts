@@ -2,7 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CacheCore, ClaimResult, CoreSettings, StoredEntry } from '../core.js';
 import { deserializeValue, serializeValue } from '../serialization.js';
-import { lazyClient, runOperation } from './shared/connection.js';
+import { lazyClient, oncePerProcess, runOperation } from './shared/connection.js';
+import { claimedWith, readableEntry } from './shared/entries.js';
 import { waitWhileMarked } from './shared/waiting.js';
 import { listenerOf } from './postgres/listener.js';
 import { asPostgresPool, type PostgresPool, type PostgresQuery } from './postgres/pool.js';
@@ -57,27 +58,15 @@ export function createPostgresCore(settings: CoreSettings): CacheCore {
   const query = (target: PostgresPool, statement: Omit<PostgresQuery, 'values'>, values: unknown[]) =>
     target.query({ ...statement, values });
 
-  const readEntry = (row: Record<string, unknown> | undefined): StoredEntry | undefined => {
-    const entry = entryOf(row);
-    if (entry !== 'unreadable') return entry;
-    log.warn(`an entry in PostgreSQL could not be read and counts as missing; it is replaced when recomputed`, 'CACHIER_UNREADABLE_ENTRY');
-    return undefined;
-  };
+  const readEntry = (row: Record<string, unknown> | undefined): StoredEntry | undefined => readableEntry(entryOf(row), 'PostgreSQL', log);
 
   // Rows of another source hash are never served. So that they do not pile
   // up, the first store of each process deletes those not computed for a day:
   // the rule of the file and mongo backends.
-  let olderHashesDropped = false;
-  const dropOlderSourceHashes = async (target: PostgresPool): Promise<void> => {
-    if (olderHashesDropped) return;
-    olderHashesDropped = true;
-    try {
-      await query(target, SQL.DROP_OLDER_HASHES, [functionId, sourceHash, settings.clock() - OTHER_VERSIONS_KEPT_MS]);
-    } catch (error) {
-      olderHashesDropped = false;
-      log.debug(`could not delete rows of older source hashes: ${String(error)}`);
-    }
-  };
+  const dropOlderSourceHashes = oncePerProcess(
+    (target: PostgresPool) => query(target, SQL.DROP_OLDER_HASHES, [functionId, sourceHash, settings.clock() - OTHER_VERSIONS_KEPT_MS]),
+    (error) => log.debug(`could not delete rows of older source hashes: ${String(error)}`),
+  );
 
   return {
     backend: 'postgres',
@@ -88,8 +77,7 @@ export function createPostgresCore(settings: CoreSettings): CacheCore {
         const token = `${HOST}:${process.pid}:${randomUUID()}`;
         const { rows } = await query(target, SQL.CLAIM, [...identity(key), token, leaseMs]);
         if (rows.length === 0) return { claimed: false };
-        const current = entryOf(rows[0]);
-        return current === undefined || current === 'unreadable' ? { claimed: true, token } : { claimed: true, token, current };
+        return claimedWith(token, entryOf(rows[0]));
       }),
     renew: (key, token) =>
       run('renew a lease', async (target) => {

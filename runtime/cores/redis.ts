@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CacheCore, ClaimResult, CoreSettings, StoredEntry } from '../core.js';
 import { serializeValue } from '../serialization.js';
-import { lazyClient, runOperation } from './shared/connection.js';
+import { lazyClient, oncePerProcess, runOperation } from './shared/connection.js';
+import { claimedWith, readableEntry } from './shared/entries.js';
 import { waitWhileMarked } from './shared/waiting.js';
 import { asRedisClient, type RedisArgument, type RedisClient } from './redis/client.js';
 import { channelsOf } from './redis/channels.js';
@@ -46,12 +47,7 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
   const run = <T>(what: string, operation: (redis: RedisClient) => Promise<T>): Promise<T> =>
     runOperation('Redis', what, HINT, async () => operation(await client()));
 
-  const readEntry = (stored: unknown): StoredEntry | undefined => {
-    const entry = decodeEntry(stored);
-    if (entry !== 'unreadable') return entry;
-    log.warn(`an entry in Redis could not be read and counts as missing; it is replaced when recomputed`, 'CACHIER_UNREADABLE_ENTRY');
-    return undefined;
-  };
+  const readEntry = (stored: unknown): StoredEntry | undefined => readableEntry(decodeEntry(stored), 'Redis', log);
 
   /** Every key matching `pattern`, via SCAN (never KEYS, which blocks the server). */
   const scan = async (redis: RedisClient, pattern: string): Promise<string[]> => {
@@ -68,19 +64,14 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
   // Entries of another source hash are never read. So that entries without a
   // TTL do not pile up, the first store of each process gives them at most a
   // day to live (PEXPIRE ... LT never lengthens a shorter TTL).
-  let olderHashesSwept = false;
-  const sweepOlderSourceHashes = async (redis: RedisClient): Promise<void> => {
-    if (olderHashesSwept) return;
-    olderHashesSwept = true;
-    try {
+  const sweepOlderSourceHashes = oncePerProcess(
+    async (redis: RedisClient) => {
       const own = `${base}${sourceHash}:`;
       const older = (await scan(redis, `${escapeGlob(base)}*`)).filter((name) => !name.startsWith(own));
       await Promise.all(older.map((name) => redis.call('PEXPIRE', name, OTHER_VERSIONS_KEPT_MS, 'LT')));
-    } catch (error) {
-      olderHashesSwept = false;
-      log.debug(`could not expire entries of older source hashes: ${String(error)}`);
-    }
-  };
+    },
+    (error) => log.debug(`could not expire entries of older source hashes: ${String(error)}`),
+  );
 
   const evaluate = (redis: RedisClient, script: string, keys: string[], args: RedisArgument[]): Promise<unknown> =>
     redis.callBuffer('EVAL', script, keys.length, ...keys, ...args);
@@ -94,8 +85,7 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
         const token = `${HOST}:${process.pid}:${randomUUID()}`;
         const [claimed, stored] = (await evaluate(redis, CLAIM, [entryKey(key), markKey(key)], [token, leaseMs])) as [number, unknown];
         if (claimed !== 1) return { claimed: false };
-        const current = decodeEntry(stored);
-        return current === undefined || current === 'unreadable' ? { claimed: true, token } : { claimed: true, token, current };
+        return claimedWith(token, decodeEntry(stored));
       }),
     renew: (key, token) =>
       run('renew a lease', async (redis) => {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CacheCore, ClaimResult, CoreSettings, StoredEntry } from '../core.js';
 import { deserializeValue, serializeValue } from '../serialization.js';
-import { lazyClient, runOperation } from './shared/connection.js';
+import { lazyClient, oncePerProcess, runOperation } from './shared/connection.js';
+import { readableEntry } from './shared/entries.js';
 import { waitWhileMarked, type MarkState } from './shared/waiting.js';
 import { asS3Location, type S3Location } from './s3/location.js';
 import { isConditionLost, readBody, supportsConditionalWrites, unlessMissing } from './s3/objects.js';
@@ -84,13 +85,7 @@ export function createS3Core(settings: CoreSettings): CacheCore {
     if (!object?.Body) return undefined;
     const bytes = await readBody(object.Body, object.ContentLength);
     const computedAt = Number(object.Metadata?.['computed-at']);
-    try {
-      if (!Number.isFinite(computedAt)) throw new TypeError('no computed-at metadata');
-      return { value: deserializeValue(bytes), computedAt };
-    } catch {
-      log.warn(`an entry in S3 could not be read and counts as missing; it is replaced when recomputed`, 'CACHIER_UNREADABLE_ENTRY');
-      return undefined;
-    }
+    return readableEntry(decodeEntry(bytes, computedAt), 'S3', log);
   };
 
   const headClaim = async ({ sdk, location: target }: Connected, key: string) => {
@@ -181,21 +176,16 @@ export function createS3Core(settings: CoreSettings): CacheCore {
 
   // Objects of another source hash are never read. So that they do not pile
   // up, the first store of each process deletes those not written for a day.
-  let olderHashesDropped = false;
-  const dropOlderSourceHashes = async (connected: Connected): Promise<void> => {
-    if (olderHashesDropped) return;
-    olderHashesDropped = true;
-    try {
+  const dropOlderSourceHashes = oncePerProcess(
+    async (connected: Connected) => {
       const own = `${root(connected.location)}${sourceHash}/`;
       const old = (await list(connected, root(connected.location))).filter(
         (object) => !object.name.startsWith(own) && object.lastModified < Date.now() - OTHER_VERSIONS_KEPT_MS,
       );
       await deleteAll(connected, old.map((object) => object.name));
-    } catch (error) {
-      olderHashesDropped = false;
-      log.debug(`could not delete objects of older source hashes: ${String(error)}`);
-    }
-  };
+    },
+    (error) => log.debug(`could not delete objects of older source hashes: ${String(error)}`),
+  );
 
   return {
     backend: 's3',
@@ -251,6 +241,16 @@ export function createS3Core(settings: CoreSettings): CacheCore {
       }),
     count: () => run('count', async (connected) => (await list(connected, `${root(connected.location)}${sourceHash}/e/`)).length),
   };
+}
+
+/** The entry an object's bytes and computed-at metadata hold, or `'unreadable'`. */
+function decodeEntry(bytes: Uint8Array, computedAt: number): StoredEntry | 'unreadable' {
+  if (!Number.isFinite(computedAt)) return 'unreadable';
+  try {
+    return { value: deserializeValue(bytes), computedAt };
+  } catch {
+    return 'unreadable';
+  }
 }
 
 function prefixOf(location: S3Location): string {

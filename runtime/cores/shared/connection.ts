@@ -47,3 +47,23 @@ export async function runOperation<T>(server: string, what: string, hint: string
     throw new BackendError(`cachier: ${server} ${what} failed: ${(error as Error)?.message ?? String(error)}. ${hint}`, { cause: error });
   }
 }
+
+/**
+ * Wraps a housekeeping task (such as deleting entries of older source
+ * hashes) that each process runs once: later calls do nothing once it has
+ * succeeded; a failure goes to `failed` and the next call tries again.
+ */
+export function oncePerProcess<Args extends unknown[]>(task: (...args: Args) => Promise<unknown>, failed: (error: unknown) => void): (...args: Args) => Promise<void> {
+  let done = false;
+  return async (...args) => {
+    if (done) return;
+    done = true;
+    try {
+      await task(...args);
+    } catch (error) {
+      done = false;
+      failed(error);
+    }
+  };
+}
+
