@@ -170,6 +170,18 @@ describe.each(backendTargets().map((target) => [target.backend, target] as const
     expect(f.calls.count).toBe(3);
   });
 
+  spec('clearCache leaves functions whose ids only start like its own', async () => {
+    const m = await machine();
+    const id = uniqueId('prefix');
+    const owner = counted(m, id, (x) => x);
+    const others = [`${id}}:x`, `${id}:e:x`, `${id}/x`, `${id}*`].map((other) => counted(m, other, (x) => x));
+    await owner.fn(1);
+    for (const other of others) await other.fn(1);
+    await owner.fn.clearCache();
+    for (const other of others) expect((await other.fn.cacheInfo()).entries).toBe(1);
+    expect((await owner.fn.cacheInfo()).entries).toBe(0);
+  });
+
   spec('while one machine computes a key, another waits for its value instead of computing it', async () => {
     const id = uniqueId('waiting');
     const slow = gate<string>();

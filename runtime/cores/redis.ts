@@ -23,8 +23,9 @@ const HINT =
   'Check that the server is reachable; give the ioredis client maxRetriesPerRequest (and commandTimeout) so that an unreachable server fails fast';
 
 /**
- * The `redis` backend. Key layout, for function id F, source hash H and key K
- * (the braces make F a cluster hash tag, so a function's keys share a slot):
+ * The `redis` backend. Key layout, for function id F and source hash H (both
+ * URI-encoded) and key K (the braces make F a cluster hash tag, so a
+ * function's keys share a slot):
  *
  * ```
  * cachier:{F}:H:e:K   entry: 8-byte computedAt + node:v8 value, PX 2 x staleAfter (at least staleAfter + 1 min)
@@ -38,9 +39,12 @@ const HINT =
 export function createRedisCore(settings: CoreSettings): CacheCore {
   const { functionId, sourceHash, leaseMs, log } = settings;
   const client = lazyClient(settings.connection, asRedisClient);
-  const base = `cachier:{${functionId}}:`;
-  const entryKey = (key: string) => `${base}${sourceHash}:e:${key}`;
-  const markKey = (key: string) => `${base}${sourceHash}:m:${key}`;
+  // Encoded, so that no id or hash can reach into another's keys (an id
+  // containing "}:" would otherwise extend another id's prefix).
+  const base = `cachier:{${encodeURIComponent(functionId)}}:`;
+  const version = `${base}${encodeURIComponent(sourceHash)}:`;
+  const entryKey = (key: string) => `${version}e:${key}`;
+  const markKey = (key: string) => `${version}m:${key}`;
   const staleAfterMs = settings.staleAfterMs ?? Infinity;
   const ttlMs = Number.isFinite(staleAfterMs) ? Math.ceil(staleAfterMs + Math.max(staleAfterMs, SHORTEST_MARGIN_MS)) : 0;
 
@@ -66,8 +70,7 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
   // day to live (PEXPIRE ... LT never lengthens a shorter TTL).
   const sweepOlderSourceHashes = oncePerProcess(
     async (redis: RedisClient) => {
-      const own = `${base}${sourceHash}:`;
-      const older = (await scan(redis, `${escapeGlob(base)}*`)).filter((name) => !name.startsWith(own));
+      const older = (await scan(redis, `${escapeGlob(base)}*`)).filter((name) => !name.startsWith(version));
       await Promise.all(older.map((name) => redis.call('PEXPIRE', name, OTHER_VERSIONS_KEPT_MS, 'LT')));
     },
     (error) => log.debug(`could not expire entries of older source hashes: ${String(error)}`),
@@ -130,6 +133,6 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
         const marks = await scan(redis, `${escapeGlob(base)}*:m:*`);
         for (const mark of marks) await evaluate(redis, CLEAR_MARK, [mark], []);
       }),
-    count: () => run('count', async (redis) => (await scan(redis, `${escapeGlob(`${base}${sourceHash}:e:`)}*`)).length),
+    count: () => run('count', async (redis) => (await scan(redis, `${escapeGlob(version)}e:*`)).length),
   };
 }

@@ -37,8 +37,8 @@ let sdkLoading: Promise<Sdk> | undefined;
 
 /**
  * The `s3` backend: one object per entry, with the claim a second object
- * beside it. Layout, for prefix P (default `cachier/`), function id F
- * (URI-encoded), source hash H and key K:
+ * beside it. Layout, for prefix P (default `cachier/`), function id F and
+ * source hash H (both URI-encoded) and key K:
  *
  * ```
  * P F/H/e/K   entry: the node:v8 value as the body, computedAt in metadata x-amz-meta-computed-at
@@ -70,8 +70,9 @@ export function createS3Core(settings: CoreSettings): CacheCore {
   }, (value) => value as Connected);
 
   const root = (target: S3Location) => `${prefixOf(target)}${encodeURIComponent(functionId)}/`;
-  const entryName = (target: S3Location, key: string) => `${root(target)}${sourceHash}/e/${key}`;
-  const claimName = (target: S3Location, key: string) => `${root(target)}${sourceHash}/c/${key}`;
+  const version = (target: S3Location) => `${root(target)}${encodeURIComponent(sourceHash)}/`;
+  const entryName = (target: S3Location, key: string) => `${version(target)}e/${key}`;
+  const claimName = (target: S3Location, key: string) => `${version(target)}c/${key}`;
   // The ETag of each claim this process holds, to release or renew exactly that claim.
   const claims = new Map<string, string>();
 
@@ -178,7 +179,7 @@ export function createS3Core(settings: CoreSettings): CacheCore {
   // up, the first store of each process deletes those not written for a day.
   const dropOlderSourceHashes = oncePerProcess(
     async (connected: Connected) => {
-      const own = `${root(connected.location)}${sourceHash}/`;
+      const own = version(connected.location);
       const old = (await list(connected, root(connected.location))).filter(
         (object) => !object.name.startsWith(own) && object.lastModified < Date.now() - OTHER_VERSIONS_KEPT_MS,
       );
@@ -239,7 +240,7 @@ export function createS3Core(settings: CoreSettings): CacheCore {
         const all = await list(connected, root(connected.location));
         await deleteAll(connected, all.map((object) => object.name).filter((name) => /\/c\/[^/]+$/.test(name)));
       }),
-    count: () => run('count', async (connected) => (await list(connected, `${root(connected.location)}${sourceHash}/e/`)).length),
+    count: () => run('count', async (connected) => (await list(connected, `${version(connected.location)}e/`)).length),
   };
 }
 

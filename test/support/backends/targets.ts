@@ -82,7 +82,7 @@ export function backendTargets(): BackendTarget[] {
       address: () => urlOf(redis) ?? '',
       garble: async (address, functionId) => {
         const client = new Redis(address);
-        const [, keys] = (await client.scan('0', 'MATCH', `cachier:{${functionId}}:*:e:*`, 'COUNT', 10_000)) as [string, string[]];
+        const [, keys] = (await client.scan('0', 'MATCH', `cachier:{${encodeURIComponent(functionId)}}:*:e:*`, 'COUNT', 10_000)) as [string, string[]];
         for (const key of keys) await client.set(key, 'garbage');
         client.disconnect();
       },
