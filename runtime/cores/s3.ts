@@ -6,7 +6,7 @@ import { lazyClient, oncePerProcess, runOperation } from './shared/connection.js
 import { readableEntry } from './shared/entries.js';
 import { waitWhileMarked, type MarkState } from './shared/waiting.js';
 import { asS3Location, type S3Location } from './s3/location.js';
-import { isConditionLost, readBody, supportsConditionalWrites, unlessMissing } from './s3/objects.js';
+import { isConditionLost, readBody, statusOf, supportsConditionalWrites, unlessMissing } from './s3/objects.js';
 
 type Sdk = typeof import('@aws-sdk/client-s3');
 type GetOutput = import('@aws-sdk/client-s3').GetObjectCommandOutput;
@@ -115,16 +115,19 @@ export function createS3Core(settings: CoreSettings): CacheCore {
     const { sdk, location: target } = connected;
     const etag = claims.get(token);
     claims.delete(token);
-    if (!connected.conditional || etag === undefined) {
-      const current = await headClaim(connected, key);
-      if (current?.owner !== token) return;
-    }
+    const remove = (condition: { IfMatch?: string }) =>
+      target.client.send(new sdk.DeleteObjectCommand({ Bucket: target.bucket, Key: claimName(target, key), ...condition }));
+    const removeIfOwned = async () => {
+      if ((await headClaim(connected, key))?.owner === token) await remove({});
+    };
+    if (!connected.conditional || etag === undefined) return removeIfOwned();
     try {
-      await target.client.send(
-        new sdk.DeleteObjectCommand({ Bucket: target.bucket, Key: claimName(target, key), ...(connected.conditional && etag ? { IfMatch: etag } : {}) }),
-      );
+      await remove({ IfMatch: etag });
     } catch (error) {
-      if (!isConditionLost(error)) throw error;
+      if (isConditionLost(error)) return;
+      // Endpoints with conditional writes but without conditional deletes answer 501.
+      if (statusOf(error) !== 501) throw error;
+      await removeIfOwned();
     }
   };
 
