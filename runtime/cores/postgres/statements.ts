@@ -7,6 +7,7 @@ import { TABLE, CHANNEL } from './schema.js';
  */
 const IDENTITY = 'function_id = $1 AND source_hash = $2 AND key = $3';
 
+/** The entry of a key (and any mark, ignored): a hit's one round trip. */
 export const GET = { name: 'cachier_get', text: `SELECT value, computed_at FROM ${TABLE} WHERE ${IDENTITY}` };
 
 /**
@@ -69,6 +70,7 @@ export const CLEAR_MARKS = {
   text: `UPDATE ${TABLE} SET owner = NULL, lease_until = NULL WHERE function_id = $1 AND owner IS NOT NULL`,
 };
 
+/** The number of stored entries of a function's source hash. */
 export const COUNT = {
   name: 'cachier_count',
   text: `SELECT count(*)::int AS entries FROM ${TABLE} WHERE function_id = $1 AND source_hash = $2 AND value IS NOT NULL`,
