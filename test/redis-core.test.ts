@@ -13,7 +13,7 @@ let redis: Redis;
 beforeAll(async () => {
   if ('skip' in available) return;
   server = await TestRedisServer.start();
-  redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
+  redis = new Redis(server.address, { maxRetriesPerRequest: 1 });
 });
 
 afterAll(async () => {
@@ -68,7 +68,7 @@ describe.skipIf('skip' in available)('redis backend', () => {
   });
 
   test('waiters share one subscriber connection, woken by the store, and it closes once nobody waits', async () => {
-    const owner = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    const owner = new Redis(server.address, { maxRetriesPerRequest: 1 });
     try {
       let open = (_value: string): void => undefined;
       const computing = cachier(async () => new Promise<string>((resolve) => (open = resolve)), { backend: 'redis', redis: owner, id: 'pubsub', sourceHash: 'v1' });

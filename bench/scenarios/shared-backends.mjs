@@ -36,10 +36,7 @@ const BACKENDS = {
   redis: {
     env: 'REDIS_URL',
     server: "Debian's redis-server on loopback (append-only file, fsync every second)",
-    start: async () => {
-      const server = await TestRedisServer.start({ fsyncEveryWrite: false });
-      return { address: server.url, stop: () => server.stop() };
-    },
+    start: () => TestRedisServer.start({ fsyncEveryWrite: false }),
     yardsticks: async ({ redis }) => {
       for (let i = 0; i < KEYS; i++) await redis.callBuffer('SET', `bench-probe:${i}`, valueBytes(i));
       return {
@@ -53,10 +50,7 @@ const BACKENDS = {
   postgres: {
     env: 'DATABASE_URL',
     server: "Debian's PostgreSQL on loopback (fsync off)",
-    start: async () => {
-      const server = await TestPostgresServer.start();
-      return { address: server.url, stop: () => server.stop() };
-    },
+    start: () => TestPostgresServer.start(),
     yardsticks: async ({ postgres }) => {
       await postgres.query({ text: 'CREATE TABLE IF NOT EXISTS cachier_bench_probe (id text PRIMARY KEY, value bytea)' });
       const write = (i) =>
@@ -77,10 +71,7 @@ const BACKENDS = {
   s3: {
     env: 'S3_ENDPOINT',
     server: 's3rver (S3-compatible, JavaScript, from npm) on loopback',
-    start: async () => {
-      const server = await TestS3Server.start();
-      return { address: server.endpoint, stop: () => server.stop() };
-    },
+    start: () => TestS3Server.start(),
     yardsticks: async ({ s3 }) => {
       const put = (name, i) => s3.client.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: name, Body: valueBytes(i) }));
       for (let i = 0; i < KEYS; i++) await put(`bench-probe/${i}`, i);

@@ -95,24 +95,17 @@ export function createPostgresCore(settings: CoreSettings): CacheCore {
         await query(target, SQL.RELEASE, [...identity(key), token, notification(key)]);
       }),
     waitForEntry: (key, options) =>
-      run('wait', async (target) => {
-        const listener = listenerOf(target, log);
-        const name = notification(key);
-        listener.enter(name);
-        try {
-          return await waitWhileMarked(
-            options,
-            async () => {
-              const row = (await query(target, SQL.LOOK, identity(key))).rows[0];
-              const leaseLeftMs = Number(row?.['lease_left_ms'] ?? 0);
-              return leaseLeftMs > 0 ? { leaseLeftMs } : { leaseLeftMs: 0, entry: readEntry(row) };
-            },
-            () => listener.wakeups.woken(name),
-          );
-        } finally {
-          listener.leave(name);
-        }
-      }),
+      run('wait', (target) =>
+        waitWhileMarked(
+          options,
+          async () => {
+            const row = (await query(target, SQL.LOOK, identity(key))).rows[0];
+            const leaseLeftMs = Number(row?.['lease_left_ms'] ?? 0);
+            return leaseLeftMs > 0 ? { leaseLeftMs } : { leaseLeftMs: 0, entry: readEntry(row) };
+          },
+          { source: listenerOf(target, log), name: notification(key) },
+        ),
+      ),
     clear: () =>
       run('clear', async (target) => {
         await query(target, SQL.CLEAR, [functionId]);

@@ -106,23 +106,16 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
         await evaluate(redis, RELEASE, [markKey(key)], [token]);
       }),
     waitForEntry: (key, options) =>
-      run('wait', async (redis) => {
-        const channels = channelsOf(redis, log);
-        const channel = markKey(key);
-        channels.enter(channel);
-        try {
-          return await waitWhileMarked(
-            options,
-            async () => {
-              const [leaseLeftMs, stored] = (await evaluate(redis, LOOK, [entryKey(key), channel], [])) as [number, unknown];
-              return leaseLeftMs === -2 ? { leaseLeftMs: 0, entry: readEntry(stored) } : { leaseLeftMs: leaseLeftMs === -1 ? leaseMs : leaseLeftMs };
-            },
-            () => channels.wakeups.woken(channel),
-          );
-        } finally {
-          channels.leave(channel);
-        }
-      }),
+      run('wait', (redis) =>
+        waitWhileMarked(
+          options,
+          async () => {
+            const [leaseLeftMs, stored] = (await evaluate(redis, LOOK, [entryKey(key), markKey(key)], [])) as [number, unknown];
+            return leaseLeftMs === -2 ? { leaseLeftMs: 0, entry: readEntry(stored) } : { leaseLeftMs: leaseLeftMs === -1 ? leaseMs : leaseLeftMs };
+          },
+          { source: channelsOf(redis, log), name: markKey(key) },
+        ),
+      ),
     clear: () =>
       run('clear', async (redis) => {
         const entries = await scan(redis, `${escapeGlob(base)}*:e:*`);

@@ -1,5 +1,5 @@
 import type { CoreLog } from '../../core.js';
-import { Wakeups } from '../shared/waiting.js';
+import { Wakeups, type Notifier } from '../shared/waiting.js';
 import { CHANNEL } from './schema.js';
 import type { PostgresConnection, PostgresPool } from './pool.js';
 
@@ -10,7 +10,7 @@ import type { PostgresConnection, PostgresPool } from './pool.js';
  * LISTEN state) when the last waiter leaves. Listening is never awaited:
  * until it is in place (or if it fails), waiters simply poll.
  */
-class PostgresListener {
+class PostgresListener implements Notifier {
   readonly wakeups = new Wakeups();
   private connection: Promise<(() => void) | undefined> | undefined;
 

@@ -1,5 +1,5 @@
 import type { CoreLog } from '../../core.js';
-import { Wakeups } from '../shared/waiting.js';
+import { Wakeups, type Notifier } from '../shared/waiting.js';
 import type { RedisClient, RedisSubscriber } from './client.js';
 
 /**
@@ -9,7 +9,7 @@ import type { RedisClient, RedisSubscriber } from './client.js';
  * no extra connection and can exit. Subscribing is never awaited: until it
  * is acknowledged (or if it fails), waiters simply poll.
  */
-export class RedisChannels {
+class RedisChannels implements Notifier {
   readonly wakeups = new Wakeups();
   private subscriber: RedisSubscriber | undefined;
 

@@ -12,31 +12,46 @@ export interface MarkState {
   readonly entry?: StoredEntry | undefined;
 }
 
+/** A backend's way to wake waiters early: a subscription (Redis) or a LISTEN (PostgreSQL). */
+export interface Notifier {
+  /** Starts listening for `name`, if no other waiter does (never awaited: polling covers the gap). */
+  enter(name: string): void;
+  /** Stops listening for `name` once its last waiter leaves. */
+  leave(name: string): void;
+  readonly wakeups: Wakeups;
+}
+
 /**
  * Waits until no live mark is held on a key, then returns its entry; returns
- * `undefined` when the timeout passes first. `look` reads the key; `woken`,
- * when a backend can notify, resolves early when the key may have changed.
- * Polling stays as the fallback, so a lost notification only costs latency.
+ * `undefined` when the timeout passes first. `look` reads the key; a
+ * `notifier`, for backends that can notify, wakes the wait early when the
+ * key named `name` may have changed. Polling stays as the fallback, so a lost
+ * notification only costs latency.
  */
 export async function waitWhileMarked(
   options: WaitOptions,
   look: () => Promise<MarkState>,
-  woken: () => Promise<void> = () => new Promise<void>(() => undefined),
+  notifier?: { readonly source: Notifier; readonly name: string },
 ): Promise<StoredEntry | undefined> {
-  const deadline = options.timeoutMs > 0 ? Date.now() + options.timeoutMs : Infinity;
-  let pause = FIRST_POLL_MS;
-  while (true) {
-    const state = await look();
-    if (state.leaseLeftMs <= 0) return state.entry;
-    const now = Date.now();
-    if (now >= deadline) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const elapsed = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, Math.min(pause, deadline - now, state.leaseLeftMs + 1));
-    });
-    await Promise.race([elapsed, woken()]);
-    clearTimeout(timer);
-    pause = Math.min(pause * 1.5, LONGEST_POLL_MS);
+  notifier?.source.enter(notifier.name);
+  try {
+    const deadline = options.timeoutMs > 0 ? Date.now() + options.timeoutMs : Infinity;
+    let pause = FIRST_POLL_MS;
+    while (true) {
+      const state = await look();
+      if (state.leaseLeftMs <= 0) return state.entry;
+      const now = Date.now();
+      if (now >= deadline) return undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const elapsed = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.min(pause, deadline - now, state.leaseLeftMs + 1));
+      });
+      await (notifier ? Promise.race([elapsed, notifier.source.wakeups.woken(notifier.name)]) : elapsed);
+      clearTimeout(timer);
+      pause = Math.min(pause * 1.5, LONGEST_POLL_MS);
+    }
+  } finally {
+    notifier?.source.leave(notifier.name);
   }
 }
 

@@ -8,16 +8,10 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import type { Backend, S3Location } from '../../../runtime/index.js';
 import type { ServerAddress } from '../servers/global-setup.js';
-import { TestPostgresServer, TestRedisServer, TestS3Server } from '../servers/servers.mjs';
+import { TestPostgresServer, TestRedisServer, TestS3Server, type RestartableServer } from '../servers/servers.mjs';
 import { TestMongoServer } from '../mongo-server/server.js';
 import { connectMachine, TEST_BUCKET } from './machines.mjs';
 
-/** A server the suite owns, to stop and start again mid-test. */
-export interface OwnedServer {
-  readonly address: string;
-  stop(): Promise<void>;
-  resume(): Promise<void>;
-}
 
 /** A backend as the conformance suite sees it. */
 export interface BackendTarget {
@@ -31,7 +25,7 @@ export interface BackendTarget {
   /** Replaces the stored bytes of every entry of `functionId` by garbage; undefined where entries are live values. */
   readonly garble: ((address: string, functionId: string) => Promise<void>) | undefined;
   /** Starts a server of its own (for tests that stop it); undefined for backends without a server. */
-  readonly ownServer: (() => Promise<OwnedServer>) | undefined;
+  readonly ownServer: (() => Promise<RestartableServer>) | undefined;
 }
 
 const urlOf = (server: ServerAddress): string | undefined => ('url' in server ? server.url : undefined);
@@ -86,10 +80,7 @@ export function backendTargets(): BackendTarget[] {
         for (const key of keys) await client.set(key, 'garbage');
         client.disconnect();
       },
-      ownServer: async () => {
-        const server = await TestRedisServer.start();
-        return { address: server.url, stop: () => server.stop(), resume: () => server.resume() };
-      },
+      ownServer: () => TestRedisServer.start(),
     },
     {
       backend: 'postgres',
@@ -102,10 +93,7 @@ export function backendTargets(): BackendTarget[] {
         await client.query(`UPDATE cachier_entries SET value = '\\x0102'::bytea WHERE function_id = $1 AND value IS NOT NULL`, [functionId]);
         await client.end();
       },
-      ownServer: async () => {
-        const server = await TestPostgresServer.start();
-        return { address: server.url, stop: () => server.stop(), resume: () => server.resume() };
-      },
+      ownServer: () => TestPostgresServer.start(),
     },
     {
       backend: 's3',
@@ -124,10 +112,7 @@ export function backendTargets(): BackendTarget[] {
         }
         await machine.close();
       },
-      ownServer: async () => {
-        const server = await TestS3Server.start();
-        return { address: server.endpoint, stop: () => server.stop(), resume: () => server.resume() };
-      },
+      ownServer: () => TestS3Server.start(),
     },
   ];
 }

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { TestPostgresServer, TestRedisServer, TestS3Server } from './servers.mjs';
+import { TestPostgresServer, TestRedisServer, TestS3Server, type RestartableServer } from './servers.mjs';
 
 /** Where a shared backend's suites connect, or why they skip. */
 export type ServerAddress = { readonly url: string } | { readonly skip: string };
@@ -23,35 +23,26 @@ declare module 'vitest' {
  * cannot be started makes its backend's tests skip with the reason.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const stops: Array<() => Promise<void>> = [];
-  const start = async (external: string | undefined, launch: () => Promise<{ address: string; stop: () => Promise<void> }>, name: string): Promise<ServerAddress> => {
+  const started: RestartableServer[] = [];
+  const start = async (external: string | undefined, launch: () => Promise<RestartableServer>, name: string): Promise<ServerAddress> => {
     if (external) return { url: external };
     try {
-      const { address, stop } = await launch();
-      stops.push(stop);
-      return { url: address };
+      const server = await launch();
+      started.push(server);
+      return { url: server.address };
     } catch (error) {
       return { skip: `${name} could not be started: ${(error as Error).message}` };
     }
   };
   const [redis, postgres, s3] = await Promise.all([
-    start(process.env['REDIS_URL'], async () => {
-      const server = await TestRedisServer.start();
-      return { address: server.url, stop: () => server.stop() };
-    }, 'redis-server'),
-    start(process.env['DATABASE_URL'], async () => {
-      const server = await TestPostgresServer.start();
-      return { address: server.url, stop: () => server.stop() };
-    }, 'PostgreSQL'),
-    start(process.env['S3_ENDPOINT'], async () => {
-      const server = await TestS3Server.start();
-      return { address: server.endpoint, stop: () => server.stop() };
-    }, 's3rver'),
+    start(process.env['REDIS_URL'], () => TestRedisServer.start(), 'redis-server'),
+    start(process.env['DATABASE_URL'], () => TestPostgresServer.start(), 'PostgreSQL'),
+    start(process.env['S3_ENDPOINT'], () => TestS3Server.start(), 's3rver'),
   ]);
   project.provide('redisServer', redis);
   project.provide('postgresServer', postgres);
   project.provide('s3Server', s3);
   return async () => {
-    await Promise.all(stops.map((stop) => stop()));
+    await Promise.all(started.map((server) => server.stop()));
   };
 }

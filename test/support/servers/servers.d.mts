@@ -5,7 +5,9 @@ export const TEST_BUCKET: string;
 export function freePort(): Promise<number>;
 
 /** A server a test can stop (as in a crash) and start again on the same port. */
-interface RestartableServer {
+export interface RestartableServer {
+  /** Where clients connect: a URL, or the S3 endpoint. */
+  readonly address: string;
   stop(): Promise<void>;
   resume(): Promise<void>;
 }
@@ -14,7 +16,7 @@ interface RestartableServer {
 export class TestRedisServer implements RestartableServer {
   private constructor();
   readonly port: number;
-  readonly url: string;
+  readonly address: string;
   /** `fsyncEveryWrite` (default true) makes entries survive a kill; false syncs once a second. */
   static start(options?: { fsyncEveryWrite?: boolean }): Promise<TestRedisServer>;
   stop(): Promise<void>;
@@ -25,7 +27,7 @@ export class TestRedisServer implements RestartableServer {
 export class TestPostgresServer implements RestartableServer {
   private constructor();
   readonly port: number;
-  readonly url: string;
+  readonly address: string;
   static start(): Promise<TestPostgresServer>;
   stop(): Promise<void>;
   resume(): Promise<void>;
@@ -35,7 +37,7 @@ export class TestPostgresServer implements RestartableServer {
 export class TestS3Server implements RestartableServer {
   private constructor();
   readonly port: number;
-  readonly endpoint: string;
+  readonly address: string;
   static start(): Promise<TestS3Server>;
   stop(): Promise<void>;
   resume(): Promise<void>;

@@ -82,7 +82,8 @@ export class TestRedisServer {
     this.fsyncEveryWrite = fsyncEveryWrite;
   }
 
-  get url() {
+  /** Where clients connect: a redis:// URL. */
+  get address() {
     return `redis://127.0.0.1:${this.port}`;
   }
 
@@ -138,7 +139,8 @@ export class TestPostgresServer {
     this.user = user;
   }
 
-  get url() {
+  /** Where clients connect: a postgres:// URL. */
+  get address() {
     return `postgres://cachier@127.0.0.1:${this.port}/postgres`;
   }
 
@@ -181,7 +183,8 @@ export class TestS3Server {
     this.dir = dir;
   }
 
-  get endpoint() {
+  /** Where clients connect: the S3 endpoint URL. */
+  get address() {
     return `http://127.0.0.1:${this.port}`;
   }
 
