@@ -1,13 +1,13 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, test, vi } from 'vitest';
 import { cachier } from '../runtime/index.js';
-import { TestRedisServer } from './support/servers/servers.mjs';
+import { TestRedisServer, type RestartableServer } from './support/servers/servers.mjs';
 
 // What is particular to the redis backend; the behaviour every backend shares
 // is in backend-conformance*.test.ts. This suite counts connections, so it
 // runs on a server of its own.
 const available = inject('redisServer');
-let server: TestRedisServer;
+let server: RestartableServer;
 let redis: Redis;
 
 beforeAll(async () => {

@@ -12,33 +12,15 @@ export interface RestartableServer {
   resume(): Promise<void>;
 }
 
-/** Debian's redis-server on a free loopback port (installed with apt-get when missing, as root). */
-export class TestRedisServer implements RestartableServer {
-  private constructor();
-  readonly port: number;
-  readonly address: string;
-  /** `fsyncEveryWrite` (default true) makes entries survive a kill; false syncs once a second. */
-  static start(options?: { fsyncEveryWrite?: boolean }): Promise<TestRedisServer>;
-  stop(): Promise<void>;
-  resume(): Promise<void>;
-}
+/**
+ * Debian's redis-server on a free loopback port (installed with apt-get when
+ * missing, as root). `fsyncEveryWrite` (default true) makes entries survive a
+ * kill; false syncs once a second.
+ */
+export const TestRedisServer: { start(options?: { fsyncEveryWrite?: boolean }): Promise<RestartableServer> };
 
 /** Debian's PostgreSQL in a temp cluster on a free loopback port (installed with apt-get when missing, as root). */
-export class TestPostgresServer implements RestartableServer {
-  private constructor();
-  readonly port: number;
-  readonly address: string;
-  static start(): Promise<TestPostgresServer>;
-  stop(): Promise<void>;
-  resume(): Promise<void>;
-}
+export const TestPostgresServer: { start(): Promise<RestartableServer> };
 
 /** s3rver in a child process on a free loopback port, with the bucket {@link TEST_BUCKET}. */
-export class TestS3Server implements RestartableServer {
-  private constructor();
-  readonly port: number;
-  readonly address: string;
-  static start(): Promise<TestS3Server>;
-  stop(): Promise<void>;
-  resume(): Promise<void>;
-}
+export const TestS3Server: { start(): Promise<RestartableServer> };
