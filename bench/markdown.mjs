@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { formatNumber, tableHeader, tableRowCells } from './lib/report.mjs';
 import { benchDir, resultsDir } from './lib/settings.mjs';
 
-const ORDER = ['hit-cost', 'scaling', 'key-derivation', 'cross-process', 'cold-start', 'mongo'];
+const ORDER = ['hit-cost', 'scaling', 'key-derivation', 'cross-process', 'cold-start', 'mongo', 'shared-backends'];
 
 /**
  * @param {import('./lib/report.mjs').Table} table

@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchDir, resultsDirFor } from './lib/settings.mjs';
 
-/** The scenarios, in the order of issue 6. */
-const SCENARIOS = ['hit-cost', 'scaling', 'key-derivation', 'cross-process', 'cold-start', 'mongo', 'build-time'];
+/** The scenarios, in the order of issue 6, then the shared backends of issue 13 and the build time of the tag's routes. */
+const SCENARIOS = ['hit-cost', 'scaling', 'key-derivation', 'cross-process', 'cold-start', 'mongo', 'shared-backends', 'build-time'];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -38,6 +38,9 @@ export type CachedFunction<F extends AnyFunction> = F & CacheControls<F>;
 
 const caches = new WeakMap<AnyFunction, FunctionCache>();
 
+/** Backends whose drivers are asynchronous, so they cannot serve a synchronous function. */
+const ASYNC_ONLY_BACKENDS: ReadonlySet<string> = new Set(['mongo', 'redis', 'postgres', 's3']);
+
 /**
  * Wraps `fn` so that its results are cached, persisted and shared: calls
  * with equal arguments return the stored value until it is older than
@@ -65,10 +68,11 @@ export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<No
   if (typeof fn !== 'function') throw new CachierError(`cachier: expected a function to wrap, got ${typeof fn}`);
   validateOptions(options);
   const isAsync = fn.constructor.name === 'AsyncFunction';
-  if (impliedBackend(options as CachierOptions) === 'mongo' && !isAsync) {
+  const backend = impliedBackend(options as CachierOptions);
+  if (backend !== undefined && ASYNC_ONLY_BACKENDS.has(backend) && !isAsync) {
     throw new InvalidOptionError(
       'backend',
-      `'mongo' serves async functions only (the driver is asynchronous); declare ${fn.name || 'the function'} async`,
+      `'${backend}' serves async functions only (the driver is asynchronous); declare ${fn.name || 'the function'} async`,
     );
   }
   if (fn.constructor.name.endsWith('GeneratorFunction')) {

@@ -61,6 +61,10 @@ export interface CoreSettings {
    * `CACHIER_SHARED_KEY` instead. Absent means false.
    */
   readonly shared?: boolean;
+  /** The client, pool or bucket of the redis, postgres or s3 core (the option named like the backend). */
+  readonly connection?: unknown;
+  /** How long an entry stays fresh, in milliseconds (Infinity: always); lets a core expire dead entries itself. */
+  readonly staleAfterMs?: number;
   /** Entries whose serialized value exceeds this many bytes are not stored. */
   readonly entrySizeLimit: number | undefined;
   /** How long a being-calculated mark lives without renewal, in milliseconds. */

@@ -172,6 +172,8 @@ export class FunctionCache {
       separateFiles: options.separateFiles,
       shared: options.shared,
       mongetter: options.mongetter,
+      connection: options.backend === 'redis' || options.backend === 'postgres' || options.backend === 's3' ? options[options.backend] : undefined,
+      staleAfterMs: options.staleAfterMs,
       entrySizeLimit: options.entrySizeLimit,
       leaseMs: options.leaseMs,
       clock: options.clock,

@@ -4,6 +4,9 @@ import { parseDuration, type Duration } from './duration.js';
 import { InvalidOptionError, CachierError } from './errors.js';
 import { parseByteSize, type ByteSize } from './size.js';
 import type { MongoCollection } from './cores/mongo/collection.js';
+import type { RedisOption } from './cores/redis/client.js';
+import type { PostgresOption } from './cores/postgres/pool.js';
+import type { S3Option } from './cores/s3/location.js';
 
 /**
  * Any function cachier can wrap. `any[]` is the one parameter list every
@@ -14,7 +17,7 @@ import type { MongoCollection } from './cores/mongo/collection.js';
 export type AnyFunction = (...args: any[]) => unknown;
 
 /** Where entries are kept. */
-export type Backend = 'memory' | 'file' | 'mongo';
+export type Backend = 'memory' | 'file' | 'mongo' | 'redis' | 'postgres' | 's3';
 
 /**
  * Returns the MongoDB `Collection` (or a promise of one) that holds the cache;
@@ -39,7 +42,9 @@ export interface SharedOptions {
   /**
    * Where entries live: `file` (persistent, shared by the machine's processes),
    * `memory` (this process only, values kept live, not copied), or `mongo`
-   * (shared across machines; needs `mongetter`; async functions only).
+   * (shared across machines; needs `mongetter`; async functions only), or
+   * `redis`, `postgres`, `s3` (shared across machines; need the option of the
+   * same name; async functions only).
    * @defaultValue 'file'
    */
   backend?: Backend;
@@ -84,6 +89,12 @@ export interface SharedOptions {
   allowUndefined?: boolean;
   /** MongoDB backend: returns the collection that holds the cache. */
   mongetter?: Mongetter;
+  /** Redis backend: an ioredis client, or a function returning one (or a promise of one). */
+  redis?: RedisOption;
+  /** PostgreSQL backend: a `pg` Pool, or a function returning one (or a promise of one). */
+  postgres?: PostgresOption;
+  /** S3 backend: `{ client, bucket, prefix? }`, or a function returning it (or a promise of it). */
+  s3?: S3Option;
   /**
    * Results whose serialized size exceeds this are returned but not stored:
    * bytes, or a size such as `64KB`, `10MB`.
@@ -193,9 +204,9 @@ export interface CachierDefaults extends SharedOptions {
 }
 
 /** The defaults in force: every setting of {@link CachierDefaults} with its effective value. */
-export type EffectiveDefaults = Readonly<
-  Required<Omit<CachierDefaults, 'mongetter' | 'entrySizeLimit' | 'hash'>> & Pick<CachierDefaults, 'mongetter' | 'entrySizeLimit' | 'hash'>
->;
+/** Defaults with no built-in value: the connection of each server backend, the size limit and the key function. */
+type UnsetDefaults = 'mongetter' | 'redis' | 'postgres' | 's3' | 'entrySizeLimit' | 'hash';
+export type EffectiveDefaults = Readonly<Required<Omit<CachierDefaults, UnsetDefaults>> & Pick<CachierDefaults, UnsetDefaults>>;
 
 /** Options resolved to the values the engine uses. */
 export interface ResolvedOptions {
@@ -211,6 +222,9 @@ export interface ResolvedOptions {
   readonly waitForCalcTimeoutMs: number;
   readonly allowUndefined: boolean;
   readonly mongetter: Mongetter | undefined;
+  readonly redis: RedisOption | undefined;
+  readonly postgres: PostgresOption | undefined;
+  readonly s3: S3Option | undefined;
   readonly entrySizeLimit: number | undefined;
   readonly leaseMs: number;
   readonly strict: boolean;
@@ -222,7 +236,10 @@ export interface ResolvedOptions {
   readonly clock: () => number;
 }
 
-const BACKENDS: readonly Backend[] = ['memory', 'file', 'mongo'];
+const BACKENDS: readonly Backend[] = ['memory', 'file', 'mongo', 'redis', 'postgres', 's3'];
+
+/** The option each shared backend needs, named like the backend (mongo keeps Python's `mongetter`). */
+const CONNECTION_OPTIONS = { mongo: 'mongetter', redis: 'redis', postgres: 'postgres', s3: 's3' } as const;
 
 type Check = (value: unknown, option: string) => void;
 
@@ -252,6 +269,11 @@ const isBackend: Check = (value, option) => {
     throw new InvalidOptionError(option, `expected one of ${BACKENDS.map((b) => `'${b}'`).join(', ')}, got ${describe(value)}`);
   }
 };
+const isObjectOrFunction: Check = (value, option) => {
+  if (typeof value !== 'function' && (typeof value !== 'object' || value === null)) {
+    throw new InvalidOptionError(option, `expected a client object or a function returning one, got ${describe(value)}`);
+  }
+};
 const isByteSize: Check = (value, option) => {
   parseByteSize(value as ByteSize, option);
 };
@@ -272,6 +294,9 @@ const SHARED_CHECKS: Readonly<Record<keyof SharedOptions, Check>> = {
   waitForCalcTimeout: isDuration,
   allowUndefined: isBoolean,
   mongetter: isFunction,
+  redis: isObjectOrFunction,
+  postgres: isObjectOrFunction,
+  s3: isObjectOrFunction,
   entrySizeLimit: isByteSize,
   lease: (value, option) => {
     isDuration(value, option);
@@ -306,7 +331,7 @@ export function impliedBackend(options: Pick<SharedOptions, 'backend' | 'mongett
 }
 
 function checkBackendFits(options: Pick<CachierOptions, 'backend' | 'mongetter' | 'cacheDir' | 'reload' | 'separateFiles' | 'shared'>): void {
-  const { cacheDir, reload, separateFiles, shared, mongetter } = options;
+  const { cacheDir, reload, separateFiles, shared } = options;
   const backend = impliedBackend(options);
   if (backend === undefined) return;
   const fileOnly = { cacheDir, reload, separateFiles, shared };
@@ -315,8 +340,10 @@ function checkBackendFits(options: Pick<CachierOptions, 'backend' | 'mongetter' 
       throw new InvalidOptionError(name, `applies to the file backend only, but backend is '${backend}'; remove one of them`);
     }
   }
-  if (mongetter !== undefined && backend !== 'mongo') {
-    throw new InvalidOptionError('mongetter', `applies to the mongo backend only, but backend is '${backend}'; remove one of them`);
+  for (const [owner, name] of Object.entries(CONNECTION_OPTIONS)) {
+    if ((options as Record<string, unknown>)[name] !== undefined && backend !== owner) {
+      throw new InvalidOptionError(name, `applies to the ${owner} backend only, but backend is '${backend}'; remove one of them`);
+    }
   }
 }
 
@@ -371,6 +398,12 @@ function validateAgainst(options: unknown, checks: Readonly<Record<string, Check
   }
 }
 
+const CONNECTION_HINTS = {
+  redis: `an ioredis client, e.g. redis: new Redis(process.env.REDIS_URL)`,
+  postgres: `a pg Pool, e.g. postgres: new pg.Pool({ connectionString: process.env.DATABASE_URL })`,
+  s3: `the bucket to use, e.g. s3: { client: new S3Client({}), bucket: 'my-cache' }`,
+} as const;
+
 /**
  * Merges a function's options over the global defaults and the environment,
  * and turns durations and sizes into numbers.
@@ -381,6 +414,9 @@ export function resolveOptions(options: CachierOptions, defaults: CachierDefault
   const mongetter = pick('mongetter');
   if (backend === 'mongo' && mongetter === undefined) {
     throw new InvalidOptionError('mongetter', `backend 'mongo' needs a mongetter: a function returning the MongoDB collection to use`);
+  }
+  if ((backend === 'redis' || backend === 'postgres' || backend === 's3') && pick(backend) === undefined) {
+    throw new InvalidOptionError(backend, `backend '${backend}' needs the ${backend} option: ${CONNECTION_HINTS[backend]}`);
   }
   const entrySizeLimit = pick('entrySizeLimit');
   const staleAfter = options.staleAfter ?? defaults.staleAfter;
@@ -396,6 +432,9 @@ export function resolveOptions(options: CachierOptions, defaults: CachierDefault
     waitForCalcTimeoutMs: parseDuration(pick('waitForCalcTimeout') ?? 0),
     allowUndefined: pick('allowUndefined') ?? false,
     mongetter,
+    redis: pick('redis'),
+    postgres: pick('postgres'),
+    s3: pick('s3'),
     entrySizeLimit: entrySizeLimit === undefined ? undefined : parseByteSize(entrySizeLimit, 'entrySizeLimit'),
     leaseMs: parseDuration(pick('lease') ?? BUILT_IN_DEFAULTS.lease),
     strict: pick('strict') ?? false,

@@ -40,103 +40,7 @@ function counted<T>(id: string, body: (arg: number) => T, options: Parameters<ty
   return { fn, calls };
 }
 
-describe('mongo backend: hits, misses and staleness', () => {
-  test('a miss computes and stores; a hit returns the stored value without calling the function', async () => {
-    const { fn, calls } = counted('square', (x) => ({ square: x * x, at: new Date(0), tags: new Set(['a']) }));
-    const first = await fn(4);
-    const second = await fn(4);
-    expect(second).toEqual({ square: 16, at: new Date(0), tags: new Set(['a']) });
-    expect(second).toEqual(first);
-    expect(calls.count).toBe(1);
-    await fn(5);
-    expect(calls.count).toBe(2);
-    expect((await fn.cacheInfo()).entries).toBe(2);
-  });
-
-  test('a second client (another machine) is served what the first stored', async () => {
-    const { fn, calls } = counted('shared', (x) => x + 1);
-    await fn(1);
-    const other = await connectTestCollection({ collectionName: db.collection.collectionName });
-    try {
-      let otherCalls = 0;
-      const onOtherMachine = cachier(
-        async (x: number) => {
-          otherCalls++;
-          return x + 1;
-        },
-        { backend: 'mongo', mongetter: () => other.collection, id: 'shared', sourceHash: 'v1' },
-      );
-      expect(await onOtherMachine(1)).toBe(2);
-      expect(otherCalls).toBe(0);
-      expect(calls.count).toBe(1);
-    } finally {
-      await other.close({ drop: false });
-    }
-  });
-
-  test('a stale entry is recomputed', async () => {
-    let now = Date.parse('2030-01-01T00:00:00Z');
-    setDefaults({ clock: () => now });
-    const { fn, calls } = counted('stale', (x) => `${x}@${now}`, { staleAfter: '1h' });
-    const first = await fn(1);
-    now += 30 * 60_000;
-    expect(await fn(1)).toBe(first);
-    now += 60 * 60_000;
-    expect(await fn(1)).toBe(`1@${now}`);
-    expect(calls.count).toBe(2);
-  });
-
-  test('with nextTime, a stale entry is returned at once and refreshed in the background', async () => {
-    let now = Date.parse('2030-01-01T00:00:00Z');
-    setDefaults({ clock: () => now });
-    const { fn, calls } = counted('next-time', (x) => `${x}@${now}`, { staleAfter: '1h', nextTime: true });
-    const first = await fn(1);
-    now += 2 * 60 * 60_000;
-    expect(await fn(1)).toBe(first);
-    await vi.waitFor(() => expect(calls.count).toBe(2), { timeout: 10_000 });
-    await vi.waitFor(async () => expect(await fn(1)).toBe(`1@${now}`), { timeout: 10_000 });
-    expect(calls.count).toBe(2);
-  });
-
-  test('two machines seeing the same stale entry refresh it once', async () => {
-    let now = Date.parse('2030-01-01T00:00:00Z');
-    setDefaults({ clock: () => now });
-    const other = await connectTestCollection({ collectionName: db.collection.collectionName });
-    try {
-      let computations = 0;
-      const wrap = (connection: TestConnection) =>
-        cachier(
-          async (x: number) => {
-            computations++;
-            await new Promise((resolve) => setTimeout(resolve, 1000));
-            return `${x}@${now}`;
-          },
-          { backend: 'mongo', mongetter: () => connection.collection, id: 'refresh-once', sourceHash: 'v1', staleAfter: '1h', nextTime: true },
-        );
-      const [machineA, machineB] = [wrap(db), wrap(other)];
-      const first = await machineA(1);
-      now += 2 * 60 * 60_000;
-      expect(await machineA(1)).toBe(first);
-      expect(await machineB(1)).toBe(first);
-      await vi.waitFor(async () => expect(await machineA(1)).toBe(`1@${now}`), { timeout: 15_000 });
-      expect(computations).toBe(2);
-    } finally {
-      await other.close({ drop: false });
-    }
-  });
-
-  test('an error thrown by the function is not cached and does not leave the key marked', async () => {
-    let fail = true;
-    const { fn, calls } = counted('throws', (x) => {
-      if (fail) throw new Error('boom');
-      return x;
-    });
-    await expect(fn(1)).rejects.toThrow('boom');
-    fail = false;
-    expect(await fn(1)).toBe(1);
-    expect(calls.count).toBe(2);
-  });
-
+describe('mongo backend: source hashes', () => {
   test('a new source hash does not serve old entries; its first store deletes those not computed for a day', async () => {
     let now = Date.now();
     setDefaults({ clock: () => now });
@@ -173,40 +77,6 @@ describe('mongo backend: the mongetter and waiting', () => {
     await expectWarning((warning) => /must return a MongoDB Collection/.test(warning.message));
   });
 
-  test('a caller waits at most waitForCalcTimeout for another machine, then computes itself', async () => {
-    const other = await connectTestCollection({ collectionName: db.collection.collectionName });
-    try {
-      let release = (): void => undefined;
-      const slow = counted('wait-timeout', (x) => new Promise<string>((resolve) => (release = () => resolve(`slow:${x}`))));
-      const pending = slow.fn(1);
-      await vi.waitFor(() => expect(slow.calls.count).toBe(1));
-      let impatientCalls = 0;
-      const impatient = cachier(
-        async (x: number) => {
-          impatientCalls++;
-          return `impatient:${x}`;
-        },
-        { backend: 'mongo', mongetter: () => other.collection, id: 'wait-timeout', sourceHash: 'v1', waitForCalcTimeout: '300ms' },
-      );
-      expect(await impatient(1)).toBe('impatient:1');
-      expect(impatientCalls).toBe(1);
-      release();
-      expect(await pending).toBe('slow:1');
-    } finally {
-      await other.close({ drop: false });
-    }
-  });
-
-  test('a document whose value cannot be read counts as missing, with a warning, and is replaced', async () => {
-    const { fn, calls } = counted('garbled', (x) => x * 3);
-    await fn(2);
-    await db.collection.updateOne({ functionId: 'garbled' }, { $set: { value: 'not bytes' } });
-    expect(await fn(2)).toBe(6);
-    expect(calls.count).toBe(2);
-    await expectWarning((warning) => warning.code === 'CACHIER_UNREADABLE_ENTRY');
-    expect(await fn(2)).toBe(6);
-    expect(calls.count).toBe(2);
-  });
 });
 
 describe('mongo core: claiming', () => {
@@ -316,32 +186,12 @@ describe('mongo backend: concurrent writers', () => {
 });
 
 describe('mongo backend: what is not stored', () => {
-  test('a result over entrySizeLimit is returned, not stored, with a warning', async () => {
-    const { fn, calls } = counted('too-big', (x) => 'x'.repeat(10_000 + x), { entrySizeLimit: '1KB' });
-    expect(await fn(1)).toHaveLength(10_001);
-    expect(await fn(1)).toHaveLength(10_001);
-    expect(calls.count).toBe(2);
-    expect((await fn.cacheInfo()).entries).toBe(0);
-    await expectWarning((warning) => warning.code === 'CACHIER_NOT_STORED' && /entrySizeLimit/.test(warning.message));
-  });
-
   test("a result over MongoDB's 16 MiB document limit is returned, not stored, with a warning", async () => {
     const { fn, calls } = counted('over-16-mib', () => Buffer.alloc(17 * 1024 * 1024, 1));
     expect((await fn(1)).length).toBe(17 * 1024 * 1024);
     expect(calls.count).toBe(1);
     expect((await fn.cacheInfo()).entries).toBe(0);
     await expectWarning((warning) => warning.code === 'CACHIER_NOT_STORED' && /16 MiB/.test(warning.message));
-  });
-
-  test('undefined is not stored unless allowUndefined', async () => {
-    const { fn, calls } = counted('undefined', () => undefined);
-    await fn(1);
-    await fn(1);
-    expect(calls.count).toBe(2);
-    const allowed = counted('undefined-allowed', () => undefined, { allowUndefined: true });
-    await allowed.fn(1);
-    await allowed.fn(1);
-    expect(allowed.calls.count).toBe(1);
   });
 
   test('a sync function cannot use the mongo backend: an error at wrap time', () => {
@@ -357,19 +207,6 @@ describe('mongo backend: what is not stored', () => {
 });
 
 describe('mongo backend: controls touch only their own function', () => {
-  test("clearCache removes this function's documents and leaves other functions' documents", async () => {
-    const f = counted('clear-f', (x) => x);
-    const g = counted('clear-g', (x) => x);
-    await Promise.all([f.fn(1), f.fn(2), g.fn(1)]);
-    await f.fn.clearCache();
-    expect((await f.fn.cacheInfo()).entries).toBe(0);
-    expect((await g.fn.cacheInfo()).entries).toBe(1);
-    await g.fn(1);
-    expect(g.calls.count).toBe(1);
-    await f.fn(1);
-    expect(f.calls.count).toBe(3);
-  });
-
   test("clearBeingCalculated clears this function's marks only", async () => {
     const gates: Array<() => void> = [];
     const slow = (id: string) =>
@@ -387,10 +224,4 @@ describe('mongo backend: controls touch only their own function', () => {
     expect(await Promise.all(pending)).toEqual([1, 1]);
   });
 
-  test('precache stores a value that later calls return', async () => {
-    const { fn, calls } = counted('precached', (x) => x);
-    await fn.precache([7], 49);
-    expect(await fn(7)).toBe(49);
-    expect(calls.count).toBe(0);
-  });
 });

@@ -37,7 +37,7 @@ describe('option validation at wrap time', () => {
     ['reload', null, /"reload": expected true or false, got null/],
     ['separateFiles', 'no', /"separateFiles": expected true or false/],
     ['strict', {}, /"strict": expected true or false, got an object/],
-    ['backend', 'redis', /"backend": expected one of 'memory', 'file', 'mongo', got "redis"/],
+    ['backend', 'cassandra', /"backend": expected one of 'memory', 'file', 'mongo', 'redis', 'postgres', 's3', got "cassandra"/],
     ['cacheDir', '', /"cacheDir": expected a non-empty string/],
     ['id', 42, /"id": expected a non-empty string, got 42/],
     ['sourceHash', [], /"sourceHash": expected a non-empty string, got an array/],

@@ -5,7 +5,7 @@ import { FixtureProject, type ProcessResult } from './support/transformer/fixtur
 const EXPECTED: ReadonlyArray<readonly [string, string]> = [
   ['src/bindings.ts(5,19)', 'option "hash" names "keyOfOrdr", which is not declared or imported in this module; declare it, import it, or fix the name'],
   ['src/bindings.ts(10,19)', 'option "hash" expects the name of a function in scope, such as getCollection (not a string), got "keyOfOrder"'],
-  ['src/conflicts.ts(3,22)', 'backend=mongo serves async functions only (the MongoDB driver is asynchronous); declare syncOnMongo async or choose backend=file'],
+  ['src/conflicts.ts(3,22)', 'backend=mongo serves async functions only (its driver is asynchronous); declare syncOnMongo async or choose backend=file'],
   ['src/conflicts.ts(8,29)', 'option "cacheDir" applies to backend=file only, but backend=memory; remove one of them'],
   ['src/conflicts.ts(13,14)', 'option "mongetter" applies to backend=mongo only, but backend=file; remove one of them'],
   ['src/conflicts.ts(23,5)', 'two tagged functions share the cache id "shared"; give one of them its own id=...'],
@@ -25,7 +25,7 @@ const EXPECTED: ReadonlyArray<readonly [string, string]> = [
   ['src/options.ts(1,14)', 'unknown @cachier option "staleAftr"; did you mean "staleAfter"?'],
   ['src/options.ts(6,25)', 'option "staleAfter" expects milliseconds or a duration such as 500ms, 30s, 5m, 3h, 3d, 2w or 1h30m, got "3x"'],
   ['src/options.ts(11,23)', 'option "nextTime" expects true or false (a bare flag means true), got "yes"'],
-  ['src/options.ts(16,22)', 'option "backend" expects one of memory, file, mongo, got "redis"'],
+  ['src/options.ts(16,22)', 'option "backend" expects one of memory, file, mongo, redis, postgres, s3, got "sqlite"'],
   ['src/options.ts(21,20)', 'option "lease" must be longer than 0ms, got "0s"'],
   ['src/options.ts(26,14)', 'option "staleAfter" needs a value: write staleAfter=<value>'],
   ['src/options.ts(31,28)', 'option "staleAfter" is given twice; keep one'],

@@ -8,6 +8,9 @@ import { hasModifier } from './syntax.js';
 import { checkTagOptions, type TagOption } from './tag-options.js';
 import { parseTag, type RawTag } from './tag-parser.js';
 
+/** Backends whose drivers are asynchronous: they serve async functions only. */
+const SERVER_BACKENDS: ReadonlySet<string> = new Set(['mongo', 'redis', 'postgres', 's3']);
+
 /** Where a tagged function sits, which decides how it is rewritten. */
 export type FunctionForm =
   /** `function f() {}`, exported or not, at any depth. */
@@ -149,11 +152,12 @@ function describeTaggedNode(ts: TypeScript, node: TS.Node, tag: RawTag, sourceFi
   const options = checkTagOptions(tag, { findBinding: (binding) => findBinding(ts, target.node, binding) });
   const isAsync = hasModifier(ts, fn, ts.SyntaxKind.AsyncKeyword);
   const backend = options.find((option) => option.name === 'backend');
-  if (backend?.value.kind === 'string' && backend.value.text === 'mongo' && !isAsync) {
+  if (backend?.value.kind === 'string' && SERVER_BACKENDS.has(backend.value.text) && !isAsync) {
+    const chosen = backend.value.text;
     throw new TagProblem(
       backend.raw.valueStart,
-      'mongo'.length,
-      `backend=mongo serves async functions only (the MongoDB driver is asynchronous); declare ${describe(name)} async or choose backend=file`,
+      chosen.length,
+      `backend=${chosen} serves async functions only (its driver is asynchronous); declare ${describe(name)} async or choose backend=file`,
     );
   }
   const explicitId = options.find((option) => option.name === 'id');

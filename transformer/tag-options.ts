@@ -32,6 +32,9 @@ const OPTION_KINDS: Readonly<Record<string, ValueKind>> = {
   waitForCalcTimeout: 'duration',
   allowUndefined: 'boolean',
   mongetter: 'binding',
+  redis: 'binding',
+  postgres: 'binding',
+  s3: 'binding',
   hash: 'binding',
   entrySizeLimit: 'size',
   lease: 'lease',
@@ -44,7 +47,9 @@ const OPTION_KINDS: Readonly<Record<string, ValueKind>> = {
   sourceHash: 'text',
 };
 
-const BACKENDS = ['memory', 'file', 'mongo'];
+const BACKENDS = ['memory', 'file', 'mongo', 'redis', 'postgres', 's3'];
+/** The option naming each server backend's connection (a binding in scope), as in the runtime. */
+const CONNECTION_OPTIONS: Readonly<Record<string, string>> = { mongetter: 'mongo', redis: 'redis', postgres: 'postgres', s3: 's3' };
 const FILE_ONLY = ['cacheDir', 'reload', 'separateFiles', 'shared'];
 const IDENTIFIER_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
@@ -143,8 +148,10 @@ function checkCombinations(options: ReadonlyMap<string, TagOption>): void {
       throw new TagProblem(option.raw.start, name.length, `option "${name}" applies to backend=file only, but backend=${chosen}; remove one of them`);
     }
   }
-  const mongetter = options.get('mongetter');
-  if (mongetter && chosen !== 'mongo') {
-    throw new TagProblem(mongetter.raw.start, 'mongetter'.length, `option "mongetter" applies to backend=mongo only, but backend=${chosen}; remove one of them`);
+  for (const [name, owner] of Object.entries(CONNECTION_OPTIONS)) {
+    const option = options.get(name);
+    if (option && chosen !== owner) {
+      throw new TagProblem(option.raw.start, name.length, `option "${name}" applies to backend=${owner} only, but backend=${chosen}; remove one of them`);
+    }
   }
 }

@@ -13,6 +13,7 @@ import { countedQuotes } from '../lib/counted.mjs';
 import { measure, sequential } from '../lib/measure.mjs';
 import { cachier, hasBackend, notAvailableYet } from '../lib/ours.mjs';
 import { publish } from '../lib/report.mjs';
+import { roundTripTable } from '../lib/round-trips.mjs';
 import { benchDir, budget } from '../lib/settings.mjs';
 import { requestFor } from '../lib/workload.mjs';
 
@@ -50,27 +51,6 @@ async function commandsDuring(client, action) {
   await action();
   client.off('commandStarted', count);
   return commands;
-}
-
-/**
- * A table of our figures beside driver commands of one round trip each.
- * @param {string} title
- * @param {string} ours
- * @param {{ value: number, roundTrips: number }} figures
- * @param {{ contender: string, value: number, note: string }[]} yardsticks
- */
-function roundTripTable(title, ours, figures, yardsticks) {
-  return {
-    title,
-    valueLabel: 'median µs/call',
-    ours,
-    extraColumns: [{ key: 'roundTrips', label: 'round trips/call' }],
-    rows: [
-      { contender: ours, ...figures },
-      ...yardsticks.map((yardstick) => ({ ...yardstick, roundTrips: 1 })),
-      { contender: 'cacache, keyv-file, memoizee, p-memoize', unavailable: NO_MONGO_PEER },
-    ],
-  };
 }
 
 async function measureAll() {
@@ -123,10 +103,10 @@ async function measureAll() {
             value: sameQuery.medianUs,
             note: 'the same round trip without decoding and freshness checks',
           },
-        ]),
+        ], NO_MONGO_PEER),
         roundTripTable('MongoDB miss (claim, compute, store)', OURS_MISS, { value: miss.medianUs, roundTrips: missTrips }, [
           { contender: 'driver updateOne upsert (yardstick)', value: upsert.medianUs, note: oneTrip },
-        ]),
+        ], NO_MONGO_PEER),
       ],
     };
   } finally {

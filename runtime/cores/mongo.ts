@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CacheCore, ClaimResult, CoreSettings, StoredEntry, WaitOptions } from '../core.js';
-import { BackendError, CachierError, InvalidOptionError } from '../errors.js';
+import { InvalidOptionError } from '../errors.js';
 import { serializeValue } from '../serialization.js';
 import { asMongoCollection, ensureIndexes, type MongoCollection } from './mongo/collection.js';
+import { lazyClient, oncePerProcess, runOperation } from './shared/connection.js';
+import { claimedWith, readableEntry } from './shared/entries.js';
+import { waitWhileMarked } from './shared/waiting.js';
 import { checkFitsInDocument, entryOf, leaseEndOf, valueBytesOf, type CacheDocument } from './mongo/documents.js';
-
-/** Polling of a key another caller computes starts this fast and slows down to once a second. */
-const FIRST_POLL_MS = 25;
-const LONGEST_POLL_MS = 1000;
 
 const ENTRY_FIELDS = { _id: 0, value: 1, computedAt: 1 } as const;
 const CLEAR_MARK = { $unset: { owner: '', leaseUntil: '' } } as const;
@@ -24,6 +22,9 @@ const HOST = hostname();
 /** How long entries of another source hash are kept after they were computed. */
 const OTHER_VERSIONS_KEPT_MS = 24 * 60 * 60 * 1000;
 
+const HINT =
+  'Check that the server is reachable and the collection writable; set serverSelectionTimeoutMS on the MongoClient so that an unreachable server fails fast';
+
 /**
  * The `mongo` backend: one document per (function id, source hash, key) in
  * the collection the `mongetter` returns, so every machine using that
@@ -37,82 +38,49 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
   if (!mongetter) throw new InvalidOptionError('mongetter', `backend 'mongo' needs a mongetter: a function returning the MongoDB collection to use`);
   const identity = (key: string) => ({ functionId, sourceHash, key });
 
-  let collection: Promise<MongoCollection> | undefined;
+  // A failed mongetter (e.g. the server is down at connect time) is retried on the next call.
+  const collection = lazyClient(mongetter, asMongoCollection);
   const ready = async (): Promise<MongoCollection> => {
-    if (!collection) {
-      collection = Promise.resolve()
-        .then(mongetter)
-        .then(asMongoCollection);
-      // A failed mongetter (e.g. the server is down at connect time) is retried on the next call.
-      collection.catch(() => (collection = undefined));
-    }
-    const resolved = await collection;
+    const resolved = await collection();
     await ensureIndexes(resolved);
     return resolved;
   };
 
-  /** Runs one operation against the collection, turning driver failures into a {@link BackendError}. */
-  const run = async <T>(what: string, operation: (collection: MongoCollection) => Promise<T>): Promise<T> => {
-    try {
-      return await operation(await ready());
-    } catch (error) {
-      if (error instanceof CachierError) throw error;
-      throw new BackendError(
-        `cachier: MongoDB ${what} failed: ${(error as Error)?.message ?? String(error)}. Check that the server is reachable ` +
-          `and the collection writable; set serverSelectionTimeoutMS on the MongoClient so that an unreachable server fails fast`,
-        { cause: error },
-      );
-    }
-  };
+  /** Runs one operation against the collection, turning driver failures into a `BackendError`. */
+  const run = <T>(what: string, operation: (collection: MongoCollection) => Promise<T>): Promise<T> =>
+    runOperation('MongoDB', what, HINT, async () => operation(await ready()));
 
-  const readEntry = (document: CacheDocument | null): StoredEntry | undefined => {
-    const entry = entryOf(document);
-    if (entry !== 'unreadable') return entry;
-    log.warn(`an entry in MongoDB could not be read and counts as missing; it is replaced when recomputed`, 'CACHIER_UNREADABLE_ENTRY');
-    return undefined;
-  };
+  const readEntry = (document: CacheDocument | null): StoredEntry | undefined => readableEntry(entryOf(document), 'MongoDB', log);
 
   // Documents of another source hash are never served. So that they do not
   // pile up, the first store of each process deletes those not computed for a
   // day (and abandoned marks): the same rule as the file backend, which lets
   // two deployments of different code share a collection without erasing
   // each other's fresh entries.
-  let olderHashesDropped = false;
-  const dropOlderSourceHashes = async (target: MongoCollection): Promise<void> => {
-    if (olderHashesDropped) return;
-    olderHashesDropped = true;
-    try {
-      await target.deleteMany({
+  const dropOlderSourceHashes = oncePerProcess(
+    (target: MongoCollection) =>
+      target.deleteMany({
         functionId,
         sourceHash: { $ne: sourceHash },
         $or: [
           { computedAt: { $lt: settings.clock() - OTHER_VERSIONS_KEPT_MS } },
           { computedAt: { $exists: false }, leaseUntil: { $lt: new Date() } },
         ],
-      });
-    } catch (error) {
-      olderHashesDropped = false;
-      log.debug(`could not delete entries of older source hashes: ${String(error)}`);
-    }
-  };
+      }),
+    (error) => log.debug(`could not delete entries of older source hashes: ${String(error)}`),
+  );
 
   const waitForEntry = (key: string, options: WaitOptions): Promise<StoredEntry | undefined> =>
-    run('wait', async (target) => {
-      const deadline = options.timeoutMs > 0 ? Date.now() + options.timeoutMs : Infinity;
-      let pause = FIRST_POLL_MS;
-      while (true) {
+    run('wait', (target) =>
+      waitWhileMarked(options, async () => {
         const document = (await target.findOne(identity(key), {
           projection: { ...ENTRY_FIELDS, owner: 1, leaseUntil: 1 },
         })) as CacheDocument | null;
-        const leaseEnd = leaseEndOf(document);
-        const now = Date.now();
         // Released, or the owner's lease ran out (it crashed): the engine reads or takes over.
-        if (leaseEnd <= now) return readEntry(document);
-        if (now >= deadline) return undefined;
-        await sleep(Math.min(pause, deadline - now, leaseEnd - now + 1));
-        pause = Math.min(pause * 1.5, LONGEST_POLL_MS);
-      }
-    });
+        const leaseLeftMs = leaseEndOf(document) - Date.now();
+        return leaseLeftMs > 0 ? { leaseLeftMs } : { leaseLeftMs: 0, entry: readEntry(document) };
+      }),
+    );
 
   return {
     backend: 'mongo',
@@ -132,8 +100,7 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
             { $set: { owner: token, leaseUntil: new Date(Date.now() + leaseMs) } },
             { upsert: true, projection: ENTRY_FIELDS },
           )) as CacheDocument | null;
-          const current = entryOf(claimed);
-          return current === undefined || current === 'unreadable' ? { claimed: true, token } : { claimed: true, token, current };
+          return claimedWith(token, entryOf(claimed));
         } catch (error) {
           if (isDuplicateKeyError(error)) return { claimed: false };
           throw error;

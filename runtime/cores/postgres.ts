@@ -1,0 +1,119 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { CacheCore, ClaimResult, CoreSettings, StoredEntry } from '../core.js';
+import { deserializeValue, serializeValue } from '../serialization.js';
+import { lazyClient, oncePerProcess, runOperation } from './shared/connection.js';
+import { claimedWith, readableEntry } from './shared/entries.js';
+import { waitWhileMarked } from './shared/waiting.js';
+import { listenerOf } from './postgres/listener.js';
+import { asPostgresPool, type PostgresPool, type PostgresQuery } from './postgres/pool.js';
+import { ensureTable } from './postgres/schema.js';
+import * as SQL from './postgres/statements.js';
+
+/** Names this machine in claim tokens. */
+const HOST = hostname();
+
+/** How long rows of another source hash are kept after they were computed. */
+const OTHER_VERSIONS_KEPT_MS = 24 * 60 * 60 * 1000;
+
+const HINT =
+  'Check that the server is reachable and the user may create and write the table cachier_entries; ' +
+  'give the pg Pool connectionTimeoutMillis (and query_timeout) so that an unreachable server fails fast';
+
+/** The entry of a row, `undefined` for none, `'unreadable'` for a value that does not decode. */
+function entryOf(row: Record<string, unknown> | undefined): StoredEntry | undefined | 'unreadable' {
+  if (!row || row['value'] === null || row['value'] === undefined) return undefined;
+  const bytes = row['value'];
+  const computedAt = row['computed_at'];
+  if (!(bytes instanceof Uint8Array) || typeof computedAt !== 'number') return 'unreadable';
+  try {
+    return { value: deserializeValue(bytes), computedAt };
+  } catch {
+    return 'unreadable';
+  }
+}
+
+/**
+ * The `postgres` backend: one row per (function id, source hash, key) in the
+ * table `cachier_entries`, created on first use (schema in
+ * `postgres/schema.ts` and the README). Round trips: a hit is one SELECT; a
+ * miss is a SELECT, an INSERT ... ON CONFLICT that claims the key, and an
+ * INSERT ... ON CONFLICT that stores the value, clears the claim and
+ * notifies waiters (LISTEN/NOTIFY, with polling as the fallback). Serves
+ * async functions only.
+ */
+export function createPostgresCore(settings: CoreSettings): CacheCore {
+  const { functionId, sourceHash, leaseMs, log } = settings;
+  const pool = lazyClient(settings.connection, asPostgresPool);
+  const identity = (key: string): unknown[] => [functionId, sourceHash, key];
+  // Notifications name a key by a digest: payloads are limited to 8000 bytes, ids are not.
+  const notification = (key: string): string => createHash('sha1').update(`${functionId}\n${sourceHash}\n${key}`).digest('base64url');
+
+  const run = <T>(what: string, operation: (pool: PostgresPool) => Promise<T>): Promise<T> =>
+    runOperation('PostgreSQL', what, HINT, async () => {
+      const ready = await pool();
+      await ensureTable(ready);
+      return operation(ready);
+    });
+  const query = (target: PostgresPool, statement: Omit<PostgresQuery, 'values'>, values: unknown[]) =>
+    target.query({ ...statement, values });
+
+  const readEntry = (row: Record<string, unknown> | undefined): StoredEntry | undefined => readableEntry(entryOf(row), 'PostgreSQL', log);
+
+  // Rows of another source hash are never served. So that they do not pile
+  // up, the first store of each process deletes those not computed for a day:
+  // the rule of the file and mongo backends.
+  const dropOlderSourceHashes = oncePerProcess(
+    (target: PostgresPool) => query(target, SQL.DROP_OLDER_HASHES, [functionId, sourceHash, settings.clock() - OTHER_VERSIONS_KEPT_MS]),
+    (error) => log.debug(`could not delete rows of older source hashes: ${String(error)}`),
+  );
+
+  return {
+    backend: 'postgres',
+    sync: undefined,
+    get: (key) => run('read', async (target) => readEntry((await query(target, SQL.GET, identity(key))).rows[0])),
+    claim: (key) =>
+      run('claim', async (target): Promise<ClaimResult> => {
+        const token = `${HOST}:${process.pid}:${randomUUID()}`;
+        const { rows } = await query(target, SQL.CLAIM, [...identity(key), token, leaseMs]);
+        if (rows.length === 0) return { claimed: false };
+        return claimedWith(token, entryOf(rows[0]));
+      }),
+    renew: (key, token) =>
+      run('renew a lease', async (target) => {
+        await query(target, SQL.RENEW, [...identity(key), token, leaseMs]);
+      }),
+    async store(key, entry, token) {
+      const bytes = serializeValue(entry.value, settings.entrySizeLimit);
+      await run('write', async (target) => {
+        await query(target, SQL.STORE, [...identity(key), bytes, entry.computedAt, token ?? null, notification(key)]);
+        await dropOlderSourceHashes(target);
+      });
+    },
+    release: (key, token) =>
+      run('release a mark', async (target) => {
+        await query(target, SQL.RELEASE, [...identity(key), token, notification(key)]);
+      }),
+    waitForEntry: (key, options) =>
+      run('wait', (target) =>
+        waitWhileMarked(
+          options,
+          async () => {
+            const row = (await query(target, SQL.LOOK, identity(key))).rows[0];
+            const leaseLeftMs = Number(row?.['lease_left_ms'] ?? 0);
+            return leaseLeftMs > 0 ? { leaseLeftMs } : { leaseLeftMs: 0, entry: readEntry(row) };
+          },
+          { source: listenerOf(target, log), name: notification(key) },
+        ),
+      ),
+    clear: () =>
+      run('clear', async (target) => {
+        await query(target, SQL.CLEAR, [functionId]);
+      }),
+    clearBeingCalculated: () =>
+      run('clear marks', async (target) => {
+        await query(target, SQL.CLEAR_MARKS, [functionId]);
+      }),
+    count: () => run('count', async (target) => Number((await query(target, SQL.COUNT, [functionId, sourceHash])).rows[0]?.['entries'] ?? 0)),
+  };
+}

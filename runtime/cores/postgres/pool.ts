@@ -1,0 +1,40 @@
+import type { ClientOption } from '../shared/connection.js';
+import { requireMethods } from '../shared/connection.js';
+
+/** One query, as `pg` takes it; a `name` makes it a prepared statement reused on each connection. */
+export interface PostgresQuery {
+  readonly name?: string;
+  readonly text: string;
+  readonly values?: readonly unknown[];
+}
+
+/** The part of a `pg` result the postgres backend reads. */
+export interface PostgresResult {
+  readonly rows: Array<Record<string, unknown>>;
+  readonly rowCount: number | null;
+}
+
+/** A connection checked out of the pool, used to LISTEN while callers wait. */
+export interface PostgresConnection {
+  query(query: PostgresQuery | string): Promise<PostgresResult>;
+  on(event: 'notification', listener: (message: { channel: string; payload?: string | undefined }) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  release(destroy?: boolean | Error): void;
+}
+
+/**
+ * The part of a `pg` Pool the postgres backend uses, written structurally so
+ * that cachier never loads `pg` itself: any `pg.Pool` (pg 8 or later) fits.
+ */
+export interface PostgresPool {
+  query(query: PostgresQuery): Promise<PostgresResult>;
+  connect(): Promise<PostgresConnection>;
+}
+
+/** The `postgres` option: a `pg` Pool, or a function returning one (or a promise of one). */
+export type PostgresOption = ClientOption<PostgresPool>;
+
+/** Checks that what the `postgres` option gave looks like a `pg` Pool. */
+export function asPostgresPool(value: unknown): PostgresPool {
+  return requireMethods<PostgresPool>(value, ['query', 'connect'], 'postgres', 'a pg Pool (new pg.Pool({ connectionString })) or a function returning one');
+}

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { CacheCore, ClaimResult, CoreSettings, StoredEntry } from '../core.js';
+import { serializeValue } from '../serialization.js';
+import { lazyClient, oncePerProcess, runOperation } from './shared/connection.js';
+import { claimedWith, readableEntry } from './shared/entries.js';
+import { waitWhileMarked } from './shared/waiting.js';
+import { asRedisClient, type RedisArgument, type RedisClient } from './redis/client.js';
+import { channelsOf } from './redis/channels.js';
+import { decodeEntry, encodeEntry, escapeGlob } from './redis/entries.js';
+import { CLAIM, CLEAR_MARK, LOOK, RELEASE, RENEW, STORE } from './redis/scripts.js';
+
+/** Names this machine in claim tokens. */
+const HOST = hostname();
+
+/** Entries of another source hash are left to expire this long after a new hash first stores. */
+const OTHER_VERSIONS_KEPT_MS = 24 * 60 * 60 * 1000;
+
+/** Stale entries stay this long at least (and as long as `staleAfter`) before Redis evicts them, so `nextTime` can serve them. */
+const SHORTEST_MARGIN_MS = 60_000;
+
+const HINT =
+  'Check that the server is reachable; give the ioredis client maxRetriesPerRequest (and commandTimeout) so that an unreachable server fails fast';
+
+/**
+ * The `redis` backend. Key layout, for function id F and source hash H (both
+ * URI-encoded) and key K (the braces make F a cluster hash tag, so a
+ * function's keys share a slot):
+ *
+ * ```
+ * cachier:{F}:H:e:K   entry: 8-byte computedAt + node:v8 value, PX 2 x staleAfter (at least staleAfter + 1 min)
+ * cachier:{F}:H:m:K   being-calculated mark: the owner's token, PX lease; also the channel that wakes waiters
+ * ```
+ *
+ * Round trips: a hit is one GET; a miss is a GET, an EVAL that claims the key
+ * (SET NX PX, answering any entry stored meanwhile) and an EVAL that stores,
+ * clears the mark and publishes. Serves async functions only.
+ */
+export function createRedisCore(settings: CoreSettings): CacheCore {
+  const { functionId, sourceHash, leaseMs, log } = settings;
+  const client = lazyClient(settings.connection, asRedisClient);
+  // Encoded, so that no id or hash can reach into another's keys (an id
+  // containing "}:" would otherwise extend another id's prefix).
+  const base = `cachier:{${encodeURIComponent(functionId)}}:`;
+  const version = `${base}${encodeURIComponent(sourceHash)}:`;
+  const entryKey = (key: string) => `${version}e:${key}`;
+  const markKey = (key: string) => `${version}m:${key}`;
+  const staleAfterMs = settings.staleAfterMs ?? Infinity;
+  const ttlMs = Number.isFinite(staleAfterMs) ? Math.ceil(staleAfterMs + Math.max(staleAfterMs, SHORTEST_MARGIN_MS)) : 0;
+
+  const run = <T>(what: string, operation: (redis: RedisClient) => Promise<T>): Promise<T> =>
+    runOperation('Redis', what, HINT, async () => operation(await client()));
+
+  const readEntry = (stored: unknown): StoredEntry | undefined => readableEntry(decodeEntry(stored), 'Redis', log);
+
+  /** Every key matching `pattern`, via SCAN (never KEYS, which blocks the server). */
+  const scan = async (redis: RedisClient, pattern: string): Promise<string[]> => {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = (await redis.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', 1000)) as [string, string[]];
+      found.push(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    return found;
+  };
+
+  // Entries of another source hash are never read. So that entries without a
+  // TTL do not pile up, the first store of each process gives them at most a
+  // day to live (PEXPIRE ... LT never lengthens a shorter TTL).
+  const sweepOlderSourceHashes = oncePerProcess(
+    async (redis: RedisClient) => {
+      const older = (await scan(redis, `${escapeGlob(base)}*`)).filter((name) => !name.startsWith(version));
+      await Promise.all(older.map((name) => redis.call('PEXPIRE', name, OTHER_VERSIONS_KEPT_MS, 'LT')));
+    },
+    (error) => log.debug(`could not expire entries of older source hashes: ${String(error)}`),
+  );
+
+  const evaluate = (redis: RedisClient, script: string, keys: string[], args: RedisArgument[]): Promise<unknown> =>
+    redis.callBuffer('EVAL', script, keys.length, ...keys, ...args);
+
+  return {
+    backend: 'redis',
+    sync: undefined,
+    get: (key) => run('read', async (redis) => readEntry(await redis.callBuffer('GET', entryKey(key)))),
+    claim: (key) =>
+      run('claim', async (redis): Promise<ClaimResult> => {
+        const token = `${HOST}:${process.pid}:${randomUUID()}`;
+        const [claimed, stored] = (await evaluate(redis, CLAIM, [entryKey(key), markKey(key)], [token, leaseMs])) as [number, unknown];
+        if (claimed !== 1) return { claimed: false };
+        return claimedWith(token, decodeEntry(stored));
+      }),
+    renew: (key, token) =>
+      run('renew a lease', async (redis) => {
+        await evaluate(redis, RENEW, [markKey(key)], [token, leaseMs]);
+      }),
+    async store(key, entry, token) {
+      const bytes = encodeEntry(entry.computedAt, serializeValue(entry.value, settings.entrySizeLimit));
+      await run('write', async (redis) => {
+        await evaluate(redis, STORE, [entryKey(key), markKey(key)], [bytes, ttlMs, token ?? '']);
+        await sweepOlderSourceHashes(redis);
+      });
+    },
+    release: (key, token) =>
+      run('release a mark', async (redis) => {
+        await evaluate(redis, RELEASE, [markKey(key)], [token]);
+      }),
+    waitForEntry: (key, options) =>
+      run('wait', (redis) =>
+        waitWhileMarked(
+          options,
+          async () => {
+            const [leaseLeftMs, stored] = (await evaluate(redis, LOOK, [entryKey(key), markKey(key)], [])) as [number, unknown];
+            return leaseLeftMs === -2 ? { leaseLeftMs: 0, entry: readEntry(stored) } : { leaseLeftMs: leaseLeftMs === -1 ? leaseMs : leaseLeftMs };
+          },
+          { source: channelsOf(redis, log), name: markKey(key) },
+        ),
+      ),
+    clear: () =>
+      run('clear', async (redis) => {
+        const entries = await scan(redis, `${escapeGlob(base)}*:e:*`);
+        for (let start = 0; start < entries.length; start += 500) await redis.call('UNLINK', ...entries.slice(start, start + 500));
+      }),
+    clearBeingCalculated: () =>
+      run('clear marks', async (redis) => {
+        const marks = await scan(redis, `${escapeGlob(base)}*:m:*`);
+        for (const mark of marks) await evaluate(redis, CLEAR_MARK, [mark], []);
+      }),
+    count: () => run('count', async (redis) => (await scan(redis, `${escapeGlob(version)}e:*`)).length),
+  };
+}

@@ -1,0 +1,28 @@
+import type { StoredEntry } from '../../core.js';
+import { deserializeValue } from '../../serialization.js';
+
+/**
+ * An entry is one Redis string: the 8-byte big-endian float `computedAt`
+ * followed by the `node:v8` serialization of the value, so a hit is one GET.
+ */
+export function encodeEntry(computedAt: number, value: Buffer): Buffer {
+  const header = Buffer.allocUnsafe(8);
+  header.writeDoubleBE(computedAt);
+  return Buffer.concat([header, value]);
+}
+
+/** The entry a stored string holds, `undefined` for none, `'unreadable'` for bytes that do not decode. */
+export function decodeEntry(stored: unknown): StoredEntry | undefined | 'unreadable' {
+  if (stored === null || stored === undefined) return undefined;
+  if (!Buffer.isBuffer(stored) || stored.length < 9) return 'unreadable';
+  try {
+    return { computedAt: stored.readDoubleBE(0), value: deserializeValue(stored.subarray(8)) };
+  } catch {
+    return 'unreadable';
+  }
+}
+
+/** Escapes the glob characters of SCAN MATCH. */
+export function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}

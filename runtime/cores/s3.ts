@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { CacheCore, ClaimResult, CoreSettings, StoredEntry } from '../core.js';
+import { deserializeValue, serializeValue } from '../serialization.js';
+import { lazyClient, oncePerProcess, runOperation } from './shared/connection.js';
+import { readableEntry } from './shared/entries.js';
+import { waitWhileMarked, type MarkState } from './shared/waiting.js';
+import { asS3Location, type S3Location } from './s3/location.js';
+import { isConditionLost, readBody, statusOf, supportsConditionalWrites, unlessMissing } from './s3/objects.js';
+
+type Sdk = typeof import('@aws-sdk/client-s3');
+type GetOutput = import('@aws-sdk/client-s3').GetObjectCommandOutput;
+type HeadOutput = import('@aws-sdk/client-s3').HeadObjectCommandOutput;
+type PutOutput = import('@aws-sdk/client-s3').PutObjectCommandOutput;
+type ListOutput = import('@aws-sdk/client-s3').ListObjectsV2CommandOutput;
+
+/** Names this machine in claim tokens. */
+const HOST = hostname();
+
+/** How long objects of another source hash are kept after they were last written. */
+const OTHER_VERSIONS_KEPT_MS = 24 * 60 * 60 * 1000;
+
+const HINT =
+  'Check that the endpoint is reachable, the bucket exists and the credentials may read, write, list and delete under the prefix; ' +
+  'give the S3Client a requestHandler with connectionTimeout and requestTimeout so that an unreachable endpoint fails fast';
+
+interface Connected {
+  readonly sdk: Sdk;
+  readonly location: S3Location;
+  readonly conditional: boolean;
+}
+
+/** The body of probe objects. An empty body would make the SDK warn about a stream of unknown length. */
+const PROBE_BODY = Buffer.from('cachier probe');
+
+let sdkLoading: Promise<Sdk> | undefined;
+
+/**
+ * The `s3` backend: one object per entry, with the claim a second object
+ * beside it. Layout, for prefix P (default `cachier/`), function id F and
+ * source hash H (both URI-encoded) and key K:
+ *
+ * ```
+ * P F/H/e/K   entry: the node:v8 value as the body, computedAt in metadata x-amz-meta-computed-at
+ * P F/H/c/K   claim: the owner's token as the body; owner and lease end (epoch ms) in metadata
+ * ```
+ *
+ * Claims are conditional writes (`If-None-Match: *`, taking over a dead
+ * owner's claim with `If-Match`) where the endpoint honours them, found out
+ * once per process with a probe object; elsewhere a claim is a read then a
+ * write, so two callers starting within one round trip may both compute.
+ * Round trips: a hit is one GET; a miss is a GET, a conditional PUT (the
+ * claim), a PUT of the entry and a DELETE of the claim. Serves async
+ * functions only.
+ */
+export function createS3Core(settings: CoreSettings): CacheCore {
+  const { functionId, sourceHash, leaseMs, log } = settings;
+  const location = lazyClient(settings.connection, asS3Location);
+  const connect = lazyClient(async (): Promise<Connected> => {
+    const [sdk, target] = await Promise.all([(sdkLoading ??= import('@aws-sdk/client-s3')), location()]);
+    const probeKey = `${prefixOf(target)}.cachier-probe/${randomUUID()}`;
+    const conditional = await supportsConditionalWrites(
+      target.client,
+      target.bucket,
+      (ifNoneMatch) => target.client.send(new sdk.PutObjectCommand({ Bucket: target.bucket, Key: probeKey, Body: PROBE_BODY, IfNoneMatch: ifNoneMatch })),
+      () => target.client.send(new sdk.DeleteObjectCommand({ Bucket: target.bucket, Key: probeKey })),
+    );
+    if (!conditional) log.debug(`the S3 endpoint ignores If-None-Match: claims are a read then a write, and may race`);
+    return { sdk, location: target, conditional };
+  }, (value) => value as Connected);
+
+  const root = (target: S3Location) => `${prefixOf(target)}${encodeURIComponent(functionId)}/`;
+  const version = (target: S3Location) => `${root(target)}${encodeURIComponent(sourceHash)}/`;
+  const entryName = (target: S3Location, key: string) => `${version(target)}e/${key}`;
+  const claimName = (target: S3Location, key: string) => `${version(target)}c/${key}`;
+  // The ETag of each claim this process holds, to release or renew exactly that claim.
+  const claims = new Map<string, string>();
+
+  const run = <T>(what: string, operation: (connected: Connected) => Promise<T>): Promise<T> =>
+    runOperation('S3', what, HINT, async () => operation(await connect()));
+
+  const readEntry = async ({ sdk, location: target }: Connected, key: string): Promise<StoredEntry | undefined> => {
+    const object = await unlessMissing(
+      target.client.send(new sdk.GetObjectCommand({ Bucket: target.bucket, Key: entryName(target, key) })) as Promise<GetOutput>,
+    );
+    if (!object?.Body) return undefined;
+    const bytes = await readBody(object.Body, object.ContentLength);
+    const computedAt = Number(object.Metadata?.['computed-at']);
+    return readableEntry(decodeEntry(bytes, computedAt), 'S3', log);
+  };
+
+  const headClaim = async ({ sdk, location: target }: Connected, key: string) => {
+    const head = await unlessMissing(
+      target.client.send(new sdk.HeadObjectCommand({ Bucket: target.bucket, Key: claimName(target, key) })) as Promise<HeadOutput>,
+    );
+    if (!head) return undefined;
+    return { owner: head.Metadata?.['owner'], leaseUntil: Number(head.Metadata?.['lease-until'] ?? 0), etag: head.ETag };
+  };
+
+  const putClaim = async ({ sdk, location: target }: Connected, key: string, token: string, condition: { IfNoneMatch?: string; IfMatch?: string }) => {
+    const written = (await target.client.send(
+      new sdk.PutObjectCommand({
+        Bucket: target.bucket,
+        Key: claimName(target, key),
+        Body: Buffer.from(token),
+        Metadata: { owner: token, 'lease-until': String(Date.now() + leaseMs) },
+        ...condition,
+      }),
+    )) as PutOutput;
+    if (written.ETag) claims.set(token, written.ETag);
+  };
+
+  /** Deletes the claim on `key` if `token` still owns it. */
+  const dropClaim = async (connected: Connected, key: string, token: string): Promise<void> => {
+    const { sdk, location: target } = connected;
+    const etag = claims.get(token);
+    claims.delete(token);
+    const remove = (condition: { IfMatch?: string }) =>
+      target.client.send(new sdk.DeleteObjectCommand({ Bucket: target.bucket, Key: claimName(target, key), ...condition }));
+    const removeIfOwned = async () => {
+      if ((await headClaim(connected, key))?.owner === token) await remove({});
+    };
+    if (!connected.conditional || etag === undefined) return removeIfOwned();
+    try {
+      await remove({ IfMatch: etag });
+    } catch (error) {
+      if (isConditionLost(error)) return;
+      // Endpoints with conditional writes but without conditional deletes answer 501.
+      if (statusOf(error) !== 501) throw error;
+      await removeIfOwned();
+    }
+  };
+
+  const claim = async (connected: Connected, key: string): Promise<ClaimResult> => {
+    const token = `${HOST}:${process.pid}:${randomUUID()}`;
+    if (!connected.conditional) {
+      const current = await headClaim(connected, key);
+      if (current && current.leaseUntil > Date.now()) return { claimed: false };
+      await putClaim(connected, key, token, {});
+      return { claimed: true, token };
+    }
+    try {
+      await putClaim(connected, key, token, { IfNoneMatch: '*' });
+      return { claimed: true, token };
+    } catch (error) {
+      if (!isConditionLost(error)) throw error;
+    }
+    // A claim exists: take it over only if its owner's lease ran out, and only if nobody else did first.
+    const current = await headClaim(connected, key);
+    if (!current || current.leaseUntil > Date.now() || !current.etag) return { claimed: false };
+    try {
+      await putClaim(connected, key, token, { IfMatch: current.etag });
+      return { claimed: true, token };
+    } catch (error) {
+      if (isConditionLost(error)) return { claimed: false };
+      throw error;
+    }
+  };
+
+  const list = async ({ sdk, location: target }: Connected, prefix: string) => {
+    const objects: Array<{ name: string; lastModified: number }> = [];
+    let continuation: string | undefined;
+    do {
+      const page = (await target.client.send(
+        new sdk.ListObjectsV2Command({ Bucket: target.bucket, Prefix: prefix, ContinuationToken: continuation }),
+      )) as ListOutput;
+      for (const object of page.Contents ?? []) {
+        if (object.Key) objects.push({ name: object.Key, lastModified: object.LastModified?.getTime() ?? 0 });
+      }
+      continuation = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (continuation);
+    return objects;
+  };
+
+  // One DeleteObject per object, in turn: DeleteObjects needs a checksum
+  // header some S3-compatible servers mishandle, and clearing is rare.
+  const deleteAll = async ({ sdk, location: target }: Connected, names: string[]) => {
+    for (const name of names) await target.client.send(new sdk.DeleteObjectCommand({ Bucket: target.bucket, Key: name }));
+  };
+
+  // Objects of another source hash are never read. So that they do not pile
+  // up, the first store of each process deletes those not written for a day.
+  const dropOlderSourceHashes = oncePerProcess(
+    async (connected: Connected) => {
+      const own = version(connected.location);
+      const old = (await list(connected, root(connected.location))).filter(
+        (object) => !object.name.startsWith(own) && object.lastModified < Date.now() - OTHER_VERSIONS_KEPT_MS,
+      );
+      await deleteAll(connected, old.map((object) => object.name));
+    },
+    (error) => log.debug(`could not delete objects of older source hashes: ${String(error)}`),
+  );
+
+  return {
+    backend: 's3',
+    sync: undefined,
+    get: (key) => run('read', (connected) => readEntry(connected, key)),
+    claim: (key) => run('claim', (connected) => claim(connected, key)),
+    renew: (key, token) =>
+      run('renew a lease', async (connected) => {
+        const etag = claims.get(token);
+        if (connected.conditional && etag !== undefined) {
+          await putClaim(connected, key, token, { IfMatch: etag }).catch((error: unknown) => {
+            if (!isConditionLost(error)) throw error;
+          });
+          return;
+        }
+        if ((await headClaim(connected, key))?.owner === token) await putClaim(connected, key, token, {});
+      }),
+    async store(key, entry, token) {
+      const bytes = serializeValue(entry.value, settings.entrySizeLimit);
+      await run('write', async (connected) => {
+        const { sdk, location: target } = connected;
+        await target.client.send(
+          new sdk.PutObjectCommand({
+            Bucket: target.bucket,
+            Key: entryName(target, key),
+            Body: bytes,
+            ContentLength: bytes.length,
+            ContentType: 'application/octet-stream',
+            Metadata: { 'computed-at': String(entry.computedAt) },
+          }),
+        );
+        if (token !== undefined) await dropClaim(connected, key, token);
+        await dropOlderSourceHashes(connected);
+      });
+    },
+    release: (key, token) => run('release a mark', (connected) => dropClaim(connected, key, token)),
+    waitForEntry: (key, options) =>
+      run('wait', (connected) =>
+        waitWhileMarked(options, async (): Promise<MarkState> => {
+          const current = await headClaim(connected, key);
+          const leaseLeftMs = current ? current.leaseUntil - Date.now() : 0;
+          return leaseLeftMs > 0 ? { leaseLeftMs } : { leaseLeftMs: 0, entry: await readEntry(connected, key) };
+        }),
+      ),
+    clear: () =>
+      run('clear', async (connected) => {
+        await deleteAll(connected, (await list(connected, root(connected.location))).map((object) => object.name));
+      }),
+    clearBeingCalculated: () =>
+      run('clear marks', async (connected) => {
+        const all = await list(connected, root(connected.location));
+        await deleteAll(connected, all.map((object) => object.name).filter((name) => /\/c\/[^/]+$/.test(name)));
+      }),
+    count: () => run('count', async (connected) => (await list(connected, `${version(connected.location)}e/`)).length),
+  };
+}
+
+/** The entry an object's bytes and computed-at metadata hold, or `'unreadable'`. */
+function decodeEntry(bytes: Uint8Array, computedAt: number): StoredEntry | 'unreadable' {
+  if (!Number.isFinite(computedAt)) return 'unreadable';
+  try {
+    return { value: deserializeValue(bytes), computedAt };
+  } catch {
+    return 'unreadable';
+  }
+}
+
+function prefixOf(location: S3Location): string {
+  return location.prefix ?? 'cachier/';
+}

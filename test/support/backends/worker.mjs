@@ -1,0 +1,25 @@
+// A child process standing for one machine of any backend: its own client,
+// the BUILT cachier runtime, one cached function. Appends its tag to
+// `countFile` each time the function body runs; prints its results as JSON.
+//
+// Usage: node worker.mjs '{"backend":..., "address":..., "id":..., "tag":..., "countFile":..., "args":[1], "delayMs":0, "lease":"30s"}'
+import { appendFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cachier } from '../../../dist/runtime/index.js';
+import { connectMachine } from './machines.mjs';
+
+const config = JSON.parse(process.argv[2]);
+const machine = await connectMachine(config.backend, config.address);
+
+const compute = cachier(
+  async (x) => {
+    appendFileSync(config.countFile, `${config.tag}\n`);
+    await sleep(config.delayMs ?? 0);
+    return { x, computedBy: config.tag };
+  },
+  { ...machine.options, id: config.id, sourceHash: 'v1', lease: config.lease ?? '30s' },
+);
+
+const results = await Promise.all(config.args.map((x) => compute(x)));
+process.stdout.write(JSON.stringify(results));
+await machine.close();
