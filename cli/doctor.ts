@@ -23,9 +23,10 @@ interface TsConfig {
   readonly compilerOptions?: { readonly plugins?: ReadonlyArray<{ readonly transform?: string }>; readonly outDir?: string };
 }
 
-/** The oldest Node the runtime supports, and the first with `module.registerHooks` (the Node hooks route). */
+/** The oldest Node the runtime (and `cachier/register`) supports, and the first that runs `.ts` files itself (type stripping). */
 const MIN_NODE: readonly [number, number] = [20, 19];
-const HOOKS_NODE: readonly [number, number] = [22, 15];
+const TYPE_STRIPPING_NODE: readonly [number, number] = [22, 18];
+const TS7_FIX = 'build with npx cachier-tsc (a drop-in for tsc that applies the tag on TypeScript 7), or apply it with a bundler plugin (cachier/vite...) or Node hooks (node --import cachier/register)';
 
 /** Config files of the bundlers and Babel, whose mention of cachier means they apply the tag. */
 const TOOL_CONFIG = /^(?:(vite|vitest|rollup|rolldown|webpack|rspack|rsbuild|esbuild|tsup|babel)\.config\.[cm]?[jt]s(?:on)?|\.babelrc(?:\.json|\.[cm]?js)?)$/;
@@ -131,7 +132,13 @@ export function unwrappedTags(builtFile: string, text: string): string[] {
 }
 
 /** Which routes apply the tag in the project at `dir`. */
-function routeFindings(dir: string, pkg: PackageJson | undefined, tsconfig: TsConfig | undefined, taggedSources: number): Finding[] {
+/** What the built output showed: how many built files hold tags, and whether all of them are wrapped. */
+interface BuiltOutput {
+  readonly tagged: number;
+  readonly allWrapped: boolean;
+}
+
+function routeFindings(dir: string, pkg: PackageJson | undefined, tsconfig: TsConfig | undefined, taggedSources: number, built: BuiltOutput): Finding[] {
   const findings: Finding[] = [];
   const scripts = Object.values(pkg?.scripts ?? {}).join('\n');
   const typescript = installedVersion(dir, 'typescript');
@@ -141,7 +148,10 @@ function routeFindings(dir: string, pkg: PackageJson | undefined, tsconfig: TsCo
     .readdirSync(dir)
     .filter((name) => TOOL_CONFIG.test(name) && /cachier/.test(fs.readFileSync(join(dir, name), 'utf8')));
   const hooks = /--import[= ]cachier\/register/.test(`${scripts}\n${process.env['NODE_OPTIONS'] ?? ''}`);
-  const routes = tools.length + (hooks ? 1 : 0);
+  const cachierTsc = /(^|[\s;&|(])(npx )?cachier-tsc(\s|$)/m.test(scripts);
+  // A build whose output holds tags, all wrapped, shows that some route applied them (cachier-tsc run by hand, say).
+  const provenByOutput = built.tagged > 0 && built.allWrapped;
+  const routes = tools.length + (hooks ? 1 : 0) + (cachierTsc ? 1 : 0);
 
   findings.push({
     check: 'TypeScript',
@@ -149,21 +159,22 @@ function routeFindings(dir: string, pkg: PackageJson | undefined, tsconfig: TsCo
     detail: typescript ? `typescript ${typescript}${tsPatch ? `, ts-patch ${tsPatch}` : ', no ts-patch'}` : 'typescript is not installed here',
   });
   const typescript7 = typescript !== undefined && isGoCompiler(dir, typescript);
-  if (plugin && typescript7) {
+  if (cachierTsc) findings.push({ check: 'cachier-tsc', status: 'ok', detail: 'package.json scripts build with cachier-tsc, which applies the tag with any TypeScript' });
+  if (plugin && typescript7 && !cachierTsc) {
     findings.push({
       check: 'tsconfig plugin',
-      status: routes > 0 ? 'warn' : 'fail',
-      detail: `tsconfig.json lists cachier/transformer, but TypeScript ${typescript} is the Go compiler: its tsc ignores compilerOptions.plugins and exits 0, so tagged functions are emitted unwrapped, silently (and tspc cannot start on it)`,
-      fix: 'compile with TypeScript 6 through tspc (npm i -D typescript@6 ts-patch), or apply the tag with the bundler plugin (cachier/vite) or Node hooks (node --import cachier/register)',
+      status: routes > 0 || provenByOutput ? 'info' : 'fail',
+      detail: `tsconfig.json lists cachier/transformer, which TypeScript ${typescript}'s tsc ignores (it is the Go compiler: no plugins, exit code 0, tagged functions emitted unwrapped)${provenByOutput ? '; the built output shows another route applied the tags' : ''}`,
+      fix: TS7_FIX,
     });
-  } else if (plugin && !tsPatch) {
+  } else if (plugin && !typescript7 && !tsPatch && !cachierTsc) {
     findings.push({
       check: 'tsconfig plugin',
-      status: 'fail',
+      status: routes > 0 || provenByOutput ? 'info' : 'fail',
       detail: 'tsconfig.json lists cachier/transformer, but ts-patch is not installed: plain tsc ignores compilerOptions.plugins',
-      fix: 'npm i -D ts-patch and build with tspc (or run `ts-patch install` once)',
+      fix: 'npm i -D ts-patch@3 and build with tspc, or build with npx cachier-tsc',
     });
-  } else if (plugin) {
+  } else if (plugin && tsPatch && !typescript7) {
     const patched = /\bts-patch install\b/.test(scripts);
     const plainTsc = /(^|[\s;&|(])tsc(\s|$)/m.test(scripts);
     findings.push(
@@ -172,45 +183,51 @@ function routeFindings(dir: string, pkg: PackageJson | undefined, tsconfig: TsCo
             check: 'tsconfig plugin',
             status: 'warn',
             detail: 'package.json scripts run plain tsc, which ignores compilerOptions.plugins: tags are not applied by those scripts',
-            fix: 'run tspc instead of tsc, or add "prepare": "ts-patch install" so tsc itself is patched',
+            fix: 'run tspc (or cachier-tsc) instead of tsc, or add "prepare": "ts-patch install" so tsc itself is patched',
           }
         : { check: 'tsconfig plugin', status: 'ok', detail: `ts-patch ${tsPatch} applies cachier/transformer (tspc${patched ? ', or tsc patched by ts-patch install' : ''})` },
     );
-  } else if (typescript7 && taggedSources > 0 && routes === 0) {
+  } else if (!plugin && typescript7 && taggedSources > 0 && routes === 0 && !provenByOutput) {
     findings.push({
       check: 'TypeScript 7',
       status: 'fail',
       detail: `TypeScript ${typescript}'s tsc has no plugin hook: built with plain tsc, tagged functions stay unwrapped`,
-      fix: 'apply the tag with the bundler plugin (cachier/vite) or Node hooks (node --import cachier/register), or compile with TypeScript 6 and tspc',
+      fix: TS7_FIX,
     });
   }
   for (const tool of tools) findings.push({ check: 'bundler or Babel', status: 'ok', detail: `${tool} mentions cachier: the tag is applied when it builds` });
   if (hooks) {
-    const old = !atLeast(process.versions.node, HOOKS_NODE);
+    const runsTs = /--import[= ]cachier\/register\b(?![^\n]*--import[= ]tsx)[^\n]*\.[cm]?tsx?\b/.test(scripts);
+    const old = runsTs && !atLeast(process.versions.node, TYPE_STRIPPING_NODE);
     findings.push({
       check: 'Node hooks',
       status: old ? 'warn' : 'ok',
-      detail: `--import cachier/register${old ? ` needs Node ${HOOKS_NODE.join('.')} or later (module.registerHooks); this is ${process.versions.node}` : ' applies the tag when Node loads the code'}`,
-      ...(old ? { fix: `upgrade Node to ${HOOKS_NODE.join('.')} or later` } : {}),
+      detail: old
+        ? `a script runs .ts files with --import cachier/register, which needs Node ${TYPE_STRIPPING_NODE.join('.')} or later to run TypeScript itself; this is ${process.versions.node}`
+        : '--import cachier/register applies the tag when Node loads the code',
+      ...(old ? { fix: `upgrade Node to ${TYPE_STRIPPING_NODE.join('.')} or later, or add --import tsx after --import cachier/register` } : {}),
     });
   }
-  if (taggedSources > 0 && !plugin && routes === 0 && !typescript7) {
+  if (taggedSources > 0 && !plugin && routes === 0 && !typescript7 && !provenByOutput) {
+    const files = taggedSources === 1 ? '1 source file holds' : `${taggedSources} source files hold`;
     findings.push({
       check: 'route',
       status: 'fail',
-      detail: `${taggedSources} source files hold @cachier tags, but nothing applies them: they run uncached`,
-      fix: 'add "plugins": [{ "transform": "cachier/transformer", "transformProgram": true }] to tsconfig.json and build with tspc, or use the cachier/vite plugin or node --import cachier/register',
+      detail: `${files} @cachier tags, but nothing here applies them: they run uncached`,
+      fix: 'build with npx cachier-tsc, or with tspc and the plugins entry of the README, or use a bundler plugin (cachier/vite...) or node --import cachier/register',
     });
   }
   return findings;
 }
 
-function builtOutputFindings(dir: string, tsconfig: TsConfig | undefined): Finding[] {
+function builtOutput(dir: string, tsconfig: TsConfig | undefined): { readonly findings: Finding[]; readonly built: BuiltOutput } {
   const outDirs = [tsconfig?.compilerOptions?.outDir, 'dist', 'build', 'out']
     .filter((folder): folder is string => typeof folder === 'string')
     .map((folder) => join(dir, folder))
     .filter((folder, index, all) => all.indexOf(folder) === index && fs.existsSync(folder));
-  if (outDirs.length === 0) return [{ check: 'built output', status: 'info', detail: 'no built output found (dist/, build/, out/ or outDir)' }];
+  if (outDirs.length === 0) {
+    return { findings: [{ check: 'built output', status: 'info', detail: 'no built output found (dist/, build/, out/ or outDir)' }], built: { tagged: 0, allWrapped: false } };
+  }
   const unwrapped: string[] = [];
   let tagged = 0;
   for (const outDir of outDirs) {
@@ -222,17 +239,28 @@ function builtOutputFindings(dir: string, tsconfig: TsConfig | undefined): Findi
     }
   }
   const where = outDirs.map((folder) => relative(dir, folder) || '.').join(', ');
-  if (unwrapped.length === 0) {
-    return [{ check: 'built output', status: 'ok', detail: `${tagged} built files in ${where} hold tags, all wrapped` }];
+  const built = { tagged, allWrapped: unwrapped.length === 0 };
+  if (tagged === 0) {
+    return { findings: [{ check: 'built output', status: 'info', detail: `no built file in ${where} keeps a tag comment, so there is nothing to check there (bundlers and removeComments drop them)` }], built };
   }
-  return [
-    {
-      check: 'built output',
-      status: 'fail',
-      detail: `tagged functions emitted unwrapped (they run uncached): ${unwrapped.slice(0, 10).join(', ')}${unwrapped.length > 10 ? `, and ${unwrapped.length - 10} more` : ''}`,
-      fix: 'rebuild through a route that applies the tag (see above), then run cachier doctor again',
-    },
-  ];
+  if (unwrapped.length === 0) {
+    return { findings: [{ check: 'built output', status: 'ok', detail: `${tagged === 1 ? `1 built file in ${where} holds` : `${tagged} built files in ${where} hold`} tags, all wrapped` }], built };
+  }
+  const hooks = /--import[= ]cachier\/register/.test(`${Object.values(readJson<PackageJson>(join(dir, 'package.json'))?.scripts ?? {}).join('\n')}\n${process.env['NODE_OPTIONS'] ?? ''}`);
+  const list = `${unwrapped.slice(0, 10).join(', ')}${unwrapped.length > 10 ? `, and ${unwrapped.length - 10} more` : ''}`;
+  return {
+    findings: [
+      hooks
+        ? { check: 'built output', status: 'info', detail: `tagged functions emitted unwrapped, which --import cachier/register wraps when they load: ${list}` }
+        : {
+            check: 'built output',
+            status: 'fail',
+            detail: `tagged functions emitted unwrapped (they run uncached): ${list}`,
+            fix: 'rebuild through a route that applies the tag (npx cachier-tsc, tspc, a bundler plugin), or run it with node --import cachier/register',
+          },
+    ],
+    built,
+  };
 }
 
 function cacheFolderFindings(cacheDir: string): Finding[] {
@@ -294,9 +322,10 @@ export function diagnose(dir: string, cacheDir: string): Finding[] {
   }
   const taggedSources = filesUnder(dir, (name) => /\.[cm]?tsx?$/.test(name) && !name.endsWith('.d.ts'), new Set([...SKIPPED_FOLDERS, 'dist', 'build', 'out']))
     .filter((file) => new RegExp(TAGGED_COMMENT.source).test(fs.readFileSync(file, 'utf8'))).length;
-  findings.push({ check: 'sources', status: 'info', detail: `${taggedSources} source files hold @cachier tags` });
-  findings.push(...routeFindings(dir, pkg, tsconfig, taggedSources));
-  findings.push(...builtOutputFindings(dir, tsconfig));
+  findings.push({ check: 'sources', status: 'info', detail: `${taggedSources === 1 ? '1 source file holds' : `${taggedSources} source files hold`} @cachier tags` });
+  const output = builtOutput(dir, tsconfig);
+  findings.push(...routeFindings(dir, pkg, tsconfig, taggedSources, output.built));
+  findings.push(...output.findings);
   findings.push(...cacheFolderFindings(cacheDir));
   return findings;
 }

@@ -58,7 +58,11 @@ export class UnkeyableArgumentError extends CachierError {
 /** A value handed to `cachier()`-related helpers is not a function wrapped by `cachier()`. */
 export class NotCachedError extends CachierError {
   constructor(what: string) {
-    super(`cachier: ${what} is not a function wrapped by cachier(); wrap it with cachier(fn) or tag it with @cachier`);
+    super(
+      `cachier: ${what} is not a function wrapped by cachier(); wrap it with cachier(fn) or tag it with @cachier. ` +
+        `If it is tagged, the tag was not applied by your build or loader: run \`npx cachier doctor\` ` +
+        `(TypeScript 7 builds need cachier-tsc; with tsx, put --import cachier/register before --import tsx)`,
+    );
   }
 }
 

@@ -29,11 +29,22 @@ describe('the README quick start, with npm install cachier typescript (the lates
     expect(second.stdout).toBe('400\nsrc/prices.ts#fetchPrice\n');
   });
 
-  test('plain tsc of that TypeScript emits it uncached, and the guard finds it', async () => {
+  test('npx cachier doctor finds nothing to fix in that build', async () => {
+    const doctor = await project.run('cachier', ['doctor'], { NO_COLOR: '1' });
+    expect(doctor.stdout).toContain('built output: 1 built file in dist holds tags, all wrapped');
+    expect(doctor.stdout).not.toMatch(/✗/);
+    expect(doctor.code).toBe(0);
+  });
+
+  test('plain tsc of that TypeScript emits it uncached, and the guards find it', async () => {
     const plain = await project.run('tsc');
     expect(plain.code).toBe(0);
     const { unwrappedTags } = await import('../transformer/engine.js');
     const emitted = project.read('dist/prices.js');
     expect(unwrappedTags(emitted, join(project.dir, 'dist/prices.js')).map((fn) => fn.qualifiedName)).toEqual(['fetchPrice']);
+    const doctor = await project.run('cachier', ['doctor'], { NO_COLOR: '1' });
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(/✗ built output: tagged functions emitted unwrapped \(they run uncached\): dist\/prices\.js:3 fetchPrice/);
+    expect(doctor.stdout).toContain('npx cachier-tsc');
   });
 });

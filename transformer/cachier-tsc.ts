@@ -18,7 +18,7 @@ import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { formatDiagnostic } from './engine.js';
-import { layoutFromShownConfig, rewriteEmitted, type ProjectLayout } from './tsc-route.js';
+import { layoutFromShownConfig, rewriteEmitted, tagProblems, type ProjectLayout } from './tsc-route.js';
 
 const EMITTED_LINE = /^TSFILE: /;
 
@@ -125,10 +125,23 @@ function runTsc(tsc: string, args: readonly string[], invocation: Invocation, cw
   });
 }
 
+/**
+ * One build: bad tags are checked first and, if there are any, `tsc` runs
+ * with `--noEmit` (its own errors still show) so no uncached JavaScript is
+ * written; otherwise `tsc` builds and its output is rewritten.
+ */
 async function build(tsc: string, args: readonly string[], invocation: Invocation, cwd: string): Promise<number> {
-  const layouts = layoutsOf(tsc, invocation, cwd);
+  const layouts = await layoutsOf(tsc, invocation, cwd);
+  const problems = layouts.flatMap(tagProblems);
+  if (problems.length > 0) {
+    for (const problem of problems) process.stdout.write(`${formatDiagnostic(problem, (fileName) => relative(cwd, fileName))}\n`);
+    process.stdout.write(`cachier: ${problems.length === 1 ? 'a bad @cachier tag' : `${problems.length} bad @cachier tags`}: nothing was emitted, so no function runs uncached; fix the tags and build again\n`);
+    // tsc -b has no --noEmit: then the build stops at the tags.
+    if (!invocation.build) await runTsc(tsc, [...args, '--noEmit'], invocation, cwd);
+    return 1;
+  }
   const code = await runTsc(tsc, args, invocation, cwd);
-  const failed = rewritePass(await layouts, invocation, cwd);
+  const failed = rewritePass(layouts, invocation, cwd);
   return code !== 0 ? code : failed ? 1 : 0;
 }
 

@@ -203,3 +203,14 @@ export function unwrappedTags(code: string, fileName: string): readonly Function
   if (!code.includes('@cachier') || /__cachier(?:_module)?\.cachier\(/.test(code)) return [];
   return transformModule({ code, fileName }).functions;
 }
+
+/**
+ * The bad tags of one module, without rewriting it or hashing what it uses:
+ * what a build checks before it emits anything.
+ */
+export function checkTags(code: string, fileName: string): readonly CachierDiagnostic[] {
+  if (!code.includes('@cachier')) return [];
+  const ts = bundledTypeScript;
+  const sourceFile = ts.createSourceFile(fileName, code, { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, true);
+  return analyzeSourceFile(ts, sourceFile).problems.map((problem) => diagnosticOf(sourceFile, problem));
+}

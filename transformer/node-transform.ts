@@ -23,6 +23,7 @@ const TYPESCRIPT_FILE = /\.(?:[cm]?ts|tsx)$/;
  * @throws {@link TagError} naming file:line:column for each bad tag.
  */
 export function transformForNode(fileName: string, source: string, format: ModuleFormat): string {
+  if (TYPESCRIPT_FILE.test(fileName) && !source.includes('@cachier')) warnIfStrippedBefore(fileName);
   const original = TYPESCRIPT_FILE.test(fileName) ? undefined : typeScriptSourceOf(fileName, source);
   if (!original && !source.includes('@cachier')) return source;
   const result = transformModule(original ? { code: source, fileName, original: original.source, format, graph } : { code: source, fileName, format, graph });
@@ -59,4 +60,22 @@ function typeScriptSourceOf(fileName: string, code: string): EmittedFrom | undef
   // The emitted map's sources are relative to the map; make them absolute for the chain.
   const absolute = JSON.stringify({ ...(JSON.parse(map) as object), sources: [sourceFile], sourceRoot: undefined });
   return { source: { code: sourceCode, fileName: sourceFile }, map: absolute };
+}
+
+let warnedOfOrder = false;
+
+/**
+ * A TypeScript module that reaches this hook without the tags its file holds
+ * was compiled by a loader that ran first (tsx imported before
+ * `cachier/register`, or the `tsx` command's own `--import`): its tags are
+ * lost, so say how to order the loaders, once.
+ */
+function warnIfStrippedBefore(fileName: string): void {
+  if (warnedOfOrder || !existsSync(fileName) || !readFileSync(fileName, 'utf8').includes('@cachier')) return;
+  warnedOfOrder = true;
+  process.emitWarning(
+    `${fileName} holds @cachier tags, but another loader compiled it before cachier/register saw it, so its tagged functions run uncached. ` +
+      'Import cachier/register first: node --import cachier/register --import tsx app.ts (the tsx command\'s own --import runs too late)',
+    { type: 'CachierWarning', code: 'CACHIER_LOADER_ORDER' },
+  );
 }

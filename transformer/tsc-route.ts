@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import remapping from '@jridgewell/remapping';
-import { ModuleGraph, transformModule, type CachierDiagnostic, type FunctionFacts, type ModuleFormat } from './engine.js';
+import { ModuleGraph, checkTags, transformModule, type CachierDiagnostic, type FunctionFacts, type ModuleFormat } from './engine.js';
 import { bundledTypeScript } from './bundled-typescript.js';
 
 /** What `tsc --showConfig` says of a project, as far as the rewrite needs it. */
@@ -43,6 +43,16 @@ export function outputOf(layout: ProjectLayout, source: string): string {
   const extension = extname(source);
   const base = source.slice(0, -extension.length) + (OUTPUT_EXTENSIONS[extension] ?? extension);
   return layout.outDir === undefined ? base : join(layout.outDir, relative(layout.rootDir, base));
+}
+
+/** The bad tags of every source of the project, checked before `tsc` emits anything. */
+export function tagProblems(layout: ProjectLayout): CachierDiagnostic[] {
+  return layout.files
+    .filter((source) => /\.[cm]?tsx?$/.test(source) && !source.endsWith('.d.ts'))
+    .flatMap((source) => {
+      const code = readText(source);
+      return code === undefined ? [] : checkTags(code, source);
+    });
 }
 
 /** What one pass over a build's output did. */

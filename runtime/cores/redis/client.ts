@@ -2,7 +2,7 @@ import type { ClientOption } from '../shared/connection.js';
 import { requireMethods } from '../shared/connection.js';
 
 /** An argument of a Redis command. */
-export type RedisArgument = string | number | Buffer;
+export type RedisArgument = string | number | Uint8Array;
 
 /**
  * The part of an ioredis client the redis backend uses, written structurally
