@@ -88,7 +88,7 @@ describe('cachier doctor', () => {
     build(dir, 'tspc');
     const { status, findings, text } = doctor(dir);
     expect(finding(findings, 'tsconfig plugin')).toEqual([expect.objectContaining({ status: 'ok', detail: expect.stringContaining('ts-patch 3.') })]);
-    expect(finding(findings, 'built output')).toEqual([expect.objectContaining({ status: 'ok', detail: '1 built files in dist hold tags, all wrapped' })]);
+    expect(finding(findings, 'built output')).toEqual([expect.objectContaining({ status: 'ok', detail: '1 built file in dist holds tags, all wrapped' })]);
     expect(finding(findings, 'TypeScript')[0]?.detail).toMatch(/^typescript 5\.\d+\.\d+, ts-patch 3\./);
     expect(findings.filter((item) => item.status === 'fail')).toEqual([]);
     expect(status).toBe(0);
@@ -122,7 +122,7 @@ describe('cachier doctor', () => {
   test('tagged sources with nothing to apply the tag fail; a Vite config using cachier is a route', () => {
     const bare = doctor(project({ scripts: { build: 'tsc' } }));
     expect(bare.status).toBe(1);
-    expect(finding(bare.findings, 'route')[0]).toMatchObject({ status: 'fail', detail: expect.stringContaining('1 source files hold @cachier tags') });
+    expect(finding(bare.findings, 'route')[0]).toMatchObject({ status: 'fail', detail: expect.stringContaining('1 source file holds @cachier tags') });
 
     const vite = doctor(project({ files: { 'vite.config.ts': "import cachier from 'cachier/vite';\nexport default { plugins: [cachier()] };\n" } }));
     expect(finding(vite.findings, 'bundler or Babel')[0]).toMatchObject({ status: 'ok', detail: expect.stringContaining('vite.config.ts') });
