@@ -1,5 +1,8 @@
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { describeRoute } from './support/routes/route-scenarios.js';
-import { NODE } from './support/routes/route-project.js';
+import { NODE, RouteProject, repoRoot } from './support/routes/route-project.js';
 
 // The README's "Pick your toolchain" rows that run through Node's module hooks (cachier/register).
 
@@ -40,4 +43,21 @@ describeRoute({
   dependencies: { typescript: '7.0.2' },
   build: (project) => project.run('tsc'),
   start: (project) => project.node(['--import', 'cachier/register', 'dist/main.js']),
+});
+
+describe('tsx imported before cachier/register', () => {
+  const project = new RouteProject('tsx-order');
+  beforeAll(async () => {
+    cpSync(join(repoRoot, 'fixtures/routes'), project.dir, { recursive: true });
+    await project.install(inject('cachierTarball'), { tsx: '4.23.15', '@types/node': '20.19.25' }, { type: 'module' });
+  }, 300_000);
+  afterAll(() => project.remove());
+
+  test('runs the tagged functions uncached, and says so once with CACHIER_LOADER_ORDER and the fix', async () => {
+    const run = await project.node(['--import', 'tsx', '--import', 'cachier/register', 'src/main.ts']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('NotCachedError');
+    expect(run.stderr.match(/\[CACHIER_LOADER_ORDER\]/g)).toHaveLength(1);
+    expect(run.stderr).toContain('Import cachier/register first: node --import cachier/register --import tsx app.ts');
+  });
 });
