@@ -35,6 +35,9 @@ function sharedKey(): Buffer {
   return Buffer.from(text, 'utf8');
 }
 
+/** Entries up to this many bytes are written synchronously, even for async functions: 64 KiB. */
+const SYNC_WRITE_LIMIT = 64 * 1024;
+
 /** Runs a disk plan in one flavour: sync functions block, async ones get promises. */
 type Runner<Mode extends 'sync' | 'async'> = <T>(plan: DiskPlan<T>) => Result<Mode, T>;
 
@@ -192,8 +195,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       return current ? { ...claim, current } : claim;
     },
     renew: (key: string, token: string) => guarded(renewMark(keyPaths(layout, key).mark, token), BackendError),
-    *store(key: string, entry: StoredEntry, token?: string): DiskPlan<void> {
-      const bytes = encodeEntry(key, entry, sizeLimit, sealKey);
+    *store(key: string, entry: StoredEntry, bytes: Buffer, token?: string): DiskPlan<void> {
       const paths = keyPaths(layout, key);
       yield* guarded(enterFolder(trust, dirname(paths.entry), true), CacheWriteError);
       yield* guarded(writeEntryFile(paths.entry, bytes), CacheWriteError);
@@ -227,7 +229,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       get: (key) => run(plans.get(key)),
       claim: (key) => run(plans.claim(key)),
       renew: (key, token) => run(plans.renew(key, token)),
-      store: (key, entry, token) => run(plans.store(key, entry, token)),
+      store: (key, entry, token) => run(plans.store(key, entry, encodeEntry(key, entry, sizeLimit, sealKey), token)),
       release: (key, token) => run(plans.release(key, token)),
       clear: () => run(plans.clear()),
       clearBeingCalculated: () => run(plans.clearBeingCalculated()),
@@ -246,11 +248,23 @@ export function createFileCore(settings: CoreSettings): CacheCore {
   return {
     backend: 'file',
     ...operations<'async'>(runAsync),
-    // A hit reads one small local file. Read synchronously it costs tens of
-    // microseconds; through libuv's thread pool (open, read, close) it costs
-    // several times that in scheduling alone, which is most of a hit. Writes,
-    // marks and waiting stay asynchronous.
+    // A hit reads one small local file, a claim creates one, a store of a
+    // small value writes one: each costs a few microseconds per system call
+    // done synchronously, and several times that through libuv's thread pool
+    // (a hand-off and a wake-up per call, ~15 of them per miss), which was
+    // most of an async function's miss. So those run synchronously; values
+    // larger than SYNC_WRITE_LIMIT are written on the thread pool, where
+    // copying them does not hold up the event loop, and waiting, cleanups and
+    // counting stay asynchronous.
     get: (key) => runSync(plans.get(key)),
+    claim: (key) => runSync(plans.claim(key)),
+    renew: (key, token) => runSync(plans.renew(key, token)),
+    release: (key, token) => runSync(plans.release(key, token)),
+    store(key, entry, token) {
+      const bytes = encodeEntry(key, entry, sizeLimit, sealKey);
+      const plan = plans.store(key, entry, bytes, token);
+      return bytes.length <= SYNC_WRITE_LIMIT ? runSync(plan) : runAsync(plan);
+    },
     deleteStale: (isStale) => runAsync(plans.deleteStale(isStale)),
     totalBytes: () => runAsync(plans.totalBytes()),
     async waitForEntry(key, { timeoutMs }) {

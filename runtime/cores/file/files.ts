@@ -52,13 +52,19 @@ export function* ifPresent<T>(call: (disk: Disk) => Io<T>): DiskPlan<T | undefin
 }
 
 let written = 0;
+// Drawn once per process (per worker thread): the pid tells processes apart,
+// this tells apart two that got the same pid (one died, its leftovers remain)
+// and worker threads of one process, and the counter tells apart the names of
+// one of them. Drawing random bytes for
+// every temp file cost ~25 µs per name, more than the write it names.
+const PROCESS_NONCE = randomBytes(6).toString('hex');
 
 /** Tries at writing an entry while concurrent clears keep removing its folder (each try costs a few file calls). */
 const WRITE_ATTEMPTS = 10;
 
 /** A name no other writer (this process or another, now or after a pid is reused) picks. */
-function uniqueSuffix(): string {
-  return `${process.pid}-${(written++).toString(36)}-${randomBytes(4).toString('hex')}`;
+export function uniqueSuffix(): string {
+  return `${process.pid}-${PROCESS_NONCE}-${(written++).toString(36)}`;
 }
 
 /**

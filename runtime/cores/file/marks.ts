@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ClaimResult } from '../../core.js';
 import { io, type DiskPlan } from './disk.js';
-import { createExclusively, errorCode, ifPresent, listNames, type Modes } from './files.js';
+import { createExclusively, errorCode, ifPresent, listNames, uniqueSuffix, type Modes } from './files.js';
 import { isMarkName, isTempName, tempPathFor } from './layout.js';
 
 /*
@@ -93,7 +93,7 @@ export function* readMark(path: string): DiskPlan<MarkState> {
  * then checked, and put back with a hard link if it was not the expected one.
  */
 function* removeMarkIf(path: string, isTheMark: (bytes: Buffer) => boolean): DiskPlan<boolean> {
-  const taken = tempPathFor(path, randomUUID());
+  const taken = tempPathFor(path, uniqueSuffix());
   try {
     yield* io((disk) => disk.rename(path, taken));
   } catch (error) {
