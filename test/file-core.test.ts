@@ -187,6 +187,22 @@ describe('file core: clearing', () => {
     expect(counter.calls).toBe(1);
     expect((await fn.cacheInfo()).waits).toBe(1);
   });
+
+  test('an empty mark just created is one being written: waited for, then taken over once a second old', async () => {
+    const { fn, counter, markOf, entryOf } = counted();
+    mkdirSync(join(markOf(5), '..'), { recursive: true });
+    writeFileSync(markOf(5), '');
+    expect(await fn(5)).toEqual({ x: 5, square: 25 });
+    expect((await fn.cacheInfo()).waits).toBe(1);
+    writeFileSync(markOf(6), '');
+    const secondsAgo = Date.now() / 1000 - 2;
+    utimesSync(markOf(6), secondsAgo, secondsAgo);
+    expect(await fn(6)).toEqual({ x: 6, square: 36 });
+    expect((await fn.cacheInfo()).waits).toBe(1);
+    expect(counter.calls).toBe(2);
+    expect(existsSync(entryOf(5)) && existsSync(entryOf(6))).toBe(true);
+    expect(existsSync(markOf(5)) || existsSync(markOf(6))).toBe(false);
+  });
 });
 
 describe('file core: reload', () => {

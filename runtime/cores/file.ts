@@ -4,7 +4,7 @@ import { BackendError, CacheWriteError, CachierError, InvalidOptionError } from 
 import { runAsync, runSync, type DiskPlan, type OpenedFile } from './file/disk.js';
 import { DEFAULT_ENTRY_SIZE_LIMIT, decodeEntry, decodeEntryFile, encodeEntry, largestEntryFile, type DecodedEntry, type SealKey } from './file/entry-codec.js';
 import { describeFailure, errorCode, ifPresent, listNames, touch, writeAtomically } from './file/files.js';
-import { isEntryName, keyPaths, versionLayout, type VersionLayout } from './file/layout.js';
+import { isEntryName, keyPaths, versionLayout, type KeyPaths, type VersionLayout } from './file/layout.js';
 import { writeManifestOnce } from './file/manifest.js';
 import { claimMark, readMark, releaseMark, removeAllMarks, renewMark } from './file/marks.js';
 import { enterFolder, trustFor } from './file/trust.js';
@@ -67,6 +67,18 @@ export function createFileCore(settings: CoreSettings): CacheCore {
   const sealKey: SealKey = settings.shared ? sharedKey() : undefined;
   const sizeLimit = settings.entrySizeLimit ?? DEFAULT_ENTRY_SIZE_LIMIT;
 
+  // A miss asks for one key's paths five times (read, claim, read again,
+  // store, release): each costs a SHA-256, so the last answer is kept.
+  let lastKey: string | undefined;
+  let lastPaths: KeyPaths | undefined;
+  function pathsOf(key: string): KeyPaths {
+    if (key !== lastKey || !lastPaths) {
+      lastPaths = keyPaths(layout, key);
+      lastKey = key;
+    }
+    return lastPaths;
+  }
+
   /** The error the engine reports for a raw file-system error. */
   function failure(error: unknown, Failure: typeof BackendError | typeof CacheWriteError): Error {
     if (error instanceof CachierError) return error;
@@ -82,7 +94,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
   }
 
   function* readFromDisk(key: string): DiskPlan<StoredEntry | undefined> {
-    const path = keyPaths(layout, key).entry;
+    const path = pathsOf(key).entry;
     const maxBytes = largestEntryFile(sizeLimit, key, sealKey);
     const file = yield* guarded(readIfTrusted(path, maxBytes), BackendError);
     yield* stampIfDue();
@@ -186,7 +198,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     },
     *claim(key: string): DiskPlan<ClaimResult> {
       const onDeadMarkRemoved = (why: string): void => log.debug(`key ${key.slice(0, 10)}: removed a dead mark: ${why}`);
-      const mark = keyPaths(layout, key).mark;
+      const mark = pathsOf(key).mark;
       yield* guarded(enterFolder(trust, layout.marksDir, true), BackendError);
       const claim = yield* guarded(claimMark(mark, settings.leaseMs, trust.modes, onDeadMarkRemoved), BackendError);
       if (!claim.claimed) return claim;
@@ -194,9 +206,9 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       const current = yield* readFromDisk(key);
       return current ? { ...claim, current } : claim;
     },
-    renew: (key: string, token: string) => guarded(renewMark(keyPaths(layout, key).mark, token), BackendError),
+    renew: (key: string, token: string) => guarded(renewMark(pathsOf(key).mark, token), BackendError),
     *store(key: string, entry: StoredEntry, bytes: Buffer, token?: string): DiskPlan<void> {
-      const paths = keyPaths(layout, key);
+      const paths = pathsOf(key);
       yield* guarded(enterFolder(trust, dirname(paths.entry), true), CacheWriteError);
       yield* guarded(writeEntryFile(paths.entry, bytes), CacheWriteError);
       rememberedEntries.get(layout.versionDir)?.set(key, entry);
@@ -205,7 +217,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       yield* writeManifestOnce(layout, settings, trust.modes);
       sweepOnce();
     },
-    release: (key: string, token: string) => guarded(releaseMark(keyPaths(layout, key).mark, token), BackendError),
+    release: (key: string, token: string) => guarded(releaseMark(pathsOf(key).mark, token), BackendError),
     *clear(): DiskPlan<void> {
       rememberedEntries.get(layout.versionDir)?.clear();
       if (!(yield* guarded(enterFolder(trust, layout.versionDir, false), BackendError))) return;
@@ -221,7 +233,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     },
     deleteStale: (isStale: (entry: StoredEntry) => boolean) => guarded(deleteStale(isStale), BackendError),
     totalBytes: () => guarded(totalBytes(), BackendError),
-    readMark: (key: string) => guarded(readMark(keyPaths(layout, key).mark), BackendError),
+    readMark: (key: string) => guarded(readMark(pathsOf(key).mark), BackendError),
   };
 
   function operations<Mode extends 'sync' | 'async'>(run: Runner<Mode>): Omit<CoreOperations<Mode>, 'waitForEntry'> {
@@ -268,7 +280,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     deleteStale: (isStale) => runAsync(plans.deleteStale(isStale)),
     totalBytes: () => runAsync(plans.totalBytes()),
     async waitForEntry(key, { timeoutMs }) {
-      const { markName } = keyPaths(layout, key);
+      const { markName } = pathsOf(key);
       const free = await waitWhileMarked(layout.marksDir, markName, deadlineOf(timeoutMs), () => runAsync(plans.readMark(key)));
       return free ? runAsync(readFromDisk(key)) : undefined;
     },

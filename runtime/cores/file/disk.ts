@@ -87,12 +87,28 @@ function isReadable(stats: fs.Stats, maxBytes: number): boolean {
   return stats.isFile() && stats.size <= maxBytes;
 }
 
+/**
+ * Opens `path` for reading. Most misses open a file that is not there, and
+ * the error Node raises then captures a stack trace, which costs more than
+ * the failed `open` itself; nobody reads that trace (the plans expect ENOENT,
+ * and report other errors by their code and path), so none is captured.
+ */
+function openForReading(path: string): number {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return fs.openSync(path, READ_FLAGS);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Disk calls that block until done: the path of synchronous cached functions, and of hits. */
 const syncDisk: Disk = {
   readFileUpTo(path, maxBytes) {
     let fd: number;
     try {
-      fd = fs.openSync(path, READ_FLAGS);
+      fd = openForReading(path);
     } catch (error) {
       if (!isSymbolicLinkRefused(error)) throw error;
       return openedFile(fs.lstatSync(path), undefined);

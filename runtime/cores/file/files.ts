@@ -139,21 +139,17 @@ export function* writeAtomically(path: string, bytes: Uint8Array, modes: Modes):
 }
 
 /**
- * Creates `path` holding `bytes` unless it exists, atomically: the file
- * appears with its whole content or not at all (a hard link of a finished
- * temp file, which fails if the name is taken). Answers whether it created it.
+ * Creates `path` holding `bytes` unless it exists; answers whether it created
+ * it. One `open(O_EXCL)`, one `write`: a reader may find the file empty for
+ * the microseconds in between (or for good, if the writer was killed there).
  */
-export function* createExclusively(path: string, bytes: Uint8Array, modes: Modes): DiskPlan<boolean> {
-  const temp = tempPathFor(path, uniqueSuffix());
-  yield* writeNewFile(temp, bytes, modes);
+export function* createIfAbsent(path: string, bytes: Uint8Array, modes: Modes): DiskPlan<boolean> {
   try {
-    yield* io((disk) => disk.link(temp, path));
+    yield* writeNewFile(path, bytes, modes);
     return true;
   } catch (error) {
     if (errorCode(error) === 'EEXIST') return false;
     throw error;
-  } finally {
-    yield* ifPresent((disk) => disk.unlink(temp));
   }
 }
 

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ClaimResult } from '../../core.js';
 import { io, type DiskPlan } from './disk.js';
-import { createExclusively, errorCode, ifPresent, listNames, uniqueSuffix, type Modes } from './files.js';
+import { createIfAbsent, errorCode, ifPresent, listNames, uniqueSuffix, type Modes } from './files.js';
 import { isMarkName, isTempName, tempPathFor } from './layout.js';
 
 /*
@@ -14,7 +14,11 @@ import { isMarkName, isTempName, tempPathFor } from './layout.js';
  * one mark from another.
  *
  * A mark is live while its lease runs and, on this host, while its pid is
- * alive. Anything else (expired, dead owner, unreadable) may be taken over.
+ * alive. Anything else (expired, dead owner, unreadable) may be taken over,
+ * except that a mark is written in place (created with O_EXCL, then filled:
+ * two system calls where a temp file and a hard link took five), so a mark
+ * that cannot be read yet is live for BEING_WRITTEN_MS after its creation;
+ * one still unreadable then was left by a claimer killed in between.
  */
 
 /** What a mark file holds: its owner and lease. */
@@ -35,8 +39,10 @@ const HOST = hostname();
 const CLAIM_ATTEMPTS = 3;
 /** A mark is a line of JSON; a larger file is not one, and is not read. */
 const MARK_MAX_BYTES = 4096;
-/** A claim's temporary file lives for milliseconds; one this old was left by a killed process. */
+/** A mark being released lives under a temporary name for microseconds; one this old was left by a killed process. */
 const LEFTOVER_AGE_MS = 10_000;
+/** How long after its creation an unreadable mark counts as one being written. */
+const BEING_WRITTEN_MS = 1000;
 
 /** The content of the mark file at `path`, or undefined if there is none; empty when it is no mark. */
 function* readMarkBytes(path: string): DiskPlan<Buffer | undefined> {
@@ -76,7 +82,10 @@ export function* readMark(path: string): DiskPlan<MarkState> {
   const bytes = file.bytes ?? Buffer.alloc(0);
   const owner = parseOwner(bytes);
   const dead = (why: string): MarkState => ({ kind: 'dead', bytes, why });
-  if (!owner) return dead('it was unreadable');
+  if (!owner) {
+    const writtenBy = file.mtimeMs + BEING_WRITTEN_MS;
+    return Date.now() < writtenBy ? { kind: 'live', expiresAt: writtenBy, ownedByThisProcess: false } : dead('it was unreadable');
+  }
   const expiresAt = file.mtimeMs + owner.leaseMs;
   if (Date.now() >= expiresAt) return dead(`its lease ran out (pid ${owner.pid} on ${owner.host})`);
   const onThisHost = owner.host === HOST;
@@ -127,7 +136,7 @@ export function* claimMark(
   const owner: MarkOwner = { token, pid: process.pid, host: HOST, leaseMs };
   const bytes = Buffer.from(JSON.stringify(owner), 'utf8');
   for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-    if (yield* createExclusively(path, bytes, modes)) return { claimed: true, token };
+    if (yield* createIfAbsent(path, bytes, modes)) return { claimed: true, token };
     const state = yield* readMark(path);
     if (state.kind === 'live') return { claimed: false };
     if (state.kind !== 'dead') continue;
