@@ -203,6 +203,19 @@ describe('file core: clearing', () => {
     expect(existsSync(entryOf(5)) && existsSync(entryOf(6))).toBe(true);
     expect(existsSync(markOf(5)) || existsSync(markOf(6))).toBe(false);
   });
+
+  test('a mark cleared and taken by another owner while its first owner computes is left to the new owner', async () => {
+    const { cacheDir } = freshPlace();
+    const options = { id: 'test/file-core.test.ts#replaced', sourceHash: 'v1', cacheDir };
+    const markOf = (x: number): string => keyPaths(versionLayout(cacheDir, options.id, 'v1'), keyOfArguments([x])).mark;
+    const fn = cachier(async (x: number) => {
+      await fn.clearBeingCalculated();
+      foreignMark(markOf(x), 60_000);
+      return x * 2;
+    }, options);
+    expect(await fn(7)).toBe(14);
+    expect(JSON.parse(readFileSync(markOf(7), 'utf8'))).toMatchObject({ token: 'elsewhere' });
+  });
 });
 
 describe('file core: reload', () => {

@@ -31,6 +31,18 @@ export interface PathFacts {
 }
 
 /**
+ * What tells one file from any other on the machine while it exists, and
+ * from any file created later: its device and inode numbers (an inode number
+ * is reused only once its file is gone) and its birth time, 0 where the file
+ * system does not keep one.
+ */
+export interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+  readonly birthtimeMs: number;
+}
+
+/**
  * The file-system calls the file core makes, in a synchronous and an
  * asynchronous flavour. Errors are thrown as Node raised them (with `code`);
  * the plans decide which ones are expected.
@@ -44,6 +56,10 @@ export interface Disk {
   readFileUpTo(path: string, maxBytes: number): Io<OpenedFile>;
   /** Creates a new file (fails with EEXIST if it exists) with permission bits `mode`. */
   writeNewFile(path: string, bytes: Uint8Array, mode: number): Io<void>;
+  /** Like {@link Disk.writeNewFile}, answering the identity of the file it created (one `fstat` more). */
+  writeNewFileIdentified(path: string, bytes: Uint8Array, mode: number): Io<FileIdentity>;
+  /** The identity of `path` itself (a symbolic link is not followed). */
+  identity(path: string): Io<FileIdentity>;
   link(existingPath: string, newPath: string): Io<void>;
   rename(from: string, to: string): Io<void>;
   unlink(path: string): Io<void>;
@@ -72,6 +88,12 @@ const READ_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.
 function factsOf(stats: fs.Stats): PathFacts {
   return { uid: stats.uid, mode: stats.mode, isDirectory: stats.isDirectory(), isSymbolicLink: stats.isSymbolicLink() };
 }
+
+function identityOf(stats: fs.Stats): FileIdentity {
+  return { dev: stats.dev, ino: stats.ino, birthtimeMs: stats.birthtimeMs };
+}
+
+const NEW_FILE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL;
 
 function openedFile(stats: fs.Stats, bytes: Buffer | undefined): OpenedFile {
   return { size: stats.size, uid: stats.uid, mtimeMs: stats.mtimeMs, isFile: stats.isFile(), bytes };
@@ -128,6 +150,16 @@ const syncDisk: Disk = {
     }
   },
   writeNewFile: (path, bytes, mode) => fs.writeFileSync(path, bytes, { mode, flag: 'wx' }),
+  writeNewFileIdentified(path, bytes, mode) {
+    const fd = fs.openSync(path, NEW_FILE_FLAGS, mode);
+    try {
+      for (let written = 0; written < bytes.length; ) written += fs.writeSync(fd, bytes, written);
+      return identityOf(fs.fstatSync(fd));
+    } finally {
+      fs.closeSync(fd);
+    }
+  },
+  identity: (path) => identityOf(fs.lstatSync(path)),
   link: (existingPath, newPath) => fs.linkSync(existingPath, newPath),
   rename: (from, to) => fs.renameSync(from, to),
   unlink: (path) => fs.unlinkSync(path),
@@ -175,6 +207,16 @@ const asyncDisk: Disk = {
     }
   },
   writeNewFile: (path, bytes, mode) => fs.promises.writeFile(path, bytes, { mode, flag: 'wx' }),
+  async writeNewFileIdentified(path, bytes, mode) {
+    const file = await fs.promises.open(path, NEW_FILE_FLAGS, mode);
+    try {
+      await file.writeFile(bytes);
+      return identityOf(await file.stat());
+    } finally {
+      await file.close();
+    }
+  },
+  identity: async (path) => identityOf(await fs.promises.lstat(path)),
   link: (existingPath, newPath) => fs.promises.link(existingPath, newPath),
   rename: (from, to) => fs.promises.rename(from, to),
   unlink: (path) => fs.promises.unlink(path),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
-import { io, type Disk, type DiskPlan, type Io } from './disk.js';
+import { io, type Disk, type DiskPlan, type FileIdentity, type Io } from './disk.js';
 import { tempPathFor } from './layout.js';
 
 /** The `code` of a Node file-system error, if it is one. */
@@ -86,12 +86,13 @@ export function* makeFolders(path: string, mode: number): DiskPlan<void> {
 }
 
 /**
- * Creates the new file `path` holding `bytes`. A write that fails halfway
- * (disk full) removes what it created, so no empty or partial file outlives it.
+ * Creates the new file `path` with `create` (which writes its bytes). A write
+ * that fails halfway (disk full) removes what it created, so no empty or
+ * partial file outlives it.
  */
-function* createFile(path: string, bytes: Uint8Array, modes: Modes): DiskPlan<void> {
+function* createFile<T>(path: string, create: (disk: Disk) => Io<T>): DiskPlan<T> {
   try {
-    yield* io((disk) => disk.writeNewFile(path, bytes, modes.file));
+    return yield* io(create);
   } catch (error) {
     // EEXIST: the file is someone else's. Otherwise it is ours, if it was created at all.
     if (errorCode(error) !== 'EEXIST') {
@@ -105,15 +106,20 @@ function* createFile(path: string, bytes: Uint8Array, modes: Modes): DiskPlan<vo
   }
 }
 
-/** Writes a new file, creating its folder first if a concurrent clear removed it. */
-function* writeNewFile(path: string, bytes: Uint8Array, modes: Modes): DiskPlan<void> {
+/** Creates a new file with `create`, creating its folder first if a concurrent clear removed it. */
+function* createInFolder<T>(path: string, folderMode: number, create: (disk: Disk) => Io<T>): DiskPlan<T> {
   try {
-    yield* createFile(path, bytes, modes);
+    return yield* createFile(path, create);
   } catch (error) {
     if (!isMissing(error)) throw error;
-    yield* makeFolders(dirname(path), modes.folder);
-    yield* createFile(path, bytes, modes);
+    yield* makeFolders(dirname(path), folderMode);
+    return yield* createFile(path, create);
   }
+}
+
+/** Writes a new file holding `bytes`, creating its folder first if a concurrent clear removed it. */
+function writeNewFile(path: string, bytes: Uint8Array, modes: Modes): DiskPlan<void> {
+  return createInFolder(path, modes.folder, (disk) => disk.writeNewFile(path, bytes, modes.file));
 }
 
 /**
@@ -139,16 +145,16 @@ export function* writeAtomically(path: string, bytes: Uint8Array, modes: Modes):
 }
 
 /**
- * Creates `path` holding `bytes` unless it exists; answers whether it created
- * it. One `open(O_EXCL)`, one `write`: a reader may find the file empty for
- * the microseconds in between (or for good, if the writer was killed there).
+ * Creates `path` holding `bytes` unless it exists; answers the identity of
+ * the file it created, or `undefined` when `path` was taken. One
+ * `open(O_EXCL)`, one `write`: a reader may find the file empty for the
+ * microseconds in between (or for good, if the writer was killed there).
  */
-export function* createIfAbsent(path: string, bytes: Uint8Array, modes: Modes): DiskPlan<boolean> {
+export function* createIfAbsent(path: string, bytes: Uint8Array, modes: Modes): DiskPlan<FileIdentity | undefined> {
   try {
-    yield* writeNewFile(path, bytes, modes);
-    return true;
+    return yield* createInFolder(path, modes.folder, (disk) => disk.writeNewFileIdentified(path, bytes, modes.file));
   } catch (error) {
-    if (errorCode(error) === 'EEXIST') return false;
+    if (errorCode(error) === 'EEXIST') return undefined;
     throw error;
   }
 }

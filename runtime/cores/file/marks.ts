@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ClaimResult } from '../../core.js';
-import { io, type DiskPlan } from './disk.js';
+import { io, type DiskPlan, type FileIdentity } from './disk.js';
 import { createIfAbsent, errorCode, ifPresent, listNames, uniqueSuffix, type Modes } from './files.js';
 import { isMarkName, isTempName, tempPathFor } from './layout.js';
 
@@ -101,7 +101,7 @@ export function* readMark(path: string): DiskPlan<MarkState> {
  * name only this caller knows, which atomically takes whatever mark is there,
  * then checked, and put back with a hard link if it was not the expected one.
  */
-function* removeMarkIf(path: string, isTheMark: (bytes: Buffer) => boolean): DiskPlan<boolean> {
+function* removeMarkIf(path: string, isTheMark: (bytes: Buffer) => boolean, created?: FileIdentity): DiskPlan<boolean> {
   const taken = tempPathFor(path, uniqueSuffix());
   try {
     yield* io((disk) => disk.rename(path, taken));
@@ -109,7 +109,7 @@ function* removeMarkIf(path: string, isTheMark: (bytes: Buffer) => boolean): Dis
     if (errorCode(error) === 'ENOENT') return false;
     throw error;
   }
-  const expected = isTheMark((yield* readMarkBytes(taken)) ?? Buffer.alloc(0));
+  const expected = (yield* isFileCreated(taken, created)) || isTheMark((yield* readMarkBytes(taken)) ?? Buffer.alloc(0));
   if (!expected) {
     try {
       yield* io((disk) => disk.link(taken, path));
@@ -121,6 +121,21 @@ function* removeMarkIf(path: string, isTheMark: (bytes: Buffer) => boolean): Dis
   yield* ifPresent((disk) => disk.unlink(taken));
   return expected;
 }
+
+/**
+ * Whether `path` is the very file whose identity was taken when it was
+ * created: one `lstat` where reading its content takes four calls. Without a
+ * birth time (some network file systems) the answer is no, and the caller
+ * reads the content instead.
+ */
+function* isFileCreated(path: string, created: FileIdentity | undefined): DiskPlan<boolean> {
+  if (!created || created.birthtimeMs <= 0) return false;
+  const found = yield* ifPresent((disk) => disk.identity(path));
+  return found !== undefined && found.dev === created.dev && found.ino === created.ino && found.birthtimeMs === created.birthtimeMs;
+}
+
+/** The identity of each mark this process holds, by token, so releasing it needs no read. */
+const heldMarks = new Map<string, FileIdentity>();
 
 /**
  * Marks the key at `path` as being calculated by a new owner, unless a live
@@ -136,7 +151,11 @@ export function* claimMark(
   const owner: MarkOwner = { token, pid: process.pid, host: HOST, leaseMs };
   const bytes = Buffer.from(JSON.stringify(owner), 'utf8');
   for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-    if (yield* createIfAbsent(path, bytes, modes)) return { claimed: true, token };
+    const created = yield* createIfAbsent(path, bytes, modes);
+    if (created) {
+      heldMarks.set(token, created);
+      return { claimed: true, token };
+    }
     const state = yield* readMark(path);
     if (state.kind === 'live') return { claimed: false };
     if (state.kind !== 'dead') continue;
@@ -156,7 +175,9 @@ export function* renewMark(path: string, token: string): DiskPlan<void> {
 
 /** Removes the mark at `path` if `token` owns it. */
 export function* releaseMark(path: string, token: string): DiskPlan<void> {
-  yield* removeMarkIf(path, (bytes) => parseOwner(bytes)?.token === token);
+  const created = heldMarks.get(token);
+  heldMarks.delete(token);
+  yield* removeMarkIf(path, (bytes) => parseOwner(bytes)?.token === token, created);
 }
 
 /**
