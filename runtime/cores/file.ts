@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { CacheCore, ClaimResult, CoreOperations, CoreSettings, Result, StoredEntry } from '../core.js';
 import { BackendError, CacheWriteError, CachierError, InvalidOptionError } from '../errors.js';
 import { runAsync, runSync, type DiskPlan, type OpenedFile } from './file/disk.js';
@@ -94,9 +94,9 @@ export function createFileCore(settings: CoreSettings): CacheCore {
   }
 
   function* readFromDisk(key: string): DiskPlan<StoredEntry | undefined> {
-    const path = pathsOf(key).entry;
+    const { entry: path, shard } = pathsOf(key);
     const maxBytes = largestEntryFile(sizeLimit, key, sealKey);
-    const file = yield* guarded(readIfTrusted(path, maxBytes), BackendError);
+    const file = yield* guarded(readIfTrusted(shard, path, maxBytes), BackendError);
     yield* stampIfDue();
     if (!file) return undefined;
     const decoded = decodeFile(file, key, maxBytes);
@@ -146,8 +146,8 @@ export function createFileCore(settings: CoreSettings): CacheCore {
   }
 
   /** The entry file at `path`, read only if its folder passes the checks and it is no larger than `maxBytes`. */
-  function* readIfTrusted(path: string, maxBytes: number): DiskPlan<OpenedFile | undefined> {
-    if (!(yield* enterFolder(trust, dirname(path), false))) return undefined;
+  function* readIfTrusted(folder: string, path: string, maxBytes: number): DiskPlan<OpenedFile | undefined> {
+    if (!(yield* enterFolder(trust, folder, false))) return undefined;
     return yield* ifPresent((disk) => disk.readFileUpTo(path, maxBytes));
   }
 
@@ -209,7 +209,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     renew: (key: string, token: string) => guarded(renewMark(pathsOf(key).mark, token), BackendError),
     *store(key: string, entry: StoredEntry, bytes: Buffer, token?: string): DiskPlan<void> {
       const paths = pathsOf(key);
-      yield* guarded(enterFolder(trust, dirname(paths.entry), true), CacheWriteError);
+      yield* guarded(enterFolder(trust, paths.shard, true), CacheWriteError);
       yield* guarded(writeEntryFile(paths.entry, bytes), CacheWriteError);
       rememberedEntries.get(layout.versionDir)?.set(key, entry);
       if (token !== undefined) yield* guarded(releaseMark(paths.mark, token), BackendError);
