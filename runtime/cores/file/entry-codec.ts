@@ -114,15 +114,15 @@ function arrayLengthBound(fileBytes: number): number {
  */
 export function encodeEntry(key: string, entry: StoredEntry, sizeLimit: number | undefined, sealKey?: SealKey): Buffer {
   const format = formatFor(sealKey);
-  const value = serializeValue(entry.value, sizeLimit);
   const keyBytes = Buffer.from(key, 'utf8');
   const checkedAt = MAGIC_LENGTH + format.checkLength;
   const keyAt = checkedAt + FIXED_FIELDS;
-  const bytes = Buffer.allocUnsafe(keyAt + keyBytes.length + value.length);
+  // The value is serialized behind room for the header, so it is never copied.
+  const bytes = serializeValue(entry.value, sizeLimit, keyAt + keyBytes.length);
   const overlong = overlongArray(entry.value, arrayLengthBound(bytes.length));
   if (overlong !== undefined) {
     throw new CacheWriteError(
-      `cachier: the result holds an array of length ${overlong} that serializes to ${value.length} bytes: mostly holes, ` +
+      `cachier: the result holds an array of length ${overlong} that serializes to ${bytes.length - keyAt - keyBytes.length} bytes: mostly holes, ` +
         `which the file backend does not store since it cannot tell it from a forged entry; return a dense array or a Map`,
     );
   }
@@ -130,7 +130,6 @@ export function encodeEntry(key: string, entry: StoredEntry, sizeLimit: number |
   bytes.writeDoubleLE(entry.computedAt, checkedAt);
   bytes.writeUInt16LE(keyBytes.length, checkedAt + 8);
   keyBytes.copy(bytes, keyAt);
-  value.copy(bytes, keyAt + keyBytes.length);
   checkOf(format, sealKey, bytes.subarray(checkedAt)).copy(bytes, MAGIC_LENGTH);
   return bytes;
 }
