@@ -229,13 +229,34 @@ describe('mongo core: claiming', () => {
     const other = await connectTestCollection({ collectionName: db.collection.collectionName });
     try {
       const machineB = coreFor(other.collection);
+      // B's read claims the key; A's read finds it held, so A claims nothing.
+      expect(await machineB.get('k')).toBeUndefined();
       expect(await machineA.get('k')).toBeUndefined();
-      await machineB.store('k', { value: { found: true }, computedAt: 123 });
+      const claimB = await machineB.claim('k');
+      await machineB.store('k', { value: { found: true }, computedAt: 123 }, claimB.claimed ? claimB.token : undefined);
       db.roundTrips();
       const claim = await machineA.claim('k');
       expect(db.roundTrips()).toEqual(['findAndModify']);
       expect(claim).toEqual({ claimed: true, token: expect.any(String), current: { value: { found: true }, computedAt: 123 } });
       expect(await machineB.claim('k')).toEqual({ claimed: false });
+    } finally {
+      await other.close({ drop: false });
+    }
+  });
+
+  test('a read that finds no entry and no mark claims the key in the same round trip; the claim that follows costs none', async () => {
+    const machineA = coreFor(db.collection);
+    const other = await connectTestCollection({ collectionName: db.collection.collectionName });
+    try {
+      const machineB = coreFor(other.collection);
+      await machineA.count();
+      db.roundTrips();
+      expect(await machineA.get('first')).toBeUndefined();
+      expect(db.roundTrips()).toEqual(['findAndModify']);
+      expect(await machineA.claim('first')).toEqual({ claimed: true, token: expect.any(String) });
+      expect(db.roundTrips()).toEqual([]);
+      expect(await machineB.get('first')).toBeUndefined();
+      expect(await machineB.claim('first')).toEqual({ claimed: false });
     } finally {
       await other.close({ drop: false });
     }
@@ -252,16 +273,18 @@ describe('mongo core: claiming', () => {
 });
 
 describe('mongo backend: round trips', () => {
-  test('a hit is 1 round trip and a miss 3 (the first of a process adds index creation and old-hash cleanup)', async () => {
+  test('a hit is 1 round trip and a miss 2: claim-with-read, store-and-release (the first of a process adds index creation and old-hash cleanup)', async () => {
     const { fn } = counted('round-trips', (x) => x * 2);
     await fn(1);
-    expect(db.roundTrips()).toEqual(['createIndexes', 'find', 'findAndModify', 'update', 'delete']);
+    expect(db.roundTrips()).toEqual(['createIndexes', 'findAndModify', 'update', 'delete']);
     await fn(1);
-    expect(db.roundTrips()).toEqual(['find']);
+    expect(db.roundTrips()).toEqual(['findAndModify']);
     await fn(2);
-    expect(db.roundTrips()).toEqual(['find', 'findAndModify', 'update']);
+    expect(db.roundTrips()).toEqual(['findAndModify', 'update']);
     await fn(2);
-    expect(db.roundTrips()).toEqual(['find']);
+    expect(db.roundTrips()).toEqual(['findAndModify']);
+    const stored = await db.collection.findOne({ functionId: 'round-trips', key: { $exists: true } });
+    expect(stored).not.toHaveProperty('owner');
   });
 
   test('a stale entry with nextTime is served in 1 round trip and refreshed in 2 more in the background', async () => {
@@ -272,7 +295,7 @@ describe('mongo backend: round trips', () => {
     db.roundTrips();
     now += 2 * 60 * 60_000;
     await fn(1);
-    expect(db.roundTrips()).toEqual(['find']);
+    expect(db.roundTrips()).toEqual(['findAndModify']);
     await vi.waitFor(() => expect(db.commands).toEqual(['findAndModify', 'update']));
     expect(calls.count).toBe(2);
   });

@@ -18,6 +18,21 @@ function isDuplicateKeyError(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 11000;
 }
 
+/**
+ * The update of a read that claims: sets the mark only on a document with
+ * no value and no live mark (a new one included), leaves any other as it is.
+ * `now` is this machine's clock, as for every lease.
+ */
+function claimPipeline(token: string, now: Date, leaseMs: number): object[] {
+  const free = {
+    $and: [
+      { $eq: [{ $type: '$value' }, 'missing'] },
+      { $or: [{ $eq: [{ $ifNull: ['$owner', null] }, null] }, { $lte: ['$leaseUntil', now] }] },
+    ],
+  };
+  return [{ $set: { owner: { $cond: [free, token, '$owner'] }, leaseUntil: { $cond: [free, new Date(now.getTime() + leaseMs), '$leaseUntil'] } } }];
+}
+
 /** Names this machine in claim tokens; read once, not on every miss. */
 const HOST = hostname();
 
@@ -27,9 +42,11 @@ const OTHER_VERSIONS_KEPT_MS = 24 * 60 * 60 * 1000;
 /**
  * The `mongo` backend: one document per (function id, source hash, key) in
  * the collection the `mongetter` returns, so every machine using that
- * collection shares the cache. Round trips: a hit is one `find`; a miss is a
- * `find`, a `findAndModify` that claims the key, and an `update` that stores
- * the value and clears the claim. Serves async functions only.
+ * collection shares the cache. Round trips: a hit is one `findAndModify`
+ * that reads the entry and, only when there is none and nobody holds the key,
+ * claims it (on a stored entry it changes nothing, and MongoDB writes
+ * nothing); a miss is that, then one `update` that stores the value and
+ * clears the claim. Serves async functions only.
  */
 export function createMongoCore(settings: CoreSettings): CacheCore {
   const { functionId, sourceHash, leaseMs, log } = settings;
@@ -63,6 +80,17 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
         { cause: error },
       );
     }
+  };
+
+  // Keys this process claimed while reading them (see `get`), with their
+  // tokens: the engine's claim that follows a miss is then answered without
+  // a round trip.
+  const claimedOnRead = new Map<string, string>();
+  const newToken = (): string => `${HOST}:${process.pid}:${randomUUID()}`;
+  const takeClaimedOnRead = (key: string): string | undefined => {
+    const token = claimedOnRead.get(key);
+    claimedOnRead.delete(key);
+    return token;
   };
 
   const readEntry = (document: CacheDocument | null): StoredEntry | undefined => {
@@ -118,10 +146,26 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
     backend: 'mongo',
     sync: undefined,
     get: (key) =>
-      run('read', async (target) => readEntry((await target.findOne(identity(key), { projection: ENTRY_FIELDS })) as CacheDocument | null)),
+      run('read', async (target) => {
+        const token = newToken();
+        const now = new Date();
+        // The document as it was before this read, which claimed it if it held no value and no live mark.
+        const claimIfFree = async (): Promise<CacheDocument | null> =>
+          (await target.findOneAndUpdate(identity(key), claimPipeline(token, now, leaseMs), {
+            upsert: true,
+            returnDocument: 'before',
+            projection: { ...ENTRY_FIELDS, owner: 1, leaseUntil: 1 },
+          })) as CacheDocument | null;
+        // Two first reads of one key can collide on the unique index; the second then finds the document.
+        const before = await claimIfFree().catch((error: unknown) => (isDuplicateKeyError(error) ? claimIfFree() : Promise.reject(error)));
+        if (before?.value === undefined && leaseEndOf(before) <= now.getTime()) claimedOnRead.set(key, token);
+        return readEntry(before);
+      }),
     claim: (key) =>
       run('claim', async (target): Promise<ClaimResult> => {
-        const token = `${HOST}:${process.pid}:${randomUUID()}`;
+        const claimedBefore = takeClaimedOnRead(key);
+        if (claimedBefore !== undefined) return { claimed: true, token: claimedBefore };
+        const token = newToken();
         try {
           // Matches only when nobody holds a live mark; otherwise the upsert
           // collides with the existing document on the unique index. The
@@ -143,7 +187,10 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
       run('renew a lease', async (target) => {
         await target.updateOne({ ...identity(key), owner: token }, { $set: { leaseUntil: new Date(Date.now() + leaseMs) } });
       }),
-    async store(key, entry, token) {
+    async store(key, entry, givenToken) {
+      // A store without a claim (precache, or a computation that did not claim) still releases a claim made by a read.
+      const token = givenToken ?? takeClaimedOnRead(key);
+      if (givenToken !== undefined) claimedOnRead.delete(key);
       const bytes = serializeValue(entry.value, settings.entrySizeLimit);
       checkFitsInDocument(bytes);
       const fields = { value: bytes, computedAt: entry.computedAt };
@@ -162,6 +209,7 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
     },
     release: (key, token) =>
       run('release a mark', async (target) => {
+        claimedOnRead.delete(key);
         await target.updateOne({ ...identity(key), owner: token }, CLEAR_MARK);
       }),
     waitForEntry,
