@@ -325,7 +325,8 @@ for (const megabytes of LARGE) {
   }
 }
 
-publish('floors', {
+// Named by where the stores were, so a run on disk and one on a tmpfs both keep their results.
+publish(onTmpfs ? 'floors-tmpfs' : 'floors-disk', {
   title: `Scenario 8: floors, ${onTmpfs ? 'stores on a tmpfs' : 'stores on disk'} (${root})`,
   tables: [
     tableOf(`Miss, small value (${entryBytes.length}-byte entry), ${ROUNDS} interleaved rounds of ${MISS_CALLS} calls`, missContenders, missFigures, 'cachier file core miss, async function'),
