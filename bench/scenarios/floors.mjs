@@ -12,6 +12,7 @@
  * ("before"), measured in the same rounds.
  */
 import { readFileSync, renameSync, statfsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import writeFileAtomic from 'write-file-atomic';
@@ -327,7 +328,7 @@ for (const megabytes of LARGE) {
 
 // Named by where the stores were, so a run on disk and one on a tmpfs both keep their results.
 publish(onTmpfs ? 'floors-tmpfs' : 'floors-disk', {
-  title: `Scenario 8: floors, ${onTmpfs ? 'stores on a tmpfs' : 'stores on disk'} (${root})`,
+  title: `Scenario 8: floors, stores ${onTmpfs ? 'on a tmpfs' : 'on disk'} (${process.env['BENCH_DIR'] || tmpdir()})`,
   tables: [
     tableOf(`Miss, small value (${entryBytes.length}-byte entry), ${ROUNDS} interleaved rounds of ${MISS_CALLS} calls`, missContenders, missFigures, 'cachier file core miss, async function'),
     tableOf(`Hit, small value, 100 keys, ${ROUNDS} interleaved rounds of ${HIT_CALLS} calls`, hitContenders, hitFigures, 'cachier file core hit, sync function'),
