@@ -15,10 +15,11 @@ import { isMarkName, isTempName, tempPathFor } from './layout.js';
  *
  * A mark is live while its lease runs and, on this host, while its pid is
  * alive. Anything else (expired, dead owner, unreadable) may be taken over,
- * except that a mark is written in place (created with O_EXCL, then filled:
- * two system calls where a temp file and a hard link took five), so a mark
- * that cannot be read yet is live for BEING_WRITTEN_MS after its creation;
- * one still unreadable then was left by a claimer killed in between.
+ * except that a mark is written in place (created with O_EXCL, then filled
+ * through the same descriptor, where a temporary file, a hard link and an
+ * unlink took more calls), so a mark that cannot be read yet is live for
+ * BEING_WRITTEN_MS after its creation; one still unreadable then was left by
+ * a claimer killed in between.
  */
 
 /** What a mark file holds: its owner and lease. */
