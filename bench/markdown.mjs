@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { formatNumber, tableHeader, tableRowCells } from './lib/report.mjs';
 import { benchDir, resultsDir } from './lib/settings.mjs';
 
-const ORDER = ['hit-cost', 'scaling', 'key-derivation', 'cross-process', 'cold-start', 'mongo', 'shared-backends'];
+const ORDER = ['hit-cost', 'scaling', 'key-derivation', 'cross-process', 'cold-start', 'mongo', 'shared-backends', 'floors-disk', 'floors-tmpfs'];
 
 /**
  * @param {import('./lib/report.mjs').Table} table
@@ -69,7 +69,10 @@ for (const scenario of ORDER.filter((name) => files.includes(`${name}.json`))) {
   const result = JSON.parse(readFileSync(join(resultsDir, `${scenario}.json`), 'utf8'));
   const tables = scenario === 'scaling' ? [scalingTables(result)] : result.tables.map(markdownTable);
   const measured = `Measured ${result.date.slice(0, 10)} on ${result.machine.cores} cores (${result.machine.cpu}), Node ${result.machine.node}.`;
-  sections.push([`### ${result.title}`, measured, ...tables].join('\n\n'));
+  /** @type {import('./lib/report.mjs').Target[]} */
+  const targets = result.targets ?? [];
+  const checked = targets.map((target) => `- ${target.met ? 'met' : '**missed**'}: ${target.claim} (measured ${target.measured})`).join('\n');
+  sections.push([`### ${result.title}`, measured, ...tables, ...(checked ? [checked] : [])].join('\n\n'));
 }
 const markdown = sections.join('\n\n');
 

@@ -6,6 +6,10 @@
  * Usage: node bench/run.mjs [--quick] [scenario ...]
  *   --quick     tiny budgets (seconds in all), to check the harness works
  *   scenario    run only these, e.g. `hit-cost scaling`
+ *
+ * BENCH_DIR=<folder> puts every store under that folder (e.g. a tmpfs such
+ * as /dev/shm, where a figure does not drift with the disk's history of
+ * deletes) instead of the system temp folder.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,8 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchDir, resultsDirFor } from './lib/settings.mjs';
 
-/** The scenarios, in the order of issue 6, then the shared backends of issue 13 and the build time of the tag's routes. */
-const SCENARIOS = ['hit-cost', 'scaling', 'key-derivation', 'cross-process', 'cold-start', 'mongo', 'shared-backends', 'build-time'];
+/** The scenarios, in the order of issue 6, then the shared backends of issue 13, the build time of the tag's routes and issue 14's floors. */
+const SCENARIOS = ['hit-cost', 'scaling', 'key-derivation', 'cross-process', 'cold-start', 'mongo', 'shared-backends', 'build-time', 'floors'];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -26,7 +30,7 @@ if (unknown.length > 0) {
 }
 
 const started = performance.now();
-const tempRoot = mkdtempSync(join(tmpdir(), 'cachier-bench-run-'));
+const tempRoot = mkdtempSync(join(process.env['BENCH_DIR'] || tmpdir(), 'cachier-bench-run-'));
 const failed = [];
 for (const scenario of chosen.length > 0 ? chosen : SCENARIOS) {
   const scenarioStarted = performance.now();

@@ -92,7 +92,8 @@ export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<No
     clearBeingCalculated: async () => {
       await cache.clearBeingCalculated();
     },
-    precache: (args, value) => Promise.resolve(cache.precache(args as unknown[], value)).then(() => value),
+    // Through a promise even when the core answers at once, so a failed store rejects rather than throws.
+    precache: (args, value) => Promise.resolve().then(() => cache.precache(args as unknown[], value)).then(() => value),
     cacheInfo: () => cache.info(),
     resetMetrics: () => cache.resetMetrics(),
     deleteStale: () => cache.deleteStale(),

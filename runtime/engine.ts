@@ -303,7 +303,8 @@ export class FunctionCache {
     const { core, options } = environment;
     if (!core.deleteStale) throw new CachierError(`cachier: the ${core.backend} backend cannot delete stale entries`);
     const now = options.clock();
-    const deleted = await core.deleteStale((entry) => !this.isFresh(environment, NO_OVERRIDES, entry, now));
+    // An entry computed after the cleanup began is fresh, not "stamped in the future": it is left alone.
+    const deleted = await core.deleteStale((entry) => entry.computedAt <= now && !this.isFresh(environment, NO_OVERRIDES, entry, now));
     this.log.debug(`deleted ${deleted} stale entries`);
     return deleted;
   }

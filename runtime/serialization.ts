@@ -1,4 +1,4 @@
-import { deserialize, serialize } from 'node:v8';
+import { DefaultSerializer, deserialize } from 'node:v8';
 import { CacheWriteError, EntryTooLargeError } from './errors.js';
 
 /**
@@ -7,13 +7,21 @@ import { CacheWriteError, EntryTooLargeError } from './errors.js';
  * come back as plain objects; functions and symbols cannot be stored.
  * Deserializing runs no user code, so a tampered cache cannot execute anything.
  *
+ * With `reserved`, the serialization starts that many bytes (zeros) into the
+ * buffer, for a caller's header: what `v8.serialize` does, without copying
+ * the value behind the header afterwards (50 ms of a 50 MB store).
+ *
  * @throws {@link CacheWriteError} when the value cannot be cloned or is larger
  *   than `sizeLimit` bytes.
  */
-export function serializeValue(value: unknown, sizeLimit: number | undefined): Buffer {
+export function serializeValue(value: unknown, sizeLimit: number | undefined, reserved = 0): Buffer {
   let bytes: Buffer;
   try {
-    bytes = serialize(value);
+    const serializer = new DefaultSerializer();
+    if (reserved > 0) serializer.writeRawBytes(Buffer.alloc(reserved));
+    serializer.writeHeader();
+    serializer.writeValue(value);
+    bytes = serializer.releaseBuffer();
   } catch (error) {
     throw new CacheWriteError(
       `cachier: the result cannot be stored (${(error as Error).message}); ` +
@@ -21,9 +29,9 @@ export function serializeValue(value: unknown, sizeLimit: number | undefined): B
       { cause: error },
     );
   }
-  if (sizeLimit !== undefined && bytes.length > sizeLimit) {
+  if (sizeLimit !== undefined && bytes.length - reserved > sizeLimit) {
     throw new EntryTooLargeError(
-      `cachier: the result is ${bytes.length} bytes, over the entrySizeLimit of ${sizeLimit} bytes; ` +
+      `cachier: the result is ${bytes.length - reserved} bytes, over the entrySizeLimit of ${sizeLimit} bytes; ` +
         `it was returned but not stored (raise entrySizeLimit to cache it)`,
     );
   }

@@ -187,6 +187,35 @@ describe('file core: clearing', () => {
     expect(counter.calls).toBe(1);
     expect((await fn.cacheInfo()).waits).toBe(1);
   });
+
+  test('an empty mark just created is one being written: waited for, then taken over once a second old', async () => {
+    const { fn, counter, markOf, entryOf } = counted();
+    mkdirSync(join(markOf(5), '..'), { recursive: true });
+    writeFileSync(markOf(5), '');
+    expect(await fn(5)).toEqual({ x: 5, square: 25 });
+    expect((await fn.cacheInfo()).waits).toBe(1);
+    writeFileSync(markOf(6), '');
+    const secondsAgo = Date.now() / 1000 - 2;
+    utimesSync(markOf(6), secondsAgo, secondsAgo);
+    expect(await fn(6)).toEqual({ x: 6, square: 36 });
+    expect((await fn.cacheInfo()).waits).toBe(1);
+    expect(counter.calls).toBe(2);
+    expect(existsSync(entryOf(5)) && existsSync(entryOf(6))).toBe(true);
+    expect(existsSync(markOf(5)) || existsSync(markOf(6))).toBe(false);
+  });
+
+  test('a mark cleared and taken by another owner while its first owner computes is left to the new owner', async () => {
+    const { cacheDir } = freshPlace();
+    const options = { id: 'test/file-core.test.ts#replaced', sourceHash: 'v1', cacheDir };
+    const markOf = (x: number): string => keyPaths(versionLayout(cacheDir, options.id, 'v1'), keyOfArguments([x])).mark;
+    const fn = cachier(async (x: number) => {
+      await fn.clearBeingCalculated();
+      foreignMark(markOf(x), 60_000);
+      return x * 2;
+    }, options);
+    expect(await fn(7)).toBe(14);
+    expect(JSON.parse(readFileSync(markOf(7), 'utf8'))).toMatchObject({ token: 'elsewhere' });
+  });
 });
 
 describe('file core: reload', () => {

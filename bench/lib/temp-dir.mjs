@@ -14,7 +14,8 @@ process.on('exit', () => {
 });
 
 /**
- * A fresh folder under the system temp dir (or the run's temp folder),
+ * A fresh folder under the run's temp folder, else under `BENCH_DIR`, else
+ * under the system temp dir,
  * removed when the process exits or by {@link removeTempDir}. Benchmarks
  * never touch `~/.cachier`.
  *
@@ -22,7 +23,7 @@ process.on('exit', () => {
  * @returns {string}
  */
 export function makeTempDir(label) {
-  const dir = mkdtempSync(join(runRoot ?? tmpdir(), `cachier-bench-${label}-`));
+  const dir = mkdtempSync(join(runRoot || process.env['BENCH_DIR'] || tmpdir(), `cachier-bench-${label}-`));
   created.add(dir);
   return dir;
 }

@@ -1,10 +1,10 @@
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { CacheCore, ClaimResult, CoreOperations, CoreSettings, Result, StoredEntry } from '../core.js';
 import { BackendError, CacheWriteError, CachierError, InvalidOptionError } from '../errors.js';
 import { runAsync, runSync, type DiskPlan, type OpenedFile } from './file/disk.js';
 import { DEFAULT_ENTRY_SIZE_LIMIT, decodeEntry, decodeEntryFile, encodeEntry, largestEntryFile, type DecodedEntry, type SealKey } from './file/entry-codec.js';
 import { describeFailure, errorCode, ifPresent, listNames, touch, writeAtomically } from './file/files.js';
-import { isEntryName, keyPaths, versionLayout, type VersionLayout } from './file/layout.js';
+import { isEntryName, keyPaths, versionLayout, type KeyPaths, type VersionLayout } from './file/layout.js';
 import { writeManifestOnce } from './file/manifest.js';
 import { claimMark, readMark, releaseMark, removeAllMarks, renewMark } from './file/marks.js';
 import { enterFolder, trustFor } from './file/trust.js';
@@ -35,6 +35,9 @@ function sharedKey(): Buffer {
   return Buffer.from(text, 'utf8');
 }
 
+/** Entries up to this many bytes are written synchronously, even for async functions: 64 KiB. */
+const SYNC_WRITE_LIMIT = 64 * 1024;
+
 /** Runs a disk plan in one flavour: sync functions block, async ones get promises. */
 type Runner<Mode extends 'sync' | 'async'> = <T>(plan: DiskPlan<T>) => Result<Mode, T>;
 
@@ -64,6 +67,18 @@ export function createFileCore(settings: CoreSettings): CacheCore {
   const sealKey: SealKey = settings.shared ? sharedKey() : undefined;
   const sizeLimit = settings.entrySizeLimit ?? DEFAULT_ENTRY_SIZE_LIMIT;
 
+  // A miss asks for one key's paths five times (read, claim, read again,
+  // store, release): each costs a SHA-256, so the last answer is kept.
+  let lastKey: string | undefined;
+  let lastPaths: KeyPaths | undefined;
+  function pathsOf(key: string): KeyPaths {
+    if (key !== lastKey || !lastPaths) {
+      lastPaths = keyPaths(layout, key);
+      lastKey = key;
+    }
+    return lastPaths;
+  }
+
   /** The error the engine reports for a raw file-system error. */
   function failure(error: unknown, Failure: typeof BackendError | typeof CacheWriteError): Error {
     if (error instanceof CachierError) return error;
@@ -79,9 +94,9 @@ export function createFileCore(settings: CoreSettings): CacheCore {
   }
 
   function* readFromDisk(key: string): DiskPlan<StoredEntry | undefined> {
-    const path = keyPaths(layout, key).entry;
+    const { entry: path, shard } = pathsOf(key);
     const maxBytes = largestEntryFile(sizeLimit, key, sealKey);
-    const file = yield* guarded(readIfTrusted(path, maxBytes), BackendError);
+    const file = yield* guarded(readIfTrusted(shard, path, maxBytes), BackendError);
     yield* stampIfDue();
     if (!file) return undefined;
     const decoded = decodeFile(file, key, maxBytes);
@@ -131,8 +146,8 @@ export function createFileCore(settings: CoreSettings): CacheCore {
   }
 
   /** The entry file at `path`, read only if its folder passes the checks and it is no larger than `maxBytes`. */
-  function* readIfTrusted(path: string, maxBytes: number): DiskPlan<OpenedFile | undefined> {
-    if (!(yield* enterFolder(trust, dirname(path), false))) return undefined;
+  function* readIfTrusted(folder: string, path: string, maxBytes: number): DiskPlan<OpenedFile | undefined> {
+    if (!(yield* enterFolder(trust, folder, false))) return undefined;
     return yield* ifPresent((disk) => disk.readFileUpTo(path, maxBytes));
   }
 
@@ -183,7 +198,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     },
     *claim(key: string): DiskPlan<ClaimResult> {
       const onDeadMarkRemoved = (why: string): void => log.debug(`key ${key.slice(0, 10)}: removed a dead mark: ${why}`);
-      const mark = keyPaths(layout, key).mark;
+      const mark = pathsOf(key).mark;
       yield* guarded(enterFolder(trust, layout.marksDir, true), BackendError);
       const claim = yield* guarded(claimMark(mark, settings.leaseMs, trust.modes, onDeadMarkRemoved), BackendError);
       if (!claim.claimed) return claim;
@@ -191,11 +206,10 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       const current = yield* readFromDisk(key);
       return current ? { ...claim, current } : claim;
     },
-    renew: (key: string, token: string) => guarded(renewMark(keyPaths(layout, key).mark, token), BackendError),
-    *store(key: string, entry: StoredEntry, token?: string): DiskPlan<void> {
-      const bytes = encodeEntry(key, entry, sizeLimit, sealKey);
-      const paths = keyPaths(layout, key);
-      yield* guarded(enterFolder(trust, dirname(paths.entry), true), CacheWriteError);
+    renew: (key: string, token: string) => guarded(renewMark(pathsOf(key).mark, token), BackendError),
+    *store(key: string, entry: StoredEntry, bytes: Buffer, token?: string): DiskPlan<void> {
+      const paths = pathsOf(key);
+      yield* guarded(enterFolder(trust, paths.shard, true), CacheWriteError);
       yield* guarded(writeEntryFile(paths.entry, bytes), CacheWriteError);
       rememberedEntries.get(layout.versionDir)?.set(key, entry);
       if (token !== undefined) yield* guarded(releaseMark(paths.mark, token), BackendError);
@@ -203,7 +217,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       yield* writeManifestOnce(layout, settings, trust.modes);
       sweepOnce();
     },
-    release: (key: string, token: string) => guarded(releaseMark(keyPaths(layout, key).mark, token), BackendError),
+    release: (key: string, token: string) => guarded(releaseMark(pathsOf(key).mark, token), BackendError),
     *clear(): DiskPlan<void> {
       rememberedEntries.get(layout.versionDir)?.clear();
       if (!(yield* guarded(enterFolder(trust, layout.versionDir, false), BackendError))) return;
@@ -219,7 +233,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     },
     deleteStale: (isStale: (entry: StoredEntry) => boolean) => guarded(deleteStale(isStale), BackendError),
     totalBytes: () => guarded(totalBytes(), BackendError),
-    readMark: (key: string) => guarded(readMark(keyPaths(layout, key).mark), BackendError),
+    readMark: (key: string) => guarded(readMark(pathsOf(key).mark), BackendError),
   };
 
   function operations<Mode extends 'sync' | 'async'>(run: Runner<Mode>): Omit<CoreOperations<Mode>, 'waitForEntry'> {
@@ -227,7 +241,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       get: (key) => run(plans.get(key)),
       claim: (key) => run(plans.claim(key)),
       renew: (key, token) => run(plans.renew(key, token)),
-      store: (key, entry, token) => run(plans.store(key, entry, token)),
+      store: (key, entry, token) => run(plans.store(key, entry, encodeEntry(key, entry, sizeLimit, sealKey), token)),
       release: (key, token) => run(plans.release(key, token)),
       clear: () => run(plans.clear()),
       clearBeingCalculated: () => run(plans.clearBeingCalculated()),
@@ -246,15 +260,27 @@ export function createFileCore(settings: CoreSettings): CacheCore {
   return {
     backend: 'file',
     ...operations<'async'>(runAsync),
-    // A hit reads one small local file. Read synchronously it costs tens of
-    // microseconds; through libuv's thread pool (open, read, close) it costs
-    // several times that in scheduling alone, which is most of a hit. Writes,
-    // marks and waiting stay asynchronous.
+    // A hit reads one small local file, a claim creates one, a store of a
+    // small value writes one: each costs a few microseconds per system call
+    // done synchronously, and several times that through libuv's thread pool
+    // (a hand-off and a wake-up per call, ~15 of them per miss), which was
+    // most of an async function's miss. So those run synchronously; values
+    // larger than SYNC_WRITE_LIMIT are written on the thread pool, where
+    // copying them does not hold up the event loop, and waiting, cleanups and
+    // counting stay asynchronous.
     get: (key) => runSync(plans.get(key)),
+    claim: (key) => runSync(plans.claim(key)),
+    renew: (key, token) => runSync(plans.renew(key, token)),
+    release: (key, token) => runSync(plans.release(key, token)),
+    store(key, entry, token) {
+      const bytes = encodeEntry(key, entry, sizeLimit, sealKey);
+      const plan = plans.store(key, entry, bytes, token);
+      return bytes.length <= SYNC_WRITE_LIMIT ? runSync(plan) : runAsync(plan);
+    },
     deleteStale: (isStale) => runAsync(plans.deleteStale(isStale)),
     totalBytes: () => runAsync(plans.totalBytes()),
     async waitForEntry(key, { timeoutMs }) {
-      const { markName } = keyPaths(layout, key);
+      const { markName } = pathsOf(key);
       const free = await waitWhileMarked(layout.marksDir, markName, deadlineOf(timeoutMs), () => runAsync(plans.readMark(key)));
       return free ? runAsync(readFromDisk(key)) : undefined;
     },

@@ -31,6 +31,18 @@ export interface PathFacts {
 }
 
 /**
+ * What tells one file from any other on the machine while it exists, and
+ * from any file created later: its device and inode numbers (an inode number
+ * is reused only once its file is gone) and its birth time, 0 where the file
+ * system does not keep one.
+ */
+export interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+  readonly birthtimeMs: number;
+}
+
+/**
  * The file-system calls the file core makes, in a synchronous and an
  * asynchronous flavour. Errors are thrown as Node raised them (with `code`);
  * the plans decide which ones are expected.
@@ -44,6 +56,10 @@ export interface Disk {
   readFileUpTo(path: string, maxBytes: number): Io<OpenedFile>;
   /** Creates a new file (fails with EEXIST if it exists) with permission bits `mode`. */
   writeNewFile(path: string, bytes: Uint8Array, mode: number): Io<void>;
+  /** Like {@link Disk.writeNewFile}, answering the identity of the file it created (one `fstat` more). */
+  writeNewFileIdentified(path: string, bytes: Uint8Array, mode: number): Io<FileIdentity>;
+  /** The identity of `path` itself (a symbolic link is not followed). */
+  identity(path: string): Io<FileIdentity>;
   link(existingPath: string, newPath: string): Io<void>;
   rename(from: string, to: string): Io<void>;
   unlink(path: string): Io<void>;
@@ -73,6 +89,12 @@ function factsOf(stats: fs.Stats): PathFacts {
   return { uid: stats.uid, mode: stats.mode, isDirectory: stats.isDirectory(), isSymbolicLink: stats.isSymbolicLink() };
 }
 
+function identityOf(stats: fs.Stats): FileIdentity {
+  return { dev: stats.dev, ino: stats.ino, birthtimeMs: stats.birthtimeMs };
+}
+
+const NEW_FILE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL;
+
 function openedFile(stats: fs.Stats, bytes: Buffer | undefined): OpenedFile {
   return { size: stats.size, uid: stats.uid, mtimeMs: stats.mtimeMs, isFile: stats.isFile(), bytes };
 }
@@ -87,12 +109,28 @@ function isReadable(stats: fs.Stats, maxBytes: number): boolean {
   return stats.isFile() && stats.size <= maxBytes;
 }
 
+/**
+ * Opens `path` for reading. Most misses open a file that is not there, and
+ * the error Node raises then captures a stack trace, which costs more than
+ * the failed `open` itself; nobody reads that trace (the plans expect ENOENT,
+ * and report other errors by their code and path), so none is captured.
+ */
+function openForReading(path: string): number {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return fs.openSync(path, READ_FLAGS);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Disk calls that block until done: the path of synchronous cached functions, and of hits. */
 const syncDisk: Disk = {
   readFileUpTo(path, maxBytes) {
     let fd: number;
     try {
-      fd = fs.openSync(path, READ_FLAGS);
+      fd = openForReading(path);
     } catch (error) {
       if (!isSymbolicLinkRefused(error)) throw error;
       return openedFile(fs.lstatSync(path), undefined);
@@ -112,6 +150,16 @@ const syncDisk: Disk = {
     }
   },
   writeNewFile: (path, bytes, mode) => fs.writeFileSync(path, bytes, { mode, flag: 'wx' }),
+  writeNewFileIdentified(path, bytes, mode) {
+    const fd = fs.openSync(path, NEW_FILE_FLAGS, mode);
+    try {
+      for (let written = 0; written < bytes.length; ) written += fs.writeSync(fd, bytes, written);
+      return identityOf(fs.fstatSync(fd));
+    } finally {
+      fs.closeSync(fd);
+    }
+  },
+  identity: (path) => identityOf(fs.lstatSync(path)),
   link: (existingPath, newPath) => fs.linkSync(existingPath, newPath),
   rename: (from, to) => fs.renameSync(from, to),
   unlink: (path) => fs.unlinkSync(path),
@@ -159,6 +207,16 @@ const asyncDisk: Disk = {
     }
   },
   writeNewFile: (path, bytes, mode) => fs.promises.writeFile(path, bytes, { mode, flag: 'wx' }),
+  async writeNewFileIdentified(path, bytes, mode) {
+    const file = await fs.promises.open(path, NEW_FILE_FLAGS, mode);
+    try {
+      await file.writeFile(bytes);
+      return identityOf(await file.stat());
+    } finally {
+      await file.close();
+    }
+  },
+  identity: async (path) => identityOf(await fs.promises.lstat(path)),
   link: (existingPath, newPath) => fs.promises.link(existingPath, newPath),
   rename: (from, to) => fs.promises.rename(from, to),
   unlink: (path) => fs.promises.unlink(path),

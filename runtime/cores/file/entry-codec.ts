@@ -61,6 +61,13 @@ function checkOf(format: Format, sealKey: SealKey, checked: Uint8Array): Buffer 
   return check;
 }
 
+/** Whether the check stored in `bytes` is the check of what follows it. */
+function checkMatches(format: Format, sealKey: SealKey, bytes: Buffer, checkedAt: number): boolean {
+  // A CRC is no secret: compared as a number, without allocating.
+  if (!sealKey) return bytes.readUInt32LE(MAGIC_LENGTH) === crc32(bytes.subarray(checkedAt));
+  return timingSafeEqual(checkOf(format, sealKey, bytes.subarray(checkedAt)), bytes.subarray(MAGIC_LENGTH, checkedAt));
+}
+
 /** The size of the largest entry file a writer with this limit can produce for `key`. */
 export function largestEntryFile(sizeLimit: number, key: string, sealKey: SealKey): number {
   return MAGIC_LENGTH + formatFor(sealKey).checkLength + FIXED_FIELDS + Buffer.byteLength(key, 'utf8') + sizeLimit;
@@ -107,15 +114,15 @@ function arrayLengthBound(fileBytes: number): number {
  */
 export function encodeEntry(key: string, entry: StoredEntry, sizeLimit: number | undefined, sealKey?: SealKey): Buffer {
   const format = formatFor(sealKey);
-  const value = serializeValue(entry.value, sizeLimit);
   const keyBytes = Buffer.from(key, 'utf8');
   const checkedAt = MAGIC_LENGTH + format.checkLength;
   const keyAt = checkedAt + FIXED_FIELDS;
-  const bytes = Buffer.allocUnsafe(keyAt + keyBytes.length + value.length);
+  // The value is serialized behind room for the header, so it is never copied.
+  const bytes = serializeValue(entry.value, sizeLimit, keyAt + keyBytes.length);
   const overlong = overlongArray(entry.value, arrayLengthBound(bytes.length));
   if (overlong !== undefined) {
     throw new CacheWriteError(
-      `cachier: the result holds an array of length ${overlong} that serializes to ${value.length} bytes: mostly holes, ` +
+      `cachier: the result holds an array of length ${overlong} that serializes to ${bytes.length - keyAt - keyBytes.length} bytes: mostly holes, ` +
         `which the file backend does not store since it cannot tell it from a forged entry; return a dense array or a Map`,
     );
   }
@@ -123,7 +130,6 @@ export function encodeEntry(key: string, entry: StoredEntry, sizeLimit: number |
   bytes.writeDoubleLE(entry.computedAt, checkedAt);
   bytes.writeUInt16LE(keyBytes.length, checkedAt + 8);
   keyBytes.copy(bytes, keyAt);
-  value.copy(bytes, keyAt + keyBytes.length);
   checkOf(format, sealKey, bytes.subarray(checkedAt)).copy(bytes, MAGIC_LENGTH);
   return bytes;
 }
@@ -148,8 +154,7 @@ export function decodeEntry(bytes: Buffer, key: string, sealKey?: SealKey): Deco
     if (magic.equals(SHARED.magic)) return miss('an entry of a shared cache, which a private cache does not serve');
     return miss('not a cachier entry file');
   }
-  const check = checkOf(format, sealKey, bytes.subarray(checkedAt));
-  if (!timingSafeEqual(check, bytes.subarray(MAGIC_LENGTH, checkedAt))) {
+  if (!checkMatches(format, sealKey, bytes, checkedAt)) {
     return miss(sealKey ? 'not signed with this CACHIER_SHARED_KEY, or damaged' : 'truncated or damaged (checksum mismatch)');
   }
   const keyEnd = keyAt + bytes.readUInt16LE(checkedAt + 8);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
-import { io, type Disk, type DiskPlan, type Io } from './disk.js';
+import { io, type Disk, type DiskPlan, type FileIdentity, type Io } from './disk.js';
 import { tempPathFor } from './layout.js';
 
 /** The `code` of a Node file-system error, if it is one. */
@@ -52,13 +52,19 @@ export function* ifPresent<T>(call: (disk: Disk) => Io<T>): DiskPlan<T | undefin
 }
 
 let written = 0;
+// Drawn once per process (per worker thread): the pid tells processes apart,
+// this tells apart two that got the same pid (one died, its leftovers remain)
+// and worker threads of one process, and the counter tells apart the names of
+// one of them. Drawing random bytes for
+// every temp file cost ~25 µs per name, more than the write it names.
+const PROCESS_NONCE = randomBytes(6).toString('hex');
 
 /** Tries at writing an entry while concurrent clears keep removing its folder (each try costs a few file calls). */
 const WRITE_ATTEMPTS = 10;
 
 /** A name no other writer (this process or another, now or after a pid is reused) picks. */
-function uniqueSuffix(): string {
-  return `${process.pid}-${(written++).toString(36)}-${randomBytes(4).toString('hex')}`;
+export function uniqueSuffix(): string {
+  return `${process.pid}-${PROCESS_NONCE}-${(written++).toString(36)}`;
 }
 
 /**
@@ -80,12 +86,13 @@ export function* makeFolders(path: string, mode: number): DiskPlan<void> {
 }
 
 /**
- * Creates the new file `path` holding `bytes`. A write that fails halfway
- * (disk full) removes what it created, so no empty or partial file outlives it.
+ * Creates the new file `path` with `create` (which writes its bytes). A write
+ * that fails halfway (disk full) removes what it created, so no empty or
+ * partial file outlives it.
  */
-function* createFile(path: string, bytes: Uint8Array, modes: Modes): DiskPlan<void> {
+function* createFile<T>(path: string, create: (disk: Disk) => Io<T>): DiskPlan<T> {
   try {
-    yield* io((disk) => disk.writeNewFile(path, bytes, modes.file));
+    return yield* io(create);
   } catch (error) {
     // EEXIST: the file is someone else's. Otherwise it is ours, if it was created at all.
     if (errorCode(error) !== 'EEXIST') {
@@ -99,15 +106,20 @@ function* createFile(path: string, bytes: Uint8Array, modes: Modes): DiskPlan<vo
   }
 }
 
-/** Writes a new file, creating its folder first if a concurrent clear removed it. */
-function* writeNewFile(path: string, bytes: Uint8Array, modes: Modes): DiskPlan<void> {
+/** Creates a new file with `create`, creating its folder first if a concurrent clear removed it. */
+function* createInFolder<T>(path: string, folderMode: number, create: (disk: Disk) => Io<T>): DiskPlan<T> {
   try {
-    yield* createFile(path, bytes, modes);
+    return yield* createFile(path, create);
   } catch (error) {
     if (!isMissing(error)) throw error;
-    yield* makeFolders(dirname(path), modes.folder);
-    yield* createFile(path, bytes, modes);
+    yield* makeFolders(dirname(path), folderMode);
+    return yield* createFile(path, create);
   }
+}
+
+/** Writes a new file holding `bytes`, creating its folder first if a concurrent clear removed it. */
+function writeNewFile(path: string, bytes: Uint8Array, modes: Modes): DiskPlan<void> {
+  return createInFolder(path, modes.folder, (disk) => disk.writeNewFile(path, bytes, modes.file));
 }
 
 /**
@@ -133,21 +145,17 @@ export function* writeAtomically(path: string, bytes: Uint8Array, modes: Modes):
 }
 
 /**
- * Creates `path` holding `bytes` unless it exists, atomically: the file
- * appears with its whole content or not at all (a hard link of a finished
- * temp file, which fails if the name is taken). Answers whether it created it.
+ * Creates `path` holding `bytes` unless it exists; answers the identity of
+ * the file it created, or `undefined` when `path` was taken. One
+ * `open(O_EXCL)`, one `write`: a reader may find the file empty for the
+ * microseconds in between (or for good, if the writer was killed there).
  */
-export function* createExclusively(path: string, bytes: Uint8Array, modes: Modes): DiskPlan<boolean> {
-  const temp = tempPathFor(path, uniqueSuffix());
-  yield* writeNewFile(temp, bytes, modes);
+export function* createIfAbsent(path: string, bytes: Uint8Array, modes: Modes): DiskPlan<FileIdentity | undefined> {
   try {
-    yield* io((disk) => disk.link(temp, path));
-    return true;
+    return yield* createInFolder(path, modes.folder, (disk) => disk.writeNewFileIdentified(path, bytes, modes.file));
   } catch (error) {
-    if (errorCode(error) === 'EEXIST') return false;
+    if (errorCode(error) === 'EEXIST') return undefined;
     throw error;
-  } finally {
-    yield* ifPresent((disk) => disk.unlink(temp));
   }
 }
 

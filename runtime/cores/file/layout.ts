@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 
 /**
  * Where the file core keeps one function's cache:
@@ -96,6 +96,8 @@ export function versionLayout(cacheDir: string, functionId: string, sourceHash: 
 export interface KeyPaths {
   /** The entry file. */
   readonly entry: string;
+  /** The shard folder holding the entry file. */
+  readonly shard: string;
   /** The being-calculated mark file. */
   readonly mark: string;
   /** The mark's file name inside the marks folder, as file events report it. */
@@ -106,11 +108,10 @@ export interface KeyPaths {
 export function keyPaths(layout: VersionLayout, key: string): KeyPaths {
   const name = hash('sha256', key, 'hex');
   const markName = name + MARK_SUFFIX;
-  return {
-    entry: join(layout.entriesDir, name.slice(0, 2), name.slice(2)),
-    mark: join(layout.marksDir, markName),
-    markName,
-  };
+  // The folders are normalized already and the names are hex: concatenation
+  // gives what `join` would, without its normalizing pass (a hit makes one).
+  const shard = layout.entriesDir + sep + name.slice(0, 2);
+  return { entry: shard + sep + name.slice(2), shard, mark: layout.marksDir + sep + markName, markName };
 }
 
 /** Whether a file name in a shard folder is an entry (not a temp file or a stranger's file). */

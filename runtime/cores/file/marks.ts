@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ClaimResult } from '../../core.js';
-import { io, type DiskPlan } from './disk.js';
-import { createExclusively, errorCode, ifPresent, listNames, type Modes } from './files.js';
+import { io, type DiskPlan, type FileIdentity } from './disk.js';
+import { createIfAbsent, errorCode, ifPresent, listNames, uniqueSuffix, type Modes } from './files.js';
 import { isMarkName, isTempName, tempPathFor } from './layout.js';
 
 /*
@@ -14,7 +14,12 @@ import { isMarkName, isTempName, tempPathFor } from './layout.js';
  * one mark from another.
  *
  * A mark is live while its lease runs and, on this host, while its pid is
- * alive. Anything else (expired, dead owner, unreadable) may be taken over.
+ * alive. Anything else (expired, dead owner, unreadable) may be taken over,
+ * except that a mark is written in place (created with O_EXCL, then filled
+ * through the same descriptor, where a temporary file, a hard link and an
+ * unlink took more calls), so a mark that cannot be read yet is live for
+ * BEING_WRITTEN_MS after its creation; one still unreadable then was left by
+ * a claimer killed in between.
  */
 
 /** What a mark file holds: its owner and lease. */
@@ -35,8 +40,10 @@ const HOST = hostname();
 const CLAIM_ATTEMPTS = 3;
 /** A mark is a line of JSON; a larger file is not one, and is not read. */
 const MARK_MAX_BYTES = 4096;
-/** A claim's temporary file lives for milliseconds; one this old was left by a killed process. */
+/** A mark being released lives under a temporary name for microseconds; one this old was left by a killed process. */
 const LEFTOVER_AGE_MS = 10_000;
+/** How long after its creation an unreadable mark counts as one being written. */
+const BEING_WRITTEN_MS = 1000;
 
 /** The content of the mark file at `path`, or undefined if there is none; empty when it is no mark. */
 function* readMarkBytes(path: string): DiskPlan<Buffer | undefined> {
@@ -76,7 +83,10 @@ export function* readMark(path: string): DiskPlan<MarkState> {
   const bytes = file.bytes ?? Buffer.alloc(0);
   const owner = parseOwner(bytes);
   const dead = (why: string): MarkState => ({ kind: 'dead', bytes, why });
-  if (!owner) return dead('it was unreadable');
+  if (!owner) {
+    const writtenBy = file.mtimeMs + BEING_WRITTEN_MS;
+    return Date.now() < writtenBy ? { kind: 'live', expiresAt: writtenBy, ownedByThisProcess: false } : dead('it was unreadable');
+  }
   const expiresAt = file.mtimeMs + owner.leaseMs;
   if (Date.now() >= expiresAt) return dead(`its lease ran out (pid ${owner.pid} on ${owner.host})`);
   const onThisHost = owner.host === HOST;
@@ -92,15 +102,15 @@ export function* readMark(path: string): DiskPlan<MarkState> {
  * name only this caller knows, which atomically takes whatever mark is there,
  * then checked, and put back with a hard link if it was not the expected one.
  */
-function* removeMarkIf(path: string, isTheMark: (bytes: Buffer) => boolean): DiskPlan<boolean> {
-  const taken = tempPathFor(path, randomUUID());
+function* removeMarkIf(path: string, isTheMark: (bytes: Buffer) => boolean, created?: FileIdentity): DiskPlan<boolean> {
+  const taken = tempPathFor(path, uniqueSuffix());
   try {
     yield* io((disk) => disk.rename(path, taken));
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return false;
     throw error;
   }
-  const expected = isTheMark((yield* readMarkBytes(taken)) ?? Buffer.alloc(0));
+  const expected = (yield* isFileCreated(taken, created)) || isTheMark((yield* readMarkBytes(taken)) ?? Buffer.alloc(0));
   if (!expected) {
     try {
       yield* io((disk) => disk.link(taken, path));
@@ -112,6 +122,21 @@ function* removeMarkIf(path: string, isTheMark: (bytes: Buffer) => boolean): Dis
   yield* ifPresent((disk) => disk.unlink(taken));
   return expected;
 }
+
+/**
+ * Whether `path` is the very file whose identity was taken when it was
+ * created: one `lstat` where reading its content takes four calls. Without a
+ * birth time (some network file systems) the answer is no, and the caller
+ * reads the content instead.
+ */
+function* isFileCreated(path: string, created: FileIdentity | undefined): DiskPlan<boolean> {
+  if (!created || created.birthtimeMs <= 0) return false;
+  const found = yield* ifPresent((disk) => disk.identity(path));
+  return found !== undefined && found.dev === created.dev && found.ino === created.ino && found.birthtimeMs === created.birthtimeMs;
+}
+
+/** The identity of each mark this process holds, by token, so releasing it needs no read. */
+const heldMarks = new Map<string, FileIdentity>();
 
 /**
  * Marks the key at `path` as being calculated by a new owner, unless a live
@@ -127,7 +152,11 @@ export function* claimMark(
   const owner: MarkOwner = { token, pid: process.pid, host: HOST, leaseMs };
   const bytes = Buffer.from(JSON.stringify(owner), 'utf8');
   for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-    if (yield* createExclusively(path, bytes, modes)) return { claimed: true, token };
+    const created = yield* createIfAbsent(path, bytes, modes);
+    if (created) {
+      heldMarks.set(token, created);
+      return { claimed: true, token };
+    }
     const state = yield* readMark(path);
     if (state.kind === 'live') return { claimed: false };
     if (state.kind !== 'dead') continue;
@@ -147,7 +176,9 @@ export function* renewMark(path: string, token: string): DiskPlan<void> {
 
 /** Removes the mark at `path` if `token` owns it. */
 export function* releaseMark(path: string, token: string): DiskPlan<void> {
-  yield* removeMarkIf(path, (bytes) => parseOwner(bytes)?.token === token);
+  const created = heldMarks.get(token);
+  heldMarks.delete(token);
+  yield* removeMarkIf(path, (bytes) => parseOwner(bytes)?.token === token, created);
 }
 
 /**

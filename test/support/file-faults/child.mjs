@@ -21,6 +21,9 @@ process.on('warning', (warning) => {
   if (warning.name === 'CachierWarning') warnings.push(`${warning.code}: ${warning.message}`);
 });
 
+/** Node emits a warning on the next tick, after promise continuations already queued: a call whose disk work ran synchronously resolves first. */
+const settled = () => new Promise((resolve) => setImmediate(resolve));
+
 let computed = 0;
 const price = cachier(
   async function price(key) {
@@ -55,9 +58,11 @@ if (config.mode === 'mixed') {
     const key = config.keys[Math.floor(random() * config.keys.length)];
     if ((await price(key)) !== `value-${key}`) wrong++;
   }
+  await settled();
   process.stdout.write(JSON.stringify({ wrong, calls: config.calls, clears, warnings }));
 } else if (config.mode === 'precache') {
   await price.precache([config.key], config.value);
+  await settled();
   process.stdout.write(JSON.stringify({ warnings }));
 } else if (config.mode === 'call') {
   const rssBefore = process.memoryUsage().rss;
@@ -65,6 +70,7 @@ if (config.mode === 'mixed') {
   const value = await price(config.key);
   const ms = performance.now() - started;
   const rssGrowthMB = (process.memoryUsage().rss - rssBefore) / 1024 ** 2;
+  await settled();
   process.stdout.write(JSON.stringify({ value, computed, ms, rssGrowthMB, warnings }));
 } else {
   throw new Error(`unknown mode ${config.mode}`);
