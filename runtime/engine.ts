@@ -120,8 +120,12 @@ function isComputing(id: string, key: string): boolean {
 /** What a failed core operation answers instead. */
 const UNAVAILABLE = Symbol('unavailable');
 
-/** How many times a call waits for other computers of its key before computing it itself. */
-const WAIT_ROUNDS = 3;
+/**
+ * How many computers of its key a synchronous call waits for in turn before
+ * computing it itself: a synchronous wait may end at once, without waiting
+ * (the computer is in this very process and can only finish after it).
+ */
+const SYNC_WAIT_ROUNDS = 3;
 
 /**
  * The cache of one wrapped function: resolves its settings and core on first
@@ -390,11 +394,17 @@ export class FunctionCache {
       this.trace(call, key, 'another caller is computing it: waiting');
       const waitMs = call.waitForCalcTimeoutMs ?? options.waitForCalcTimeoutMs;
       const deadline = waitMs > 0 ? Date.now() + waitMs : Infinity;
-      // When the computer dies, another waiter may take the key over first: wait
-      // for that one too (a few rounds at most, within the same timeout).
-      for (let round = 0; round < WAIT_ROUNDS && claim !== UNAVAILABLE && !claim.claimed && Date.now() < deadline; round++) {
+      // When the computer ends without a fresh entry (it died, stored nothing, or a
+      // clear removed its entry), another waiter may take the key over first: wait
+      // for that one too, within the same timeout. An async wait only ends once its
+      // computer is gone, so every round waits for a live one: computing now would
+      // compute the key twice at once. A wait the backend failed ends the rounds.
+      const rounds = this.returnsPromise ? Infinity : SYNC_WAIT_ROUNDS;
+      let waited = true;
+      for (let round = 0; round < rounds && waited && claim !== UNAVAILABLE && !claim.claimed && Date.now() < deadline; round++) {
         const timeoutMs = deadline === Infinity ? 0 : Math.max(1, deadline - Date.now());
         const awaited = yield* this.tolerate(environment, 'wait', (ops) => ops.waitForEntry(key, { timeoutMs }));
+        waited = awaited !== UNAVAILABLE;
         if (awaited !== UNAVAILABLE && awaited !== undefined && this.isFresh(environment, call, awaited, options.clock())) {
           this.trace(call, key, 'received the value computed by the other caller');
           return awaited.value;

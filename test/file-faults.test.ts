@@ -15,6 +15,7 @@ import { keyPaths, versionLayout } from '../runtime/cores/file/layout.js';
 import { keyOfArguments } from '../runtime/keys.js';
 import {
   OTHER_UID,
+  type CallOutput,
   callInChild,
   mountTmpfs,
   openPlace,
@@ -50,6 +51,15 @@ function craftedEntry(key: string, payload: Buffer, declaredKeyLength?: number):
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * What a loaded machine may add to the moment a child's timer fires and its
+ * call returns: the timing bounds below allow it on top of the figure they
+ * check, and each stays far below what the failure it guards against takes
+ * (the 30 s default lease, or the child's 30 s timeout for a waiter that never
+ * stops). The measured figures are printed, so a slow-down still shows.
+ */
+const LOADED_MACHINE_SLACK_MS = 5_000;
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -89,6 +99,15 @@ describe('file backend faults: concurrency and dead computers', () => {
 
     // A generation is the time between clears: no clear running, none starting.
     // Two computations of one key with no clear running or starting between them are a duplicate.
+    // The log's order is the order of the appends, and each event is logged on
+    // its side of what it stands for: a computation after its caller claimed the
+    // key's mark and found no entry, before it stores and releases the mark; a
+    // clear's start before it removes the entries, its end after. So a second
+    // computation only finds no entry when a clear removed the first one's after
+    // it was stored, and that clear's start or end lies between the two lines, or
+    // it was running at the first. Load delays events but cannot reorder these: a
+    // duplicate is a computation made without the mark (as waiters did after
+    // three computers in turn, until the engine kept waiting).
     let running = 0;
     let computations = 0;
     let duplicates = 0;
@@ -122,7 +141,7 @@ describe('file backend faults: concurrency and dead computers', () => {
     expect(tempFilesUnder(cacheDir)).toEqual([]);
   }, 180_000);
 
-  test('the computer is killed with SIGKILL, 20 times: every waiter is done within lease + 2 s', async () => {
+  test('the computer is killed with SIGKILL, 20 times: every waiter is done within the lease (and a loaded machine\'s slack)', async () => {
     const root = openPlace();
     const cacheDir = join(root, 'cache');
     const options = { lease: '2s' };
@@ -133,17 +152,18 @@ describe('file backend faults: concurrency and dead computers', () => {
       const waiter = await waiterOf(cacheDir, key, options);
       const killedAt = Date.now();
       computer.child.kill('SIGKILL');
-      const output = (await waiter.output) as { value: string; computed: number };
-      freedAfterMs.push(Date.now() - killedAt);
+      const output = (await waiter.output) as CallOutput;
+      // When the waiter's call returned, not when the test saw its process end.
+      freedAfterMs.push(output.doneAt - killedAt);
       expect(output).toMatchObject({ value: `value-${key}`, computed: 1 });
       await computer.exited;
     }
-    const within = freedAfterMs.filter((ms) => ms <= 2_000 + 2_000).length;
+    const within = (ms: number): number => freedAfterMs.filter((freedAfter) => freedAfter <= ms).length;
     Object.assign(figures, {
-      'SIGKILL: rounds with the waiter done within lease (2 s) + 2 s': `${within}/20`,
+      'SIGKILL: rounds with the waiter done within lease (2 s) + 2 s': `${within(2_000 + 2_000)}/20`,
       'SIGKILL: waiter done after the kill, min..max ms': `${Math.min(...freedAfterMs)}..${Math.max(...freedAfterMs)}`,
     });
-    expect(within).toBe(20);
+    expect(within(2_000 + LOADED_MACHINE_SLACK_MS)).toBe(20);
   }, 120_000);
 
   test('the computer is stopped with SIGSTOP: a waiter with waitForCalcTimeout 2s computes after 2 s, one without waits for the lease', async () => {
@@ -164,8 +184,8 @@ describe('file backend faults: concurrency and dead computers', () => {
       expect(timed).toMatchObject({ value: 'value-long-lease', computed: 1 });
       expect(leased).toMatchObject({ value: 'value-short-lease', computed: 1 });
       expect(timed.ms).toBeGreaterThanOrEqual(1_900);
-      expect(timed.ms).toBeLessThanOrEqual(2_000 + 2_000);
-      expect(leased.ms).toBeLessThanOrEqual(1_500 + 2_000);
+      expect(timed.ms).toBeLessThanOrEqual(2_000 + LOADED_MACHINE_SLACK_MS);
+      expect(leased.ms).toBeLessThanOrEqual(1_500 + LOADED_MACHINE_SLACK_MS);
     } finally {
       for (const computer of computers) {
         computer.child.kill('SIGKILL');

@@ -66,6 +66,24 @@ describe('hits and misses', () => {
     expect(counter.calls).toBe(1);
   });
 
+  test('a waiter whose key is taken over again and again keeps waiting: never two computations of one key at once', async () => {
+    // Each computer stores nothing (undefined), so every waiter woken by its end
+    // races for the key and one wins: the last of five callers sees four computers
+    // in turn, more than the engine once waited for before computing alongside one.
+    let running = 0;
+    let mostAtOnce = 0;
+    const fn = async (): Promise<undefined> => {
+      mostAtOnce = Math.max(mostAtOnce, ++running);
+      await sleep(10);
+      running--;
+      return undefined;
+    };
+    const id = uniqueId();
+    const callers = Array.from({ length: 5 }, () => cachier(fn, { backend: 'memory', id }));
+    await Promise.all(callers.map((caller) => caller()));
+    expect(mostAtOnce).toBe(1);
+  });
+
   test('a waiter gives up after waitForCalcTimeout and computes itself', async () => {
     const { counter, fn } = countingAsync(400);
     const id = uniqueId();

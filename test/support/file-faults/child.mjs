@@ -10,7 +10,8 @@
 //              and "<pid> clear-start" / "<pid> clear-end" around each clear
 //              to `sideFile`, and prints { wrong, calls, clears }.
 //   "precache" stores `value` for `key` with precache(), as a planter would.
-//   "call"     calls once for `key` and prints { value, computed, ms, rssGrowthMB, warnings }.
+//   "call"     calls once for `key` and prints { value, computed, ms, doneAt, rssGrowthMB, warnings }
+//              (ms: the call's duration; doneAt: Date.now() when it returned, before the process exits).
 // Values are "value-<key>" unless stored otherwise; options go to cachier().
 import { appendFileSync } from 'node:fs';
 import { cachier } from '../../../dist/runtime/index.js';
@@ -69,9 +70,10 @@ if (config.mode === 'mixed') {
   const started = performance.now();
   const value = await price(config.key);
   const ms = performance.now() - started;
+  const doneAt = Date.now();
   const rssGrowthMB = (process.memoryUsage().rss - rssBefore) / 1024 ** 2;
   await settled();
-  process.stdout.write(JSON.stringify({ value, computed, ms, rssGrowthMB, warnings }));
+  process.stdout.write(JSON.stringify({ value, computed, ms, doneAt, rssGrowthMB, warnings }));
 } else {
   throw new Error(`unknown mode ${config.mode}`);
 }

@@ -28,7 +28,10 @@ export interface ChildConfig {
 export interface CallOutput {
   readonly value: unknown;
   readonly computed: number;
+  /** How long the call took, measured in the child. */
   readonly ms: number;
+  /** `Date.now()` in the child when the call returned, before the process exited. */
+  readonly doneAt: number;
   readonly rssGrowthMB: number;
   readonly warnings: string[];
 }
