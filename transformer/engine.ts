@@ -12,7 +12,7 @@ import type { SourceMap } from 'magic-string';
 import type * as TS from 'typescript';
 import { analyzeSourceFile, qualify, taggedTarget, type TaggedTarget } from './analyze.js';
 import { bundledTypeScript } from './bundled-typescript.js';
-import { ModuleGraph } from './module-graph.js';
+import { ModuleGraph, parseModule } from './module-graph.js';
 import { rewriteModule, type ModuleFormat, type RewriteTarget } from './module-rewrite.js';
 import { TagProblem } from './problems.js';
 import type { TypeScript } from './typescript-api.js';
@@ -101,7 +101,7 @@ export function transformModule(input: TransformInput): TransformResult {
   }));
   if (tagged.length === 0) return { ...unchanged(input.code), diagnostics };
 
-  const target = input.original ? parseEmitted(ts, input.fileName, input.code) : sourceFile;
+  const target = input.original ? parseModule(ts, input.fileName, input.code) : sourceFile;
   const located = input.original ? locateFunctions(ts, target) : undefined;
   const targets: RewriteTarget[] = [];
   for (const fn of tagged) {
@@ -141,10 +141,6 @@ export class TagError extends Error {
     super(diagnostics.map((diagnostic) => formatDiagnostic(diagnostic)).join('\n'));
     this.name = 'CachierTagError';
   }
-}
-
-function parseEmitted(ts: TypeScript, fileName: string, code: string): TS.SourceFile {
-  return ts.createSourceFile(fileName, code, ts.ScriptTarget.Latest, true, TYPESCRIPT_FILE.test(fileName) ? ts.ScriptKind.TS : ts.ScriptKind.JS);
 }
 
 /**
@@ -194,23 +190,11 @@ function defaultExportAssignment(ts: TypeScript, statement: TS.Statement): TS.Ex
 
 
 /**
- * The tagged functions of built JavaScript that were emitted uncached: the
- * tags survived in its comments but the module holds no rewrite (plain `tsc`
- * of TypeScript 7, or a compiler without the plugin). Answers nothing for
- * JavaScript the tag was applied to.
- */
-export function unwrappedTags(code: string, fileName: string): readonly FunctionFacts[] {
-  if (!code.includes('@cachier') || /__cachier(?:_module)?\.cachier\(/.test(code)) return [];
-  return transformModule({ code, fileName }).functions;
-}
-
-/**
  * The bad tags of one module, without rewriting it or hashing what it uses:
  * what a build checks before it emits anything.
  */
 export function checkTags(code: string, fileName: string): readonly CachierDiagnostic[] {
   if (!code.includes('@cachier')) return [];
-  const ts = bundledTypeScript;
-  const sourceFile = ts.createSourceFile(fileName, code, { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, true);
-  return analyzeSourceFile(ts, sourceFile).problems.map((problem) => diagnosticOf(sourceFile, problem));
+  const sourceFile = parseModule(bundledTypeScript, fileName, code);
+  return analyzeSourceFile(bundledTypeScript, sourceFile).problems.map((problem) => diagnosticOf(sourceFile, problem));
 }

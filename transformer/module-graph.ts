@@ -11,7 +11,8 @@ import { sourceHashOf } from './source-hash.js';
 /** Reads a file's text, or answers `undefined` when there is none. */
 export type ReadText = (fileName: string) => string | undefined;
 
-const readFromDisk: ReadText = (fileName) => {
+/** A file's text, or `undefined` when it cannot be read (missing, a folder...). */
+export const readFromDisk: ReadText = (fileName) => {
   try {
     return readFileSync(fileName, 'utf8');
   } catch {
@@ -26,6 +27,21 @@ interface ParsedModule {
 
 /** Parses are kept across builds (watch mode, dev servers) and reused while a file's text is unchanged. */
 const parsedModules = new Map<string, ParsedModule>();
+
+/**
+ * `text` parsed as the module `fileName` (TypeScript or JavaScript by its
+ * extension, with parent links), reused while the file's text is unchanged,
+ * so a build that checks tags and then rewrites parses each module once.
+ */
+export function parseModule(ts: TypeScript, fileName: string, text: string): TS.SourceFile {
+  const known = parsedModules.get(fileName);
+  if (known?.text === text) return known.sourceFile;
+  // Tags are read from comment text, never from parsed JSDoc, so JSDoc is not parsed (a faster parse, the same tree).
+  const options = { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone };
+  const sourceFile = ts.createSourceFile(fileName, text, options, true, scriptKindOf(ts, fileName));
+  parsedModules.set(fileName, { text, sourceFile });
+  return sourceFile;
+}
 const BUILTINS = new Set(builtinModules);
 /** How a relative specifier may name a source file: TypeScript's rules (`./x.js` is `./x.ts`), then JavaScript's. */
 const SOURCE_EXTENSIONS: Readonly<Record<string, readonly string[]>> = {
@@ -63,13 +79,7 @@ export class ModuleGraph {
     if (!this.texts.has(fileName)) this.texts.set(fileName, this.readText(fileName));
     const current = this.texts.get(fileName);
     if (current === undefined) return undefined;
-    const known = parsedModules.get(fileName);
-    if (known?.text === current) return known.sourceFile;
-    // Tags are read from comment text, never from parsed JSDoc, so JSDoc is not parsed (a faster parse, the same tree).
-    const options = { languageVersion: this.ts.ScriptTarget.Latest, jsDocParsingMode: this.ts.JSDocParsingMode.ParseNone };
-    const sourceFile = this.ts.createSourceFile(fileName, current, options, true, scriptKindOf(this.ts, fileName));
-    parsedModules.set(fileName, { text: current, sourceFile });
-    return sourceFile;
+    return parseModule(this.ts, fileName, current);
   }
 
   /**
@@ -315,7 +325,7 @@ function isFile(path: string): boolean {
   }
 }
 
-export function scriptKindOf(ts: TypeScript, fileName: string): TS.ScriptKind {
+function scriptKindOf(ts: TypeScript, fileName: string): TS.ScriptKind {
   if (/\.tsx$/.test(fileName)) return ts.ScriptKind.TSX;
   if (/\.jsx$/.test(fileName)) return ts.ScriptKind.JSX;
   if (/\.[cm]?js$/.test(fileName)) return ts.ScriptKind.JS;

@@ -75,13 +75,14 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
 }
 
 function sharedIdProblem(sourceFile: TS.SourceFile, id: string, line: number, owner: TS.SourceFile): CachierDiagnostic {
-  const start = sourceFile.getPositionOfLineAndCharacter(line - 1, 0) + sourceFile.text.slice(sourceFile.getPositionOfLineAndCharacter(line - 1, 0)).indexOf('@cachier');
+  const lineStart = sourceFile.getPositionOfLineAndCharacter(line - 1, 0);
+  const column = sourceFile.text.indexOf('@cachier', lineStart) - lineStart;
   return {
     fileName: sourceFile.fileName,
-    start,
+    start: lineStart + column,
     length: '@cachier'.length,
     line,
-    column: start - sourceFile.getPositionOfLineAndCharacter(line - 1, 0) + 1,
+    column: column + 1,
     message: `the cache id "${id}" is already used by a tagged function of ${modulePathOf(bundledTypeScript, owner.fileName)}; give one of them its own id=...`,
   };
 }

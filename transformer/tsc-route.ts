@@ -3,6 +3,7 @@ import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path
 import remapping from '@jridgewell/remapping';
 import { ModuleGraph, checkTags, transformModule, type CachierDiagnostic, type FunctionFacts, type ModuleFormat } from './engine.js';
 import { bundledTypeScript } from './bundled-typescript.js';
+import { readFromDisk as readText } from './module-graph.js';
 
 /** What `tsc --showConfig` says of a project, as far as the rewrite needs it. */
 export interface ProjectLayout {
@@ -151,12 +152,4 @@ function composeSourceMap(output: string, rewriteMap: string): void {
   composed.file = (JSON.parse(emittedMap) as { file?: string }).file ?? composed.file;
   composed.sources = composed.sources.map((source) => (source && isAbsolute(source) ? relative(dirname(mapFile), source) : source));
   writeFileSync(mapFile, composed.toString());
-}
-
-function readText(fileName: string): string | undefined {
-  try {
-    return readFileSync(fileName, 'utf8');
-  } catch {
-    return undefined;
-  }
 }

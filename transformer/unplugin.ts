@@ -8,11 +8,11 @@
  * `cachier/webpack`, ...) that exports the plugin as its default.
  * @packageDocumentation
  */
-import { readFileSync } from 'node:fs';
 import { createUnplugin, type UnpluginInstance } from 'unplugin';
 import { bundledTypeScript } from './bundled-typescript.js';
 import { ModuleGraph, TagError, transformModule } from './engine.js';
 import { moduleFormatOf } from './module-format.js';
+import { readFromDisk as readText } from './module-graph.js';
 
 /** The modules the plugin looks at: TypeScript and JavaScript, never installed packages. */
 const SOURCE_MODULE = /\.(?:[cm]?[jt]s|[jt]sx)(?:\?.*)?$/;
@@ -50,14 +50,6 @@ export function rewriteForBundler(code: string, id: string): { code: string; map
 function originalSource(fileName: string, code: string): { code: string; fileName: string } | undefined {
   const onDisk = readText(fileName);
   return onDisk === undefined || onDisk === code ? undefined : { code: onDisk, fileName };
-}
-
-function readText(fileName: string): string | undefined {
-  try {
-    return readFileSync(fileName, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 /** What Vitest hands a plugin's `configureVitest` hook, as far as this plugin uses it (Vitest 4 names the method `experimental_...`). */
