@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 // figures meaningless): each scenario runs in its own process, prints its
 // tables and writes well-formed results. No timing is asserted.
 const run = promisify(execFile);
+/** `statfs` type of a tmpfs (linux/magic.h). */
+const TMPFS_MAGIC = 0x01021994;
 const resultsDir = mkdtempSync(join(tmpdir(), 'cachier-bench-smoke-'));
 
 afterAll(() => rmSync(resultsDir, { recursive: true, force: true }));
@@ -56,6 +58,22 @@ describe('npm run bench --quick', () => {
     expect(svg).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).toContain('<polyline');
   }, 120_000);
+
+  it('runs the floors on disk and on the tmpfs and gathers every target in one summary', async () => {
+    const { stdout } = await run(process.execPath, ['bench/run.mjs', '--quick', 'floors', 'cross-process'], {
+      env: { ...process.env, BENCH_RESULTS_DIR: resultsDir, BENCH_DIR: '' },
+    });
+
+    const summary = stdout.slice(stdout.indexOf('# Targets:'));
+    expect(summary).toMatch(/# Targets: \d+ met, \d+ missed \(quick mode: not enforced\)/);
+    expect(summary).toContain('cross-process');
+    expect(summary).toContain('file-core miss, sync function');
+    const floorRuns = statfsSync('/dev/shm', { bigint: false }).type === TMPFS_MAGIC ? ['floors-disk', 'floors-tmpfs'] : ['floors-disk'];
+    for (const scenario of floorRuns) {
+      expect(summary).toContain(scenario);
+      expect(readResult(scenario).tables.map((table) => table.title)).toEqual(expect.arrayContaining([expect.stringMatching(/^Miss, small value/)]));
+    }
+  }, 180_000);
 
   it('names the scenarios it knows when asked for another', async () => {
     await expect(run(process.execPath, ['bench/run.mjs', 'no-such-scenario'])).rejects.toMatchObject({
