@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { formatNumber, tableHeader, tableRowCells } from './lib/report.mjs';
 import { benchDir, resultsDir } from './lib/settings.mjs';
 
-const ORDER = ['hit-cost', 'scaling', 'key-derivation', 'cross-process', 'cold-start', 'mongo', 'shared-backends', 'floors-disk', 'floors-tmpfs'];
+const ORDER = ['hit-cost', 'scaling', 'key-derivation', 'cross-process', 'cold-start', 'mongo', 'shared-backends', 'floors-disk', 'floors-tmpfs', 'build-time'];
 
 /**
  * @param {import('./lib/report.mjs').Table} table
@@ -67,7 +67,10 @@ const files = readdirSync(resultsDir).filter((name) => name.endsWith('.json'));
 const sections = [];
 for (const scenario of ORDER.filter((name) => files.includes(`${name}.json`))) {
   const result = JSON.parse(readFileSync(join(resultsDir, `${scenario}.json`), 'utf8'));
-  const tables = scenario === 'scaling' ? [scalingTables(result)] : result.tables.map(markdownTable);
+  const tables =
+    scenario === 'scaling'
+      ? [scalingTables(result), ...result.tables.filter((table) => table.title.startsWith('Flatness')).map(markdownTable)]
+      : result.tables.map(markdownTable);
   const measured = `Measured ${result.date.slice(0, 10)} on ${result.machine.cores} cores (${result.machine.cpu}), Node ${result.machine.node}.`;
   /** @type {import('./lib/report.mjs').Target[]} */
   const targets = result.targets ?? [];
