@@ -4,7 +4,10 @@
  * process, over loopback TCP, through the real `mongodb` driver), or against
  * the server `MONGODB_URI` names. Figures are labelled with which one. The
  * driver's own `findOne` (one round trip) is the yardstick: a hit should cost
- * about one round trip.
+ * about one round trip. Round trips are the commands the driver's command
+ * monitoring counts; issue 14's targets are a hit in 1 and a miss in 2
+ * (claiming read, then store-and-release), counted over misses that follow
+ * a miss: the first miss after hits reads first (3), reported beside them.
  */
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
@@ -12,7 +15,7 @@ import { LineChild } from '../lib/children.mjs';
 import { countedQuotes } from '../lib/counted.mjs';
 import { measure, sequential } from '../lib/measure.mjs';
 import { cachier, hasBackend, notAvailableYet } from '../lib/ours.mjs';
-import { publish } from '../lib/report.mjs';
+import { formatNumber, publish } from '../lib/report.mjs';
 import { roundTripTable } from '../lib/round-trips.mjs';
 import { benchDir, budget } from '../lib/settings.mjs';
 import { requestFor } from '../lib/workload.mjs';
@@ -66,10 +69,12 @@ async function measureAll() {
     await probe.deleteMany({});
     await probe.insertMany(Array.from({ length: KEYS }, (_, i) => ({ _id: `k${i}`, value: requestFor(i) })));
 
+    // The first of these hits follows the misses above: its read is the claiming one.
     const hitTrips = (await commandsDuring(client, async () => {
       for (let i = 0; i < KEYS; i++) await memo(requestFor(i));
     })) / KEYS;
     let missKey = 1_000_000;
+    const firstMissTrips = await commandsDuring(client, () => memo(requestFor(missKey++)));
     const missTrips = (await commandsDuring(client, async () => {
       for (let i = 0; i < KEYS; i++) await memo(requestFor(missKey++));
     })) / KEYS;
@@ -95,6 +100,18 @@ async function measureAll() {
     const oneTrip = 'one round trip, no cache logic';
     return {
       label: server.label,
+      targets: [
+        {
+          claim: 'MongoDB miss: 2 round trips (claiming read, store-and-release), counted by command monitoring',
+          met: missTrips <= 2,
+          measured: `${formatNumber(missTrips)} commands/miss over ${KEYS} misses each following a miss; the first miss after hits: ${firstMissTrips}`,
+        },
+        {
+          claim: 'MongoDB hit: 1 round trip',
+          met: hitTrips <= 1,
+          measured: `${formatNumber(hitTrips)} commands/hit over ${KEYS} hits`,
+        },
+      ],
       tables: [
         roundTripTable('MongoDB hit', OURS_HIT, { value: hit.medianUs, roundTrips: hitTrips }, [
           { contender: 'driver findOne by _id (yardstick)', value: findOne.medianUs, note: oneTrip },
@@ -104,7 +121,7 @@ async function measureAll() {
             note: 'the same round trip without decoding and freshness checks',
           },
         ], NO_MONGO_PEER),
-        roundTripTable('MongoDB miss (claim, compute, store)', OURS_MISS, { value: miss.medianUs, roundTrips: missTrips }, [
+        roundTripTable('MongoDB miss (claiming read, compute, store)', OURS_MISS, { value: miss.medianUs, roundTrips: missTrips }, [
           { contender: 'driver updateOne upsert (yardstick)', value: upsert.medianUs, note: oneTrip },
         ], NO_MONGO_PEER),
       ],
@@ -116,8 +133,8 @@ async function measureAll() {
 }
 
 if (hasBackend('mongo')) {
-  const { label, tables } = await measureAll();
-  publish('mongo', { title: `Scenario 6: MongoDB core round trips, against ${label}`, server: label, tables });
+  const { label, tables, targets } = await measureAll();
+  publish('mongo', { title: `Scenario 6: MongoDB core round trips, against ${label}`, server: label, tables, targets });
 } else {
   publish('mongo', {
     title: 'Scenario 6: MongoDB core round trips',
