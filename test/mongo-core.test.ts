@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { cachier, InvalidOptionError, resetDefaults, setDefaults } from '../runtime/index.js';
 import { createMongoCore } from '../runtime/cores/mongo.js';
 import { logFor } from '../runtime/log.js';
+import { computations, startProcess } from './support/backends/processes.js';
 import { connectTestCollection, testMongoUri, type TestConnection } from './support/mongo/connect.js';
 
 let db: TestConnection;
@@ -231,28 +230,7 @@ describe('mongo backend: concurrent writers', () => {
 });
 
 describe('mongo backend: claiming reads across clients and processes', () => {
-  const WORKER = fileURLToPath(new URL('./support/backends/worker.mjs', import.meta.url));
-
-  /**
-   * A child process (one "machine", the built runtime) on the conformance
-   * collection: calls its `warmUp` keys in turn (misses, so its later reads
-   * claim), then `args` at once; prints what it got.
-   */
-  function machineProcess(config: { id: string; tag: string; countFile: string; warmUp: number[]; args: number[]; delayMs?: number; lease?: string }) {
-    const child = spawn(process.execPath, [WORKER, JSON.stringify({ backend: 'mongo', address: testMongoUri(), ...config })], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const results = new Promise<Array<{ x: number; computedBy: string }>>((resolve, reject) => {
-      child.on('exit', (code, signal) => (code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`${config.tag} exited with ${code ?? signal}: ${stderr}`))));
-    });
-    return { child, results };
-  }
-
-  const computationsIn = (countFile: string): string[] => (existsSync(countFile) ? readFileSync(countFile, 'utf8').split('\n').filter(Boolean) : []);
+  const mongo = { backend: 'mongo', address: testMongoUri } as const;
   const newCountFile = (): string => join(mkdtempSync(join(tmpdir(), 'cachier-count-')), 'computations.txt');
 
   test('clients racing on the same keys after a miss each (so every read claims) compute each key once and leave no mark', async () => {
@@ -328,24 +306,24 @@ describe('mongo backend: claiming reads across clients and processes', () => {
     const tags = ['A', 'B', 'C'];
     const id = `racing-processes-${randomUUID()}`;
     const results = await Promise.all(
-      tags.map((tag, index) => machineProcess({ id, tag, countFile, warmUp: [1_000 + index], args: keys, delayMs: 50 }).results),
+      tags.map((tag, index) => startProcess(mongo, { id, tag, countFile, warmUp: [1_000 + index], args: keys, delayMs: 50 }).results),
     );
     for (const result of results) expect(result.map((entry) => entry.x)).toEqual(keys);
     const byKey = new Map(results[0]!.map((entry) => [entry.x, entry.computedBy]));
     for (const result of results) expect(result.every((entry) => byKey.get(entry.x) === entry.computedBy)).toBe(true);
-    expect(computationsIn(countFile)).toHaveLength(tags.length + keys.length);
+    expect(computations(countFile)).toHaveLength(tags.length + keys.length);
   }, 60_000);
 
   test("a killed process's claim from a claiming read runs out, and a process whose read claims takes over", async () => {
     const countFile = newCountFile();
     const id = `takeover-${randomUUID()}`;
-    const a = machineProcess({ id, tag: 'A', countFile, warmUp: [100], args: [1], delayMs: 600_000, lease: '2s' });
+    const a = startProcess(mongo, { id, tag: 'A', countFile, warmUp: [100], args: [1], delayMs: 600_000, lease: '2s' });
     a.results.catch(() => undefined);
-    await vi.waitFor(() => expect(computationsIn(countFile)).toEqual(['A', 'A']), { timeout: 20_000, interval: 50 });
+    await vi.waitFor(() => expect(computations(countFile)).toEqual(['A', 'A']), { timeout: 20_000, interval: 50 });
     a.child.kill('SIGKILL');
-    const b = machineProcess({ id, tag: 'B', countFile, warmUp: [101], args: [1], lease: '2s' });
+    const b = startProcess(mongo, { id, tag: 'B', countFile, warmUp: [101], args: [1], lease: '2s' });
     expect(await b.results).toEqual([{ x: 1, computedBy: 'B' }]);
-    expect(computationsIn(countFile)).toEqual(['A', 'A', 'B', 'B']);
+    expect(computations(countFile)).toEqual(['A', 'A', 'B', 'B']);
   }, 60_000);
 });
 
