@@ -88,8 +88,8 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
     const now = new Date();
     const update = claimUnlessFreshOrMarked(token, now, new Date(now.getTime() + leaseMs), freshSince());
     const attempt = () => target.findOneAndUpdate(identity(key), update, { upsert: true, returnDocument: 'after', projection: MARKED_ENTRY_FIELDS });
-    // Two first upserts of one key can collide on the unique index (servers
-    // before 4.2 do not retry them); the second then finds the document.
+    // Two first upserts of one key can collide on the unique index where the
+    // server does not retry them itself; the second then finds the document.
     const document = (await attempt().catch((error: unknown) => (isDuplicateKeyError(error) ? attempt() : Promise.reject(error)))) as CacheDocument | null;
     const entry = readEntry(document);
     lastReadMissed = misses(entry);
