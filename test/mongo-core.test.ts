@@ -1,8 +1,13 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { cachier, InvalidOptionError, resetDefaults, setDefaults } from '../runtime/index.js';
 import { createMongoCore } from '../runtime/cores/mongo.js';
 import { logFor } from '../runtime/log.js';
-import { connectTestCollection, type TestConnection } from './support/mongo/connect.js';
+import { computations, startProcess } from './support/backends/processes.js';
+import { connectTestCollection, testMongoUri, type TestConnection } from './support/mongo/connect.js';
 
 let db: TestConnection;
 let warnings: Array<{ code: string | undefined; message: string }>;
@@ -121,29 +126,68 @@ describe('mongo core: claiming', () => {
   });
 });
 
+/** The being-calculated marks left on a function's documents. */
+async function marksOf(functionId: string): Promise<unknown[]> {
+  const documents = await db.collection.find({ functionId }).toArray();
+  return documents.map((document) => document['owner']).filter((owner) => owner !== undefined);
+}
+
 describe('mongo backend: round trips', () => {
-  test('a hit is 1 round trip and a miss 3 (the first of a process adds index creation and old-hash cleanup)', async () => {
-    const { fn } = counted('round-trips', (x) => x * 2);
+  test('a miss after a miss is 2 round trips (claiming read, store), a hit 1; the first miss after hits reads first', async () => {
+    const { fn, calls } = counted('round-trips', (x) => x * 2);
     await fn(1);
+    // The first call of a process also creates the index and deletes old source hashes.
     expect(db.roundTrips()).toEqual(['createIndexes', 'find', 'findAndModify', 'update', 'delete']);
-    await fn(1);
+    for (const x of [2, 3, 4]) {
+      expect(await fn(x)).toBe(x * 2);
+      expect(db.roundTrips()).toEqual(['findAndModify', 'update']);
+    }
+    // A hit after a miss: the claiming read finds the fresh entry and changes nothing.
+    expect(await fn(4)).toBe(8);
+    expect(db.roundTrips()).toEqual(['findAndModify']);
+    expect(await fn(4)).toBe(8);
     expect(db.roundTrips()).toEqual(['find']);
-    await fn(2);
+    expect(await fn(5)).toBe(10);
     expect(db.roundTrips()).toEqual(['find', 'findAndModify', 'update']);
-    await fn(2);
-    expect(db.roundTrips()).toEqual(['find']);
+    expect(await fn(6)).toBe(12);
+    expect(db.roundTrips()).toEqual(['findAndModify', 'update']);
+    expect(calls.count).toBe(6);
+    expect(await marksOf('round-trips')).toEqual([]);
   });
 
-  test('a stale entry with nextTime is served in 1 round trip and refreshed in 2 more in the background', async () => {
+  test('a stale entry with nextTime is served in 1 round trip and refreshed in the background (1 more after a miss, 2 after a hit)', async () => {
     let now = Date.parse('2030-01-01T00:00:00Z');
     setDefaults({ clock: () => now });
     const { fn, calls } = counted('round-trips-stale', (x) => `${x}@${now}`, { staleAfter: '1h', nextTime: true });
     await fn(1);
     db.roundTrips();
     now += 2 * 60 * 60_000;
-    await fn(1);
+    expect(await fn(1)).toBe(`1@${now - 2 * 60 * 60_000}`);
+    expect(db.roundTrips()).toEqual(['findAndModify']);
+    await vi.waitFor(() => expect(db.commands).toEqual(['update']));
+    db.roundTrips();
+    expect(await fn(1)).toBe(`1@${now}`);
+    expect(db.roundTrips()).toEqual(['findAndModify']);
+    now += 2 * 60 * 60_000;
+    expect(await fn(1)).toBe(`1@${now - 2 * 60 * 60_000}`);
     expect(db.roundTrips()).toEqual(['find']);
     await vi.waitFor(() => expect(db.commands).toEqual(['findAndModify', 'update']));
+    expect(calls.count).toBe(3);
+  });
+
+  test('a claim planted by a read that the call does not use (a longer per-call staleAfter serves the entry) is released', async () => {
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    setDefaults({ clock: () => now });
+    const { fn, calls } = counted('unused-claim', (x) => `${x}@${now}`, { staleAfter: '1h' });
+    await fn(1);
+    db.roundTrips();
+    now += 2 * 60 * 60_000;
+    expect(await fn.withOptions({ staleAfter: '1d' })(1)).toBe(`1@${now - 2 * 60 * 60_000}`);
+    expect(db.roundTrips()).toEqual(['findAndModify']);
+    await vi.waitFor(() => expect(db.commands).toEqual(['update']));
+    expect(await marksOf('unused-claim')).toEqual([]);
+    // Nobody waits for the released key: the next call recomputes it at once.
+    expect(await fn(1)).toBe(`1@${now}`);
     expect(calls.count).toBe(2);
   });
 
@@ -183,6 +227,104 @@ describe('mongo backend: concurrent writers', () => {
       await Promise.all(machines.slice(1).map((machine) => machine.close({ drop: false })));
     }
   });
+});
+
+describe('mongo backend: claiming reads across clients and processes', () => {
+  const mongo = { backend: 'mongo', address: testMongoUri } as const;
+  const newCountFile = (): string => join(mkdtempSync(join(tmpdir(), 'cachier-count-')), 'computations.txt');
+
+  test('clients racing on the same keys after a miss each (so every read claims) compute each key once and leave no mark', async () => {
+    const machines = [db, ...(await Promise.all([1, 2, 3].map(() => connectTestCollection({ collectionName: db.collection.collectionName }))))];
+    try {
+      const computedBy: number[] = [];
+      const wrappers = machines.map((machine, index) =>
+        cachier(
+          async (x: number) => {
+            computedBy.push(index);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            return { x, by: index };
+          },
+          { backend: 'mongo', mongetter: () => machine.collection, id: 'racing-claims', sourceHash: 'v1' },
+        ),
+      );
+      for (const [index, fn] of wrappers.entries()) await fn(1_000 + index);
+      machines.forEach((machine) => machine.roundTrips());
+      const keys = Array.from({ length: 20 }, (_, i) => i);
+      const results = await Promise.all(wrappers.flatMap((fn) => keys.map((x) => fn(x))));
+      expect(computedBy).toHaveLength(wrappers.length + keys.length);
+      // Every machine got, for each key, the value of the one computation of it.
+      const byKey = new Map(results.map((result) => [result.x, result.by]));
+      expect(results.every((result) => byKey.get(result.x) === result.by)).toBe(true);
+      // The race ran on claiming reads (in a plain read's place, the first command would be a find).
+      expect(db.commands[0]).toBe('findAndModify');
+      expect(await marksOf('racing-claims')).toEqual([]);
+      expect(await db.collection.countDocuments({ functionId: 'racing-claims' })).toBe(wrappers.length + keys.length);
+    } finally {
+      await Promise.all(machines.slice(1).map((machine) => machine.close({ drop: false })));
+    }
+  });
+
+  test('a caller whose claiming read finds another client computing waits for its value, and computes itself after its wait timeout', async () => {
+    const other = await connectTestCollection({ collectionName: db.collection.collectionName });
+    try {
+      const gates = new Map<number, () => void>();
+      const slow = cachier(
+        async (x: number) => {
+          await new Promise<void>((resolve) => gates.set(x, resolve));
+          return `slow:${x}`;
+        },
+        { backend: 'mongo', mongetter: () => other.collection, id: 'claim-wait', sourceHash: 'v1' },
+      );
+      const { fn, calls } = counted('claim-wait', (x) => `fast:${x}`);
+      await fn(100);
+      const computing = slow(1);
+      await vi.waitFor(() => expect(gates.has(1)).toBe(true));
+      db.roundTrips();
+      const waiter = fn(1);
+      // The claiming read found the live mark: the wait polls at once, with no claim of its own.
+      await vi.waitFor(() => expect(db.commands.slice(0, 2)).toEqual(['findAndModify', 'find']));
+      gates.get(1)!();
+      expect(await waiter).toBe('slow:1');
+      expect(await computing).toBe('slow:1');
+      expect(calls.count).toBe(1);
+
+      const stuck = slow(2);
+      await vi.waitFor(() => expect(gates.has(2)).toBe(true));
+      expect(await fn.withOptions({ waitForCalcTimeout: '300ms' })(2)).toBe('fast:2');
+      expect(calls.count).toBe(2);
+      expect((await fn.cacheInfo()).waitTimeouts).toBe(1);
+      gates.get(2)!();
+      expect(await stuck).toBe('slow:2');
+    } finally {
+      await other.close({ drop: false });
+    }
+  });
+
+  test('processes racing on the same keys with claiming reads compute each key once', async () => {
+    const countFile = newCountFile();
+    const keys = Array.from({ length: 10 }, (_, i) => i);
+    const tags = ['A', 'B', 'C'];
+    const id = `racing-processes-${randomUUID()}`;
+    const results = await Promise.all(
+      tags.map((tag, index) => startProcess(mongo, { id, tag, countFile, warmUp: [1_000 + index], args: keys, delayMs: 50 }).results),
+    );
+    for (const result of results) expect(result.map((entry) => entry.x)).toEqual(keys);
+    const byKey = new Map(results[0]!.map((entry) => [entry.x, entry.computedBy]));
+    for (const result of results) expect(result.every((entry) => byKey.get(entry.x) === entry.computedBy)).toBe(true);
+    expect(computations(countFile)).toHaveLength(tags.length + keys.length);
+  }, 60_000);
+
+  test("a killed process's claim from a claiming read runs out, and a process whose read claims takes over", async () => {
+    const countFile = newCountFile();
+    const id = `takeover-${randomUUID()}`;
+    const a = startProcess(mongo, { id, tag: 'A', countFile, warmUp: [100], args: [1], delayMs: 600_000, lease: '2s' });
+    a.results.catch(() => undefined);
+    await vi.waitFor(() => expect(computations(countFile)).toEqual(['A', 'A']), { timeout: 20_000, interval: 50 });
+    a.child.kill('SIGKILL');
+    const b = startProcess(mongo, { id, tag: 'B', countFile, warmUp: [101], args: [1], lease: '2s' });
+    expect(await b.results).toEqual([{ x: 1, computedBy: 'B' }]);
+    expect(computations(countFile)).toEqual(['A', 'A', 'B', 'B']);
+  }, 60_000);
 });
 
 describe('mongo backend: what is not stored', () => {

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { Socket } from 'node:net';
 import { MongoServerError } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TestMongoServer } from './support/mongo-server/server.js';
-import { connectTestCollection, type TestConnection } from './support/mongo/connect.js';
+import { connectTestCollection, TEST_DATABASE, type TestConnection } from './support/mongo/connect.js';
 
 // The bundled server itself, always its own instance whatever MONGODB_URI says.
 let server: TestMongoServer;
@@ -54,5 +55,43 @@ describe('bundled MongoDB test server', () => {
       socket.write(garbage);
     });
     await closed;
+  });
+});
+
+describe('bundled MongoDB test server: equality on a unique index', () => {
+  const freshCollection = () => db.client.db(TEST_DATABASE).collection(`lookups_${randomUUID()}`);
+
+  test('finds, updates and deletes by the fields of a unique index as a scan would, arrays (multikey) included', async () => {
+    const collection = freshCollection();
+    await collection.createIndex({ a: 1, b: 1 }, { unique: true, name: 'a_b' });
+    await collection.insertMany([{ a: 'x', b: 'y', n: 1 }, { a: 'x', b: 'z', n: 2 }, { a: 'y', n: 3 }]);
+    const ns = async (filter: object) => (await collection.find(filter, { projection: { _id: 0, n: 1 } }).toArray()).map((document) => document['n']);
+    expect(await ns({ a: 'x', b: 'y' })).toEqual([1]);
+    expect(await ns({ a: 'x', b: 'y', n: 2 })).toEqual([]);
+    expect(await ns({ a: 'y', b: 'y' })).toEqual([]);
+    await collection.updateOne({ a: 'x', b: 'y' }, { $set: { b: 'w' } });
+    expect(await ns({ a: 'x', b: 'y' })).toEqual([]);
+    expect(await ns({ a: 'x', b: 'w' })).toEqual([1]);
+    await expect(collection.insertOne({ a: 'x', b: 'w' })).rejects.toMatchObject({ code: 11000 });
+    await collection.insertOne({ a: 'x', b: 'y', n: 4 });
+    await collection.deleteOne({ a: 'x', b: 'z' });
+    expect(await ns({ a: 'x', b: 'z' })).toEqual([]);
+    await collection.insertOne({ a: 'x', b: 'z', n: 5 });
+    expect(await ns({ a: 'x', b: 'z' })).toEqual([5]);
+    // An array value matches an equality on any of its elements.
+    await collection.insertOne({ a: ['p', 'q'], b: 'y', n: 6 });
+    expect(await ns({ a: 'q', b: 'y' })).toEqual([6]);
+    expect(await ns({ a: 'x', b: 'y' })).toEqual([4]);
+  });
+
+  test('findAndModify with an update pipeline and upsert seeds the new document from the filter and returns it after', async () => {
+    const collection = freshCollection();
+    const pipeline = [{ $set: { owner: { $cond: [{ $gt: [{ $ifNull: ['$n', 0] }, 5] }, '$owner', { $literal: 'me' }] } } }];
+    const created = await collection.findOneAndUpdate({ k: 'new' }, pipeline, { upsert: true, returnDocument: 'after', projection: { _id: 0 } });
+    expect(created).toEqual({ k: 'new', owner: 'me' });
+    await collection.insertOne({ k: 'big', n: 9 });
+    const unchanged = await collection.findOneAndUpdate({ k: 'big' }, pipeline, { upsert: true, returnDocument: 'after', projection: { _id: 0 } });
+    // A field set to a missing field's value stays missing.
+    expect(unchanged).toEqual({ k: 'big', n: 9 });
   });
 });

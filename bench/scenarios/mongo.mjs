@@ -4,7 +4,10 @@
  * process, over loopback TCP, through the real `mongodb` driver), or against
  * the server `MONGODB_URI` names. Figures are labelled with which one. The
  * driver's own `findOne` (one round trip) is the yardstick: a hit should cost
- * about one round trip.
+ * about one round trip. Round trips are the commands the driver's command
+ * monitoring counts; issue 14's targets are a hit in 1 and a miss in 2
+ * (claiming read, then store-and-release), counted over misses that follow
+ * a miss: the first miss after hits reads first (3), reported beside them.
  */
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
@@ -12,7 +15,7 @@ import { LineChild } from '../lib/children.mjs';
 import { countedQuotes } from '../lib/counted.mjs';
 import { measure, sequential } from '../lib/measure.mjs';
 import { cachier, hasBackend, notAvailableYet } from '../lib/ours.mjs';
-import { publish } from '../lib/report.mjs';
+import { formatNumber, publish } from '../lib/report.mjs';
 import { roundTripTable } from '../lib/round-trips.mjs';
 import { benchDir, budget } from '../lib/settings.mjs';
 import { requestFor } from '../lib/workload.mjs';
@@ -20,6 +23,7 @@ import { requestFor } from '../lib/workload.mjs';
 const KEYS = 100;
 const timing = { timeMs: budget(700, 20), minSamples: budget(30, 4) };
 const CALLS = budget(10, 2);
+const WARM_UP_MS = budget(3_000, 20);
 const NO_MONGO_PEER = 'no MongoDB store among the peers compared here';
 const OURS_HIT = 'cachier mongo core, hit';
 const OURS_MISS = 'cachier mongo core, miss';
@@ -66,35 +70,54 @@ async function measureAll() {
     await probe.deleteMany({});
     await probe.insertMany(Array.from({ length: KEYS }, (_, i) => ({ _id: `k${i}`, value: requestFor(i) })));
 
+    // The first of these hits follows the misses above: its read is the claiming one.
     const hitTrips = (await commandsDuring(client, async () => {
       for (let i = 0; i < KEYS; i++) await memo(requestFor(i));
     })) / KEYS;
     let missKey = 1_000_000;
+    const firstMissTrips = await commandsDuring(client, () => memo(requestFor(missKey++)));
     const missTrips = (await commandsDuring(client, async () => {
       for (let i = 0; i < KEYS; i++) await memo(requestFor(missKey++));
     })) / KEYS;
 
-    const hit = await measure(OURS_HIT, sequential((i) => memo(requestFor(i % KEYS)), CALLS), timing);
-    const miss = await measure(OURS_MISS, sequential(() => memo(requestFor(missKey++)), CALLS), timing);
-    const findOne = await measure('findOne', sequential((i) => probe.findOne({ _id: `k${i % KEYS}` }), CALLS), timing);
     // The same query a hit sends, so server-side query cost and our client-side cost can be told apart.
     const stored = await collection.find({ functionId: 'bench#mongo' }, { projection: { functionId: 1, sourceHash: 1, key: 1 } }).limit(KEYS).toArray();
-    const sameQuery = await measure(
-      'findOne same query',
-      sequential((i) => {
-        const { functionId, sourceHash, key } = stored[i % stored.length] ?? {};
-        return collection.findOne({ functionId, sourceHash, key }, { projection: { _id: 0, value: 1, computedAt: 1 } });
-      }, CALLS),
-      timing,
-    );
-    const upsert = await measure(
-      'updateOne',
-      sequential((i) => probe.updateOne({ _id: `new${i}` }, { $set: { value: requestFor(i) } }, { upsert: true }), CALLS),
-      timing,
-    );
+    const hitCall = (/** @type {number} */ i) => memo(requestFor(i % KEYS));
+    const sameQueryCall = (/** @type {number} */ i) => {
+      const { functionId, sourceHash, key } = stored[i % stored.length] ?? {};
+      return collection.findOne({ functionId, sourceHash, key }, { projection: { _id: 0, value: 1, computedAt: 1 } });
+    };
+    const missCall = () => memo(requestFor(missKey++));
+    const findOneCall = (/** @type {number} */ i) => probe.findOne({ _id: `k${i % KEYS}` });
+    const upsertCall = (/** @type {number} */ i) => probe.updateOne({ _id: `new${i}` }, { $set: { value: requestFor(i) } }, { upsert: true });
+    // Both processes (this one and the server) compile their hot paths over
+    // the first seconds of calls, slower on a loaded machine: without this
+    // warm-up of every workload in turn, whichever is measured first looks
+    // up to three times slower. The misses that follow each follow a miss.
+    const warmUpUntil = performance.now() + WARM_UP_MS;
+    for (let i = 0; performance.now() < warmUpUntil; i++) {
+      for (const call of [hitCall, sameQueryCall, findOneCall, upsertCall, missCall]) await call(i);
+    }
+    const hit = await measure(OURS_HIT, sequential(hitCall, CALLS), timing);
+    const miss = await measure(OURS_MISS, sequential(missCall, CALLS), timing);
+    const findOne = await measure('findOne', sequential(findOneCall, CALLS), timing);
+    const sameQuery = await measure('findOne same query', sequential(sameQueryCall, CALLS), timing);
+    const upsert = await measure('updateOne', sequential(upsertCall, CALLS), timing);
     const oneTrip = 'one round trip, no cache logic';
     return {
       label: server.label,
+      targets: [
+        {
+          claim: 'MongoDB miss: 2 round trips (claiming read, store-and-release), counted by command monitoring',
+          met: missTrips <= 2,
+          measured: `${formatNumber(missTrips)} commands/miss over ${KEYS} misses each following a miss; the first miss after hits: ${firstMissTrips}`,
+        },
+        {
+          claim: 'MongoDB hit: 1 round trip',
+          met: hitTrips <= 1,
+          measured: `${formatNumber(hitTrips)} commands/hit over ${KEYS} hits`,
+        },
+      ],
       tables: [
         roundTripTable('MongoDB hit', OURS_HIT, { value: hit.medianUs, roundTrips: hitTrips }, [
           { contender: 'driver findOne by _id (yardstick)', value: findOne.medianUs, note: oneTrip },
@@ -104,7 +127,7 @@ async function measureAll() {
             note: 'the same round trip without decoding and freshness checks',
           },
         ], NO_MONGO_PEER),
-        roundTripTable('MongoDB miss (claim, compute, store)', OURS_MISS, { value: miss.medianUs, roundTrips: missTrips }, [
+        roundTripTable('MongoDB miss (claiming read, compute, store)', OURS_MISS, { value: miss.medianUs, roundTrips: missTrips }, [
           { contender: 'driver updateOne upsert (yardstick)', value: upsert.medianUs, note: oneTrip },
         ], NO_MONGO_PEER),
       ],
@@ -116,8 +139,8 @@ async function measureAll() {
 }
 
 if (hasBackend('mongo')) {
-  const { label, tables } = await measureAll();
-  publish('mongo', { title: `Scenario 6: MongoDB core round trips, against ${label}`, server: label, tables });
+  const { label, tables, targets } = await measureAll();
+  publish('mongo', { title: `Scenario 6: MongoDB core round trips, against ${label}`, server: label, tables, targets });
 } else {
   publish('mongo', {
     title: 'Scenario 6: MongoDB core round trips',

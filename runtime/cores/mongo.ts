@@ -7,9 +7,10 @@ import { asMongoCollection, ensureIndexes, type MongoCollection } from './mongo/
 import { lazyClient, oncePerProcess, runOperation } from './shared/connection.js';
 import { claimedWith, readableEntry } from './shared/entries.js';
 import { waitWhileMarked } from './shared/waiting.js';
-import { checkFitsInDocument, entryOf, leaseEndOf, valueBytesOf, type CacheDocument } from './mongo/documents.js';
+import { checkFitsInDocument, claimUnlessFreshOrMarked, entryOf, leaseEndOf, valueBytesOf, type CacheDocument } from './mongo/documents.js';
 
 const ENTRY_FIELDS = { _id: 0, value: 1, computedAt: 1 } as const;
+const MARKED_ENTRY_FIELDS = { ...ENTRY_FIELDS, owner: 1, leaseUntil: 1 } as const;
 const CLEAR_MARK = { $unset: { owner: '', leaseUntil: '' } } as const;
 
 function isDuplicateKeyError(error: unknown): boolean {
@@ -18,6 +19,8 @@ function isDuplicateKeyError(error: unknown): boolean {
 
 /** Names this machine in claim tokens; read once, not on every miss. */
 const HOST = hostname();
+
+const newToken = (): string => `${HOST}:${process.pid}:${randomUUID()}`;
 
 /** How long entries of another source hash are kept after they were computed. */
 const OTHER_VERSIONS_KEPT_MS = 24 * 60 * 60 * 1000;
@@ -28,9 +31,12 @@ const HINT =
 /**
  * The `mongo` backend: one document per (function id, source hash, key) in
  * the collection the `mongetter` returns, so every machine using that
- * collection shares the cache. Round trips: a hit is one `find`; a miss is a
- * `find`, a `findAndModify` that claims the key, and an `update` that stores
- * the value and clears the claim. Serves async functions only.
+ * collection shares the cache. Round trips: a hit is one; a miss is two, a
+ * `findAndModify` that reads and claims the key and an `update` that stores
+ * the value and clears the claim. The first round trip of a call is a plain
+ * `find` while this function's calls hit, and the claiming `findAndModify`
+ * after a call missed (so a miss that follows hits costs one more, a
+ * separate `find`). Serves async functions only.
  */
 export function createMongoCore(settings: CoreSettings): CacheCore {
   const { functionId, sourceHash, leaseMs, log } = settings;
@@ -51,6 +57,51 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
     runOperation('MongoDB', what, HINT, async () => operation(await ready()));
 
   const readEntry = (document: CacheDocument | null): StoredEntry | undefined => readableEntry(entryOf(document), 'MongoDB', log);
+
+  // Entries computed before this are stale for the function's staleAfter. A
+  // staleAfter the core cannot know (a function of the value, a per-call
+  // override) only costs a round trip: the engine asks for a claim itself.
+  const staleAfterMs = settings.staleAfterMs ?? Infinity;
+  const freshSince = (): number => (Number.isFinite(staleAfterMs) ? settings.clock() - staleAfterMs : -Infinity);
+  const misses = (entry: StoredEntry | undefined): boolean => entry === undefined || entry.computedAt < freshSince();
+
+  // Claim-on-read: after a call of this function missed, the next read also
+  // claims the key in the same round trip (findAndModify), and hands the
+  // outcome to the engine's claim that follows a miss; while calls hit, reads
+  // stay plain finds, which any server member can answer.
+  let lastReadMissed = false;
+  const handedClaims = new Map<string, ClaimResult>();
+  const handOver = (key: string, outcome: ClaimResult): void => {
+    handedClaims.set(key, outcome);
+    // The engine asks for the claim in the microtasks that follow the read. A
+    // claim it did not take (it served the entry after all, e.g. with a longer
+    // per-call staleAfter) is released, so that nobody waits for it.
+    setImmediate(() => {
+      if (handedClaims.get(key) !== outcome) return;
+      handedClaims.delete(key);
+      if (outcome.claimed) release(key, outcome.token).catch((error: unknown) => log.debug(`could not release an unused claim: ${String(error)}`));
+    });
+  };
+
+  const claimingRead = async (target: MongoCollection, key: string): Promise<StoredEntry | undefined> => {
+    const token = newToken();
+    const now = new Date();
+    const update = claimUnlessFreshOrMarked(token, now, new Date(now.getTime() + leaseMs), freshSince());
+    const attempt = () => target.findOneAndUpdate(identity(key), update, { upsert: true, returnDocument: 'after', projection: MARKED_ENTRY_FIELDS });
+    // Two first upserts of one key can collide on the unique index where the
+    // server does not retry them itself; the second then finds the document.
+    const document = (await attempt().catch((error: unknown) => (isDuplicateKeyError(error) ? attempt() : Promise.reject(error)))) as CacheDocument | null;
+    const entry = readEntry(document);
+    lastReadMissed = misses(entry);
+    if (document?.owner === token) handOver(key, { claimed: true, token });
+    else if (leaseEndOf(document) > now.getTime()) handOver(key, { claimed: false });
+    return entry;
+  };
+
+  const release = (key: string, token: string): Promise<void> =>
+    run('release a mark', async (target) => {
+      await target.updateOne({ ...identity(key), owner: token }, CLEAR_MARK);
+    });
 
   // Documents of another source hash are never served. So that they do not
   // pile up, the first store of each process deletes those not computed for a
@@ -73,9 +124,7 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
   const waitForEntry = (key: string, options: WaitOptions): Promise<StoredEntry | undefined> =>
     run('wait', (target) =>
       waitWhileMarked(options, async () => {
-        const document = (await target.findOne(identity(key), {
-          projection: { ...ENTRY_FIELDS, owner: 1, leaseUntil: 1 },
-        })) as CacheDocument | null;
+        const document = (await target.findOne(identity(key), { projection: MARKED_ENTRY_FIELDS })) as CacheDocument | null;
         // Released, or the owner's lease ran out (it crashed): the engine reads or takes over.
         const leaseLeftMs = leaseEndOf(document) - Date.now();
         return leaseLeftMs > 0 ? { leaseLeftMs } : { leaseLeftMs: 0, entry: readEntry(document) };
@@ -86,10 +135,21 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
     backend: 'mongo',
     sync: undefined,
     get: (key) =>
-      run('read', async (target) => readEntry((await target.findOne(identity(key), { projection: ENTRY_FIELDS })) as CacheDocument | null)),
-    claim: (key) =>
-      run('claim', async (target): Promise<ClaimResult> => {
-        const token = `${HOST}:${process.pid}:${randomUUID()}`;
+      run('read', async (target) => {
+        // While a claim handed over by a read of this key waits for the engine, other reads of it only read.
+        if (lastReadMissed && !handedClaims.has(key)) return claimingRead(target, key);
+        const entry = readEntry((await target.findOne(identity(key), { projection: ENTRY_FIELDS })) as CacheDocument | null);
+        lastReadMissed = misses(entry);
+        return entry;
+      }),
+    claim: (key) => {
+      const handed = handedClaims.get(key);
+      if (handed) {
+        handedClaims.delete(key);
+        return handed;
+      }
+      return run('claim', async (target): Promise<ClaimResult> => {
+        const token = newToken();
         try {
           // Matches only when nobody holds a live mark; otherwise the upsert
           // collides with the existing document on the unique index. The
@@ -105,7 +165,8 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
           if (isDuplicateKeyError(error)) return { claimed: false };
           throw error;
         }
-      }),
+      });
+    },
     renew: (key, token) =>
       run('renew a lease', async (target) => {
         await target.updateOne({ ...identity(key), owner: token }, { $set: { leaseUntil: new Date(Date.now() + leaseMs) } });
@@ -127,10 +188,7 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
         await dropOlderSourceHashes(target);
       });
     },
-    release: (key, token) =>
-      run('release a mark', async (target) => {
-        await target.updateOne({ ...identity(key), owner: token }, CLEAR_MARK);
-      }),
+    release,
     waitForEntry,
     clear: () =>
       run('clear', async (target) => {

@@ -8,7 +8,11 @@ import { InvalidOptionError } from '../../errors.js';
 export interface MongoCollection {
   findOne(filter: object, options: { projection: object }): Promise<object | null>;
   find(filter: object, options: { projection: object }): { toArray(): Promise<object[]> };
-  findOneAndUpdate(filter: object, update: object, options: { upsert: boolean; projection: object }): Promise<object | null>;
+  findOneAndUpdate(
+    filter: object,
+    update: object,
+    options: { upsert: boolean; projection: object; returnDocument?: 'before' | 'after' },
+  ): Promise<object | null>;
   updateOne(filter: object, update: object, options?: { upsert: boolean }): Promise<{ matchedCount: number }>;
   updateMany(filter: object, update: object): Promise<unknown>;
   deleteMany(filter: object): Promise<unknown>;

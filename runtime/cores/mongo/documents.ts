@@ -63,3 +63,19 @@ export function entryOf(document: CacheDocument | null): StoredEntry | undefined
 export function leaseEndOf(document: CacheDocument | null): number {
   return document?.owner != null && document.leaseUntil instanceof Date ? document.leaseUntil.getTime() : 0;
 }
+
+/**
+ * The update pipeline of a claiming read: marks the document as being
+ * calculated by `token` until `leaseUntil`, unless it holds an entry computed
+ * at or after `freshSince` (epoch ms of the configured clock; a hit) or
+ * another caller's mark still live at `now` (a wait). Nothing else changes,
+ * so the document after the update tells which of the three happened. With
+ * `upsert`, a missing document is created with the mark.
+ */
+export function claimUnlessFreshOrMarked(token: string, now: Date, leaseUntil: Date, freshSince: number): object[] {
+  const marked = { $and: [{ $ne: [{ $ifNull: ['$owner', null] }, null] }, { $gt: [{ $ifNull: ['$leaseUntil', new Date(0)] }, now] }] };
+  const fresh = { $and: [{ $ne: [{ $type: '$value' }, 'missing'] }, { $gte: ['$computedAt', freshSince] }] };
+  const claimable = { $not: [{ $or: [marked, fresh] }] };
+  // A field whose expression evaluates to a missing field stays missing, as an unmarked document's owner does.
+  return [{ $set: { owner: { $cond: [claimable, { $literal: token }, '$owner'] }, leaseUntil: { $cond: [claimable, leaseUntil, '$leaseUntil'] } } }];
+}

@@ -39,14 +39,24 @@ function valueAtPath(document: Document, path: string): unknown {
 
 /**
  * The documents and indexes of one collection. Every write goes through
- * {@link Collection.insert} or {@link Collection.replace}, which enforce the
- * 16 MiB document limit and every unique index before changing anything.
+ * {@link Collection.insert}, {@link Collection.replace} or
+ * {@link Collection.remove}: the first two enforce the 16 MiB document limit
+ * and every unique index before changing anything, and all three keep each
+ * unique index's map from key to document, so that a unique check and an
+ * equality query on an index's fields cost a lookup, not a scan, as they do
+ * on a real server.
  */
 export class Collection {
   readonly documents: Document[] = [];
-  readonly indexes: IndexSpec[] = [{ v: 2, key: { _id: 1 }, name: '_id_', unique: true }];
+  readonly indexes: IndexSpec[] = [];
+  /** Per unique index (by name): its key of each document, as {@link Collection.keyValue} writes it. */
+  private readonly entries = new Map<string, Map<string, Document>>();
+  /** Unique indexes some document has an array in (multikey): equality may match an element, so lookups scan. */
+  private readonly multikey = new Set<string>();
 
-  constructor(readonly namespace: string) {}
+  constructor(readonly namespace: string) {
+    this.createIndex({ key: { _id: 1 }, name: '_id_', unique: true });
+  }
 
   /** Adds an index; a unique one is refused if the documents already break it. */
   createIndex(spec: { key: Record<string, number>; name: string; unique?: boolean }): boolean {
@@ -57,15 +67,33 @@ export class Collection {
     }
     const index: IndexSpec = { v: 2, key: spec.key, name: spec.name, ...(spec.unique ? { unique: true as const } : {}) };
     if (index.unique) {
-      const seen = new Set<string>();
+      const entries = new Map<string, Document>();
       for (const document of this.documents) {
         const value = this.keyValue(index, document);
-        if (seen.has(value)) throw this.duplicateKeyError(index, document);
-        seen.add(value);
+        if (entries.has(value)) throw this.duplicateKeyError(index, document);
+        entries.set(value, document);
+        this.noteArrays(index, document);
       }
+      this.entries.set(index.name, entries);
     }
     this.indexes.push(index);
     return true;
+  }
+
+  /**
+   * The documents a `filter` can match: through a unique index when the
+   * filter gives a string for each of its fields (and no document holds an
+   * array there), else every document. The filter still decides.
+   */
+  candidatesFor(filter: Document): Document[] {
+    for (const index of this.indexes) {
+      const entries = this.entries.get(index.name);
+      const paths = Object.keys(index.key);
+      if (!entries || this.multikey.has(index.name) || !paths.every((path) => typeof filter[path] === 'string')) continue;
+      const found = entries.get(EJSON.stringify(paths.map((path) => filter[path])));
+      return found ? [found] : [];
+    }
+    return this.documents;
   }
 
   /** Adds a document (given an `_id` first if it has none). */
@@ -74,6 +102,7 @@ export class Collection {
     const stored = copyDocument({ _id: document['_id'] ?? new ObjectId(), ...document });
     this.checkWritable(stored, undefined);
     this.documents.push(stored);
+    this.indexKeys(stored, 'add');
     return stored;
   }
 
@@ -86,13 +115,34 @@ export class Collection {
     }
     const stored = copyDocument(next);
     this.checkWritable(stored, current);
+    this.indexKeys(current, 'delete');
     this.documents[position] = stored;
+    this.indexKeys(stored, 'add');
   }
 
   /** Removes a stored document. */
   remove(document: Document): void {
     const position = this.documents.indexOf(document);
-    if (position >= 0) this.documents.splice(position, 1);
+    if (position < 0) return;
+    this.documents.splice(position, 1);
+    this.indexKeys(document, 'delete');
+  }
+
+  private indexKeys(document: Document, change: 'add' | 'delete'): void {
+    for (const index of this.indexes) {
+      const entries = this.entries.get(index.name);
+      if (!entries) continue;
+      if (change === 'delete') {
+        entries.delete(this.keyValue(index, document));
+        continue;
+      }
+      entries.set(this.keyValue(index, document), document);
+      this.noteArrays(index, document);
+    }
+  }
+
+  private noteArrays(index: IndexSpec, document: Document): void {
+    if (Object.keys(index.key).some((path) => Array.isArray(valueAtPath(document, path)))) this.multikey.add(index.name);
   }
 
   private checkWritable(document: Document, replacing: Document | undefined): void {
@@ -101,10 +151,8 @@ export class Collection {
       throw new CommandError(10334, 'BSONObjectTooLarge', `BSONObj size: ${size} is invalid. Size must be between 0 and ${MAX_DOCUMENT_BYTES}(16MB)`);
     }
     for (const index of this.indexes) {
-      if (!index.unique) continue;
-      const value = this.keyValue(index, document);
-      const clash = this.documents.find((other) => other !== replacing && this.keyValue(index, other) === value);
-      if (clash) throw this.duplicateKeyError(index, document);
+      const clash = this.entries.get(index.name)?.get(this.keyValue(index, document));
+      if (clash && clash !== replacing) throw this.duplicateKeyError(index, document);
     }
   }
 

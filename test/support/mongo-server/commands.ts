@@ -48,8 +48,9 @@ function documentsOf(context: CommandContext, db: string, name: string): Documen
   return context.storage.collection(db, name)?.documents ?? [];
 }
 
-function matching(documents: Document[], filter: Document | undefined, sort?: Document): Document[] {
-  const cursor = new Query(filter ?? {}, {}).find<Document>(documents);
+function matching(collection: Collection | undefined, filter: Document | undefined, sort?: Document): Document[] {
+  if (!collection) return [];
+  const cursor = new Query(filter ?? {}, {}).find<Document>(collection.candidatesFor(filter ?? {}));
   return sort && Object.keys(sort).length > 0 ? cursor.sort(sort as Record<string, 1 | -1>).all() : cursor.all();
 }
 
@@ -65,7 +66,7 @@ function cursorReply(db: string, name: string, batch: Document[]): Document {
 
 function find(command: Document, db: string, context: CommandContext): Document {
   const name = collectionName(command, 'find');
-  let found = matching(documentsOf(context, db, name), command['filter'], command['sort']);
+  let found = matching(context.storage.collection(db, name), command['filter'], command['sort']);
   found = found.slice(Number(command['skip'] ?? 0));
   const limit = Math.abs(Number(command['limit'] ?? 0));
   if (limit > 0) found = found.slice(0, limit);
@@ -119,7 +120,7 @@ function updateOne(
   collection: Collection,
   statement: { q?: Document; u: Document | Document[]; upsert?: boolean; multi?: boolean; sort?: Document; arrayFilters?: Document[] },
 ): UpdateOutcome {
-  const matches = matching(collection.documents, statement.q, statement.sort);
+  const matches = matching(collection, statement.q, statement.sort);
   const targets = statement.multi ? matches : matches.slice(0, 1);
   let modified = 0;
   let after: Document | undefined;
@@ -188,7 +189,7 @@ function remove(command: Document, db: string, context: CommandContext): Documen
   let n = 0;
   for (const statement of command['deletes'] as Array<{ q: Document; limit: number }>) {
     if (!collection) break;
-    const matches = matching(collection.documents, statement.q);
+    const matches = matching(collection, statement.q);
     for (const document of statement.limit === 1 ? matches.slice(0, 1) : matches) {
       collection.remove(document);
       n++;
@@ -202,7 +203,7 @@ function findAndModify(command: Document, db: string, context: CommandContext): 
   const fields = command['fields'] as Document | undefined;
   const shown = (document: Document | undefined): Document | null => (document ? project(document, fields) : null);
   if (command['remove']) {
-    const [target] = matching(collection.documents, command['query'], command['sort']);
+    const [target] = matching(collection, command['query'], command['sort']);
     if (target) collection.remove(target);
     return { lastErrorObject: { n: target ? 1 : 0 }, value: shown(target) };
   }
