@@ -4,7 +4,7 @@ import { currentDefaultsVersion, givenDefaults, isCachingEnabled } from './confi
 import { coreFactories } from './cores/index.js';
 import { parseDuration, type Duration } from './duration.js';
 import { CacheWriteError, CachierError, CircularCallError, EntryTooLargeError, InvalidOptionError } from './errors.js';
-import { canonicalArguments, canonicalHashResult, digestKey } from './keys.js';
+import { canonicalArguments, canonicalHashResult, digestKey, flatKey } from './keys.js';
 import { logFor } from './log.js';
 import { FunctionMetrics, trackedMetrics, UNCOUNTED, type MetricsSnapshot } from './metrics.js';
 import { resolveOptions, type AnyFunction, type CachierOptions, type ResolvedOptions } from './options.js';
@@ -198,7 +198,7 @@ export class FunctionCache {
   keyOf(environment: Environment, thisArg: unknown, args: unknown[]): string {
     const { hash } = environment.options;
     const canonical = hash ? canonicalHashResult(hash(args, thisArg)) : canonicalArguments(args);
-    return environment.core.rawKeys ? canonical : digestKey(canonical);
+    return environment.core.rawKeys ? flatKey(canonical) : digestKey(canonical);
   }
 
   /** Runs one call through the cache; answers a promise when anything along the way was asynchronous. */

@@ -362,6 +362,17 @@ export function canonicalHashResult(result: unknown): string {
   return canonicalEncode(result, 'the value returned by the hash option');
 }
 
+/**
+ * A canonical encoding as a key for a `Map`. The encoder builds it by
+ * appending, so V8 holds it as a tree of pieces, which a `Map` hashes and
+ * compares several times slower than a flat string (1 KB of key: about
+ * 1.5 µs more); reading a character makes V8 flatten the tree once.
+ */
+export function flatKey(canonical: string): string {
+  canonical.charCodeAt(0);
+  return canonical;
+}
+
 /** A fixed-size key for storage: SHA-256 of a canonical encoding, base64url, 43 characters. */
 export function digestKey(canonical: string): string {
   return hash('sha256', canonical, 'base64url');
