@@ -282,8 +282,9 @@ export class FunctionCache {
 
   /**
    * The promise an async function's hit answers: one per stored entry, made
-   * on its first hit, as every promise made costs (more so once async hooks
-   * are on, which the re-entry check turns on).
+   * on its first hit, since each promise made costs a hit more than its
+   * lookup, and more again where the AsyncLocalStorage of the re-entry check
+   * runs on async hooks (Node before 24).
    */
   private settledPromiseOf(entry: StoredEntry): Promise<unknown> {
     let settled = this.settled.get(entry);
