@@ -151,6 +151,15 @@ describe('deeply nested arguments', () => {
     expect(() => keyOfArguments([top])).toThrow(`${path} contains a cycle`);
   });
 
+  test('name what a [cachierKey]() method returned that cannot be keyed', () => {
+    class Handle {
+      [cachierKey](): unknown {
+        return { open: () => 1 };
+      }
+    }
+    expect(() => keyOfArguments([[new Handle()]])).toThrow('argument 1[0][cachierKey]().open is a function');
+  });
+
   test('name a class instance deep down, inside Maps, Sets and arrays', () => {
     class Order {}
     const args = [1, { lines: [new Map([['k', new Set([chain(80, new Order())])]])] }];
