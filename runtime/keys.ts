@@ -33,6 +33,7 @@ const TYPED_ARRAY_PROTO = Object.getPrototypeOf(Uint8Array.prototype) as object;
  *   instances without a {@link cachierKey} method, and cycles.
  */
 export function canonicalEncode(value: unknown, path: string): string {
+  startEncoding();
   try {
     return encode(value, 0, undefined);
   } catch (error) {
@@ -127,21 +128,22 @@ function encode(value: unknown, depth: number, ancestors: object[] | undefined):
 }
 
 /**
- * Encodings of the numbers seen lately: V8 formats a fractional number anew
- * each time (its own cache keeps integers), which costs more than a lookup.
+ * Encodings of the numbers seen lately, in slots picked from the number
+ * itself: V8 formats a fractional number anew each time (its own cache keeps
+ * integers), which costs more than a look in an array.
  */
-const numberEncodings = new Map<number, string>();
-const REMEMBERED_NUMBERS = 4096;
+const NUMBER_SLOTS = 1024;
+const slotNumbers = new Float64Array(NUMBER_SLOTS);
+const slotEncodings = new Array<string>(NUMBER_SLOTS).fill('');
 
 function encodeNumber(value: number): string {
-  // A Map does not tell -0 from 0.
   if (Object.is(value, -0)) return 'd-0;';
-  let encoded = numberEncodings.get(value);
-  if (encoded === undefined) {
-    encoded = `d${value};`;
-    if (numberEncodings.size >= REMEMBERED_NUMBERS) numberEncodings.clear();
-    numberEncodings.set(value, encoded);
-  }
+  // Any slot does; multiplying spreads fractions with few decimals over the slots.
+  const slot = (value * 1031) & (NUMBER_SLOTS - 1);
+  if (slotNumbers[slot] === value && slotEncodings[slot] !== '') return slotEncodings[slot] as string;
+  const encoded = `d${value};`;
+  slotNumbers[slot] = value;
+  slotEncodings[slot] = encoded;
   return encoded;
 }
 
@@ -190,8 +192,59 @@ function encodeArray(array: readonly unknown[], depth: number, ancestors: object
 }
 
 function encodePlainObject(object: Record<string, unknown>, depth: number, ancestors: object[] | undefined): string {
-  const keys = Object.keys(object);
   if (Object.getOwnPropertySymbols(object).length > 0) throw new KeyProblem('has symbol-keyed properties, which cannot be keyed');
+  return (forInListsOwnKeys ? encodeKnownLayout(object, depth, ancestors) : undefined) ?? encodeAnyLayout(object, depth, ancestors);
+}
+
+/**
+ * Whether `for...in` lists an object's own keys only, as `Object.keys` does:
+ * true unless someone gave `Object.prototype` enumerable properties. Checked
+ * at the start of each encoding, by {@link startEncoding}.
+ */
+let forInListsOwnKeys = true;
+const EMPTY_OBJECT = {};
+
+/** Readies the encoder for a new key. */
+function startEncoding(): void {
+  forInListsOwnKeys = !hasEnumerableKeys(EMPTY_OBJECT);
+}
+
+/** Whether `for...in` lists anything for `object`, own or inherited. */
+function hasEnumerableKeys(object: object): boolean {
+  for (const _key in object) return true;
+  return false;
+}
+
+/**
+ * Encodes an object whose keys are those of the layout used last, in the
+ * same order (the rows of a list), reading them with `for...in`, which makes
+ * no array of keys or values; answers `undefined` for any other object.
+ */
+function encodeKnownLayout(object: Record<string, unknown>, depth: number, ancestors: object[] | undefined): string | undefined {
+  const known = lastLayout;
+  if (known === undefined) return undefined;
+  const { given, rank } = known;
+  const parts = new Array<string>(given.length);
+  let count = 0;
+  for (const key in object) {
+    if (given[count] !== key) return undefined;
+    try {
+      parts[rank[count] as number] = encode(object[key], depth, ancestors);
+    } catch (error) {
+      throw within(error, `.${key}`);
+    }
+    count++;
+  }
+  if (count !== given.length) return undefined;
+  const prefixes = known.prefixes;
+  let out = known.opening;
+  for (let i = 0; i < count; i++) out += (prefixes[i] as string) + (parts[i] as string);
+  return `${out}}`;
+}
+
+/** Encodes any plain object, and remembers the layout of its keys. */
+function encodeAnyLayout(object: Record<string, unknown>, depth: number, ancestors: object[] | undefined): string {
+  const keys = Object.keys(object);
   if (keys.length === 0) return 'o0{}';
   const { sorted, order, prefixes, opening } = layoutOf(keys);
   // One call reads every value, in the order of `keys`, cheaper than a lookup by name each.
@@ -213,6 +266,8 @@ interface KeyLayout {
   readonly sorted: readonly string[];
   /** Where each sorted key sits in {@link given}. */
   readonly order: readonly number[];
+  /** Where each key of {@link given} sits in {@link sorted}. */
+  readonly rank: readonly number[];
   /** `s<length>:<key>` of each sorted key. */
   readonly prefixes: readonly string[];
   /** `o<count>{`. */
@@ -238,10 +293,13 @@ function layoutOf(keys: string[]): KeyLayout {
   if (known !== undefined && sameKeys(known.given, keys)) return (lastLayout = known);
   const order = sortedOrder(keys);
   const sorted = order.map((index) => keys[index] as string);
+  const rank: number[] = [];
+  order.forEach((given, position) => (rank[given] = position));
   const layout: KeyLayout = {
     given: keys,
     sorted,
     order,
+    rank,
     prefixes: sorted.map((key) => `s${key.length}:${key}`),
     opening: `o${keys.length}{`,
   };
@@ -346,6 +404,7 @@ function significantArguments(args: readonly unknown[]): readonly unknown[] {
  */
 export function canonicalArguments(args: readonly unknown[]): string {
   const significant = significantArguments(args);
+  startEncoding();
   let encoded = `a${significant.length}[`;
   for (let i = 0; i < significant.length; i++) {
     try {

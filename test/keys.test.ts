@@ -110,6 +110,18 @@ describe('keys of objects sharing key lists', () => {
     expect(key(rows)).toBe(key(sorted));
   });
 
+  test('ignore enumerable properties someone added to Object.prototype, as with any object', () => {
+    const plain = key({ a: 1 });
+    Object.defineProperty(Object.prototype, 'z', { value: 2, enumerable: true, configurable: true, writable: true });
+    try {
+      // An object whose own keys are those the polluted prototype adds to { a: 1 }.
+      expect(key({ a: 1, z: 2 })).not.toBe(plain);
+      expect(key({ a: 1 })).toBe(plain);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)['z'];
+    }
+  });
+
   test('tell 0 from -0 after fractional numbers were seen', () => {
     expect(key([0.5, 0])).not.toBe(key([0.5, -0]));
     expect(key(-0)).not.toBe(key(0));
