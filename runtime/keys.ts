@@ -405,7 +405,7 @@ function significantArguments(args: readonly unknown[]): readonly unknown[] {
 export function canonicalArguments(args: readonly unknown[]): string {
   const significant = significantArguments(args);
   startEncoding();
-  let encoded = `a${significant.length}[`;
+  let encoded = significant.length < 64 ? (ARRAY_OPENINGS[significant.length] as string) : `a${significant.length}[`;
   for (let i = 0; i < significant.length; i++) {
     try {
       encoded += encode(significant[i], 0, undefined);
