@@ -133,6 +133,12 @@ export interface CacheCore extends CoreOperations<'async'> {
    */
   readonly rawKeys?: boolean;
   /**
+   * Present when the core reads in this process, at once and without ever
+   * failing: the engine reads a key through it and serves a fresh entry
+   * without planning the call (no generator, no step), the cheapest hit.
+   */
+  readonly readAtOnce?: (key: string) => StoredEntry | undefined;
+  /**
    * Optional: removes this function's entries (of this source hash) for which
    * `isStale` answers true, and answers how many it removed. Backs
    * `deleteStale()` and `cleanupStale`; a backend without it reports that it

@@ -4,7 +4,7 @@ import { currentDefaultsVersion, givenDefaults, isCachingEnabled } from './confi
 import { coreFactories } from './cores/index.js';
 import { parseDuration, type Duration } from './duration.js';
 import { CacheWriteError, CachierError, CircularCallError, EntryTooLargeError, InvalidOptionError } from './errors.js';
-import { canonicalArguments, canonicalHashResult, digestKey } from './keys.js';
+import { canonicalArguments, canonicalHashResult, digestKey, flatKey } from './keys.js';
 import { logFor } from './log.js';
 import { FunctionMetrics, trackedMetrics, UNCOUNTED, type MetricsSnapshot } from './metrics.js';
 import { resolveOptions, type AnyFunction, type CachierOptions, type ResolvedOptions } from './options.js';
@@ -120,6 +120,9 @@ function isComputing(id: string, key: string): boolean {
 /** What a failed core operation answers instead. */
 const UNAVAILABLE = Symbol('unavailable');
 
+/** What a read answers when it does not serve the call: a miss, a stale entry to recompute, a failed read. */
+const NOT_SERVED = Symbol('not served');
+
 /**
  * How many computers of its key a synchronous call waits for in turn before
  * computing it itself: a synchronous wait may end at once, without waiting
@@ -141,6 +144,8 @@ export class FunctionCache {
   /** Callers of this process waiting for a computation in flight: `clearBeingCalculated()` sets them free. */
   private readonly joiners = new Set<() => void>();
   private readonly refreshing = new Set<string>();
+  /** Promises of the values of entries read at once, by entry: see {@link settledPromiseOf}. */
+  private readonly settled = new WeakMap<StoredEntry, Promise<unknown>>();
   private readonly warned = new Set<string>();
   private environment: Environment | undefined;
   private environmentVersion = -1;
@@ -193,7 +198,7 @@ export class FunctionCache {
   keyOf(environment: Environment, thisArg: unknown, args: unknown[]): string {
     const { hash } = environment.options;
     const canonical = hash ? canonicalHashResult(hash(args, thisArg)) : canonicalArguments(args);
-    return environment.core.rawKeys ? canonical : digestKey(canonical);
+    return environment.core.rawKeys ? flatKey(canonical) : digestKey(canonical);
   }
 
   /** Runs one call through the cache; answers a promise when anything along the way was asynchronous. */
@@ -204,7 +209,7 @@ export class FunctionCache {
     const startedAt = metrics.timesHit(options.metricsSamplingRate) ? performance.now() : undefined;
     const key = this.keyOf(environment, thisArg, args);
     if (options.cleanupStale) this.cleanUpIfDue(environment);
-    if (call.shareable) {
+    if (call.shareable && this.inflight.size > 0) {
       const pending = this.inflight.get(key);
       if (pending) {
         if (isComputing(this.id, key)) throw new CircularCallError(this.id);
@@ -213,7 +218,17 @@ export class FunctionCache {
         return this.join(environment, call, key, pending, thisArg, args);
       }
     }
-    const result = drive(this.lookup(environment, call, key, thisArg, args, startedAt), this.operationsFor(environment));
+    let result: unknown;
+    const readAtOnce = environment.core.readAtOnce;
+    if (readAtOnce && !call.overwriteCache) {
+      // A store in this process: read it here, and plan only what a hit does not answer.
+      const entry = readAtOnce(key);
+      const served = this.serve(environment, call, key, entry, thisArg, args, startedAt);
+      if (served !== NOT_SERVED) return this.returnsPromise ? this.settledPromiseOf(entry as StoredEntry) : served;
+      result = drive(this.compute(environment, call, key, thisArg, args, 'wait', true), this.operationsFor(environment));
+    } else {
+      result = drive(this.lookup(environment, call, key, thisArg, args, startedAt), this.operationsFor(environment));
+    }
     if (call.shareable && result instanceof Promise) {
       this.inflight.set(key, result);
       const forget = (): void => {
@@ -263,6 +278,21 @@ export class FunctionCache {
         },
       );
     });
+  }
+
+  /**
+   * The promise an async function's hit answers: one per stored entry, made
+   * on its first hit, since each promise made costs a hit more than its
+   * lookup, and more again where the AsyncLocalStorage of the re-entry check
+   * runs on async hooks (Node before 24).
+   */
+  private settledPromiseOf(entry: StoredEntry): Promise<unknown> {
+    let settled = this.settled.get(entry);
+    if (settled === undefined) {
+      settled = Promise.resolve(entry.value);
+      this.settled.set(entry, settled);
+    }
+    return settled;
   }
 
   /** Stores `value` for `args` as if it had just been computed, and answers it. */
@@ -340,31 +370,52 @@ export class FunctionCache {
     args: unknown[],
     startedAt: number | undefined,
   ): Plan<unknown> {
-    const { options, metrics } = environment;
     if (!call.overwriteCache) {
       const entry = yield* this.tolerate(environment, 'read', (ops) => ops.get(key));
-      if (entry !== UNAVAILABLE && entry !== undefined) {
-        const now = options.clock();
-        const age = now - entry.computedAt;
-        if (this.isFresh(environment, call, entry, now)) {
-          metrics.hits++;
-          if (startedAt !== undefined) metrics.record('hit', performance.now() - startedAt);
-          this.trace(call, key, `hit (computed ${age}ms ago)`);
-          return entry.value;
-        }
-        metrics.staleHits++;
-        if ((call.nextTime ?? options.nextTime) && age <= call.maxAgeMs) {
-          this.trace(call, key, `stale (computed ${age}ms ago): served, refreshing in the background`);
-          this.refreshInBackground(environment, call, key, thisArg, args);
-          return entry.value;
-        }
-        this.trace(call, key, `stale (computed ${age}ms ago): recomputing`);
-      } else if (entry === undefined) {
-        metrics.misses++;
-        this.trace(call, key, 'miss');
-      }
+      const served = this.serve(environment, call, key, entry, thisArg, args, startedAt);
+      if (served !== NOT_SERVED) return served;
     }
     return yield* this.compute(environment, call, key, thisArg, args, 'wait', !call.overwriteCache);
+  }
+
+  /**
+   * What a read of `key` answers, counted: the value of a fresh entry, or of a
+   * stale one with `nextTime` (refreshed in the background); else
+   * {@link NOT_SERVED}, and the call computes.
+   */
+  private serve(
+    environment: Environment,
+    call: CallSettings,
+    key: string,
+    entry: StoredEntry | undefined | typeof UNAVAILABLE,
+    thisArg: unknown,
+    args: unknown[],
+    startedAt: number | undefined,
+  ): unknown {
+    const { options, metrics } = environment;
+    if (entry === UNAVAILABLE) return NOT_SERVED;
+    if (entry === undefined) {
+      metrics.misses++;
+      this.trace(call, key, 'miss');
+      return NOT_SERVED;
+    }
+    const now = options.clock();
+    const age = now - entry.computedAt;
+    if (this.isFresh(environment, call, entry, now)) {
+      metrics.hits++;
+      if (startedAt !== undefined) metrics.record('hit', performance.now() - startedAt);
+      // Only when traced: formatting the message would cost a hit more than the rest of it.
+      if (call.debug || this.log.debugEnabled) this.trace(call, key, `hit (computed ${age}ms ago)`);
+      return entry.value;
+    }
+    metrics.staleHits++;
+    if ((call.nextTime ?? options.nextTime) && age <= call.maxAgeMs) {
+      this.trace(call, key, `stale (computed ${age}ms ago): served, refreshing in the background`);
+      this.refreshInBackground(environment, call, key, thisArg, args);
+      return entry.value;
+    }
+    this.trace(call, key, `stale (computed ${age}ms ago): recomputing`);
+    return NOT_SERVED;
   }
 
   /**

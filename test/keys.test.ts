@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { keyOfArguments } from '../runtime/keys.js';
+import { canonicalArguments, keyOfArguments } from '../runtime/keys.js';
 import { cachierKey, UnkeyableArgumentError } from '../runtime/index.js';
+import { referenceArguments } from './support/keys/reference-encoding.js';
 
 const key = (...args: unknown[]): string => keyOfArguments(args);
 
@@ -90,6 +92,92 @@ describe('cache keys', () => {
     expect(key(new Point(1, 2))).toBe(key(new Point(1, 2)));
     expect(key(new Point(1, 2))).not.toBe(key(new Point(2, 1)));
     expect(key(new Point(1, 2))).not.toBe(key([1, 2]));
+  });
+});
+
+describe('keys of objects sharing key lists', () => {
+  // The encoder remembers the sorted layout of the key lists it has seen: lists that
+  // look alike (same first key, same length, same keys in another order) must not share one.
+  test('tell apart objects whose key lists differ after the first key', () => {
+    expect(key({ a: 1, b: 2 })).not.toBe(key({ a: 1, c: 2 }));
+    expect(key([{ a: 1, b: 2 }, { a: 1, c: 2 }])).not.toBe(key([{ a: 1, b: 2 }, { a: 1, b: 2 }]));
+    expect(key({ b: 1, a: 2 })).not.toBe(key({ a: 1, b: 2 }));
+  });
+
+  test('give rows of one shape in any key order the same key', () => {
+    const rows = Array.from({ length: 20 }, (_, id) => (id % 2 ? { id, name: `n${id}`, price: id / 4 } : { price: id / 4, id, name: `n${id}` }));
+    const sorted = rows.map(({ id, name, price }) => ({ id, name, price }));
+    expect(key(rows)).toBe(key(sorted));
+  });
+
+  test('ignore enumerable properties someone added to Object.prototype, as with any object', () => {
+    const plain = key({ a: 1 });
+    Object.defineProperty(Object.prototype, 'z', { value: 2, enumerable: true, configurable: true, writable: true });
+    try {
+      // An object whose own keys are those the polluted prototype adds to { a: 1 }.
+      expect(key({ a: 1, z: 2 })).not.toBe(plain);
+      expect(key({ a: 1 })).toBe(plain);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)['z'];
+    }
+  });
+
+  test('tell 0 from -0 after fractional numbers were seen', () => {
+    expect(key([0.5, 0])).not.toBe(key([0.5, -0]));
+    expect(key(-0)).not.toBe(key(0));
+  });
+
+  test('encode exactly as the plain reference encoder does, for any keyable value (the key format is unchanged)', () => {
+    const keyable = fc.anything({ maxDepth: 3, maxKeys: 6, withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true, withNullPrototype: true });
+    // Lists of records built in varying key orders exercise the remembered layouts.
+    const rows = fc.array(fc.dictionary(fc.constantFrom('id', 'name', 'price', 'tags', 'a', 'b'), keyable, { maxKeys: 4 }), { maxLength: 6 });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(keyable, rows), { maxLength: 3 }), (args) => {
+        expect(canonicalArguments(args)).toBe(referenceArguments(args));
+      }),
+      { numRuns: 1_000, seed: 20261129 },
+    );
+  });
+});
+
+describe('deeply nested arguments', () => {
+  const chain = (depth: number, leaf: unknown): unknown => {
+    let value = leaf;
+    for (let i = 0; i < depth; i++) value = { next: value };
+    return value;
+  };
+
+  test('are keyed by their content at any depth', () => {
+    expect(key(chain(200, 1))).toBe(key(chain(200, 1)));
+    expect(key(chain(200, 1))).not.toBe(key(chain(200, 2)));
+    expect(canonicalArguments([chain(200, [1])])).toBe(referenceArguments([chain(200, [1])]));
+  });
+
+  test('name a cycle deep down where it closes', () => {
+    const top: { next?: unknown } = {};
+    let bottom = top;
+    for (let i = 0; i < 100; i++) bottom = (bottom.next = {}) as { next?: unknown };
+    bottom.next = top;
+    const path = `argument 1${'.next'.repeat(101)}`;
+    expect(() => keyOfArguments([top])).toThrow(UnkeyableArgumentError);
+    expect(() => keyOfArguments([top])).toThrow(`${path} contains a cycle`);
+  });
+
+  test('name what a [cachierKey]() method returned that cannot be keyed', () => {
+    class Handle {
+      [cachierKey](): unknown {
+        return { open: () => 1 };
+      }
+    }
+    expect(() => keyOfArguments([[new Handle()]])).toThrow('argument 1[0][cachierKey]().open is a function');
+  });
+
+  test('name a class instance deep down, inside Maps, Sets and arrays', () => {
+    class Order {}
+    const args = [1, { lines: [new Map([['k', new Set([chain(80, new Order())])]])] }];
+    expect(() => keyOfArguments(args)).toThrow(
+      `argument 2.lines[0]<Map entry 0><Set member 0>${'.next'.repeat(80)} is an instance of Order`,
+    );
   });
 });
 

@@ -254,6 +254,11 @@ const memoryNames = { ours: 'cachier memory core', memoizee: 'memoizee (JSON nor
 const memorySync = cachier((/** @type {{ symbol: string, days: number }} */ request) => quoteOf(request), { backend: 'memory', id: 'bench/floors#memory-sync' });
 const memoryAsync = cachier(async (/** @type {{ symbol: string, days: number }} */ request) => quoteOf(request), { backend: 'memory', id: 'bench/floors#memory-async' });
 const memoizeeS = memoizeeSync(quoteOf);
+// 100 distinct 1 KB arguments (the one of the keys table, with its page number changed).
+const kilobyteRequests = Array.from({ length: 100 }, (_, page) => ({ .../** @type {object} */ (keyArguments[1]?.args[0]), page }));
+const countRecords = (/** @type {{ records: unknown[] }} */ request) => request.records.length;
+const memoryKilobyte = cachier(countRecords, { backend: 'memory', id: 'bench/floors#memory-1kb' });
+const memoizeeKilobyte = memoizeeSync(countRecords);
 const memoizeeA = memoizeeAsync(async (/** @type {{ symbol: string, days: number }} */ request) => quoteOf(request));
 const pMemo = pMemoized(async (/** @type {{ symbol: string, days: number }} */ request) => quoteOf(request));
 /** @type {Contender[]} */
@@ -263,6 +268,8 @@ const memoryContenders = [
   { name: `${memoryNames.ours}, async`, call: (i) => memoryAsync(requestFor(i % 100)) },
   { name: `${memoryNames.memoizee}, async`, call: (i) => memoizeeA(requestFor(i % 100)) },
   { name: `${memoryNames.pMemoize}, async`, call: (i) => pMemo(requestFor(i % 100)) },
+  { name: `${memoryNames.ours}, sync, 1 KB argument`, sync: true, call: (i) => memoryKilobyte(kilobyteRequests[i % 100]) },
+  { name: `${memoryNames.memoizee}, sync, 1 KB argument`, sync: true, call: (i) => memoizeeKilobyte(kilobyteRequests[i % 100]) },
 ];
 const memoryFigures = await interleaved(memoryContenders, MEMORY_CALLS);
 for (const flavour of ['sync', 'async']) {

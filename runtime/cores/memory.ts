@@ -96,6 +96,7 @@ export function createMemoryCore(settings: CoreSettings): CacheCore {
   return {
     backend: 'memory',
     rawKeys: true,
+    readAtOnce: operations.get,
     ...operations,
     waitForEntry,
     sync: operations,
