@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { CacheCore, ClaimResult, CoreOperations, CoreSettings, Result, StoredEntry } from '../core.js';
 import { BackendError, CacheWriteError, CachierError, InvalidOptionError } from '../errors.js';
-import { runAsync, runSync, type DiskPlan, type OpenedFile } from './file/disk.js';
+import { io, runAsync, runSync, type DiskPlan, type OpenedFile } from './file/disk.js';
 import { DEFAULT_ENTRY_SIZE_LIMIT, decodeEntry, decodeEntryFile, encodeEntry, largestEntryFile, type DecodedEntry, type SealKey } from './file/entry-codec.js';
 import { describeFailure, errorCode, ifPresent, listNames, touch, writeAtomically } from './file/files.js';
 import { isEntryName, keyPaths, versionLayout, type KeyPaths, type VersionLayout } from './file/layout.js';
@@ -125,7 +125,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     let deleted = 0;
     yield* eachEntryFile(layout, function* (path) {
       // Any key fits: its length field is 16 bits.
-      const file = yield* ifPresent((disk) => disk.readFileUpTo(path, largestEntryFile(sizeLimit, '', sealKey) + 0xffff));
+      const file = yield* io((disk) => disk.readFileUpTo(path, largestEntryFile(sizeLimit, '', sealKey) + 0xffff));
       if (!file) return;
       const decoded = file.isFile && file.bytes ? decodeEntryFile(file.bytes, sealKey) : undefined;
       if (decoded && !isStale(decoded)) return;
@@ -148,7 +148,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
   /** The entry file at `path`, read only if its folder passes the checks and it is no larger than `maxBytes`. */
   function* readIfTrusted(folder: string, path: string, maxBytes: number): DiskPlan<OpenedFile | undefined> {
     if (!(yield* enterFolder(trust, folder, false))) return undefined;
-    return yield* ifPresent((disk) => disk.readFileUpTo(path, maxBytes));
+    return yield* io((disk) => disk.readFileUpTo(path, maxBytes));
   }
 
   /** The entry in an opened file; the checks that `fstat` alone decides come first. */
@@ -203,6 +203,8 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       const claim = yield* guarded(claimMark(mark, settings.leaseMs, trust.modes, onDeadMarkRemoved), BackendError);
       if (!claim.claimed) return claim;
       // Another process may have stored the key since this caller's read: let the engine see it.
+      // Mostly none did, which one lstat that raises no error tells (a failed open raises one).
+      if (!(yield* guarded(io((disk) => disk.lstatIfPresent(pathsOf(key).entry)), BackendError))) return claim;
       const current = yield* readFromDisk(key);
       return current ? { ...claim, current } : claim;
     },

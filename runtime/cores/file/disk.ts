@@ -52,8 +52,10 @@ export interface Disk {
    * Opens `path` without following a final symbolic link and without waiting
    * on a FIFO (both answered as files that are not regular, unread), checks its size with `fstat` and reads it only if it holds at most `maxBytes`,
    * so a huge or endless file costs one `fstat`, not its size in memory.
+   * Answers `undefined` when nothing is there (the path or a folder on it is
+   * missing), without the error a plan would have to catch.
    */
-  readFileUpTo(path: string, maxBytes: number): Io<OpenedFile>;
+  readFileUpTo(path: string, maxBytes: number): Io<OpenedFile | undefined>;
   /** Creates a new file (fails with EEXIST if it exists) with permission bits `mode`. */
   writeNewFile(path: string, bytes: Uint8Array, mode: number): Io<void>;
   /** Like {@link Disk.writeNewFile}, answering the identity of the file it created (one `fstat` more). */
@@ -65,6 +67,8 @@ export interface Disk {
   unlink(path: string): Io<void>;
   /** Creates one folder (its parent must exist) with permission bits `mode`. */
   makeDir(path: string, mode: number): Io<void>;
+  /** Like {@link Disk.lstat}, answering `undefined` when nothing is there; no error is raised for that, so a probe costs the system call alone. */
+  lstatIfPresent(path: string): Io<PathFacts | undefined>;
   /** Facts about `path` itself (a symbolic link is not followed). */
   lstat(path: string): Io<PathFacts>;
   /** Facts about what `path` leads to (symbolic links followed). */
@@ -99,6 +103,12 @@ function openedFile(stats: fs.Stats, bytes: Buffer | undefined): OpenedFile {
   return { size: stats.size, uid: stats.uid, mtimeMs: stats.mtimeMs, isFile: stats.isFile(), bytes };
 }
 
+/** The file (or a folder on its path) does not exist. */
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
 /** O_NOFOLLOW met a symbolic link: it is reported as what it is, never followed. */
 function isSymbolicLinkRefused(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | null)?.code === 'ELOOP';
@@ -115,11 +125,14 @@ function isReadable(stats: fs.Stats, maxBytes: number): boolean {
  * the failed `open` itself; nobody reads that trace (the plans expect ENOENT,
  * and report other errors by their code and path), so none is captured.
  */
-function openForReading(path: string): number {
+function openForReading(path: string): number | undefined {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
     return fs.openSync(path, READ_FLAGS);
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
   } finally {
     Error.stackTraceLimit = limit;
   }
@@ -128,13 +141,15 @@ function openForReading(path: string): number {
 /** Disk calls that block until done: the path of synchronous cached functions, and of hits. */
 const syncDisk: Disk = {
   readFileUpTo(path, maxBytes) {
-    let fd: number;
+    let fd: number | undefined;
     try {
       fd = openForReading(path);
     } catch (error) {
       if (!isSymbolicLinkRefused(error)) throw error;
-      return openedFile(fs.lstatSync(path), undefined);
+      const stats = fs.lstatSync(path, { throwIfNoEntry: false });
+      return stats && openedFile(stats, undefined);
     }
+    if (fd === undefined) return undefined;
     try {
       const stats = fs.fstatSync(fd);
       if (!isReadable(stats, maxBytes)) return openedFile(stats, undefined);
@@ -167,6 +182,10 @@ const syncDisk: Disk = {
     fs.mkdirSync(path, { mode });
   },
   lstat: (path) => factsOf(fs.lstatSync(path)),
+  lstatIfPresent(path) {
+    const stats = fs.lstatSync(path, { throwIfNoEntry: false });
+    return stats && factsOf(stats);
+  },
   stat: (path) => factsOf(fs.statSync(path)),
   realpath: (path) => fs.realpathSync(path),
   setMtime: (path, mtimeMs) => fs.utimesSync(path, seconds(mtimeMs), seconds(mtimeMs)),
@@ -190,6 +209,7 @@ const asyncDisk: Disk = {
     try {
       fd = await openAsync(path, READ_FLAGS);
     } catch (error) {
+      if (isMissing(error)) return undefined;
       if (!isSymbolicLinkRefused(error)) throw error;
       return openedFile(await fs.promises.lstat(path), undefined);
     }
@@ -224,6 +244,14 @@ const asyncDisk: Disk = {
     await fs.promises.mkdir(path, { mode });
   },
   lstat: async (path) => factsOf(await fs.promises.lstat(path)),
+  async lstatIfPresent(path) {
+    try {
+      return factsOf(await fs.promises.lstat(path));
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  },
   stat: async (path) => factsOf(await fs.promises.stat(path)),
   realpath: (path) => fs.promises.realpath(path),
   setMtime: (path, mtimeMs) => fs.promises.utimes(path, seconds(mtimeMs), seconds(mtimeMs)),

@@ -47,7 +47,7 @@ const BEING_WRITTEN_MS = 1000;
 
 /** The content of the mark file at `path`, or undefined if there is none; empty when it is no mark. */
 function* readMarkBytes(path: string): DiskPlan<Buffer | undefined> {
-  const file = yield* ifPresent((disk) => disk.readFileUpTo(path, MARK_MAX_BYTES));
+  const file = yield* io((disk) => disk.readFileUpTo(path, MARK_MAX_BYTES));
   return file && (file.bytes ?? Buffer.alloc(0));
 }
 
@@ -78,7 +78,7 @@ export function parseOwner(bytes: Buffer): MarkOwner | undefined {
 
 /** Reads the mark at `path` and judges whether it still holds its key. */
 export function* readMark(path: string): DiskPlan<MarkState> {
-  const file = yield* ifPresent((disk) => disk.readFileUpTo(path, MARK_MAX_BYTES));
+  const file = yield* io((disk) => disk.readFileUpTo(path, MARK_MAX_BYTES));
   if (!file) return { kind: 'none' };
   const bytes = file.bytes ?? Buffer.alloc(0);
   const owner = parseOwner(bytes);

@@ -43,8 +43,15 @@ export function trustFor(root: string, shared: boolean): Trust {
 }
 
 // Folders this process has checked, per rule set: checking costs a few stats once, not per call.
-const checked = new Set<string>();
-const checkedKey = (trust: Trust, path: string): string => `${trust.shared ? 'shared' : 'private'}:${path}`;
+// Keyed by the path itself (no key string built per call: a miss asks for four folders).
+const checkedPrivate = new Set<string>();
+const checkedShared = new Set<string>();
+const checkedUnder = (trust: Trust): Set<string> => (trust.shared ? checkedShared : checkedPrivate);
+
+/** Whether `folder` passed the checks in this process already: then {@link enterFolder} answers true at once. */
+export function isEntered(trust: Trust, folder: string): boolean {
+  return checkedUnder(trust).has(folder);
+}
 
 /** `path` and every folder above it, from the file-system root down. */
 function pathsDownTo(path: string): string[] {
@@ -77,13 +84,8 @@ function notAFolder(path: string): BackendError {
 }
 
 /** Facts about `path` itself, or undefined if nothing is there. */
-function* lstatIfPresent(path: string): DiskPlan<PathFacts | undefined> {
-  try {
-    return yield* io((disk) => disk.lstat(path));
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
+function lstatIfPresent(path: string): DiskPlan<PathFacts | undefined> {
+  return io((disk) => disk.lstatIfPresent(path));
 }
 
 /** Checks the root and what leads to it. Answers false if it does not exist. */
@@ -135,12 +137,13 @@ function* checkBelowRoot(trust: Trust, path: string): DiskPlan<boolean> {
  * @throws {@link UnsafeCacheDirError} when a folder fails the checks.
  */
 export function* enterFolder(trust: Trust, folder: string, create: boolean): DiskPlan<boolean> {
-  if (checked.has(checkedKey(trust, folder))) return true;
+  const checked = checkedUnder(trust);
+  if (checked.has(folder)) return true;
   const below = relative(trust.root, folder);
   const chain = [trust.root];
   for (const name of below === '' ? [] : below.split(sep)) chain.push(join(chain[chain.length - 1] as string, name));
   for (const [index, path] of chain.entries()) {
-    if (checked.has(checkedKey(trust, path))) continue;
+    if (checked.has(path)) continue;
     const check = (): DiskPlan<boolean> => (index === 0 ? checkRoot(trust) : checkBelowRoot(trust, path));
     if (!(yield* check())) {
       if (!create) return false;
@@ -153,7 +156,7 @@ export function* enterFolder(trust: Trust, folder: string, create: boolean): Dis
       }
       if (!(yield* check())) return false;
     }
-    checked.add(checkedKey(trust, path));
+    checked.add(path);
   }
   return true;
 }
