@@ -7,7 +7,7 @@ import { describeFailure, errorCode, ifPresent, listNames, touch, writeAtomicall
 import { isEntryName, keyPaths, versionLayout, type KeyPaths, type VersionLayout } from './file/layout.js';
 import { writeManifestOnce } from './file/manifest.js';
 import { claimMark, readMark, releaseMark, removeAllMarks, renewMark } from './file/marks.js';
-import { enterFolder, trustFor } from './file/trust.js';
+import { enterFolder, isEntered, trustFor } from './file/trust.js';
 import { STAMP_INTERVAL_MS, discard, sweepOldVersions } from './file/versions.js';
 import { deadlineOf, waitWhileMarked, waitWhileMarkedSync } from './file/waiting.js';
 
@@ -96,8 +96,14 @@ export function createFileCore(settings: CoreSettings): CacheCore {
   function* readFromDisk(key: string): DiskPlan<StoredEntry | undefined> {
     const { entry: path, shard } = pathsOf(key);
     const maxBytes = largestEntryFile(sizeLimit, key, sealKey);
-    const file = yield* guarded(readIfTrusted(shard, path, maxBytes), BackendError);
-    yield* stampIfDue();
+    let file: OpenedFile | undefined;
+    try {
+      // A hit reads one file: the folder, checked once per process, is not looked at again.
+      if (isEntered(trust, shard) || (yield* enterFolder(trust, shard, false))) file = yield* io((disk) => disk.readFileUpTo(path, maxBytes));
+    } catch (error) {
+      throw failure(error, BackendError);
+    }
+    if (isStampDue()) yield* stamp();
     if (!file) return undefined;
     const decoded = decodeFile(file, key, maxBytes);
     if (!decoded.ok) {
@@ -145,12 +151,6 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     return total;
   }
 
-  /** The entry file at `path`, read only if its folder passes the checks and it is no larger than `maxBytes`. */
-  function* readIfTrusted(folder: string, path: string, maxBytes: number): DiskPlan<OpenedFile | undefined> {
-    if (!(yield* enterFolder(trust, folder, false))) return undefined;
-    return yield* io((disk) => disk.readFileUpTo(path, maxBytes));
-  }
-
   /** The entry in an opened file; the checks that `fstat` alone decides come first. */
   function decodeFile(file: OpenedFile, key: string, maxBytes: number): DecodedEntry {
     if (!file.isFile) return { ok: false, problem: 'not a regular file (a folder, a symbolic link or a FIFO)' };
@@ -169,10 +169,12 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     log.warn(`the cache file ${path} is ${problem}; it counts as a miss and the next result replaces it`, 'CACHIER_CORRUPT_ENTRY');
   }
 
-  /** Refreshes this version's `used` stamp now and then, so sweeps by newer versions spare it. */
-  function* stampIfDue(): DiskPlan<void> {
+  /** Whether this version's `used` stamp is due for a refresh: once an hour, checked without starting a plan. */
+  const isStampDue = (): boolean => (nextStampAt.get(layout.versionDir) ?? 0) <= Date.now();
+
+  /** Refreshes this version's `used` stamp (when {@link isStampDue}), so sweeps by newer versions spare it. */
+  function* stamp(): DiskPlan<void> {
     const now = Date.now();
-    if ((nextStampAt.get(layout.versionDir) ?? 0) > now) return;
     try {
       // Reads create nothing: a version is stamped once something created its folder.
       if (!(yield* enterFolder(trust, layout.versionDir, false))) return;
@@ -215,7 +217,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       yield* guarded(writeEntryFile(paths.entry, bytes), CacheWriteError);
       rememberedEntries.get(layout.versionDir)?.set(key, entry);
       if (token !== undefined) yield* guarded(releaseMark(paths.mark, token), BackendError);
-      yield* stampIfDue();
+      if (isStampDue()) yield* stamp();
       yield* writeManifestOnce(layout, settings, trust.modes);
       sweepOnce();
     },

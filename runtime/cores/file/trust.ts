@@ -1,7 +1,7 @@
 import { dirname, relative, join, sep } from 'node:path';
 import { BackendError, UnsafeCacheDirError } from '../../errors.js';
 import { io, type DiskPlan, type PathFacts } from './disk.js';
-import { errorCode, makeFolders, type Modes } from './files.js';
+import { errorCode, makeFolder, makeFolders, type Modes } from './files.js';
 
 /*
  * Who may write a cache folder. A private cache (the default) serves an entry
@@ -144,6 +144,20 @@ export function* enterFolder(trust: Trust, folder: string, create: boolean): Dis
   for (const name of below === '' ? [] : below.split(sep)) chain.push(join(chain[chain.length - 1] as string, name));
   for (const [index, path] of chain.entries()) {
     if (checked.has(path)) continue;
+    if (create && index > 0) {
+      // Below a checked folder, creating comes first. A folder this process
+      // makes there has this user as owner and the modes asked for (a umask
+      // only removes bits), inside a folder only this user (or, shared, the
+      // team) can write, so it needs no look: a new shard costs one mkdir,
+      // where a look, a mkdir and a second look took three calls.
+      const made = yield* makeFolder(path, trust.modes.folder);
+      // A concurrent clear took its parent away: the caller's write retries and recreates it.
+      if (made === undefined) return false;
+      if (made) {
+        checked.add(path);
+        continue;
+      }
+    }
     const check = (): DiskPlan<boolean> => (index === 0 ? checkRoot(trust) : checkBelowRoot(trust, path));
     if (!(yield* check())) {
       if (!create) return false;
