@@ -159,7 +159,7 @@ const syncDisk: Disk = {
       for (let read = -1; read !== 0 && filled < bytes.length; filled += read) {
         read = fs.readSync(fd, bytes, filled, bytes.length - filled, filled);
       }
-      return openedFile(stats, bytes.subarray(0, filled));
+      return openedFile(stats, filled === bytes.length ? bytes : bytes.subarray(0, filled));
     } finally {
       fs.closeSync(fd);
     }

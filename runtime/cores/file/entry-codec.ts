@@ -148,8 +148,9 @@ export function decodeEntry(bytes: Buffer, key: string, sealKey?: SealKey): Deco
   const format = formatFor(sealKey);
   const checkedAt = MAGIC_LENGTH + format.checkLength;
   const keyAt = checkedAt + FIXED_FIELDS;
-  const magic = bytes.subarray(0, MAGIC_LENGTH);
-  if (bytes.length < keyAt || !magic.equals(format.magic)) {
+  // Compared in place: a hit allocates no view for it.
+  if (bytes.length < keyAt || format.magic.compare(bytes, 0, MAGIC_LENGTH) !== 0) {
+    const magic = bytes.subarray(0, MAGIC_LENGTH);
     if (magic.equals(PRIVATE.magic)) return miss('an unsigned entry, which a shared cache does not serve (written without CACHIER_SHARED_KEY)');
     if (magic.equals(SHARED.magic)) return miss('an entry of a shared cache, which a private cache does not serve');
     return miss('not a cachier entry file');
