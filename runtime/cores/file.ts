@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { CacheCore, ClaimResult, CoreOperations, CoreSettings, Result, StoredEntry } from '../core.js';
 import { BackendError, CacheWriteError, CachierError, InvalidOptionError } from '../errors.js';
-import { io, runAsync, runSync, type DiskPlan, type OpenedFile } from './file/disk.js';
+import { BLOCKING_IO_LIMIT, io, runAsync, runMixed, runSync, type DiskPlan, type OpenedFile } from './file/disk.js';
 import { DEFAULT_ENTRY_SIZE_LIMIT, decodeEntry, decodeEntryFile, encodeEntry, largestEntryFile, type DecodedEntry, type SealKey } from './file/entry-codec.js';
 import { describeFailure, errorCode, ifPresent, listNames, touch, writeAtomically } from './file/files.js';
 import { isEntryName, keyPaths, versionLayout, type KeyPaths, type VersionLayout } from './file/layout.js';
@@ -34,9 +34,6 @@ function sharedKey(): Buffer {
   }
   return Buffer.from(text, 'utf8');
 }
-
-/** Entries up to this many bytes are written synchronously, even for async functions: 64 KiB. */
-const SYNC_WRITE_LIMIT = 64 * 1024;
 
 /** Runs a disk plan in one flavour: sync functions block, async ones get promises. */
 type Runner<Mode extends 'sync' | 'async'> = <T>(plan: DiskPlan<T>) => Result<Mode, T>;
@@ -268,18 +265,18 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     // small value writes one: each costs a few microseconds per system call
     // done synchronously, and several times that through libuv's thread pool
     // (a hand-off and a wake-up per call, ~15 of them per miss), which was
-    // most of an async function's miss. So those run synchronously; values
-    // larger than SYNC_WRITE_LIMIT are written on the thread pool, where
-    // copying them does not hold up the event loop, and waiting, cleanups and
-    // counting stay asynchronous.
-    get: (key) => runSync(plans.get(key)),
-    claim: (key) => runSync(plans.claim(key)),
+    // most of an async function's miss. So those run synchronously; entries
+    // larger than BLOCKING_IO_LIMIT are read and written on the thread pool,
+    // where copying them does not hold up the event loop, and waiting,
+    // cleanups and counting stay asynchronous.
+    get: (key) => runMixed(plans.get(key)),
+    claim: (key) => runMixed(plans.claim(key)),
     renew: (key, token) => runSync(plans.renew(key, token)),
     release: (key, token) => runSync(plans.release(key, token)),
     store(key, entry, token) {
       const bytes = encodeEntry(key, entry, sizeLimit, sealKey);
       const plan = plans.store(key, entry, bytes, token);
-      return bytes.length <= SYNC_WRITE_LIMIT ? runSync(plan) : runAsync(plan);
+      return bytes.length <= BLOCKING_IO_LIMIT ? runSync(plan) : runAsync(plan);
     },
     deleteStale: (isStale) => runAsync(plans.deleteStale(isStale)),
     totalBytes: () => runAsync(plans.totalBytes()),

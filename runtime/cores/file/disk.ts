@@ -138,32 +138,74 @@ function openForReading(path: string): number | undefined {
   }
 }
 
+/**
+ * Files and entries up to this many bytes are read and written with blocking
+ * calls even for async functions: a hand-off to libuv's thread pool and back
+ * costs more than such a call. Larger ones go to the pool, where copying them
+ * does not hold up the event loop. 64 KiB.
+ */
+export const BLOCKING_IO_LIMIT = 64 * 1024;
+
+// The callback API through promisify: each call is one trip to libuv's
+// thread pool, with less overhead than fs.promises.
+const openAsync = promisify(fs.open);
+const readAsync = promisify(fs.read);
+const fstatAsync = promisify(fs.fstat);
+const closeAsync = promisify(fs.close);
+
+// A file that shrank since fstat ends these loops early; one that grew is read up to its old size.
+
+function readOpenedSync(fd: number, stats: fs.Stats): OpenedFile {
+  const bytes = Buffer.allocUnsafe(stats.size);
+  let filled = 0;
+  for (let read = -1; read !== 0 && filled < bytes.length; filled += read) {
+    read = fs.readSync(fd, bytes, filled, bytes.length - filled, filled);
+  }
+  return openedFile(stats, filled === bytes.length ? bytes : bytes.subarray(0, filled));
+}
+
+async function readOpenedAsync(fd: number, stats: fs.Stats): Promise<OpenedFile> {
+  const bytes = Buffer.allocUnsafe(stats.size);
+  let filled = 0;
+  for (let read = -1; read !== 0 && filled < bytes.length; filled += read) {
+    read = (await readAsync(fd, bytes, filled, bytes.length - filled, filled)).bytesRead;
+  }
+  return openedFile(stats, filled === bytes.length ? bytes : bytes.subarray(0, filled));
+}
+
+/**
+ * {@link Disk.readFileUpTo} with blocking calls; with `largeOnPool`, the
+ * content of a file over {@link BLOCKING_IO_LIMIT} is read on the thread
+ * pool (the answer is then a promise).
+ */
+function readFileUpToNow(path: string, maxBytes: number, largeOnPool: boolean): Io<OpenedFile | undefined> {
+  let fd: number | undefined;
+  try {
+    fd = openForReading(path);
+  } catch (error) {
+    if (!isSymbolicLinkRefused(error)) throw error;
+    const stats = fs.lstatSync(path, { throwIfNoEntry: false });
+    return stats && openedFile(stats, undefined);
+  }
+  if (fd === undefined) return undefined;
+  let closeNow = true;
+  try {
+    const stats = fs.fstatSync(fd);
+    if (!isReadable(stats, maxBytes)) return openedFile(stats, undefined);
+    if (largeOnPool && stats.size > BLOCKING_IO_LIMIT) {
+      closeNow = false;
+      const opened = fd;
+      return readOpenedAsync(opened, stats).finally(() => closeAsync(opened));
+    }
+    return readOpenedSync(fd, stats);
+  } finally {
+    if (closeNow) fs.closeSync(fd);
+  }
+}
+
 /** Disk calls that block until done: the path of synchronous cached functions, and of hits. */
 const syncDisk: Disk = {
-  readFileUpTo(path, maxBytes) {
-    let fd: number | undefined;
-    try {
-      fd = openForReading(path);
-    } catch (error) {
-      if (!isSymbolicLinkRefused(error)) throw error;
-      const stats = fs.lstatSync(path, { throwIfNoEntry: false });
-      return stats && openedFile(stats, undefined);
-    }
-    if (fd === undefined) return undefined;
-    try {
-      const stats = fs.fstatSync(fd);
-      if (!isReadable(stats, maxBytes)) return openedFile(stats, undefined);
-      const bytes = Buffer.allocUnsafe(stats.size);
-      let filled = 0;
-      // A file that shrank since fstat ends the loop early; one that grew is read up to its old size.
-      for (let read = -1; read !== 0 && filled < bytes.length; filled += read) {
-        read = fs.readSync(fd, bytes, filled, bytes.length - filled, filled);
-      }
-      return openedFile(stats, filled === bytes.length ? bytes : bytes.subarray(0, filled));
-    } finally {
-      fs.closeSync(fd);
-    }
-  },
+  readFileUpTo: (path, maxBytes) => readFileUpToNow(path, maxBytes, false),
   writeNewFile: (path, bytes, mode) => fs.writeFileSync(path, bytes, { mode, flag: 'wx' }),
   writeNewFileIdentified(path, bytes, mode) {
     const fd = fs.openSync(path, NEW_FILE_FLAGS, mode);
@@ -195,13 +237,6 @@ const syncDisk: Disk = {
   removeTree: (path) => fs.rmSync(path, TREE),
 };
 
-// The callback API through promisify: each call is one trip to libuv's
-// thread pool, with less overhead than fs.promises.
-const openAsync = promisify(fs.open);
-const readAsync = promisify(fs.read);
-const fstatAsync = promisify(fs.fstat);
-const closeAsync = promisify(fs.close);
-
 /** Disk calls on libuv's thread pool: the path of async cached functions. */
 const asyncDisk: Disk = {
   async readFileUpTo(path, maxBytes) {
@@ -216,12 +251,7 @@ const asyncDisk: Disk = {
     try {
       const stats = await fstatAsync(fd);
       if (!isReadable(stats, maxBytes)) return openedFile(stats, undefined);
-      const bytes = Buffer.allocUnsafe(stats.size);
-      let filled = 0;
-      for (let read = -1; read !== 0 && filled < bytes.length; filled += read) {
-        read = (await readAsync(fd, bytes, filled, bytes.length - filled, filled)).bytesRead;
-      }
-      return openedFile(stats, bytes.subarray(0, filled));
+      return await readOpenedAsync(fd, stats);
     } finally {
       await closeAsync(fd);
     }
@@ -274,6 +304,17 @@ export function runSync<T>(plan: DiskPlan<T>): T {
   const result = drive(plan, syncDisk);
   if (isThenable(result)) throw new TypeError('cachier: a synchronous disk plan answered with a promise');
   return result;
+}
+
+/**
+ * Blocking disk calls, except that a file over {@link BLOCKING_IO_LIMIT} is
+ * read on the thread pool: the hits and claims of async functions.
+ */
+const mixedDisk: Disk = { ...syncDisk, readFileUpTo: (path, maxBytes) => readFileUpToNow(path, maxBytes, true) };
+
+/** Runs a plan over blocking disk calls, switching to a promise when it reads a large file. */
+export function runMixed<T>(plan: DiskPlan<T>): Io<T> {
+  return drive(plan, mixedDisk);
 }
 
 /** Runs a plan over the async disk. */
