@@ -80,6 +80,8 @@ export interface Disk {
   size(path: string): Io<number>;
   list(path: string): Io<string[]>;
   removeTree(path: string): Io<void>;
+  /** Lets the event loop turn once between two pieces of a long computation; does nothing on the blocking disk. */
+  nextTurn(): Io<void>;
 }
 
 const TREE = { recursive: true, force: true, maxRetries: 2 } as const;
@@ -235,6 +237,7 @@ const syncDisk: Disk = {
   size: (path) => fs.statSync(path).size,
   list: (path) => fs.readdirSync(path),
   removeTree: (path) => fs.rmSync(path, TREE),
+  nextTurn: () => undefined,
 };
 
 /** Disk calls on libuv's thread pool: the path of async cached functions. */
@@ -289,6 +292,7 @@ const asyncDisk: Disk = {
   size: async (path) => (await fs.promises.stat(path)).size,
   list: (path) => fs.promises.readdir(path),
   removeTree: (path) => fs.promises.rm(path, TREE),
+  nextTurn: () => new Promise<void>((resolve) => setImmediate(resolve)),
 };
 
 /** Disk work written once as a generator of disk calls, run over either disk. */
@@ -310,7 +314,7 @@ export function runSync<T>(plan: DiskPlan<T>): T {
  * Blocking disk calls, except that a file over {@link BLOCKING_IO_LIMIT} is
  * read on the thread pool: the hits and claims of async functions.
  */
-const mixedDisk: Disk = { ...syncDisk, readFileUpTo: (path, maxBytes) => readFileUpToNow(path, maxBytes, true) };
+const mixedDisk: Disk = { ...syncDisk, readFileUpTo: (path, maxBytes) => readFileUpToNow(path, maxBytes, true), nextTurn: asyncDisk.nextTurn };
 
 /** Runs a plan over blocking disk calls, switching to a promise when it reads a large file. */
 export function runMixed<T>(plan: DiskPlan<T>): Io<T> {
