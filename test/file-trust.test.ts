@@ -59,6 +59,13 @@ describe('file backend: who may write the cache folder', () => {
     expect(warnings).toEqual([]);
     expect(counter.calls).toBe(1);
     expect(statSync(cacheDir).mode & 0o777).toBe(0o700);
+    // Below the root too: the function, version, entries, shard and marks folders (made without a second look) and the files.
+    const found = readdirSync(cacheDir, { recursive: true, withFileTypes: true }).map((entry) => {
+      const path = join(entry.parentPath, entry.name);
+      return { path, mode: statSync(path).mode & 0o777, folder: entry.isDirectory() };
+    });
+    expect(found.filter((entry) => entry.folder).length).toBeGreaterThanOrEqual(5);
+    for (const entry of found) expect(entry, entry.path).toMatchObject({ mode: entry.folder ? 0o700 : 0o600 });
   });
 
   test('shared: true without CACHIER_SHARED_KEY is an InvalidOptionError naming the variable', async () => {

@@ -28,6 +28,16 @@ import { quoteOf, requestFor } from '../lib/workload.mjs';
 
 const ROUNDS = budget(41, 3);
 const MISS_CALLS = budget(20, 2);
+/**
+ * Rounds each contender of the file-core tables runs before any is measured.
+ * A miss runs a few hundred lines of JavaScript, which V8 optimizes over its
+ * first few hundred calls on a background thread; on a loaded 2-core machine
+ * that thread takes the CPU from the measured one for milliseconds at a
+ * time, so a single warm-up round left the medians to measure the compiler.
+ * Every contender gets the same warm-up; FLOORS_WARMUP=<rounds> changes it
+ * (1 was the old one).
+ */
+const FILE_WARMUP_ROUNDS = budget(Number(process.env['FLOORS_WARMUP'] ?? 20), 1);
 const HIT_CALLS = budget(50, 2);
 const MEMORY_CALLS = budget(2000, 10);
 const KEY_CALLS = budget(2000, 10);
@@ -49,23 +59,25 @@ const baseline = baselineDir ? (await import(pathToFileURL(join(resolve(baseline
 
 /**
  * Runs every contender `calls` times per round, round after round, and
- * answers each one's median µs per call.
+ * answers each one's median µs per call. The first `warmupRounds` rounds
+ * are not measured.
  * @param {Contender[]} contenders
  * @param {number} calls
+ * @param {number} [warmupRounds]
  * @returns {Promise<Map<string, number>>}
  */
-async function interleaved(contenders, calls) {
+async function interleaved(contenders, calls, warmupRounds = 1) {
   /** @type {Map<string, number[]>} */
   const samples = new Map(contenders.map((contender) => [contender.name, []]));
   let counter = 0;
-  for (let round = -1; round < ROUNDS; round++) {
+  for (let round = -warmupRounds; round < ROUNDS; round++) {
     for (const contender of contenders) {
       const first = counter;
       const started = performance.now();
       if (contender.sync) for (let i = 0; i < calls; i++) contender.call(first + i);
       else for (let i = 0; i < calls; i++) await contender.call(first + i);
       const perCall = ((performance.now() - started) * 1000) / calls;
-      // Round -1 warms up.
+      // Negative rounds warm up.
       if (round >= 0) samples.get(contender.name)?.push(perCall);
     }
     counter += calls;
@@ -178,7 +190,7 @@ const memoizeFsQuote = await memoizeFs({ cachePath: makeTempDir('floors-memoize-
 );
 missContenders.push({ name: 'memoize-fs miss', call: (i) => memoizeFsQuote(requestFor(i)), note: 'JSON in a file per call, no mark, no dedupe' });
 
-const missFigures = await interleaved(missContenders, MISS_CALLS);
+const missFigures = await interleaved(missContenders, MISS_CALLS, FILE_WARMUP_ROUNDS);
 const writeFloor = missFigures.get('floor: writeFileSync + renameSync') ?? NaN;
 const missLimit = onTmpfs ? 6 : 4;
 for (const flavour of ['sync', 'async']) {
@@ -220,7 +232,7 @@ const hitContenders = [
   ...oursHits.contenders,
   ...(baseline ? (await cachierHits(baseline, 'before: cachier file core')).contenders : []),
 ];
-const hitFigures = await interleaved(hitContenders, HIT_CALLS);
+const hitFigures = await interleaved(hitContenders, HIT_CALLS, FILE_WARMUP_ROUNDS);
 const readFloor = hitFigures.get('floor: readFileSync of the entry') ?? NaN;
 target('file-core hit (sync function): <= 2x a bare readFileSync', (hitFigures.get('cachier file core hit, sync function') ?? NaN) / readFloor, 2);
 

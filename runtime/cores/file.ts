@@ -1,13 +1,25 @@
 import { join } from 'node:path';
 import type { CacheCore, ClaimResult, CoreOperations, CoreSettings, Result, StoredEntry } from '../core.js';
 import { BackendError, CacheWriteError, CachierError, InvalidOptionError } from '../errors.js';
-import { runAsync, runSync, type DiskPlan, type OpenedFile } from './file/disk.js';
-import { DEFAULT_ENTRY_SIZE_LIMIT, decodeEntry, decodeEntryFile, encodeEntry, largestEntryFile, type DecodedEntry, type SealKey } from './file/entry-codec.js';
+import { BLOCKING_IO_LIMIT, io, runAsync, runMixed, runSync, type DiskPlan, type OpenedFile } from './file/disk.js';
+import {
+  DEFAULT_ENTRY_SIZE_LIMIT,
+  checkedBytes,
+  decodeEntry,
+  decodeEntryFile,
+  encodeEntry,
+  encodeUnsealedEntry,
+  largestEntryFile,
+  sealEntry,
+  startCheck,
+  type DecodedEntry,
+  type SealKey,
+} from './file/entry-codec.js';
 import { describeFailure, errorCode, ifPresent, listNames, touch, writeAtomically } from './file/files.js';
 import { isEntryName, keyPaths, versionLayout, type KeyPaths, type VersionLayout } from './file/layout.js';
 import { writeManifestOnce } from './file/manifest.js';
 import { claimMark, readMark, releaseMark, removeAllMarks, renewMark } from './file/marks.js';
-import { enterFolder, trustFor } from './file/trust.js';
+import { enterFolder, isEntered, trustFor } from './file/trust.js';
 import { STAMP_INTERVAL_MS, discard, sweepOldVersions } from './file/versions.js';
 import { deadlineOf, waitWhileMarked, waitWhileMarkedSync } from './file/waiting.js';
 
@@ -35,8 +47,8 @@ function sharedKey(): Buffer {
   return Buffer.from(text, 'utf8');
 }
 
-/** Entries up to this many bytes are written synchronously, even for async functions: 64 KiB. */
-const SYNC_WRITE_LIMIT = 64 * 1024;
+/** How many bytes of a large entry are checked per turn of the event loop: 1 MiB, 0.2 ms of CRC-32, 1 ms of HMAC. */
+const CHECK_PIECE = 1024 * 1024;
 
 /** Runs a disk plan in one flavour: sync functions block, async ones get promises. */
 type Runner<Mode extends 'sync' | 'async'> = <T>(plan: DiskPlan<T>) => Result<Mode, T>;
@@ -96,10 +108,17 @@ export function createFileCore(settings: CoreSettings): CacheCore {
   function* readFromDisk(key: string): DiskPlan<StoredEntry | undefined> {
     const { entry: path, shard } = pathsOf(key);
     const maxBytes = largestEntryFile(sizeLimit, key, sealKey);
-    const file = yield* guarded(readIfTrusted(shard, path, maxBytes), BackendError);
-    yield* stampIfDue();
+    let file: OpenedFile | undefined;
+    try {
+      // A hit reads one file: the folder, checked once per process, is not looked at again.
+      if (isEntered(trust, shard) || (yield* enterFolder(trust, shard, false))) file = yield* io((disk) => disk.readFileUpTo(path, maxBytes));
+    } catch (error) {
+      throw failure(error, BackendError);
+    }
+    if (isStampDue()) yield* stamp();
     if (!file) return undefined;
-    const decoded = decodeFile(file, key, maxBytes);
+    const check = file.bytes && file.bytes.length > BLOCKING_IO_LIMIT ? yield* checkInTurns(file.bytes) : undefined;
+    const decoded = decodeFile(file, key, maxBytes, check);
     if (!decoded.ok) {
       reportUnreadable(path, decoded.problem);
       return undefined;
@@ -125,7 +144,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     let deleted = 0;
     yield* eachEntryFile(layout, function* (path) {
       // Any key fits: its length field is 16 bits.
-      const file = yield* ifPresent((disk) => disk.readFileUpTo(path, largestEntryFile(sizeLimit, '', sealKey) + 0xffff));
+      const file = yield* io((disk) => disk.readFileUpTo(path, largestEntryFile(sizeLimit, '', sealKey) + 0xffff));
       if (!file) return;
       const decoded = file.isFile && file.bytes ? decodeEntryFile(file.bytes, sealKey) : undefined;
       if (decoded && !isStale(decoded)) return;
@@ -145,14 +164,22 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     return total;
   }
 
-  /** The entry file at `path`, read only if its folder passes the checks and it is no larger than `maxBytes`. */
-  function* readIfTrusted(folder: string, path: string, maxBytes: number): DiskPlan<OpenedFile | undefined> {
-    if (!(yield* enterFolder(trust, folder, false))) return undefined;
-    return yield* ifPresent((disk) => disk.readFileUpTo(path, maxBytes));
+  /**
+   * The check of an entry's bytes, a piece per turn of the event loop when
+   * the plan runs asynchronously (all at once on the blocking disk).
+   */
+  function* checkInTurns(bytes: Buffer): DiskPlan<Buffer> {
+    const check = startCheck(sealKey);
+    const checked = checkedBytes(bytes, sealKey);
+    for (let at = 0; at < checked.length; at += CHECK_PIECE) {
+      if (at > 0) yield* io((disk) => disk.nextTurn());
+      check.update(checked.subarray(at, at + CHECK_PIECE));
+    }
+    return check.digest();
   }
 
   /** The entry in an opened file; the checks that `fstat` alone decides come first. */
-  function decodeFile(file: OpenedFile, key: string, maxBytes: number): DecodedEntry {
+  function decodeFile(file: OpenedFile, key: string, maxBytes: number, check: Buffer | undefined): DecodedEntry {
     if (!file.isFile) return { ok: false, problem: 'not a regular file (a folder, a symbolic link or a FIFO)' };
     if (!file.bytes) {
       return { ok: false, problem: `${file.size} bytes long, more than the largest entry this function stores (${maxBytes} bytes, from entrySizeLimit or its default)` };
@@ -160,7 +187,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     if (!trust.shared && trust.uid !== undefined && file.uid !== trust.uid) {
       return { ok: false, problem: `owned by uid ${file.uid}, not by this user (uid ${trust.uid})` };
     }
-    return decodeEntry(file.bytes, key, sealKey);
+    return decodeEntry(file.bytes, key, sealKey, check);
   }
 
   function reportUnreadable(path: string, problem: string): void {
@@ -169,10 +196,12 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     log.warn(`the cache file ${path} is ${problem}; it counts as a miss and the next result replaces it`, 'CACHIER_CORRUPT_ENTRY');
   }
 
-  /** Refreshes this version's `used` stamp now and then, so sweeps by newer versions spare it. */
-  function* stampIfDue(): DiskPlan<void> {
+  /** Whether this version's `used` stamp is due for a refresh: once an hour, checked without starting a plan. */
+  const isStampDue = (): boolean => (nextStampAt.get(layout.versionDir) ?? 0) <= Date.now();
+
+  /** Refreshes this version's `used` stamp (when {@link isStampDue}), so sweeps by newer versions spare it. */
+  function* stamp(): DiskPlan<void> {
     const now = Date.now();
-    if ((nextStampAt.get(layout.versionDir) ?? 0) > now) return;
     try {
       // Reads create nothing: a version is stamped once something created its folder.
       if (!(yield* enterFolder(trust, layout.versionDir, false))) return;
@@ -203,6 +232,8 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       const claim = yield* guarded(claimMark(mark, settings.leaseMs, trust.modes, onDeadMarkRemoved), BackendError);
       if (!claim.claimed) return claim;
       // Another process may have stored the key since this caller's read: let the engine see it.
+      // Mostly none did, which one lstat that raises no error tells (a failed open raises one).
+      if (!(yield* guarded(io((disk) => disk.lstatIfPresent(pathsOf(key).entry)), BackendError))) return claim;
       const current = yield* readFromDisk(key);
       return current ? { ...claim, current } : claim;
     },
@@ -213,9 +244,15 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       yield* guarded(writeEntryFile(paths.entry, bytes), CacheWriteError);
       rememberedEntries.get(layout.versionDir)?.set(key, entry);
       if (token !== undefined) yield* guarded(releaseMark(paths.mark, token), BackendError);
-      yield* stampIfDue();
+      if (isStampDue()) yield* stamp();
       yield* writeManifestOnce(layout, settings, trust.modes);
       sweepOnce();
+    },
+    /** Stores a large entry serialized without its check: the check is computed in pieces first, from the next turn of the event loop on (the serialization just held it). */
+    *sealAndStore(key: string, entry: StoredEntry, unsealed: Buffer, token?: string): DiskPlan<void> {
+      yield* io((disk) => disk.nextTurn());
+      const bytes = sealEntry(unsealed, sealKey, yield* checkInTurns(unsealed));
+      yield* plans.store(key, entry, bytes, token);
     },
     release: (key: string, token: string) => guarded(releaseMark(pathsOf(key).mark, token), BackendError),
     *clear(): DiskPlan<void> {
@@ -264,18 +301,18 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     // small value writes one: each costs a few microseconds per system call
     // done synchronously, and several times that through libuv's thread pool
     // (a hand-off and a wake-up per call, ~15 of them per miss), which was
-    // most of an async function's miss. So those run synchronously; values
-    // larger than SYNC_WRITE_LIMIT are written on the thread pool, where
-    // copying them does not hold up the event loop, and waiting, cleanups and
-    // counting stay asynchronous.
-    get: (key) => runSync(plans.get(key)),
-    claim: (key) => runSync(plans.claim(key)),
+    // most of an async function's miss. So those run synchronously; entries
+    // larger than BLOCKING_IO_LIMIT are read and written on the thread pool,
+    // where copying them does not hold up the event loop, and waiting,
+    // cleanups and counting stay asynchronous.
+    get: (key) => runMixed(plans.get(key)),
+    claim: (key) => runMixed(plans.claim(key)),
     renew: (key, token) => runSync(plans.renew(key, token)),
     release: (key, token) => runSync(plans.release(key, token)),
     store(key, entry, token) {
-      const bytes = encodeEntry(key, entry, sizeLimit, sealKey);
-      const plan = plans.store(key, entry, bytes, token);
-      return bytes.length <= SYNC_WRITE_LIMIT ? runSync(plan) : runAsync(plan);
+      const bytes = encodeUnsealedEntry(key, entry, sizeLimit, sealKey);
+      if (bytes.length > BLOCKING_IO_LIMIT) return runAsync(plans.sealAndStore(key, entry, bytes, token));
+      return runSync(plans.store(key, entry, sealEntry(bytes, sealKey), token));
     },
     deleteStale: (isStale) => runAsync(plans.deleteStale(isStale)),
     totalBytes: () => runAsync(plans.totalBytes()),

@@ -52,8 +52,10 @@ export interface Disk {
    * Opens `path` without following a final symbolic link and without waiting
    * on a FIFO (both answered as files that are not regular, unread), checks its size with `fstat` and reads it only if it holds at most `maxBytes`,
    * so a huge or endless file costs one `fstat`, not its size in memory.
+   * Answers `undefined` when nothing is there (the path or a folder on it is
+   * missing), without the error a plan would have to catch.
    */
-  readFileUpTo(path: string, maxBytes: number): Io<OpenedFile>;
+  readFileUpTo(path: string, maxBytes: number): Io<OpenedFile | undefined>;
   /** Creates a new file (fails with EEXIST if it exists) with permission bits `mode`. */
   writeNewFile(path: string, bytes: Uint8Array, mode: number): Io<void>;
   /** Like {@link Disk.writeNewFile}, answering the identity of the file it created (one `fstat` more). */
@@ -65,6 +67,8 @@ export interface Disk {
   unlink(path: string): Io<void>;
   /** Creates one folder (its parent must exist) with permission bits `mode`. */
   makeDir(path: string, mode: number): Io<void>;
+  /** Like {@link Disk.lstat}, answering `undefined` when nothing is there; no error is raised for that, so a probe costs the system call alone. */
+  lstatIfPresent(path: string): Io<PathFacts | undefined>;
   /** Facts about `path` itself (a symbolic link is not followed). */
   lstat(path: string): Io<PathFacts>;
   /** Facts about what `path` leads to (symbolic links followed). */
@@ -76,6 +80,8 @@ export interface Disk {
   size(path: string): Io<number>;
   list(path: string): Io<string[]>;
   removeTree(path: string): Io<void>;
+  /** Lets the event loop turn once between two pieces of a long computation; does nothing on the blocking disk. */
+  nextTurn(): Io<void>;
 }
 
 const TREE = { recursive: true, force: true, maxRetries: 2 } as const;
@@ -99,6 +105,12 @@ function openedFile(stats: fs.Stats, bytes: Buffer | undefined): OpenedFile {
   return { size: stats.size, uid: stats.uid, mtimeMs: stats.mtimeMs, isFile: stats.isFile(), bytes };
 }
 
+/** The file (or a folder on its path) does not exist. */
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
 /** O_NOFOLLOW met a symbolic link: it is reported as what it is, never followed. */
 function isSymbolicLinkRefused(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | null)?.code === 'ELOOP';
@@ -115,40 +127,87 @@ function isReadable(stats: fs.Stats, maxBytes: number): boolean {
  * the failed `open` itself; nobody reads that trace (the plans expect ENOENT,
  * and report other errors by their code and path), so none is captured.
  */
-function openForReading(path: string): number {
+function openForReading(path: string): number | undefined {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
     return fs.openSync(path, READ_FLAGS);
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
   } finally {
     Error.stackTraceLimit = limit;
   }
 }
 
+/**
+ * Files and entries up to this many bytes are read and written with blocking
+ * calls even for async functions: a hand-off to libuv's thread pool and back
+ * costs more than such a call. Larger ones go to the pool, where copying them
+ * does not hold up the event loop. 64 KiB.
+ */
+export const BLOCKING_IO_LIMIT = 64 * 1024;
+
+// The callback API through promisify: each call is one trip to libuv's
+// thread pool, with less overhead than fs.promises.
+const openAsync = promisify(fs.open);
+const readAsync = promisify(fs.read);
+const fstatAsync = promisify(fs.fstat);
+const closeAsync = promisify(fs.close);
+
+// A file that shrank since fstat ends these loops early; one that grew is read up to its old size.
+
+function readOpenedSync(fd: number, stats: fs.Stats): OpenedFile {
+  const bytes = Buffer.allocUnsafe(stats.size);
+  let filled = 0;
+  for (let read = -1; read !== 0 && filled < bytes.length; filled += read) {
+    read = fs.readSync(fd, bytes, filled, bytes.length - filled, filled);
+  }
+  return openedFile(stats, filled === bytes.length ? bytes : bytes.subarray(0, filled));
+}
+
+async function readOpenedAsync(fd: number, stats: fs.Stats): Promise<OpenedFile> {
+  const bytes = Buffer.allocUnsafe(stats.size);
+  let filled = 0;
+  for (let read = -1; read !== 0 && filled < bytes.length; filled += read) {
+    read = (await readAsync(fd, bytes, filled, bytes.length - filled, filled)).bytesRead;
+  }
+  return openedFile(stats, filled === bytes.length ? bytes : bytes.subarray(0, filled));
+}
+
+/**
+ * {@link Disk.readFileUpTo} with blocking calls; with `largeOnPool`, the
+ * content of a file over {@link BLOCKING_IO_LIMIT} is read on the thread
+ * pool (the answer is then a promise).
+ */
+function readFileUpToNow(path: string, maxBytes: number, largeOnPool: boolean): Io<OpenedFile | undefined> {
+  let fd: number | undefined;
+  try {
+    fd = openForReading(path);
+  } catch (error) {
+    if (!isSymbolicLinkRefused(error)) throw error;
+    const stats = fs.lstatSync(path, { throwIfNoEntry: false });
+    return stats && openedFile(stats, undefined);
+  }
+  if (fd === undefined) return undefined;
+  let closeNow = true;
+  try {
+    const stats = fs.fstatSync(fd);
+    if (!isReadable(stats, maxBytes)) return openedFile(stats, undefined);
+    if (largeOnPool && stats.size > BLOCKING_IO_LIMIT) {
+      closeNow = false;
+      const opened = fd;
+      return readOpenedAsync(opened, stats).finally(() => closeAsync(opened));
+    }
+    return readOpenedSync(fd, stats);
+  } finally {
+    if (closeNow) fs.closeSync(fd);
+  }
+}
+
 /** Disk calls that block until done: the path of synchronous cached functions, and of hits. */
 const syncDisk: Disk = {
-  readFileUpTo(path, maxBytes) {
-    let fd: number;
-    try {
-      fd = openForReading(path);
-    } catch (error) {
-      if (!isSymbolicLinkRefused(error)) throw error;
-      return openedFile(fs.lstatSync(path), undefined);
-    }
-    try {
-      const stats = fs.fstatSync(fd);
-      if (!isReadable(stats, maxBytes)) return openedFile(stats, undefined);
-      const bytes = Buffer.allocUnsafe(stats.size);
-      let filled = 0;
-      // A file that shrank since fstat ends the loop early; one that grew is read up to its old size.
-      for (let read = -1; read !== 0 && filled < bytes.length; filled += read) {
-        read = fs.readSync(fd, bytes, filled, bytes.length - filled, filled);
-      }
-      return openedFile(stats, bytes.subarray(0, filled));
-    } finally {
-      fs.closeSync(fd);
-    }
-  },
+  readFileUpTo: (path, maxBytes) => readFileUpToNow(path, maxBytes, false),
   writeNewFile: (path, bytes, mode) => fs.writeFileSync(path, bytes, { mode, flag: 'wx' }),
   writeNewFileIdentified(path, bytes, mode) {
     const fd = fs.openSync(path, NEW_FILE_FLAGS, mode);
@@ -167,6 +226,10 @@ const syncDisk: Disk = {
     fs.mkdirSync(path, { mode });
   },
   lstat: (path) => factsOf(fs.lstatSync(path)),
+  lstatIfPresent(path) {
+    const stats = fs.lstatSync(path, { throwIfNoEntry: false });
+    return stats && factsOf(stats);
+  },
   stat: (path) => factsOf(fs.statSync(path)),
   realpath: (path) => fs.realpathSync(path),
   setMtime: (path, mtimeMs) => fs.utimesSync(path, seconds(mtimeMs), seconds(mtimeMs)),
@@ -174,14 +237,8 @@ const syncDisk: Disk = {
   size: (path) => fs.statSync(path).size,
   list: (path) => fs.readdirSync(path),
   removeTree: (path) => fs.rmSync(path, TREE),
+  nextTurn: () => undefined,
 };
-
-// The callback API through promisify: each call is one trip to libuv's
-// thread pool, with less overhead than fs.promises.
-const openAsync = promisify(fs.open);
-const readAsync = promisify(fs.read);
-const fstatAsync = promisify(fs.fstat);
-const closeAsync = promisify(fs.close);
 
 /** Disk calls on libuv's thread pool: the path of async cached functions. */
 const asyncDisk: Disk = {
@@ -190,18 +247,14 @@ const asyncDisk: Disk = {
     try {
       fd = await openAsync(path, READ_FLAGS);
     } catch (error) {
+      if (isMissing(error)) return undefined;
       if (!isSymbolicLinkRefused(error)) throw error;
       return openedFile(await fs.promises.lstat(path), undefined);
     }
     try {
       const stats = await fstatAsync(fd);
       if (!isReadable(stats, maxBytes)) return openedFile(stats, undefined);
-      const bytes = Buffer.allocUnsafe(stats.size);
-      let filled = 0;
-      for (let read = -1; read !== 0 && filled < bytes.length; filled += read) {
-        read = (await readAsync(fd, bytes, filled, bytes.length - filled, filled)).bytesRead;
-      }
-      return openedFile(stats, bytes.subarray(0, filled));
+      return await readOpenedAsync(fd, stats);
     } finally {
       await closeAsync(fd);
     }
@@ -224,6 +277,14 @@ const asyncDisk: Disk = {
     await fs.promises.mkdir(path, { mode });
   },
   lstat: async (path) => factsOf(await fs.promises.lstat(path)),
+  async lstatIfPresent(path) {
+    try {
+      return factsOf(await fs.promises.lstat(path));
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  },
   stat: async (path) => factsOf(await fs.promises.stat(path)),
   realpath: (path) => fs.promises.realpath(path),
   setMtime: (path, mtimeMs) => fs.promises.utimes(path, seconds(mtimeMs), seconds(mtimeMs)),
@@ -231,6 +292,7 @@ const asyncDisk: Disk = {
   size: async (path) => (await fs.promises.stat(path)).size,
   list: (path) => fs.promises.readdir(path),
   removeTree: (path) => fs.promises.rm(path, TREE),
+  nextTurn: () => new Promise<void>((resolve) => setImmediate(resolve)),
 };
 
 /** Disk work written once as a generator of disk calls, run over either disk. */
@@ -246,6 +308,17 @@ export function runSync<T>(plan: DiskPlan<T>): T {
   const result = drive(plan, syncDisk);
   if (isThenable(result)) throw new TypeError('cachier: a synchronous disk plan answered with a promise');
   return result;
+}
+
+/**
+ * Blocking disk calls, except that a file over {@link BLOCKING_IO_LIMIT} is
+ * read on the thread pool: the hits and claims of async functions.
+ */
+const mixedDisk: Disk = { ...syncDisk, readFileUpTo: (path, maxBytes) => readFileUpToNow(path, maxBytes, true), nextTurn: asyncDisk.nextTurn };
+
+/** Runs a plan over blocking disk calls, switching to a promise when it reads a large file. */
+export function runMixed<T>(plan: DiskPlan<T>): Io<T> {
+  return drive(plan, mixedDisk);
 }
 
 /** Runs a plan over the async disk. */

@@ -53,19 +53,55 @@ function formatFor(sealKey: SealKey): Format {
   return sealKey ? SHARED : PRIVATE;
 }
 
-/** The check of an entry: its CRC-32, or its HMAC under `sealKey`. */
-function checkOf(format: Format, sealKey: SealKey, checked: Uint8Array): Buffer {
-  if (sealKey) return createHmac('sha256', sealKey).update(format.magic).update(checked).digest();
-  const check = Buffer.allocUnsafe(4);
-  check.writeUInt32LE(crc32(checked));
-  return check;
+/**
+ * The check of an entry computed piece by piece: its CRC-32, or its HMAC
+ * under a shared cache's key. A large entry is checked a piece per turn of
+ * the event loop, so checking 50 MB does not hold the loop for 10 ms at once.
+ */
+export interface EntryCheck {
+  /** Adds the next bytes of what the check covers (see {@link checkedBytes}). */
+  update(piece: Uint8Array): void;
+  /** The check of every byte added. */
+  digest(): Buffer;
 }
 
-/** Whether the check stored in `bytes` is the check of what follows it. */
-function checkMatches(format: Format, sealKey: SealKey, bytes: Buffer, checkedAt: number): boolean {
+/** A new {@link EntryCheck} for a private cache (CRC-32) or a shared one (HMAC under `sealKey`). */
+export function startCheck(sealKey: SealKey): EntryCheck {
+  if (sealKey) {
+    const hmac = createHmac('sha256', sealKey).update(SHARED.magic);
+    return { update: (piece) => void hmac.update(piece), digest: () => hmac.digest() };
+  }
+  let crc = 0;
+  return {
+    update(piece) {
+      crc = crc32(piece, crc);
+    },
+    digest() {
+      const check = Buffer.allocUnsafe(4);
+      check.writeUInt32LE(crc);
+      return check;
+    },
+  };
+}
+
+/** The bytes of an entry file a check is computed over: all after the check (an HMAC covers the format too, added by {@link startCheck}). */
+export function checkedBytes(bytes: Buffer, sealKey: SealKey): Buffer {
+  return bytes.subarray(MAGIC_LENGTH + formatFor(sealKey).checkLength);
+}
+
+/** The check of an entry, computed in one go. */
+function checkOf(sealKey: SealKey, checked: Uint8Array): Buffer {
+  const check = startCheck(sealKey);
+  check.update(checked);
+  return check.digest();
+}
+
+/** Whether the check stored in `bytes` is `check`, or, without one, the check of what follows it. */
+function checkMatches(sealKey: SealKey, bytes: Buffer, checkedAt: number, check: Buffer | undefined): boolean {
+  const stored = bytes.subarray(MAGIC_LENGTH, checkedAt);
   // A CRC is no secret: compared as a number, without allocating.
-  if (!sealKey) return bytes.readUInt32LE(MAGIC_LENGTH) === crc32(bytes.subarray(checkedAt));
-  return timingSafeEqual(checkOf(format, sealKey, bytes.subarray(checkedAt)), bytes.subarray(MAGIC_LENGTH, checkedAt));
+  if (!sealKey) return check ? check.equals(stored) : bytes.readUInt32LE(MAGIC_LENGTH) === crc32(bytes.subarray(checkedAt));
+  return timingSafeEqual(check ?? checkOf(sealKey, bytes.subarray(checkedAt)), stored);
 }
 
 /** The size of the largest entry file a writer with this limit can produce for `key`. */
@@ -113,6 +149,23 @@ function arrayLengthBound(fileBytes: number): number {
  *   `sizeLimit`, or holds an array longer than {@link MIN_ARRAY_LENGTH_BOUND} and than its file.
  */
 export function encodeEntry(key: string, entry: StoredEntry, sizeLimit: number | undefined, sealKey?: SealKey): Buffer {
+  return sealEntry(encodeUnsealedEntry(key, entry, sizeLimit, sealKey), sealKey);
+}
+
+/**
+ * Writes the check into the bytes of {@link encodeUnsealedEntry} and answers
+ * them: `check` when computed already (piece by piece), else computed now.
+ */
+export function sealEntry(bytes: Buffer, sealKey: SealKey, check = checkOf(sealKey, checkedBytes(bytes, sealKey))): Buffer {
+  check.copy(bytes, MAGIC_LENGTH);
+  return bytes;
+}
+
+/**
+ * The bytes of an entry file without their check yet (see {@link sealEntry}).
+ * @throws as {@link encodeEntry}.
+ */
+export function encodeUnsealedEntry(key: string, entry: StoredEntry, sizeLimit: number | undefined, sealKey?: SealKey): Buffer {
   const format = formatFor(sealKey);
   const keyBytes = Buffer.from(key, 'utf8');
   const checkedAt = MAGIC_LENGTH + format.checkLength;
@@ -130,7 +183,6 @@ export function encodeEntry(key: string, entry: StoredEntry, sizeLimit: number |
   bytes.writeDoubleLE(entry.computedAt, checkedAt);
   bytes.writeUInt16LE(keyBytes.length, checkedAt + 8);
   keyBytes.copy(bytes, keyAt);
-  checkOf(format, sealKey, bytes.subarray(checkedAt)).copy(bytes, MAGIC_LENGTH);
   return bytes;
 }
 
@@ -141,20 +193,22 @@ const miss = (problem: string): DecodedEntry => ({ ok: false, problem });
 
 /**
  * Reads an entry file's bytes, checking them against `sealKey` when given
- * (shared cache). Never throws, runs no code whatever the bytes are, and
- * serves only what a writer could have stored.
+ * (shared cache); `check` is their check when computed already (piece by
+ * piece, see {@link startCheck}). Never throws, runs no code whatever the
+ * bytes are, and serves only what a writer could have stored.
  */
-export function decodeEntry(bytes: Buffer, key: string, sealKey?: SealKey): DecodedEntry {
+export function decodeEntry(bytes: Buffer, key: string, sealKey?: SealKey, check?: Buffer): DecodedEntry {
   const format = formatFor(sealKey);
   const checkedAt = MAGIC_LENGTH + format.checkLength;
   const keyAt = checkedAt + FIXED_FIELDS;
-  const magic = bytes.subarray(0, MAGIC_LENGTH);
-  if (bytes.length < keyAt || !magic.equals(format.magic)) {
+  // Compared in place: a hit allocates no view for it.
+  if (bytes.length < keyAt || format.magic.compare(bytes, 0, MAGIC_LENGTH) !== 0) {
+    const magic = bytes.subarray(0, MAGIC_LENGTH);
     if (magic.equals(PRIVATE.magic)) return miss('an unsigned entry, which a shared cache does not serve (written without CACHIER_SHARED_KEY)');
     if (magic.equals(SHARED.magic)) return miss('an entry of a shared cache, which a private cache does not serve');
     return miss('not a cachier entry file');
   }
-  if (!checkMatches(format, sealKey, bytes, checkedAt)) {
+  if (!checkMatches(sealKey, bytes, checkedAt, check)) {
     return miss(sealKey ? 'not signed with this CACHIER_SHARED_KEY, or damaged' : 'truncated or damaged (checksum mismatch)');
   }
   const keyEnd = keyAt + bytes.readUInt16LE(checkedAt + 8);

@@ -67,6 +67,19 @@ export function uniqueSuffix(): string {
   return `${process.pid}-${PROCESS_NONCE}-${(written++).toString(36)}`;
 }
 
+/** Creates the folder `path`: true when made, false when something is there already, `undefined` when its parent is missing. */
+export function* makeFolder(path: string, mode: number): DiskPlan<boolean | undefined> {
+  try {
+    yield* io((disk) => disk.makeDir(path, mode));
+    return true;
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'EEXIST') return false;
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+}
+
 /**
  * Creates `path` and each missing folder above it, one `mkdir` at a time: a
  * recursive `mkdir` reports ENOENT where the kernel said EROFS or EACCES.

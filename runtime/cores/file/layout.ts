@@ -104,13 +104,32 @@ export interface KeyPaths {
   readonly markName: string;
 }
 
+// The 256 shard folder paths of each version, built once: a hit looks its
+// folder up among the checked ones, and a path built anew each time would be
+// copied and hashed for that lookup on every call.
+const shardFolders = new WeakMap<VersionLayout, Map<string, string>>();
+
+function shardFolder(layout: VersionLayout, prefix: string): string {
+  let folders = shardFolders.get(layout);
+  if (!folders) {
+    folders = new Map();
+    shardFolders.set(layout, folders);
+  }
+  let folder = folders.get(prefix);
+  if (folder === undefined) {
+    // The folders are normalized already and the names are hex: concatenation
+    // gives what `join` would, without its normalizing pass.
+    folder = layout.entriesDir + sep + prefix;
+    folders.set(prefix, folder);
+  }
+  return folder;
+}
+
 /** The entry and mark paths of `key`. */
 export function keyPaths(layout: VersionLayout, key: string): KeyPaths {
   const name = hash('sha256', key, 'hex');
   const markName = name + MARK_SUFFIX;
-  // The folders are normalized already and the names are hex: concatenation
-  // gives what `join` would, without its normalizing pass (a hit makes one).
-  const shard = layout.entriesDir + sep + name.slice(0, 2);
+  const shard = shardFolder(layout, name.slice(0, 2));
   return { entry: shard + sep + name.slice(2), shard, mark: layout.marksDir + sep + markName, markName };
 }
 

@@ -47,7 +47,7 @@ const BEING_WRITTEN_MS = 1000;
 
 /** The content of the mark file at `path`, or undefined if there is none; empty when it is no mark. */
 function* readMarkBytes(path: string): DiskPlan<Buffer | undefined> {
-  const file = yield* ifPresent((disk) => disk.readFileUpTo(path, MARK_MAX_BYTES));
+  const file = yield* io((disk) => disk.readFileUpTo(path, MARK_MAX_BYTES));
   return file && (file.bytes ?? Buffer.alloc(0));
 }
 
@@ -78,7 +78,7 @@ export function parseOwner(bytes: Buffer): MarkOwner | undefined {
 
 /** Reads the mark at `path` and judges whether it still holds its key. */
 export function* readMark(path: string): DiskPlan<MarkState> {
-  const file = yield* ifPresent((disk) => disk.readFileUpTo(path, MARK_MAX_BYTES));
+  const file = yield* io((disk) => disk.readFileUpTo(path, MARK_MAX_BYTES));
   if (!file) return { kind: 'none' };
   const bytes = file.bytes ?? Buffer.alloc(0);
   const owner = parseOwner(bytes);
@@ -102,7 +102,7 @@ export function* readMark(path: string): DiskPlan<MarkState> {
  * name only this caller knows, which atomically takes whatever mark is there,
  * then checked, and put back with a hard link if it was not the expected one.
  */
-function* removeMarkIf(path: string, isTheMark: (bytes: Buffer) => boolean, created?: FileIdentity): DiskPlan<boolean> {
+function* removeMarkIf(path: string, isTheMark: (bytes: Buffer) => boolean): DiskPlan<boolean> {
   const taken = tempPathFor(path, uniqueSuffix());
   try {
     yield* io((disk) => disk.rename(path, taken));
@@ -110,7 +110,7 @@ function* removeMarkIf(path: string, isTheMark: (bytes: Buffer) => boolean, crea
     if (errorCode(error) === 'ENOENT') return false;
     throw error;
   }
-  const expected = (yield* isFileCreated(taken, created)) || isTheMark((yield* readMarkBytes(taken)) ?? Buffer.alloc(0));
+  const expected = isTheMark((yield* readMarkBytes(taken)) ?? Buffer.alloc(0));
   if (!expected) {
     try {
       yield* io((disk) => disk.link(taken, path));
@@ -125,14 +125,16 @@ function* removeMarkIf(path: string, isTheMark: (bytes: Buffer) => boolean, crea
 
 /**
  * Whether `path` is the very file whose identity was taken when it was
- * created: one `lstat` where reading its content takes four calls. Without a
- * birth time (some network file systems) the answer is no, and the caller
- * reads the content instead.
+ * created: one `lstat` where reading its content takes four calls.
  */
-function* isFileCreated(path: string, created: FileIdentity | undefined): DiskPlan<boolean> {
-  if (!created || created.birthtimeMs <= 0) return false;
+function* isFileCreated(path: string, created: FileIdentity): DiskPlan<boolean> {
   const found = yield* ifPresent((disk) => disk.identity(path));
   return found !== undefined && found.dev === created.dev && found.ino === created.ino && found.birthtimeMs === created.birthtimeMs;
+}
+
+/** Whether `identity` tells files apart over time: some network file systems keep no birth time. */
+function hasBirthTime(identity: FileIdentity | undefined): identity is FileIdentity {
+  return identity !== undefined && identity.birthtimeMs > 0;
 }
 
 /** The identity of each mark this process holds, by token, so releasing it needs no read. */
@@ -174,11 +176,25 @@ export function* renewMark(path: string, token: string): DiskPlan<void> {
   }
 }
 
-/** Removes the mark at `path` if `token` owns it. */
+/**
+ * Removes the mark at `path` if `token` owns it. When the identity of the
+ * mark this process created is known, one `lstat` tells whether the file
+ * there is still that mark, and only then is it unlinked: two calls where
+ * taking it with a rename, looking, and unlinking took three (and on ext4 a
+ * rename costs as much as creating a file). A mark that is no longer ours
+ * (taken over after its lease ran out during a long computation, or cleared)
+ * is then not even moved, where the rename took it away from its new owner
+ * for a moment. What remains is the window between the `lstat` and the
+ * `unlink`, in which ours would have to be removed and another created.
+ */
 export function* releaseMark(path: string, token: string): DiskPlan<void> {
   const created = heldMarks.get(token);
   heldMarks.delete(token);
-  yield* removeMarkIf(path, (bytes) => parseOwner(bytes)?.token === token, created);
+  if (!hasBirthTime(created)) {
+    yield* removeMarkIf(path, (bytes) => parseOwner(bytes)?.token === token);
+    return;
+  }
+  if (yield* isFileCreated(path, created)) yield* ifPresent((disk) => disk.unlink(path));
 }
 
 /**

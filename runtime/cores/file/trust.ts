@@ -1,7 +1,7 @@
 import { dirname, relative, join, sep } from 'node:path';
 import { BackendError, UnsafeCacheDirError } from '../../errors.js';
 import { io, type DiskPlan, type PathFacts } from './disk.js';
-import { errorCode, makeFolders, type Modes } from './files.js';
+import { errorCode, makeFolder, makeFolders, type Modes } from './files.js';
 
 /*
  * Who may write a cache folder. A private cache (the default) serves an entry
@@ -43,8 +43,15 @@ export function trustFor(root: string, shared: boolean): Trust {
 }
 
 // Folders this process has checked, per rule set: checking costs a few stats once, not per call.
-const checked = new Set<string>();
-const checkedKey = (trust: Trust, path: string): string => `${trust.shared ? 'shared' : 'private'}:${path}`;
+// Keyed by the path itself (no key string built per call: a miss asks for four folders).
+const checkedPrivate = new Set<string>();
+const checkedShared = new Set<string>();
+const checkedUnder = (trust: Trust): Set<string> => (trust.shared ? checkedShared : checkedPrivate);
+
+/** Whether `folder` passed the checks in this process already: then {@link enterFolder} answers true at once. */
+export function isEntered(trust: Trust, folder: string): boolean {
+  return checkedUnder(trust).has(folder);
+}
 
 /** `path` and every folder above it, from the file-system root down. */
 function pathsDownTo(path: string): string[] {
@@ -77,13 +84,8 @@ function notAFolder(path: string): BackendError {
 }
 
 /** Facts about `path` itself, or undefined if nothing is there. */
-function* lstatIfPresent(path: string): DiskPlan<PathFacts | undefined> {
-  try {
-    return yield* io((disk) => disk.lstat(path));
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
+function lstatIfPresent(path: string): DiskPlan<PathFacts | undefined> {
+  return io((disk) => disk.lstatIfPresent(path));
 }
 
 /** Checks the root and what leads to it. Answers false if it does not exist. */
@@ -135,12 +137,27 @@ function* checkBelowRoot(trust: Trust, path: string): DiskPlan<boolean> {
  * @throws {@link UnsafeCacheDirError} when a folder fails the checks.
  */
 export function* enterFolder(trust: Trust, folder: string, create: boolean): DiskPlan<boolean> {
-  if (checked.has(checkedKey(trust, folder))) return true;
+  const checked = checkedUnder(trust);
+  if (checked.has(folder)) return true;
   const below = relative(trust.root, folder);
   const chain = [trust.root];
   for (const name of below === '' ? [] : below.split(sep)) chain.push(join(chain[chain.length - 1] as string, name));
   for (const [index, path] of chain.entries()) {
-    if (checked.has(checkedKey(trust, path))) continue;
+    if (checked.has(path)) continue;
+    if (create && index > 0) {
+      // Below a checked folder, creating comes first. A folder this process
+      // makes there has this user as owner and the modes asked for (a umask
+      // only removes bits), inside a folder only this user (or, shared, the
+      // team) can write, so it needs no look: a new shard costs one mkdir,
+      // where a look, a mkdir and a second look took three calls.
+      const made = yield* makeFolder(path, trust.modes.folder);
+      // A concurrent clear took its parent away: the caller's write retries and recreates it.
+      if (made === undefined) return false;
+      if (made) {
+        checked.add(path);
+        continue;
+      }
+    }
     const check = (): DiskPlan<boolean> => (index === 0 ? checkRoot(trust) : checkBelowRoot(trust, path));
     if (!(yield* check())) {
       if (!create) return false;
@@ -153,7 +170,7 @@ export function* enterFolder(trust: Trust, folder: string, create: boolean): Dis
       }
       if (!(yield* check())) return false;
     }
-    checked.add(checkedKey(trust, path));
+    checked.add(path);
   }
   return true;
 }
