@@ -85,6 +85,9 @@ export interface CoreSettings {
  * with a promise, or with the value itself when it has it at hand (the memory
  * core does, and the engine then serves a hit without a microtask hop).
  */
+/** What {@link CacheCore.readAtOnce} answers when it cannot tell at once. */
+export const READ_LATER: unique symbol = Symbol('read later');
+
 export type Result<Mode extends 'sync' | 'async', T> = Mode extends 'sync' ? T : T | Promise<T>;
 
 /**
@@ -133,11 +136,14 @@ export interface CacheCore extends CoreOperations<'async'> {
    */
   readonly rawKeys?: boolean;
   /**
-   * Present when the core reads in this process, at once and without ever
-   * failing: the engine reads a key through it and serves a fresh entry
+   * Present when the core can read a key at once, in this process and with
+   * blocking calls: the engine reads through it and serves a fresh entry
    * without planning the call (no generator, no step), the cheapest hit.
+   * It answers the entry, `undefined` for none (exactly what `get` would),
+   * or {@link READ_LATER} when it cannot tell at once (a failure, a large
+   * entry, a folder not checked yet): the engine then plans the read as usual.
    */
-  readonly readAtOnce?: (key: string) => StoredEntry | undefined;
+  readonly readAtOnce?: (key: string) => StoredEntry | undefined | typeof READ_LATER;
   /**
    * Optional: removes this function's entries (of this source hash) for which
    * `isStale` answers true, and answers how many it removed. Backs

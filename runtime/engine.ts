@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { CacheCore, ClaimResult, CoreLog, StoredEntry } from './core.js';
+import { READ_LATER, type CacheCore, type ClaimResult, type CoreLog, type StoredEntry } from './core.js';
 import { currentDefaultsVersion, givenDefaults, isCachingEnabled } from './config.js';
 import { coreFactories } from './cores/index.js';
 import { parseDuration, type Duration } from './duration.js';
@@ -220,9 +220,9 @@ export class FunctionCache {
     }
     let result: unknown;
     const readAtOnce = environment.core.readAtOnce;
-    if (readAtOnce && !call.overwriteCache) {
-      // A store in this process: read it here, and plan only what a hit does not answer.
-      const entry = readAtOnce(key);
+    const entry = readAtOnce && !call.overwriteCache ? readAtOnce(key) : READ_LATER;
+    if (entry !== READ_LATER) {
+      // Read here, at once: plan only what a hit does not answer.
       const served = this.serve(environment, call, key, entry, thisArg, args, startedAt);
       if (served !== NOT_SERVED) return this.returnsPromise ? this.settledPromiseOf(entry as StoredEntry) : served;
       result = drive(this.compute(environment, call, key, thisArg, args, 'wait', true), this.operationsFor(environment));

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import type { CacheCore, ClaimResult, CoreOperations, CoreSettings, Result, StoredEntry } from '../core.js';
+import { READ_LATER, type CacheCore, type ClaimResult, type CoreOperations, type CoreSettings, type Result, type StoredEntry } from '../core.js';
 import { BackendError, CacheWriteError, CachierError, InvalidOptionError } from '../errors.js';
-import { BLOCKING_IO_LIMIT, io, runAsync, runMixed, runSync, type DiskPlan, type OpenedFile } from './file/disk.js';
+import { BLOCKING_IO_LIMIT, io, readFileUpToSync, runAsync, runMixed, runSync, type DiskPlan, type OpenedFile } from './file/disk.js';
 import {
   DEFAULT_ENTRY_SIZE_LIMIT,
   checkedBytes,
@@ -123,6 +123,32 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       reportUnreadable(path, decoded.problem);
       return undefined;
     }
+    rememberedEntries.get(layout.versionDir)?.set(key, decoded.entry);
+    return decoded.entry;
+  }
+
+  /**
+   * The common hit without a plan: a small entry, in a shard folder this
+   * process has checked, with no stamp due, read with blocking calls (as
+   * {@link readFromDisk} reads it). Anything else, a failure or an
+   * unreadable file included, is left to the planned read, which handles
+   * and reports it.
+   */
+  function readAtOnce(key: string): StoredEntry | undefined | typeof READ_LATER {
+    const known = remembered?.get(key);
+    if (known) return known;
+    const { entry: path, shard } = pathsOf(key);
+    if (!isEntered(trust, shard) || isStampDue()) return READ_LATER;
+    const maxBytes = largestEntryFile(sizeLimit, key, sealKey);
+    let file: OpenedFile | undefined;
+    try {
+      file = readFileUpToSync(path, Math.min(maxBytes, BLOCKING_IO_LIMIT));
+    } catch {
+      return READ_LATER;
+    }
+    if (!file) return undefined;
+    const decoded = decodeFile(file, key, maxBytes, undefined);
+    if (!decoded.ok) return READ_LATER;
     rememberedEntries.get(layout.versionDir)?.set(key, decoded.entry);
     return decoded.entry;
   }
@@ -296,6 +322,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
 
   return {
     backend: 'file',
+    readAtOnce,
     ...operations<'async'>(runAsync),
     // A hit reads one small local file, a claim creates one, a store of a
     // small value writes one: each costs a few microseconds per system call

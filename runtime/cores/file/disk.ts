@@ -205,6 +205,12 @@ function readFileUpToNow(path: string, maxBytes: number, largeOnPool: boolean): 
   }
 }
 
+/** {@link Disk.readFileUpTo} with blocking calls, outside any plan. */
+export function readFileUpToSync(path: string, maxBytes: number): OpenedFile | undefined {
+  // Without `largeOnPool` nothing goes to the pool, so the answer is no promise.
+  return readFileUpToNow(path, maxBytes, false) as OpenedFile | undefined;
+}
+
 /** Disk calls that block until done: the path of synchronous cached functions, and of hits. */
 const syncDisk: Disk = {
   readFileUpTo: (path, maxBytes) => readFileUpToNow(path, maxBytes, false),
