@@ -23,17 +23,18 @@ export function median(values) {
 }
 
 /**
- * Runs every contender `calls` times per round, for `rounds` rounds after one
- * warm-up round, and answers each one's median µs per call.
+ * Runs every contender `calls` times per round, for `rounds` rounds after
+ * `warmupRounds` (default 1) unmeasured ones, and answers each one's median
+ * µs per call.
  * @param {Contender[]} contenders
- * @param {{ rounds: number, calls: number }} plan
+ * @param {{ rounds: number, calls: number, warmupRounds?: number }} plan
  * @returns {Promise<Map<string, number>>}
  */
 export async function interleaved(contenders, plan) {
   /** @type {Map<string, number[]>} */
   const samples = new Map(contenders.map((contender) => [contender.name, []]));
   let counter = 0;
-  for (let round = -1; round < plan.rounds; round++) {
+  for (let round = -(plan.warmupRounds ?? 1); round < plan.rounds; round++) {
     for (const contender of contenders) {
       const first = counter;
       const started = performance.now();

@@ -21,6 +21,7 @@ import { keyPaths, versionLayout } from '../../dist/runtime/cores/file/layout.js
 import { canonicalArguments } from '../../dist/runtime/keys.js';
 import { cachier, keyOfArguments } from '../lib/ours.mjs';
 import { cacacheMemo, jsonKey, memoizeeAsync, memoizeeSync, pMemoized } from '../lib/peers.mjs';
+import { interleaved, median } from '../lib/interleaved.mjs';
 import { formatNumber, publish } from '../lib/report.mjs';
 import { budget } from '../lib/settings.mjs';
 import { makeTempDir } from '../lib/temp-dir.mjs';
@@ -49,47 +50,7 @@ const baselineDir = process.env['BENCH_BASELINE'];
 /** @type {typeof cachier | undefined} */
 const baseline = baselineDir ? (await import(pathToFileURL(join(resolve(baselineDir), 'runtime/index.js')).href)).cachier : undefined;
 
-/**
- * @typedef {object} Contender
- * @property {string} name
- * @property {(i: number) => unknown} call - one call; `i` counts up across rounds.
- * @property {boolean} [sync] - called without `await`.
- * @property {string} [note]
- */
-
-/**
- * Runs every contender `calls` times per round, round after round, and
- * answers each one's median µs per call. The first `warmupRounds` rounds
- * are not measured.
- * @param {Contender[]} contenders
- * @param {number} calls
- * @param {number} [warmupRounds]
- * @returns {Promise<Map<string, number>>}
- */
-async function interleaved(contenders, calls, warmupRounds = 1) {
-  /** @type {Map<string, number[]>} */
-  const samples = new Map(contenders.map((contender) => [contender.name, []]));
-  let counter = 0;
-  for (let round = -warmupRounds; round < ROUNDS; round++) {
-    for (const contender of contenders) {
-      const first = counter;
-      const started = performance.now();
-      if (contender.sync) for (let i = 0; i < calls; i++) contender.call(first + i);
-      else for (let i = 0; i < calls; i++) await contender.call(first + i);
-      const perCall = ((performance.now() - started) * 1000) / calls;
-      // Negative rounds warm up.
-      if (round >= 0) samples.get(contender.name)?.push(perCall);
-    }
-    counter += calls;
-  }
-  return new Map([...samples].map(([name, values]) => [name, median(values)]));
-}
-
-/** @param {number[]} values */
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-}
+/** @typedef {import('../lib/interleaved.mjs').Contender} Contender */
 
 /**
  * A table of contenders measured together, each row with its ratio to `base`.
@@ -190,7 +151,7 @@ const memoizeFsQuote = await memoizeFs({ cachePath: makeTempDir('floors-memoize-
 );
 missContenders.push({ name: 'memoize-fs miss', call: (i) => memoizeFsQuote(requestFor(i)), note: 'JSON in a file per call, no mark, no dedupe' });
 
-const missFigures = await interleaved(missContenders, MISS_CALLS, FILE_WARMUP_ROUNDS);
+const missFigures = await interleaved(missContenders, { rounds: ROUNDS, calls: MISS_CALLS, warmupRounds: FILE_WARMUP_ROUNDS });
 const writeFloor = missFigures.get('floor: writeFileSync + renameSync') ?? NaN;
 const missLimit = onTmpfs ? 6 : 4;
 for (const flavour of ['sync', 'async']) {
@@ -232,7 +193,7 @@ const hitContenders = [
   ...oursHits.contenders,
   ...(baseline ? (await cachierHits(baseline, 'before: cachier file core')).contenders : []),
 ];
-const hitFigures = await interleaved(hitContenders, HIT_CALLS, FILE_WARMUP_ROUNDS);
+const hitFigures = await interleaved(hitContenders, { rounds: ROUNDS, calls: HIT_CALLS, warmupRounds: FILE_WARMUP_ROUNDS });
 const readFloor = hitFigures.get('floor: readFileSync of the entry') ?? NaN;
 target('file-core hit (sync function): <= 2x a bare readFileSync', (hitFigures.get('cachier file core hit, sync function') ?? NaN) / readFloor, 2);
 
@@ -256,7 +217,7 @@ const keyContenders = keyArguments.flatMap(({ label, args }) => [
   { name: `JSON.stringify, ${label}`, sync: true, call: () => jsonKey(args), note: `${jsonKey(args).length} bytes of JSON` },
   { name: `cachier key (canonical + SHA-256), ${label}`, sync: true, call: () => keyOfArguments(args) },
 ]);
-const keyFigures = await interleaved(keyContenders, KEY_CALLS);
+const keyFigures = await interleaved(keyContenders, { rounds: ROUNDS, calls: KEY_CALLS });
 for (const { label } of keyArguments) {
   const ratio = (keyFigures.get(`JSON.stringify, ${label}`) ?? NaN) / (keyFigures.get(`canonical encoding, ${label}`) ?? NaN);
   target(`canonical encoding of a ${label}: no slower than JSON.stringify (>= 1.0x)`, ratio, 1, { atLeast: true });
@@ -283,7 +244,7 @@ const memoryContenders = [
   { name: `${memoryNames.ours}, sync, 1 KB argument`, sync: true, call: (i) => memoryKilobyte(kilobyteRequests[i % 100]) },
   { name: `${memoryNames.memoizee}, sync, 1 KB argument`, sync: true, call: (i) => memoizeeKilobyte(kilobyteRequests[i % 100]) },
 ];
-const memoryFigures = await interleaved(memoryContenders, MEMORY_CALLS);
+const memoryFigures = await interleaved(memoryContenders, { rounds: ROUNDS, calls: MEMORY_CALLS });
 for (const flavour of ['sync', 'async']) {
   const ratio = (memoryFigures.get(`${memoryNames.ours}, ${flavour}`) ?? NaN) / (memoryFigures.get(`${memoryNames.memoizee}, ${flavour}`) ?? NaN);
   target(`memory-core hit, ${flavour}: <= 1.0x memoizee`, ratio, 1);
