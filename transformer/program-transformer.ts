@@ -5,7 +5,6 @@ import type * as TS from 'typescript';
 import type { TypeScript } from './typescript-api.js';
 import { CACHIER_DIAGNOSTIC_CODE } from './diagnostics.js';
 import { ModuleGraph, transformModule, type CachierDiagnostic, type TransformResult } from './engine.js';
-import { bundledTypeScript } from './bundled-typescript.js';
 import { modulePathOf } from './module-path.js';
 
 /**
@@ -25,7 +24,8 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
   const tagged = program.getSourceFiles().filter((sourceFile) => !sourceFile.isDeclarationFile && !program.isSourceFileFromExternalLibrary(sourceFile) && sourceFile.text.includes('@cachier'));
   // A project without tags is left exactly as it was, at no cost.
   if (tagged.length === 0) return program;
-  const graph = new ModuleGraph(bundledTypeScript, (fileName) => program.getSourceFile(fileName)?.text ?? ts.sys.readFile(fileName));
+  // The engine reads the program's own syntax trees with the compiler's TypeScript: nothing is parsed twice, and the bundled TypeScript 6 is never loaded.
+  const graph = new ModuleGraph(ts, (fileName) => program.getSourceFile(fileName)?.text ?? ts.sys.readFile(fileName), (fileName) => program.getSourceFile(fileName));
   const rewrites = new Map<string, { readonly original: TS.SourceFile; readonly result: TransformResult }>();
   const problems: { readonly original: TS.SourceFile; readonly diagnostic: CachierDiagnostic }[] = [];
   const owners = new Map<string, TS.SourceFile>();
@@ -35,7 +35,7 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
     problems.push(...result.diagnostics.map((diagnostic) => ({ original, diagnostic })));
     for (const fn of result.functions) {
       const owner = owners.get(fn.id);
-      if (owner && owner !== original) problems.push({ original, diagnostic: sharedIdProblem(original, fn.id, fn.line, owner) });
+      if (owner && owner !== original) problems.push({ original, diagnostic: sharedIdProblem(ts, original, fn.id, fn.line, owner) });
       owners.set(fn.id, owner ?? original);
     }
   }
@@ -74,7 +74,7 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
   return extended;
 }
 
-function sharedIdProblem(sourceFile: TS.SourceFile, id: string, line: number, owner: TS.SourceFile): CachierDiagnostic {
+function sharedIdProblem(ts: TypeScript, sourceFile: TS.SourceFile, id: string, line: number, owner: TS.SourceFile): CachierDiagnostic {
   const lineStart = sourceFile.getPositionOfLineAndCharacter(line - 1, 0);
   const column = sourceFile.text.indexOf('@cachier', lineStart) - lineStart;
   return {
@@ -83,7 +83,7 @@ function sharedIdProblem(sourceFile: TS.SourceFile, id: string, line: number, ow
     length: '@cachier'.length,
     line,
     column: column + 1,
-    message: `the cache id "${id}" is already used by a tagged function of ${modulePathOf(bundledTypeScript, owner.fileName)}; give one of them its own id=...`,
+    message: `the cache id "${id}" is already used by a tagged function of ${modulePathOf(ts, owner.fileName)}; give one of them its own id=...`,
   };
 }
 

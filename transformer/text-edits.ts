@@ -38,13 +38,14 @@ export class TextEdits {
     this.edits.push({ at: start, removed: end - start, text, attribution, sequence: this.edits.length });
   }
 
-  /** The edited text and a high-resolution source map to `fileName`'s original text (with its content). */
-  apply(fileName: string): { code: string; map: SourceMap } {
+  /** The edited text, and its high-resolution source map to `fileName`'s original text (with its content), made on first call (not every build writes maps). */
+  apply(fileName: string): { code: string; map: () => SourceMap } {
     const magic = new MagicString(this.original);
     // Replacements first: an insertion made after them at a replacement's start lands before it, at its end after it.
     for (const edit of this.edits) if (edit.removed > 0) magic.overwrite(edit.at, edit.at + edit.removed, edit.text);
     for (const edit of this.sorted()) if (edit.removed === 0) magic.appendLeft(edit.at, edit.text);
-    return { code: magic.toString(), map: magic.generateMap({ source: fileName, file: fileName, includeContent: true, hires: true }) };
+    let map: SourceMap | undefined;
+    return { code: magic.toString(), map: () => (map ??= magic.generateMap({ source: fileName, file: fileName, includeContent: true, hires: true })) };
   }
 
   /** The offset in the original text that an offset of the edited text comes from. */
