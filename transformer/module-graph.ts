@@ -65,6 +65,8 @@ function linkParents(ts: TypeScript, sourceFile: TS.SourceFile): void {
   link(sourceFile);
 }
 
+/** Each declaration's own source hash: a syntax tree never changes, so these hold across graphs (watch rebuilds). */
+const unitHashes = new WeakMap<TS.Node, string>();
 const BUILTINS = new Set(builtinModules);
 /** How a relative specifier may name a source file: TypeScript's rules (`./x.js` is `./x.ts`), then JavaScript's. */
 const SOURCE_EXTENSIONS: Readonly<Record<string, readonly string[]>> = {
@@ -89,14 +91,16 @@ const SOURCE_EXTENSIONS: Readonly<Record<string, readonly string[]>> = {
  */
 export class ModuleGraph {
   private readonly texts = new Map<string, string | undefined>();
-  private readonly unitHashes = new WeakMap<TS.Node, string>();
   /** Each unit's direct dependencies, in the order its code names them: walked once per graph, however many tagged functions reach it. */
-  private readonly directDependencies = new WeakMap<TS.Node, readonly Dependency[]>();
+  private readonly directDependencies = new WeakMap<TS.Node, DirectDependencies>();
+  /** While a unit's direct dependencies are found: the modules read on the way. */
+  private consulted: Set<string> | undefined;
+  private readonly filesBehindModule = new WeakMap<TS.SourceFile, Set<string>>();
   /** Where an import leads, by importing folder and specifier. */
   private readonly resolutions = new Map<string, Resolution>();
   private readonly linked = new WeakSet<TS.SourceFile>();
   /** A module's facts are asked for more than once (the tag check, the `tsc` route's rewrite of the emitted JavaScript): each hash is computed once. */
-  private readonly dependencyHashes = new WeakMap<TS.Node, { readonly ownHash: string; readonly hash: string }>();
+  private readonly dependencyHashes = new WeakMap<TS.Node, { readonly ownHash: string; readonly hash: string; readonly files: ReadonlySet<string> }>();
 
   /**
    * @param ts - the TypeScript that parses (and whose syntax kinds the engine tests).
@@ -112,6 +116,7 @@ export class ModuleGraph {
 
   /** The text of the module at `fileName` (unparsed), or `undefined` when it cannot be read. Each file is read once per graph. */
   text(fileName: string): string | undefined {
+    this.consulted?.add(fileName);
     if (!this.texts.has(fileName)) this.texts.set(fileName, this.readText(fileName));
     return this.texts.get(fileName);
   }
@@ -139,14 +144,30 @@ export class ModuleGraph {
    * depends on nothing.
    */
   dependencyHash(fn: TS.Node, ownHash: string): string {
-    const known = this.dependencyHashes.get(fn);
-    if (known?.ownHash === ownHash) return known.hash;
-    const hash = this.computeDependencyHash(fn, ownHash);
-    this.dependencyHashes.set(fn, { ownHash, hash });
-    return hash;
+    let known = this.dependencyHashes.get(fn);
+    if (known?.ownHash !== ownHash) {
+      known = this.computeDependencyHash(fn, ownHash);
+      this.dependencyHashes.set(fn, known);
+    }
+    const module = fn.getSourceFile();
+    const behind = this.filesBehindModule.get(module) ?? new Set([module.fileName]);
+    for (const file of known.files) behind.add(file);
+    this.filesBehindModule.set(module, behind);
+    return known.hash;
   }
 
-  private computeDependencyHash(fn: TS.Node, ownHash: string): string {
+  /**
+   * The files whose text went into the source hashes of `module`'s tagged
+   * functions (asked through {@link dependencyHash}): the module, the modules
+   * of what they reach, and the modules imports and re-exports led through. A
+   * watch build whose files are all unchanged can reuse the module's rewrite.
+   */
+  filesBehind(module: TS.SourceFile): ReadonlySet<string> {
+    return this.filesBehindModule.get(module) ?? new Set([module.fileName]);
+  }
+
+  private computeDependencyHash(fn: TS.Node, ownHash: string): { ownHash: string; hash: string; files: ReadonlySet<string> } {
+    const files = new Set<string>();
     const contributions = new Set<string>();
     const visited = new Set<TS.Node>([fn]);
     const pending: TS.Node[] = [fn];
@@ -161,32 +182,41 @@ export class ModuleGraph {
       }
     };
     for (let unit = pending.pop(); unit; unit = pending.pop()) {
-      for (const dependency of this.directDependenciesOf(unit)) add(dependency);
+      const direct = this.directDependenciesOf(unit);
+      files.add(unit.getSourceFile().fileName);
+      for (const file of direct.files) files.add(file);
+      for (const dependency of direct.dependencies) add(dependency);
     }
-    if (contributions.size === 0) return ownHash;
+    if (contributions.size === 0) return { ownHash, hash: ownHash, files };
     const digest = createHash('sha256').update(ownHash);
     for (const contribution of [...contributions].sort()) digest.update(`\u0000${contribution}`);
-    return digest.digest('base64url').slice(0, 16);
+    return { ownHash, hash: digest.digest('base64url').slice(0, 16), files };
   }
 
-  private directDependenciesOf(unit: TS.Node): readonly Dependency[] {
-    let dependencies = this.directDependencies.get(unit);
-    if (!dependencies) {
-      const found: Dependency[] = [];
-      forEachValueReference(this.ts, unit, (reference) => {
-        found.push(...this.dependenciesOf(reference, unit));
-      });
-      dependencies = found;
-      this.directDependencies.set(unit, dependencies);
+  private directDependenciesOf(unit: TS.Node): DirectDependencies {
+    let direct = this.directDependencies.get(unit);
+    if (!direct) {
+      const dependencies: Dependency[] = [];
+      const files = new Set<string>();
+      this.consulted = files;
+      try {
+        forEachValueReference(this.ts, unit, (reference) => {
+          dependencies.push(...this.dependenciesOf(reference, unit));
+        });
+      } finally {
+        this.consulted = undefined;
+      }
+      direct = { dependencies, files };
+      this.directDependencies.set(unit, direct);
     }
-    return dependencies;
+    return direct;
   }
 
   private hashOf(unit: TS.Node): string {
-    let hash = this.unitHashes.get(unit);
+    let hash = unitHashes.get(unit);
     if (hash === undefined) {
       hash = sourceHashOf(this.ts, unit, unit.getSourceFile());
-      this.unitHashes.set(unit, hash);
+      unitHashes.set(unit, hash);
     }
     return hash;
   }
@@ -325,6 +355,12 @@ interface PackageDependency {
   /** `name@version` */
   readonly origin: string;
 }
+/** A unit's dependencies in the order its code names them, and the modules read to find them. */
+interface DirectDependencies {
+  readonly dependencies: readonly Dependency[];
+  readonly files: ReadonlySet<string>;
+}
+
 /** Where an import leads before its module is read: a project file (none when it names none, or a built-in), or a package. */
 type Resolution = { readonly kind: 'file'; readonly fileName: string | undefined } | PackageDependency;
 type Dependency = { readonly kind: 'declaration'; readonly unit: TS.Node; readonly name: string } | PackageDependency;

@@ -7,6 +7,30 @@ import { CACHIER_DIAGNOSTIC_CODE } from './diagnostics.js';
 import { ModuleGraph, transformModule, type CachierDiagnostic, type TransformResult } from './engine.js';
 import { modulePathOf } from './module-path.js';
 
+/** Each module's last rewrite, and the trees (or texts, outside the program) of the files behind its source hashes. */
+const lastRewrites = new Map<string, { readonly ts: TypeScript; readonly original: TS.SourceFile; readonly roots: string; readonly behind: ReadonlyMap<string, TS.SourceFile | string | undefined>; readonly result: TransformResult }>();
+
+/**
+ * A watch rebuild's rewrite of `original` when nothing behind it changed:
+ * the same tree of the module and of every file its hashes read (a watch
+ * host keeps the trees of unchanged files), and the same root files.
+ */
+function reusableRewrite(ts: TypeScript, program: TS.Program, original: TS.SourceFile, roots: string): TransformResult | undefined {
+  const last = lastRewrites.get(original.fileName);
+  if (!last || last.ts !== ts || last.original !== original || last.roots !== roots) return undefined;
+  for (const [fileName, tree] of last.behind) {
+    const now = program.getSourceFile(fileName) ?? ts.sys.readFile(fileName);
+    if (now !== tree) return undefined;
+  }
+  return last.result;
+}
+
+/** The last program made by {@link transformProgram} for each project (config file and root files), for watch rebuilds. */
+const lastPrograms = new Map<string, { readonly ts: TypeScript; readonly program: TS.Program }>();
+
+/** The last rewritten tree of each module, for watch rebuilds. */
+const rewrittenFiles = new Map<string, { readonly ts: TypeScript; readonly code: string; readonly settings: string; readonly sourceFile: TS.SourceFile }>();
+
 /**
  * Recreates `program` from the engine's rewritten text of every module with
  * tagged functions, so that what is checked, declared (`.d.ts`) and emitted
@@ -29,8 +53,13 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
   const rewrites = new Map<string, { readonly original: TS.SourceFile; readonly result: TransformResult }>();
   const problems: { readonly original: TS.SourceFile; readonly diagnostic: CachierDiagnostic }[] = [];
   const owners = new Map<string, TS.SourceFile>();
+  const roots = program.getRootFileNames().join('\u0000');
   for (const original of tagged) {
-    const result = transformModule({ code: original.text, fileName: original.fileName, graph });
+    const result = reusableRewrite(ts, program, original, roots) ?? transformModule({ code: original.text, fileName: original.fileName, graph });
+    if (lastRewrites.get(original.fileName)?.result !== result) {
+      const behind = new Map([...graph.filesBehind(original)].map((fileName) => [fileName, program.getSourceFile(fileName) ?? graph.text(fileName)]));
+      lastRewrites.set(original.fileName, { ts, original, roots, behind, result });
+    }
     if (result.changed) rewrites.set(original.fileName, { original, result });
     problems.push(...result.diagnostics.map((diagnostic) => ({ original, diagnostic })));
     for (const fn of result.functions) {
@@ -46,9 +75,15 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
   const rewrittenFile = (fileName: string, languageVersionOrOptions: TS.ScriptTarget | TS.CreateSourceFileOptions): TS.SourceFile | undefined => {
     const rewrite = rewrites.get(fileName);
     if (!rewrite) return program.getSourceFile(fileName);
+    const settings = JSON.stringify(languageVersionOrOptions);
+    const known = rewrittenFiles.get(fileName);
+    // A watch rebuild gets the same tree (parsed and bound once) for a module whose rewrite did not change.
+    if (known?.code === rewrite.result.code && known.settings === settings && known.ts === ts) return known.sourceFile;
     const sourceFile = ts.createSourceFile(fileName, rewrite.result.code, languageVersionOrOptions, true);
     // Builders (watch mode, --incremental) tell changed files by version: the rewritten text's own.
-    return Object.assign(sourceFile, { version: createHash('sha256').update(rewrite.result.code).digest('hex') });
+    Object.assign(sourceFile, { version: createHash('sha256').update(rewrite.result.code).digest('hex') });
+    rewrittenFiles.set(fileName, { ts, code: rewrite.result.code, settings, sourceFile });
+    return sourceFile;
   };
   extendedHost.getSourceFile = (fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile) =>
     rewrittenFile(fileName, languageVersionOrOptions) ?? baseHost.getSourceFile(fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
@@ -59,14 +94,18 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
       rewrittenFile(fileName, languageVersionOrOptions) ?? getSourceFileByPath(fileName, path, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
   }
   const projectReferences = program.getProjectReferences();
+  const project = `${options.configFilePath ?? ''}\u0000${roots}`;
+  const previous = lastPrograms.get(project);
   const extended = ts.createProgram({
     rootNames: program.getRootFileNames(),
     options,
     host: extendedHost,
-    oldProgram: program,
+    // A watch rebuild starts from the last rewritten program, which holds the same rewritten trees: only the modules that changed are bound and resolved again.
+    oldProgram: previous?.ts === ts ? previous.program : program,
     configFileParsingDiagnostics: program.getConfigFileParsingDiagnostics(),
     ...(projectReferences ? { projectReferences } : {}),
   });
+  lastPrograms.set(project, { ts, program: extended });
   const toUserText = diagnosticMapper(rewrites);
   mapDiagnostics(extended, toUserText);
   reportTagProblems(ts, extended, problems);
