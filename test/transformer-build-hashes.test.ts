@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { TraceMap, eachMapping } from '@jridgewell/trace-mapping';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
@@ -33,6 +34,30 @@ function moduleSource(index: number): string {
   lines.push(`export function compute${index}(value: number): number {`, `  return ${body};`, '}');
   if (index % 5 === 0) lines.push(`/** @cachier */`, `export const arrow${index} = async (value: number): Promise<number> => compute${index}(value) + LIMIT${index};`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * How many segments of each `.js.map` in `outDir` lead from a name in the
+ * JavaScript to another name in the TypeScript source (0 when every map is
+ * right), and how many lead from a name at all. Generated names
+ * (`__cachier...`) lead to their tag and are left out.
+ */
+function misplacedNames(outDir: string, sourceDir: string): { checked: number; misplaced: number } {
+  let checked = 0;
+  let misplaced = 0;
+  const nameAt = (line: string | undefined, column: number): string | undefined => /^[A-Za-z_$][\w$]*/.exec(line?.slice(column) ?? '')?.[0];
+  for (const mapFile of readdirSync(outDir).filter((name) => name.endsWith('.js.map'))) {
+    const code = readFileSync(join(outDir, mapFile.slice(0, -'.map'.length)), 'utf8').split('\n');
+    const source = readFileSync(join(sourceDir, mapFile.replace(/\.js\.map$/, '.ts')), 'utf8').split('\n');
+    eachMapping(new TraceMap(readFileSync(join(outDir, mapFile), 'utf8')), (mapping) => {
+      if (mapping.originalLine === null) return;
+      const name = nameAt(code[mapping.generatedLine - 1], mapping.generatedColumn);
+      if (name === undefined || name.startsWith('__cachier')) return;
+      checked += 1;
+      if (nameAt(source[mapping.originalLine - 1], mapping.originalColumn) !== name) misplaced += 1;
+    });
+  }
+  return { checked, misplaced };
 }
 
 /** `id` to source hash, from rewritten code. */
@@ -81,6 +106,25 @@ describe('the shared work of a build gives the hashes of one module rewritten al
     await prepareSources(layout, graph);
     const pass = rewriteEmitted(layout, graph);
     expect(new Map(pass.functions.map((fn) => [fn.id, fn.sourceHash]))).toEqual(alone);
+  });
+
+  test('the source maps of both compiler routes lead every name of the rewritten JavaScript to the same name in the TypeScript', () => {
+    const options: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, strict: true, skipLibCheck: true, types: [], sourceMap: true, rootDir: join(dir, 'src') };
+    const emit = (outDir: string, transform: boolean): void => {
+      const host = ts.createCompilerHost({ ...options, outDir });
+      const program = ts.createProgram({ rootNames: sources, options: { ...options, outDir }, host });
+      (transform ? transformProgram(ts, program, host) : program).emit();
+    };
+    emit(join(dir, 'tspc'), true);
+    // cachier-tsc rewrites what the compiler wrote, and carries its maps along.
+    emit(join(dir, 'tsc'), false);
+    const shown = { files: sources.map((fileName) => fileName.slice(dir.length + 1)), compilerOptions: { outDir: 'tsc', rootDir: 'src' } };
+    expect(rewriteEmitted(layoutFromShownConfig(join(dir, 'tsconfig.json'), JSON.stringify(shown))).rewritten).toHaveLength(140);
+    for (const outDir of ['tspc', 'tsc']) {
+      const { checked, misplaced } = misplacedNames(join(dir, outDir), join(dir, 'src'));
+      expect({ outDir, misplaced }).toEqual({ outDir, misplaced: 0 });
+      expect(checked).toBeGreaterThan(10_000);
+    }
   });
 
   test('bundlers: one module per call, as a bundler hands them over', () => {

@@ -76,6 +76,10 @@ export interface TransformResult {
   readonly functions: readonly FunctionFacts[];
   /** The offset in the input code that an offset of the rewritten code comes from. */
   originalOffset(offset: number): number;
+  /** The offset in the input code that an offset of the rewritten code is a copy of; `undefined` inside generated code. */
+  sourceOffset(offset: number): number | undefined;
+  /** The offset in the rewritten code where the input code at `offset` lands. */
+  generatedOffset(offset: number): number;
 }
 
 const TYPESCRIPT_FILE = /\.(?:[cm]?ts|tsx)$/;
@@ -119,6 +123,8 @@ export function transformModule(input: TransformInput): TransformResult {
     diagnostics,
     functions,
     originalOffset: (offset) => edits.originalOffset(offset),
+    sourceOffset: (offset) => edits.sourceOffset(offset),
+    generatedOffset: (offset) => edits.generatedOffset(offset),
   };
 }
 
@@ -143,7 +149,7 @@ function factsOf(source: { readonly code: string; readonly fileName: string }, g
 }
 
 function unchanged(code: string): TransformResult {
-  return { changed: false, code, map: undefined, diagnostics: [], functions: [], originalOffset: (offset) => offset };
+  return { changed: false, code, map: undefined, diagnostics: [], functions: [], originalOffset: (offset) => offset, sourceOffset: (offset) => offset, generatedOffset: (offset) => offset };
 }
 
 function diagnosticOf(sourceFile: TS.SourceFile, problem: TagProblem): CachierDiagnostic {

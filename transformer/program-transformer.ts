@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import remapping from '@jridgewell/remapping';
+import { dirname, resolve } from 'node:path';
 import type * as TS from 'typescript';
 import type { TypeScript } from './typescript-api.js';
 import { CACHIER_DIAGNOSTIC_CODE } from './diagnostics.js';
 import { ModuleGraph, transformModule, type CachierDiagnostic, type TransformResult } from './engine.js';
 import { modulePathOf } from './module-path.js';
+import { followSourceEdits } from './source-map-edits.js';
 
 /** Each module's last rewrite, and the trees (or texts, outside the program) of the files behind its source hashes. */
 const lastRewrites = new Map<string, { readonly ts: TypeScript; readonly original: TS.SourceFile; readonly roots: string; readonly behind: ReadonlyMap<string, TS.SourceFile | string | undefined>; readonly result: TransformResult }>();
@@ -178,17 +178,10 @@ function mapSourceMapsOnEmit(program: TS.Program, rewrites: Rewrites, host: TS.C
 }
 
 function composeSourceMap(mapFile: string, text: string, rewrites: Rewrites): string {
-  const emitted = JSON.parse(text) as { sources: string[]; sourceRoot?: string };
+  const emitted = JSON.parse(text) as { sourceRoot?: string };
   const root = resolve(dirname(mapFile), emitted.sourceRoot ?? '');
-  const rewriteOf = (source: string): TransformResult | undefined => rewrites.get(resolve(root, source).replace(/\\/g, '/'))?.result;
-  if (!emitted.sources.some((source) => rewriteOf(source))) return text;
-  const composed = remapping(text, (source, context) => {
-    // Only the emitted map's own sources are rewritten text; the rewrite's map leads to the user's files.
-    if (context.depth > 1) return null;
-    const result = rewriteOf(source);
-    return result?.map ? result.map.toString() : null;
+  return followSourceEdits(text, (source) => {
+    const rewrite = rewrites.get(resolve(root, source).replace(/\\/g, '/'));
+    return rewrite && { edited: rewrite.result.code, original: rewrite.original.text, sourceOffset: (offset) => rewrite.result.sourceOffset(offset) };
   });
-  // The rewrite's map names the source by its absolute path; write it back the way the compiler did.
-  composed.sources = composed.sources.map((source) => (source && isAbsolute(source) ? relative(emitted.sourceRoot === undefined ? dirname(mapFile) : root, source) : source));
-  return composed.toString();
 }

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
-import remapping from '@jridgewell/remapping';
+import { dirname, extname, join, relative, resolve } from 'node:path';
 import { ModuleGraph, checkTags, moduleFacts, transformModule, type CachierDiagnostic, type FunctionFacts, type ModuleFormat } from './engine.js';
 import { bundledTypeScript } from './bundled-typescript.js';
 import { readFromDisk as readText } from './module-graph.js';
+import { followGeneratedEdits } from './source-map-edits.js';
 
 /** What `tsc --showConfig` says of a project, as far as the rewrite needs it. */
 export interface ProjectLayout {
@@ -124,9 +124,11 @@ export function rewriteEmitted(layout: ProjectLayout, graph: ModuleGraph = sourc
     const result = transformModule(emitted === undefined ? { code, fileName: source, graph } : { code: emitted, fileName: output, original: { code, fileName: source }, format: formatOf(output, emitted), graph });
     diagnostics.push(...result.diagnostics);
     functions.push(...result.functions);
-    if (emitted === undefined || !result.changed || !result.map) continue;
+    if (emitted === undefined || !result.changed) continue;
     writeFileSync(output, result.code);
-    composeSourceMap(output, result.map.toString());
+    const emittedMap = readText(`${output}.map`);
+    // tsc's map, moved along the rewrite's edits, still leads to the TypeScript source.
+    if (emittedMap !== undefined) writeFileSync(`${output}.map`, followGeneratedEdits(emittedMap, emitted, result.code, (offset) => result.generatedOffset(offset)));
     rewritten.push(output);
   }
   return { diagnostics, rewritten, rehashed, functions };
@@ -161,15 +163,4 @@ function packageType(directory: string): string | undefined {
     if (existsSync(manifest)) return (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: string }).type;
     if (dirname(at) === at) return undefined;
   }
-}
-
-/** Chains the rewrite's map (rewritten JavaScript to emitted JavaScript) onto `tsc`'s (emitted JavaScript to TypeScript). */
-function composeSourceMap(output: string, rewriteMap: string): void {
-  const mapFile = `${output}.map`;
-  const emittedMap = readText(mapFile);
-  if (emittedMap === undefined) return;
-  const composed = remapping([rewriteMap, emittedMap], () => null);
-  composed.file = (JSON.parse(emittedMap) as { file?: string }).file ?? composed.file;
-  composed.sources = composed.sources.map((source) => (source && isAbsolute(source) ? relative(dirname(mapFile), source) : source));
-  writeFileSync(mapFile, composed.toString());
 }
