@@ -26,7 +26,7 @@ import { makeTempDir } from '../lib/temp-dir.mjs';
 
 const MODULES = 300;
 const TAGGED_EVERY = 3;
-const ROUNDS = quick ? 1 : 5;
+const ROUNDS = quick ? 1 : 9;
 const WATCH_EDITS = quick ? 1 : 7;
 const LIMIT = 1.1;
 
