@@ -92,9 +92,11 @@ function analyzeTags(ts: TypeScript, sourceFile: TS.SourceFile): ModuleAnalysis 
   const claimed = new Set<number>();
   const modulePath = modulePathOf(ts, sourceFile.fileName);
   const userCodeEnd = endOfUserCode(sourceFile);
+  const holdsTag = tagFinder(sourceFile.text);
 
   const visit = (node: TS.Node): void => {
-    if (node.getStart(sourceFile) >= userCodeEnd) return;
+    // A tag lies in the leading comments of the node it sits on, within the node's range: subtrees without one are skipped.
+    if (!holdsTag(node.pos, node.end) || node.getStart(sourceFile) >= userCodeEnd) return;
     for (const range of ts.getLeadingCommentRanges(sourceFile.text, node.pos) ?? []) {
       if (claimed.has(range.pos)) continue;
       claimed.add(range.pos);
@@ -127,6 +129,22 @@ function analyzeTags(ts: TypeScript, sourceFile: TS.SourceFile): ModuleAnalysis 
   const conflicts = hasModuleLevel ? clearCacheConflicts(ts, sourceFile, userCodeEnd) : [];
   problems.push(...conflicts);
   return { functions, problems, exportsClearCache: hasModuleLevel && conflicts.length === 0 };
+}
+
+/** Whether the text between two offsets holds `@cachier`, by a binary search of its occurrences. */
+function tagFinder(text: string): (start: number, end: number) => boolean {
+  const occurrences: number[] = [];
+  for (let at = text.indexOf('@cachier'); at !== -1; at = text.indexOf('@cachier', at + 1)) occurrences.push(at);
+  return (start, end) => {
+    let low = 0;
+    let high = occurrences.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((occurrences[middle] as number) < start) low = middle + 1;
+      else high = middle;
+    }
+    return low < occurrences.length && (occurrences[low] as number) < end;
+  };
 }
 
 /** Where the user's code ends: generated declarations appended by the program transformer are not analyzed. */

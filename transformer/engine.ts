@@ -2,15 +2,16 @@
  * The rewrite engine of cachier, shared by every toolchain: source text in;
  * the rewritten text with a source map, the bad tags with line and column,
  * and each tagged function's id and source hash out. It parses with the
- * TypeScript 6 parser this package brings ({@link bundledTypeScript}), never
- * the user's `typescript`, so it works the same under TypeScript 5.9, 6, 7 or
- * none. Adapters (ts-patch, the `tsc` 7 route, bundlers, Babel, Node hooks)
- * only hand it code and take back code.
+ * TypeScript 6 parser this package brings ({@link bundledTypeScript}), so it
+ * works the same under TypeScript 5.9, 6, 7 or none; under `tspc` it reads the
+ * compiler's own syntax trees instead (the same trees: the hash ignores the
+ * JSDoc only the compiler parses). Adapters (ts-patch, the `tsc` 7 route,
+ * bundlers, Babel, Node hooks) only hand it code and take back code.
  * @packageDocumentation
  */
 import type { SourceMap } from 'magic-string';
 import type * as TS from 'typescript';
-import { analyzeSourceFile, qualify, taggedTarget, type TaggedTarget } from './analyze.js';
+import { analyzeSourceFile, qualify, taggedTarget, type ModuleAnalysis, type TaggedTarget } from './analyze.js';
 import { bundledTypeScript } from './bundled-typescript.js';
 import { ModuleGraph, parseModule } from './module-graph.js';
 import { rewriteModule, type ModuleFormat, type RewriteTarget } from './module-rewrite.js';
@@ -59,7 +60,7 @@ export interface TransformInput {
   readonly original?: { readonly code: string; readonly fileName: string };
   /** How the rewritten module loads the runtime; `'esm'` by default (also right for TypeScript compiled to CommonJS). */
   readonly format?: ModuleFormat;
-  /** The project's modules, for dependency hashing; share one across the modules of a build. Default: a new graph reading from disk. */
+  /** The project's modules, for dependency hashing; share one across the modules of a build. Its TypeScript parses. Default: a new graph reading from disk, parsing with the bundled TypeScript 6. */
   readonly graph?: ModuleGraph;
 }
 
@@ -68,13 +69,17 @@ export interface TransformResult {
   /** Whether the code changed; when not, `code` is the input and `map` is undefined. */
   readonly changed: boolean;
   readonly code: string;
-  /** Maps the rewritten code to the input code (not to `original`). */
+  /** Maps the rewritten code to the input code (not to `original`); made when first read. */
   readonly map: SourceMap | undefined;
   /** Bad tags; the functions they concern are left unwrapped. */
   readonly diagnostics: readonly CachierDiagnostic[];
   readonly functions: readonly FunctionFacts[];
   /** The offset in the input code that an offset of the rewritten code comes from. */
   originalOffset(offset: number): number;
+  /** The offset in the input code that an offset of the rewritten code is a copy of; `undefined` inside generated code. */
+  sourceOffset(offset: number): number | undefined;
+  /** The offset in the rewritten code where the input code at `offset` lands. */
+  generatedOffset(offset: number): number;
 }
 
 const TYPESCRIPT_FILE = /\.(?:[cm]?ts|tsx)$/;
@@ -84,22 +89,14 @@ const TYPESCRIPT_FILE = /\.(?:[cm]?ts|tsx)$/;
  * public runtime. Never throws for bad tags: they come back as diagnostics.
  */
 export function transformModule(input: TransformInput): TransformResult {
-  const ts = bundledTypeScript;
-  const graph = input.graph ?? new ModuleGraph(ts);
   const source = input.original ?? input;
   if (!source.code.includes('@cachier')) return unchanged(input.code);
-  const sourceFile = graph.module(source.fileName, source.code) as TS.SourceFile;
-  const analysis = analyzeSourceFile(ts, sourceFile);
-  const diagnostics = analysis.problems.map((problem) => diagnosticOf(sourceFile, problem));
+  const graph = input.graph ?? new ModuleGraph(bundledTypeScript());
+  const ts = graph.ts;
+  const { sourceFile, analysis, diagnostics, functions } = factsOf(source, graph);
   const tagged = [...analysis.functions.values()];
-  const hashes = new Map(tagged.map((fn) => [fn, fn.pinnedSourceHash ? fn.sourceHash : graph.dependencyHash(fn.fn, fn.sourceHash)]));
-  const functions = tagged.map((fn) => ({
-    id: fn.id,
-    sourceHash: hashes.get(fn) as string,
-    qualifiedName: fn.qualifiedName,
-    line: sourceFile.getLineAndCharacterOfPosition(fn.tagStart).line + 1,
-  }));
   if (tagged.length === 0) return { ...unchanged(input.code), diagnostics };
+  const hashes = new Map(tagged.map((fn, index) => [fn, (functions[index] as FunctionFacts).sourceHash]));
 
   const target = input.original ? parseModule(ts, input.fileName, input.code) : sourceFile;
   const located = input.original ? locateFunctions(ts, target) : undefined;
@@ -117,11 +114,42 @@ export function transformModule(input: TransformInput): TransformResult {
   });
   if (edits.isEmpty) return { ...unchanged(input.code), diagnostics, functions };
   const { code, map } = edits.apply(input.fileName);
-  return { changed: true, code, map, diagnostics, functions, originalOffset: (offset) => edits.originalOffset(offset) };
+  return {
+    changed: true,
+    code,
+    get map() {
+      return map();
+    },
+    diagnostics,
+    functions,
+    originalOffset: (offset) => edits.originalOffset(offset),
+    sourceOffset: (offset) => edits.sourceOffset(offset),
+    generatedOffset: (offset) => edits.generatedOffset(offset),
+  };
+}
+
+/** What a module's tags say, as {@link transformModule} reports it, without rewriting: its bad tags and each tagged function's facts. */
+export function moduleFacts(source: { readonly code: string; readonly fileName: string; readonly graph: ModuleGraph }): Pick<TransformResult, 'diagnostics' | 'functions'> {
+  if (!source.code.includes('@cachier')) return { diagnostics: [], functions: [] };
+  const { diagnostics, functions } = factsOf(source, source.graph);
+  return { diagnostics, functions };
+}
+
+function factsOf(source: { readonly code: string; readonly fileName: string }, graph: ModuleGraph): { sourceFile: TS.SourceFile; analysis: ModuleAnalysis; diagnostics: CachierDiagnostic[]; functions: FunctionFacts[] } {
+  const sourceFile = graph.module(source.fileName, source.code) as TS.SourceFile;
+  const analysis = analyzeSourceFile(graph.ts, sourceFile);
+  const diagnostics = analysis.problems.map((problem) => diagnosticOf(sourceFile, problem));
+  const functions = [...analysis.functions.values()].map((fn) => ({
+    id: fn.id,
+    sourceHash: fn.pinnedSourceHash ? fn.sourceHash : graph.dependencyHash(fn.fn, fn.sourceHash),
+    qualifiedName: fn.qualifiedName,
+    line: sourceFile.getLineAndCharacterOfPosition(fn.tagStart).line + 1,
+  }));
+  return { sourceFile, analysis, diagnostics, functions };
 }
 
 function unchanged(code: string): TransformResult {
-  return { changed: false, code, map: undefined, diagnostics: [], functions: [], originalOffset: (offset) => offset };
+  return { changed: false, code, map: undefined, diagnostics: [], functions: [], originalOffset: (offset) => offset, sourceOffset: (offset) => offset, generatedOffset: (offset) => offset };
 }
 
 function diagnosticOf(sourceFile: TS.SourceFile, problem: TagProblem): CachierDiagnostic {
@@ -195,6 +223,7 @@ function defaultExportAssignment(ts: TypeScript, statement: TS.Statement): TS.Ex
  */
 export function checkTags(code: string, fileName: string): readonly CachierDiagnostic[] {
   if (!code.includes('@cachier')) return [];
-  const sourceFile = parseModule(bundledTypeScript, fileName, code);
-  return analyzeSourceFile(bundledTypeScript, sourceFile).problems.map((problem) => diagnosticOf(sourceFile, problem));
+  const ts = bundledTypeScript();
+  const sourceFile = parseModule(ts, fileName, code);
+  return analyzeSourceFile(ts, sourceFile).problems.map((problem) => diagnosticOf(sourceFile, problem));
 }

@@ -25,8 +25,8 @@ interface ParsedModule {
   readonly sourceFile: TS.SourceFile;
 }
 
-/** Parses are kept across builds (watch mode, dev servers) and reused while a file's text is unchanged. */
-const parsedModules = new Map<string, ParsedModule>();
+/** Parses are kept across builds (watch mode, dev servers) and reused while a file's text is unchanged; each TypeScript has its own (their syntax kinds differ). */
+const parsedModules = new WeakMap<TypeScript, Map<string, ParsedModule>>();
 
 /**
  * `text` parsed as the module `fileName` (TypeScript or JavaScript by its
@@ -34,14 +34,39 @@ const parsedModules = new Map<string, ParsedModule>();
  * so a build that checks tags and then rewrites parses each module once.
  */
 export function parseModule(ts: TypeScript, fileName: string, text: string): TS.SourceFile {
-  const known = parsedModules.get(fileName);
+  let parsed = parsedModules.get(ts);
+  if (!parsed) {
+    parsed = new Map();
+    parsedModules.set(ts, parsed);
+  }
+  const known = parsed.get(fileName);
   if (known?.text === text) return known.sourceFile;
-  // Tags are read from comment text, never from parsed JSDoc, so JSDoc is not parsed (a faster parse, the same tree).
-  const options = { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone };
+  // Tags are read from comment text, never from parsed JSDoc, so JSDoc is not parsed (a faster parse; TypeScript before 5.3 parses it, and the source hash skips it).
+  const options = { languageVersion: ts.ScriptTarget.Latest, ...(ts.JSDocParsingMode ? { jsDocParsingMode: ts.JSDocParsingMode.ParseNone } : {}) };
   const sourceFile = ts.createSourceFile(fileName, text, options, true, scriptKindOf(ts, fileName));
-  parsedModules.set(fileName, { text, sourceFile });
+  parsed.set(fileName, { text, sourceFile });
   return sourceFile;
 }
+
+/** A module a compiler has already parsed, if it has this file (see {@link ModuleGraph}). */
+export type ParsedSource = (fileName: string) => TS.SourceFile | undefined;
+
+/**
+ * Gives a tree the compiler parsed the parent links the engine walks by (the
+ * compiler's binder sets the same ones later).
+ */
+function linkParents(ts: TypeScript, sourceFile: TS.SourceFile): void {
+  const link = (parent: TS.Node): void => {
+    ts.forEachChild(parent, (child) => {
+      (child as { parent: TS.Node }).parent = parent;
+      link(child);
+    });
+  };
+  link(sourceFile);
+}
+
+/** Each declaration's own source hash: a syntax tree never changes, so these hold across graphs (watch rebuilds). */
+const unitHashes = new WeakMap<TS.Node, string>();
 const BUILTINS = new Set(builtinModules);
 /** How a relative specifier may name a source file: TypeScript's rules (`./x.js` is `./x.ts`), then JavaScript's. */
 const SOURCE_EXTENSIONS: Readonly<Record<string, readonly string[]>> = {
@@ -66,19 +91,49 @@ const SOURCE_EXTENSIONS: Readonly<Record<string, readonly string[]>> = {
  */
 export class ModuleGraph {
   private readonly texts = new Map<string, string | undefined>();
-  private readonly unitHashes = new WeakMap<TS.Node, string>();
+  /** Each unit's direct dependencies, in the order its code names them: walked once per graph, however many tagged functions reach it. */
+  private readonly directDependencies = new WeakMap<TS.Node, DirectDependencies>();
+  /** While a unit's direct dependencies are found: the modules read on the way. */
+  private consulted: Set<string> | undefined;
+  private readonly filesBehindModule = new WeakMap<TS.SourceFile, Set<string>>();
+  /** Where an import leads, by importing folder and specifier. */
+  private readonly resolutions = new Map<string, Resolution>();
+  private readonly linked = new WeakSet<TS.SourceFile>();
+  /** A module's facts are asked for more than once (the tag check, the `tsc` route's rewrite of the emitted JavaScript): each hash is computed once. */
+  private readonly dependencyHashes = new WeakMap<TS.Node, { readonly ownHash: string; readonly hash: string; readonly files: ReadonlySet<string> }>();
 
+  /**
+   * @param ts - the TypeScript that parses (and whose syntax kinds the engine tests).
+   * @param readText - reads a module's text; each file is read once per graph.
+   * @param parsedSource - a compiler's own trees, used instead of parsing when
+   *   the text is the same and parsed with ES2015 or later rules (as `parseModule` parses); they must come from `ts`.
+   */
   constructor(
-    private readonly ts: TypeScript,
+    readonly ts: TypeScript,
     private readonly readText: ReadText = readFromDisk,
+    private readonly parsedSource?: ParsedSource,
   ) {}
+
+  /** The text of the module at `fileName` (unparsed), or `undefined` when it cannot be read. Each file is read once per graph. */
+  text(fileName: string): string | undefined {
+    this.consulted?.add(fileName);
+    if (!this.texts.has(fileName)) this.texts.set(fileName, this.readText(fileName));
+    return this.texts.get(fileName);
+  }
 
   /** The parsed module at `fileName`, or `undefined` when it cannot be read. Each file is read once per graph. */
   module(fileName: string, text?: string): TS.SourceFile | undefined {
     if (text !== undefined) this.texts.set(fileName, text);
-    if (!this.texts.has(fileName)) this.texts.set(fileName, this.readText(fileName));
-    const current = this.texts.get(fileName);
+    const current = this.text(fileName);
     if (current === undefined) return undefined;
+    const compiled = this.parsedSource?.(fileName);
+    if (compiled && compiled.text === current && compiled.languageVersion >= this.ts.ScriptTarget.ES2015) {
+      if (!this.linked.has(compiled)) {
+        linkParents(this.ts, compiled);
+        this.linked.add(compiled);
+      }
+      return compiled;
+    }
     return parseModule(this.ts, fileName, current);
   }
 
@@ -89,6 +144,30 @@ export class ModuleGraph {
    * depends on nothing.
    */
   dependencyHash(fn: TS.Node, ownHash: string): string {
+    let known = this.dependencyHashes.get(fn);
+    if (known?.ownHash !== ownHash) {
+      known = this.computeDependencyHash(fn, ownHash);
+      this.dependencyHashes.set(fn, known);
+    }
+    const module = fn.getSourceFile();
+    const behind = this.filesBehindModule.get(module) ?? new Set([module.fileName]);
+    for (const file of known.files) behind.add(file);
+    this.filesBehindModule.set(module, behind);
+    return known.hash;
+  }
+
+  /**
+   * The files whose text went into the source hashes of `module`'s tagged
+   * functions (asked through {@link dependencyHash}): the module, the modules
+   * of what they reach, and the modules imports and re-exports led through. A
+   * watch build whose files are all unchanged can reuse the module's rewrite.
+   */
+  filesBehind(module: TS.SourceFile): ReadonlySet<string> {
+    return this.filesBehindModule.get(module) ?? new Set([module.fileName]);
+  }
+
+  private computeDependencyHash(fn: TS.Node, ownHash: string): { ownHash: string; hash: string; files: ReadonlySet<string> } {
+    const files = new Set<string>();
     const contributions = new Set<string>();
     const visited = new Set<TS.Node>([fn]);
     const pending: TS.Node[] = [fn];
@@ -103,22 +182,41 @@ export class ModuleGraph {
       }
     };
     for (let unit = pending.pop(); unit; unit = pending.pop()) {
-      const walked = unit;
-      forEachValueReference(this.ts, walked, (reference) => {
-        for (const dependency of this.dependenciesOf(reference, walked)) add(dependency);
-      });
+      const direct = this.directDependenciesOf(unit);
+      files.add(unit.getSourceFile().fileName);
+      for (const file of direct.files) files.add(file);
+      for (const dependency of direct.dependencies) add(dependency);
     }
-    if (contributions.size === 0) return ownHash;
+    if (contributions.size === 0) return { ownHash, hash: ownHash, files };
     const digest = createHash('sha256').update(ownHash);
     for (const contribution of [...contributions].sort()) digest.update(`\u0000${contribution}`);
-    return digest.digest('base64url').slice(0, 16);
+    return { ownHash, hash: digest.digest('base64url').slice(0, 16), files };
+  }
+
+  private directDependenciesOf(unit: TS.Node): DirectDependencies {
+    let direct = this.directDependencies.get(unit);
+    if (!direct) {
+      const dependencies: Dependency[] = [];
+      const files = new Set<string>();
+      this.consulted = files;
+      try {
+        forEachValueReference(this.ts, unit, (reference) => {
+          dependencies.push(...this.dependenciesOf(reference, unit));
+        });
+      } finally {
+        this.consulted = undefined;
+      }
+      direct = { dependencies, files };
+      this.directDependencies.set(unit, direct);
+    }
+    return direct;
   }
 
   private hashOf(unit: TS.Node): string {
-    let hash = this.unitHashes.get(unit);
+    let hash = unitHashes.get(unit);
     if (hash === undefined) {
       hash = sourceHashOf(this.ts, unit, unit.getSourceFile());
-      this.unitHashes.set(unit, hash);
+      unitHashes.set(unit, hash);
     }
     return hash;
   }
@@ -165,12 +263,20 @@ export class ModuleGraph {
 
   /** Where `specifier`, imported by `fromFile`, leads: a module of the project or a package. */
   private resolve(fromFile: string, specifier: string): Target | undefined {
-    if (specifier.startsWith('.') || specifier.startsWith('/')) {
-      const fileName = this.sourceFileFor(resolvePath(dirname(fromFile), specifier));
-      const sourceFile = fileName === undefined ? undefined : this.module(fileName);
-      return sourceFile ? { kind: 'module', sourceFile } : undefined;
+    const key = `${dirname(fromFile)}\u0000${specifier}`;
+    let resolution = this.resolutions.get(key);
+    if (!resolution) {
+      resolution = this.resolution(fromFile, specifier);
+      this.resolutions.set(key, resolution);
     }
-    if (specifier.startsWith('node:') || BUILTINS.has(specifier)) return undefined;
+    if (resolution.kind === 'package') return resolution;
+    const sourceFile = resolution.fileName === undefined ? undefined : this.module(resolution.fileName);
+    return sourceFile ? { kind: 'module', sourceFile } : undefined;
+  }
+
+  private resolution(fromFile: string, specifier: string): Resolution {
+    if (specifier.startsWith('.') || specifier.startsWith('/')) return { kind: 'file', fileName: this.sourceFileFor(resolvePath(dirname(fromFile), specifier)) };
+    if (specifier.startsWith('node:') || BUILTINS.has(specifier)) return { kind: 'file', fileName: undefined };
     return { kind: 'package', origin: packageOrigin(fromFile, specifier) };
   }
 
@@ -249,6 +355,14 @@ interface PackageDependency {
   /** `name@version` */
   readonly origin: string;
 }
+/** A unit's dependencies in the order its code names them, and the modules read to find them. */
+interface DirectDependencies {
+  readonly dependencies: readonly Dependency[];
+  readonly files: ReadonlySet<string>;
+}
+
+/** Where an import leads before its module is read: a project file (none when it names none, or a built-in), or a package. */
+type Resolution = { readonly kind: 'file'; readonly fileName: string | undefined } | PackageDependency;
 type Dependency = { readonly kind: 'declaration'; readonly unit: TS.Node; readonly name: string } | PackageDependency;
 
 /** A name the walked code uses as a value: a binding, a member of `this`, or a member of a namespace import. */

@@ -6,7 +6,7 @@ import { ModuleGraph, TagError, transformModule, type ModuleFormat } from './eng
 import { bundledTypeScript } from './bundled-typescript.js';
 
 /** One graph per process: a module loads once, and its dependencies are read once. */
-const graph = new ModuleGraph(bundledTypeScript);
+const graph = new ModuleGraph(bundledTypeScript());
 /** `NODE_DEBUG=cachier` */
 const debug = debuglog('cachier');
 const SOURCE_MAP_COMMENT = /\n\/\/# sourceMappingURL=([^\s]+)\s*$/;

@@ -1,12 +1,35 @@
 import { createHash } from 'node:crypto';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import remapping from '@jridgewell/remapping';
+import { dirname, resolve } from 'node:path';
 import type * as TS from 'typescript';
 import type { TypeScript } from './typescript-api.js';
 import { CACHIER_DIAGNOSTIC_CODE } from './diagnostics.js';
 import { ModuleGraph, transformModule, type CachierDiagnostic, type TransformResult } from './engine.js';
-import { bundledTypeScript } from './bundled-typescript.js';
 import { modulePathOf } from './module-path.js';
+import { followSourceEdits } from './source-map-edits.js';
+
+/** Each module's last rewrite, and the trees (or texts, outside the program) of the files behind its source hashes. */
+const lastRewrites = new Map<string, { readonly ts: TypeScript; readonly original: TS.SourceFile; readonly roots: string; readonly behind: ReadonlyMap<string, TS.SourceFile | string | undefined>; readonly result: TransformResult }>();
+
+/**
+ * A watch rebuild's rewrite of `original` when nothing behind it changed:
+ * the same tree of the module and of every file its hashes read (a watch
+ * host keeps the trees of unchanged files), and the same root files.
+ */
+function reusableRewrite(ts: TypeScript, program: TS.Program, original: TS.SourceFile, roots: string): TransformResult | undefined {
+  const last = lastRewrites.get(original.fileName);
+  if (!last || last.ts !== ts || last.original !== original || last.roots !== roots) return undefined;
+  for (const [fileName, tree] of last.behind) {
+    const now = program.getSourceFile(fileName) ?? ts.sys.readFile(fileName);
+    if (now !== tree) return undefined;
+  }
+  return last.result;
+}
+
+/** The last program made by {@link transformProgram} for each project (config file and root files), for watch rebuilds. */
+const lastPrograms = new Map<string, { readonly ts: TypeScript; readonly program: TS.Program }>();
+
+/** The last rewritten tree of each module, for watch rebuilds. */
+const rewrittenFiles = new Map<string, { readonly ts: TypeScript; readonly code: string; readonly settings: string; readonly sourceFile: TS.SourceFile }>();
 
 /**
  * Recreates `program` from the engine's rewritten text of every module with
@@ -25,17 +48,23 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
   const tagged = program.getSourceFiles().filter((sourceFile) => !sourceFile.isDeclarationFile && !program.isSourceFileFromExternalLibrary(sourceFile) && sourceFile.text.includes('@cachier'));
   // A project without tags is left exactly as it was, at no cost.
   if (tagged.length === 0) return program;
-  const graph = new ModuleGraph(bundledTypeScript, (fileName) => program.getSourceFile(fileName)?.text ?? ts.sys.readFile(fileName));
+  // The engine reads the program's own syntax trees with the compiler's TypeScript: nothing is parsed twice, and the bundled TypeScript 6 is never loaded.
+  const graph = new ModuleGraph(ts, (fileName) => program.getSourceFile(fileName)?.text ?? ts.sys.readFile(fileName), (fileName) => program.getSourceFile(fileName));
   const rewrites = new Map<string, { readonly original: TS.SourceFile; readonly result: TransformResult }>();
   const problems: { readonly original: TS.SourceFile; readonly diagnostic: CachierDiagnostic }[] = [];
   const owners = new Map<string, TS.SourceFile>();
+  const roots = program.getRootFileNames().join('\u0000');
   for (const original of tagged) {
-    const result = transformModule({ code: original.text, fileName: original.fileName, graph });
+    const result = reusableRewrite(ts, program, original, roots) ?? transformModule({ code: original.text, fileName: original.fileName, graph });
+    if (lastRewrites.get(original.fileName)?.result !== result) {
+      const behind = new Map([...graph.filesBehind(original)].map((fileName) => [fileName, program.getSourceFile(fileName) ?? graph.text(fileName)]));
+      lastRewrites.set(original.fileName, { ts, original, roots, behind, result });
+    }
     if (result.changed) rewrites.set(original.fileName, { original, result });
     problems.push(...result.diagnostics.map((diagnostic) => ({ original, diagnostic })));
     for (const fn of result.functions) {
       const owner = owners.get(fn.id);
-      if (owner && owner !== original) problems.push({ original, diagnostic: sharedIdProblem(original, fn.id, fn.line, owner) });
+      if (owner && owner !== original) problems.push({ original, diagnostic: sharedIdProblem(ts, original, fn.id, fn.line, owner) });
       owners.set(fn.id, owner ?? original);
     }
   }
@@ -46,9 +75,15 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
   const rewrittenFile = (fileName: string, languageVersionOrOptions: TS.ScriptTarget | TS.CreateSourceFileOptions): TS.SourceFile | undefined => {
     const rewrite = rewrites.get(fileName);
     if (!rewrite) return program.getSourceFile(fileName);
+    const settings = JSON.stringify(languageVersionOrOptions);
+    const known = rewrittenFiles.get(fileName);
+    // A watch rebuild gets the same tree (parsed and bound once) for a module whose rewrite did not change.
+    if (known?.code === rewrite.result.code && known.settings === settings && known.ts === ts) return known.sourceFile;
     const sourceFile = ts.createSourceFile(fileName, rewrite.result.code, languageVersionOrOptions, true);
     // Builders (watch mode, --incremental) tell changed files by version: the rewritten text's own.
-    return Object.assign(sourceFile, { version: createHash('sha256').update(rewrite.result.code).digest('hex') });
+    Object.assign(sourceFile, { version: createHash('sha256').update(rewrite.result.code).digest('hex') });
+    rewrittenFiles.set(fileName, { ts, code: rewrite.result.code, settings, sourceFile });
+    return sourceFile;
   };
   extendedHost.getSourceFile = (fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile) =>
     rewrittenFile(fileName, languageVersionOrOptions) ?? baseHost.getSourceFile(fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
@@ -59,14 +94,18 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
       rewrittenFile(fileName, languageVersionOrOptions) ?? getSourceFileByPath(fileName, path, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
   }
   const projectReferences = program.getProjectReferences();
+  const project = `${options.configFilePath ?? ''}\u0000${roots}`;
+  const previous = lastPrograms.get(project);
   const extended = ts.createProgram({
     rootNames: program.getRootFileNames(),
     options,
     host: extendedHost,
-    oldProgram: program,
+    // A watch rebuild starts from the last rewritten program, which holds the same rewritten trees: only the modules that changed are bound and resolved again.
+    oldProgram: previous?.ts === ts ? previous.program : program,
     configFileParsingDiagnostics: program.getConfigFileParsingDiagnostics(),
     ...(projectReferences ? { projectReferences } : {}),
   });
+  lastPrograms.set(project, { ts, program: extended });
   const toUserText = diagnosticMapper(rewrites);
   mapDiagnostics(extended, toUserText);
   reportTagProblems(ts, extended, problems);
@@ -74,7 +113,7 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
   return extended;
 }
 
-function sharedIdProblem(sourceFile: TS.SourceFile, id: string, line: number, owner: TS.SourceFile): CachierDiagnostic {
+function sharedIdProblem(ts: TypeScript, sourceFile: TS.SourceFile, id: string, line: number, owner: TS.SourceFile): CachierDiagnostic {
   const lineStart = sourceFile.getPositionOfLineAndCharacter(line - 1, 0);
   const column = sourceFile.text.indexOf('@cachier', lineStart) - lineStart;
   return {
@@ -83,7 +122,7 @@ function sharedIdProblem(sourceFile: TS.SourceFile, id: string, line: number, ow
     length: '@cachier'.length,
     line,
     column: column + 1,
-    message: `the cache id "${id}" is already used by a tagged function of ${modulePathOf(bundledTypeScript, owner.fileName)}; give one of them its own id=...`,
+    message: `the cache id "${id}" is already used by a tagged function of ${modulePathOf(ts, owner.fileName)}; give one of them its own id=...`,
   };
 }
 
@@ -139,17 +178,10 @@ function mapSourceMapsOnEmit(program: TS.Program, rewrites: Rewrites, host: TS.C
 }
 
 function composeSourceMap(mapFile: string, text: string, rewrites: Rewrites): string {
-  const emitted = JSON.parse(text) as { sources: string[]; sourceRoot?: string };
+  const emitted = JSON.parse(text) as { sourceRoot?: string };
   const root = resolve(dirname(mapFile), emitted.sourceRoot ?? '');
-  const rewriteOf = (source: string): TransformResult | undefined => rewrites.get(resolve(root, source).replace(/\\/g, '/'))?.result;
-  if (!emitted.sources.some((source) => rewriteOf(source))) return text;
-  const composed = remapping(text, (source, context) => {
-    // Only the emitted map's own sources are rewritten text; the rewrite's map leads to the user's files.
-    if (context.depth > 1) return null;
-    const result = rewriteOf(source);
-    return result?.map ? result.map.toString() : null;
+  return followSourceEdits(text, (source) => {
+    const rewrite = rewrites.get(resolve(root, source).replace(/\\/g, '/'));
+    return rewrite && { edited: rewrite.result.code, original: rewrite.original.text, sourceOffset: (offset) => rewrite.result.sourceOffset(offset) };
   });
-  // The rewrite's map names the source by its absolute path; write it back the way the compiler did.
-  composed.sources = composed.sources.map((source) => (source && isAbsolute(source) ? relative(emitted.sourceRoot === undefined ? dirname(mapFile) : root, source) : source));
-  return composed.toString();
 }

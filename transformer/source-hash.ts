@@ -6,7 +6,8 @@ import type { TypeScript } from './typescript-api.js';
  * A hash of a function's code that ignores everything a formatter or a
  * comment edit can change: whitespace, line endings, comments, semicolons,
  * trailing commas, quote style, redundant parentheses and `export` modifiers.
- * Any other token change (a name, an operator, a literal, a type) changes it.
+ * Any other token change (a name, an operator, a literal, a type) changes it,
+ * and parsed JSDoc does not (a compiler's tree may hold it; the engine's never does).
  *
  * It walks the syntax tree rather than the text, so the tree's nesting stands
  * for the parentheses and semicolons it drops; token texts, not TypeScript's
@@ -57,6 +58,8 @@ function feedToken(ts: TypeScript, node: TS.Node, sourceFile: TS.SourceFile, fee
 /** Tokens a formatter adds or removes without changing what the code does. */
 function isFormattingToken(ts: TypeScript, child: TS.Node, parent: TS.Node): boolean {
   switch (child.kind) {
+    case ts.SyntaxKind.JSDoc:
+      // A comment: parsed only by some parsers (a compiler's, for type errors), never by the engine's own.
     case ts.SyntaxKind.SemicolonToken:
     case ts.SyntaxKind.ExportKeyword:
     case ts.SyntaxKind.DefaultKeyword:

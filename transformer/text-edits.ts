@@ -19,6 +19,8 @@ interface Edit {
  */
 export class TextEdits {
   private readonly edits: Edit[] = [];
+  /** {@link edits} in text order, once asked for; a new edit forgets it. */
+  private inOrder: Edit[] | undefined;
 
   constructor(readonly original: string) {}
 
@@ -27,6 +29,7 @@ export class TextEdits {
   }
 
   insert(at: number, text: string, attribution = at): void {
+    this.inOrder = undefined;
     this.edits.push({ at, removed: 0, text, attribution, sequence: this.edits.length });
   }
 
@@ -35,20 +38,33 @@ export class TextEdits {
       this.insert(start, text, attribution);
       return;
     }
+    this.inOrder = undefined;
     this.edits.push({ at: start, removed: end - start, text, attribution, sequence: this.edits.length });
   }
 
-  /** The edited text and a high-resolution source map to `fileName`'s original text (with its content). */
-  apply(fileName: string): { code: string; map: SourceMap } {
+  /** The edited text, and its high-resolution source map to `fileName`'s original text (with its content), made on first call (not every build writes maps). */
+  apply(fileName: string): { code: string; map: () => SourceMap } {
     const magic = new MagicString(this.original);
     // Replacements first: an insertion made after them at a replacement's start lands before it, at its end after it.
     for (const edit of this.edits) if (edit.removed > 0) magic.overwrite(edit.at, edit.at + edit.removed, edit.text);
     for (const edit of this.sorted()) if (edit.removed === 0) magic.appendLeft(edit.at, edit.text);
-    return { code: magic.toString(), map: magic.generateMap({ source: fileName, file: fileName, includeContent: true, hires: true }) };
+    let map: SourceMap | undefined;
+    return { code: magic.toString(), map: () => (map ??= magic.generateMap({ source: fileName, file: fileName, includeContent: true, hires: true })) };
   }
 
-  /** The offset in the original text that an offset of the edited text comes from. */
+  /** The offset in the original text that an offset of the edited text comes from (for generated text, the offset it stands for). */
   originalOffset(generated: number): number {
+    const copied = this.copiedOffset(generated);
+    return typeof copied === 'number' ? copied : copied.attribution;
+  }
+
+  /** The offset in the original text that an offset of the edited text is a copy of; `undefined` inside generated text. */
+  sourceOffset(generated: number): number | undefined {
+    const copied = this.copiedOffset(generated);
+    return typeof copied === 'number' ? copied : undefined;
+  }
+
+  private copiedOffset(generated: number): number | Edit {
     let original = 0;
     let position = 0;
     for (const edit of this.sorted()) {
@@ -56,14 +72,26 @@ export class TextEdits {
       if (generated < position + unchanged) return original + (generated - position);
       position += unchanged;
       original = edit.at;
-      if (generated < position + edit.text.length) return edit.attribution;
+      if (generated < position + edit.text.length) return edit;
       position += edit.text.length;
       original += edit.removed;
     }
     return original + (generated - position);
   }
 
+  /** The offset in the edited text where the original text at `original` lands: after text inserted there, at the start of a replacement that covers it. */
+  generatedOffset(original: number): number {
+    let shift = 0;
+    for (const edit of this.sorted()) {
+      if (edit.at > original) break;
+      if (edit.removed > 0 && original < edit.at + edit.removed) return edit.at + shift;
+      shift += edit.text.length - edit.removed;
+    }
+    return original + shift;
+  }
+
   private sorted(): Edit[] {
-    return [...this.edits].sort((a, b) => a.at - b.at || a.removed - b.removed || a.sequence - b.sequence);
+    this.inOrder ??= [...this.edits].sort((a, b) => a.at - b.at || a.removed - b.removed || a.sequence - b.sequence);
+    return this.inOrder;
   }
 }

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
-import remapping from '@jridgewell/remapping';
-import { ModuleGraph, checkTags, transformModule, type CachierDiagnostic, type FunctionFacts, type ModuleFormat } from './engine.js';
+import { dirname, extname, join, relative, resolve } from 'node:path';
+import { ModuleGraph, checkTags, moduleFacts, transformModule, type CachierDiagnostic, type FunctionFacts, type ModuleFormat } from './engine.js';
 import { bundledTypeScript } from './bundled-typescript.js';
 import { readFromDisk as readText } from './module-graph.js';
+import { followGeneratedEdits } from './source-map-edits.js';
 
 /** What `tsc --showConfig` says of a project, as far as the rewrite needs it. */
 export interface ProjectLayout {
@@ -46,14 +46,36 @@ export function outputOf(layout: ProjectLayout, source: string): string {
   return layout.outDir === undefined ? base : join(layout.outDir, relative(layout.rootDir, base));
 }
 
-/** The bad tags of every source of the project, checked before `tsc` emits anything. */
-export function tagProblems(layout: ProjectLayout): CachierDiagnostic[] {
-  return layout.files
-    .filter((source) => /\.[cm]?tsx?$/.test(source) && !source.endsWith('.d.ts'))
-    .flatMap((source) => {
-      const code = readText(source);
-      return code === undefined ? [] : checkTags(code, source);
-    });
+/** The project's TypeScript sources (not declarations). */
+function sourcesOf(layout: ProjectLayout): string[] {
+  return layout.files.filter((source) => /\.[cm]?tsx?$/.test(source) && !source.endsWith('.d.ts'));
+}
+
+/** The bad tags of every source of the project, checked before `tsc` emits anything; `graph` keeps the texts (and parses) for the rewrite. */
+export function tagProblems(layout: ProjectLayout, graph: ModuleGraph = sourceGraph()): CachierDiagnostic[] {
+  return sourcesOf(layout).flatMap((source) => {
+    const code = graph.text(source);
+    return code === undefined ? [] : checkTags(code, source);
+  });
+}
+
+/** The graph of a build: the sources `tsc` compiles, read from disk, parsed with the bundled TypeScript. */
+export function sourceGraph(readSource: (fileName: string) => string | undefined = readText): ModuleGraph {
+  return new ModuleGraph(bundledTypeScript(), readSource);
+}
+
+/**
+ * Computes the ids and source hashes of every tagged function of the project
+ * into `graph` ahead of {@link rewriteEmitted}, one module per turn of the
+ * event loop: `cachier-tsc` does it while `tsc` builds, so the rewrite after
+ * the build only parses and edits the emitted JavaScript.
+ */
+export async function prepareSources(layout: ProjectLayout, graph: ModuleGraph): Promise<void> {
+  for (const source of sourcesOf(layout)) {
+    await new Promise((resolvePromise) => setImmediate(resolvePromise));
+    const code = graph.text(source);
+    if (code?.includes('@cachier')) moduleFacts({ code, fileName: source, graph });
+  }
 }
 
 /** What one pass over a build's output did. */
@@ -78,20 +100,18 @@ const REWRITTEN = /(?:import \* as __cachier from "cachier";|const __cachier = r
  * changed). Source maps next to the output are composed to lead to the
  * TypeScript source.
  */
-export function rewriteEmitted(layout: ProjectLayout, readSource: (fileName: string) => string | undefined = readText): RewritePass {
-  const graph = new ModuleGraph(bundledTypeScript, readSource);
+export function rewriteEmitted(layout: ProjectLayout, graph: ModuleGraph = sourceGraph()): RewritePass {
   const diagnostics: CachierDiagnostic[] = [];
   const functions: FunctionFacts[] = [];
   const rewritten: string[] = [];
   const rehashed: string[] = [];
-  for (const source of layout.files) {
-    if (source.endsWith('.d.ts') || !/\.[cm]?tsx?$/.test(source)) continue;
-    const code = readSource(source);
+  for (const source of sourcesOf(layout)) {
+    const code = graph.text(source);
     if (code === undefined || !code.includes('@cachier')) continue;
     const output = outputOf(layout, source);
     const emitted = layout.noEmit ? undefined : readText(output);
     if (emitted !== undefined && REWRITTEN.test(emitted)) {
-      const result = transformModule({ code, fileName: source, graph });
+      const result = moduleFacts({ code, fileName: source, graph });
       diagnostics.push(...result.diagnostics);
       functions.push(...result.functions);
       const updated = withSourceHashes(emitted, result.functions);
@@ -104,9 +124,11 @@ export function rewriteEmitted(layout: ProjectLayout, readSource: (fileName: str
     const result = transformModule(emitted === undefined ? { code, fileName: source, graph } : { code: emitted, fileName: output, original: { code, fileName: source }, format: formatOf(output, emitted), graph });
     diagnostics.push(...result.diagnostics);
     functions.push(...result.functions);
-    if (emitted === undefined || !result.changed || !result.map) continue;
+    if (emitted === undefined || !result.changed) continue;
     writeFileSync(output, result.code);
-    composeSourceMap(output, result.map.toString());
+    const emittedMap = readText(`${output}.map`);
+    // tsc's map, moved along the rewrite's edits, still leads to the TypeScript source.
+    if (emittedMap !== undefined) writeFileSync(`${output}.map`, followGeneratedEdits(emittedMap, emitted, result.code, (offset) => result.generatedOffset(offset)));
     rewritten.push(output);
   }
   return { diagnostics, rewritten, rehashed, functions };
@@ -141,15 +163,4 @@ function packageType(directory: string): string | undefined {
     if (existsSync(manifest)) return (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: string }).type;
     if (dirname(at) === at) return undefined;
   }
-}
-
-/** Chains the rewrite's map (rewritten JavaScript to emitted JavaScript) onto `tsc`'s (emitted JavaScript to TypeScript). */
-function composeSourceMap(output: string, rewriteMap: string): void {
-  const mapFile = `${output}.map`;
-  const emittedMap = readText(mapFile);
-  if (emittedMap === undefined) return;
-  const composed = remapping([rewriteMap, emittedMap], () => null);
-  composed.file = (JSON.parse(emittedMap) as { file?: string }).file ?? composed.file;
-  composed.sources = composed.sources.map((source) => (source && isAbsolute(source) ? relative(dirname(mapFile), source) : source));
-  writeFileSync(mapFile, composed.toString());
 }

@@ -27,7 +27,7 @@ const SOURCE_MODULE = /\.(?:[cm]?[jt]s|[jt]sx)(?:\?.*)?$/;
 export function rewriteForBundler(code: string, id: string): { code: string; map: NonNullable<ReturnType<typeof transformModule>['map']>; dependencies: string[] } | undefined {
   const fileName = id.split('?')[0] ?? id;
   const read = new Set<string>();
-  const graph = new ModuleGraph(bundledTypeScript, (file) => {
+  const graph = new ModuleGraph(bundledTypeScript(), (file) => {
     read.add(file);
     return readText(file);
   });
