@@ -110,6 +110,7 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
   mapDiagnostics(extended, toUserText);
   reportTagProblems(ts, extended, problems);
   mapSourceMapsOnEmit(extended, rewrites, baseHost);
+  if (problems.length > 0) skipEmit(ts, extended, problems.length);
   return extended;
 }
 
@@ -165,6 +166,28 @@ function reportTagProblems(ts: TypeScript, program: TS.Program, problems: readon
       })),
     ];
   };
+}
+
+/**
+ * Emits nothing while a tag is bad, as `cachier-tsc` does: the compiler
+ * would otherwise write the badly tagged function unwrapped, and it would
+ * run uncached once anyone ignored the failed build.
+ */
+function skipEmit(ts: TypeScript, program: TS.Program, count: number): void {
+  program.emit = () => ({
+    emitSkipped: true,
+    diagnostics: [
+      {
+        file: undefined,
+        start: undefined,
+        length: undefined,
+        messageText: `cachier: ${count} bad @cachier tag${count === 1 ? '' : 's'}: nothing was emitted, so no function runs uncached`,
+        category: ts.DiagnosticCategory.Error,
+        code: CACHIER_DIAGNOSTIC_CODE,
+        source: 'cachier',
+      },
+    ],
+  });
 }
 
 /** Composes each emitted source map (to the rewritten text) with the rewrite's own (to the user's text). */

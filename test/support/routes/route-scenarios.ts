@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { transformModule, type FunctionFacts } from '../../../transformer/engine.js';
@@ -110,6 +110,8 @@ export function describeRoute(route: Route): void {
       const result = built && built.code !== 0 ? built : await route.start(project);
       expect(result.code).not.toBe(0);
       expect(result.output).toMatch(/src\/bad\.ts[:(]2[:,]14\)?:? .*unknown @cachier option "staleAftr"; did you mean "staleAfter"\?/);
+      // A failed build writes nothing that would run the badly tagged function uncached.
+      if (built && built.code !== 0) expect(existsSync(join(project.dir, 'dist/bad.js'))).toBe(false);
       rmSync(join(project.dir, 'src/bad.ts'));
       edit('src/main.ts', (text) => text.replace("import './bad.ts';\n", ''));
     });
