@@ -129,6 +129,12 @@ describe('cachier doctor', () => {
     expect(finding(vite.findings, 'route')).toEqual([]);
   });
 
+  test('tagged sources with no script at all may run under node --import cachier/register: a warning, not a failure', () => {
+    const byHand = doctor(project({}));
+    expect(byHand.status).toBe(0);
+    expect(finding(byHand.findings, 'route')[0]).toMatchObject({ status: 'warn', detail: expect.stringContaining('unless you run them with node --import cachier/register') });
+  });
+
   test('a cache folder others can write to is reported with the chmod that fixes it', () => {
     const dir = project({ plugin: true, scripts: { build: 'tspc' } });
     const cacheDir = join(dir, 'shared-cache');
