@@ -221,7 +221,7 @@ async function remove(context: Context, verb: string, removals: readonly Removal
     );
   } else {
     const kept = outcome.kept.length > 0 ? ` ${outcome.kept.length} changed since the scan and were left alone.` : '';
-    output.print(output.colors.green(`Removed ${removedEntries} entries, freed ${formatBytes(freed)}.`) + kept);
+    output.print(output.colors.green(`Removed ${removedEntries} ${removedEntries === 1 ? 'entry' : 'entries'}, freed ${formatBytes(freed)}.`) + kept);
   }
   return outcome;
 }
