@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, test } from 'vitest';
 import type { FunctionInfo } from '../cli/model.js';
 import { fileStore } from '../cli/file-store.js';
 import { carryOut, createOutput } from '../cli/output.js';
+import { cachier } from '../runtime/index.js';
 import { cachierCli, cachierJson, fill } from './support/cli/run.js';
 
 // Every command runs as a child process (the built `cachier` bin) against
@@ -109,6 +110,18 @@ describe('cachier ls', () => {
     expect(listed).toMatchObject({ id: basename(legacy.location), sourceFile: null });
     expect(listed?.versions[0]).toMatchObject({ entries: 3, sourceHash: null, stale: null });
     expect(cachierJson<{ totalEntries: number }>(['show', basename(legacy.location)], env).totalEntries).toBe(3);
+  });
+
+  test('a function whose calls all threw is listed by its id, with no entries', () => {
+    const boom = cachier(
+      (): number => {
+        throw new Error('upstream down');
+      },
+      { backend: 'file', cacheDir, id: 'src/boom.ts#boom', sourceHash: 'v1' },
+    );
+    expect(() => boom()).toThrow('upstream down');
+    expect(byId(listing(), 'src/boom.ts#boom').versions[0]).toMatchObject({ entries: 0, sourceHash: 'v1' });
+    expect(cachierJson<{ totalEntries: number }>(['show', 'src/boom.ts#boom'], env).totalEntries).toBe(0);
   });
 
   test('an empty or missing cache folder lists nothing and exits 0', () => {

@@ -255,6 +255,8 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       const onDeadMarkRemoved = (why: string): void => log.debug(`key ${key.slice(0, 10)}: removed a dead mark: ${why}`);
       const mark = pathsOf(key).mark;
       yield* guarded(enterFolder(trust, layout.marksDir, true), BackendError);
+      // The claim may create the version's folder: name its function there even if no call ever stores.
+      yield* writeManifestOnce(layout, settings, trust.modes);
       const claim = yield* guarded(claimMark(mark, settings.leaseMs, trust.modes, onDeadMarkRemoved), BackendError);
       if (!claim.claimed) return claim;
       // Another process may have stored the key since this caller's read: let the engine see it.

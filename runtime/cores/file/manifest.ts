@@ -23,7 +23,7 @@ export function manifestOf(settings: CoreSettings): VersionManifest {
 
 /**
  * Writes the version's `manifest.json` once per process (at its first
- * store, when the folder exists anyway). A failure is only reported: the
+ * claim or store, when the folder exists anyway). A failure is only reported: the
  * manifest explains the cache but never decides what is served.
  */
 export function* writeManifestOnce(layout: VersionLayout, settings: CoreSettings, modes: Modes): DiskPlan<void> {
