@@ -196,7 +196,16 @@ function routeFindings(dir: string, pkg: PackageJson | undefined, tsconfig: TsCo
     });
   }
   for (const tool of tools) findings.push({ check: 'bundler or Babel', status: 'ok', detail: `${tool} mentions cachier: the tag is applied when it builds` });
-  if (hooks) {
+  // tsx imported first compiles the TypeScript before the hook sees its tags.
+  const tsxFirst = /--import[= ]tsx\b[^\n]*--import[= ]cachier\/register\b/.test(scripts);
+  if (hooks && tsxFirst) {
+    findings.push({
+      check: 'Node hooks',
+      status: 'warn',
+      detail: 'a script imports tsx before cachier/register: tsx compiles the TypeScript first, so its tagged functions run uncached',
+      fix: 'import cachier/register first: node --import cachier/register --import tsx app.ts',
+    });
+  } else if (hooks) {
     const runsTs = /--import[= ]cachier\/register\b(?![^\n]*--import[= ]tsx)[^\n]*\.[cm]?tsx?\b/.test(scripts);
     const old = runsTs && !atLeast(process.versions.node, TYPE_STRIPPING_NODE);
     findings.push({

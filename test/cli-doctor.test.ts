@@ -129,6 +129,13 @@ describe('cachier doctor', () => {
     expect(finding(vite.findings, 'route')).toEqual([]);
   });
 
+  test('a script importing tsx before cachier/register is told the order that applies the tags', () => {
+    const wrongOrder = doctor(project({ scripts: { start: 'node --import tsx --import cachier/register src/a.ts' } }));
+    expect(finding(wrongOrder.findings, 'Node hooks')[0]).toMatchObject({ status: 'warn', fix: expect.stringContaining('--import cachier/register --import tsx') });
+    const rightOrder = doctor(project({ scripts: { start: 'node --import cachier/register --import tsx src/a.ts' } }));
+    expect(finding(rightOrder.findings, 'Node hooks')[0]).toMatchObject({ status: 'ok' });
+  });
+
   test('tagged sources with no script at all may run under node --import cachier/register: a warning, not a failure', () => {
     const byHand = doctor(project({}));
     expect(byHand.status).toBe(0);
