@@ -80,14 +80,14 @@ export interface CoreSettings {
   readonly log: CoreLog;
 }
 
+/** What {@link CacheCore.readAtOnce} answers when it cannot tell at once. */
+export const READ_LATER: unique symbol = Symbol('read later');
+
 /**
  * A synchronous operation answers with its value; an asynchronous one answers
  * with a promise, or with the value itself when it has it at hand (the memory
  * core does, and the engine then serves a hit without a microtask hop).
  */
-/** What {@link CacheCore.readAtOnce} answers when it cannot tell at once. */
-export const READ_LATER: unique symbol = Symbol('read later');
-
 export type Result<Mode extends 'sync' | 'async', T> = Mode extends 'sync' ? T : T | Promise<T>;
 
 /**

@@ -96,6 +96,11 @@ function recover(error: unknown, value: unknown, path: string): string {
 const STRING_PREFIXES = Array.from({ length: 64 }, (_, length) => `s${length}:`);
 /** `a<length>[` for short arrays. */
 const ARRAY_OPENINGS = Array.from({ length: 64 }, (_, length) => `a${length}[`);
+
+/** `a<length>[`, the opening of an array's encoding. */
+function arrayOpening(length: number): string {
+  return length < 64 ? (ARRAY_OPENINGS[length] as string) : `a${length}[`;
+}
 /** The encodings of the integers 0 to 1023, which make up most numeric arguments. */
 const SMALL_INTEGERS = Array.from({ length: 1024 }, (_, integer) => `d${integer};`);
 
@@ -178,7 +183,7 @@ function encodeObject(object: object, depth: number, ancestors: object[] | undef
 
 function encodeArray(array: readonly unknown[], depth: number, ancestors: object[] | undefined): string {
   const length = array.length;
-  let out = length < 64 ? (ARRAY_OPENINGS[length] as string) : `a${length}[`;
+  let out = arrayOpening(length);
   let i = 0;
   try {
     for (; i < length; i++) {
@@ -317,17 +322,25 @@ function sameKeys(known: readonly string[], keys: readonly string[]): boolean {
 }
 
 /**
- * The positions of `keys` (distinct strings) in sorted order, by UTF-16 code
- * units; an insertion sort for short lists, as in {@link sortStrings}.
+ * The positions of `strings` in sorted order, by UTF-16 code units (the order
+ * of the default `Array.prototype.sort`). Lists are short, and for short
+ * lists an insertion sort is several times faster than the native sort's
+ * generic path.
  */
-function sortedOrder(keys: readonly string[]): number[] {
-  const order = keys.map((_, index) => index);
-  if (keys.length > 16) return order.sort((a, b) => ((keys[a] as string) < (keys[b] as string) ? -1 : 1));
+function sortedOrder(strings: readonly string[]): number[] {
+  const order = strings.map((_, index) => index);
+  if (strings.length > 16) {
+    return order.sort((a, b) => {
+      const first = strings[a] as string;
+      const second = strings[b] as string;
+      return first < second ? -1 : first > second ? 1 : 0;
+    });
+  }
   for (let i = 1; i < order.length; i++) {
     const current = order[i] as number;
-    const key = keys[current] as string;
+    const text = strings[current] as string;
     let j = i - 1;
-    while (j >= 0 && (keys[order[j] as number] as string) > key) {
+    while (j >= 0 && (strings[order[j] as number] as string) > text) {
       order[j + 1] = order[j] as number;
       j--;
     }
@@ -336,23 +349,11 @@ function sortedOrder(keys: readonly string[]): number[] {
   return order;
 }
 
-/**
- * Sorts strings in place by UTF-16 code units, the order of the default
- * `Array.prototype.sort`. Objects have few keys, and for short lists an
- * insertion sort is several times faster than the native sort's generic path.
- */
-function sortStrings(strings: string[]): string[] {
-  if (strings.length > 16) return strings.sort();
-  for (let i = 1; i < strings.length; i++) {
-    const current = strings[i] as string;
-    let j = i - 1;
-    while (j >= 0 && (strings[j] as string) > current) {
-      strings[j + 1] = strings[j] as string;
-      j--;
-    }
-    strings[j + 1] = current;
-  }
-  return strings;
+/** The encodings of a Map's entries or a Set's members, in sorted order, as one string. */
+function sortedJoin(encodings: readonly string[]): string {
+  return sortedOrder(encodings)
+    .map((index) => encodings[index] as string)
+    .join('');
 }
 
 function encodeBinaryView(view: ArrayBufferView): string {
@@ -372,7 +373,7 @@ function encodeMap(map: Map<unknown, unknown>, depth: number, ancestors: object[
       throw within(error, `<Map entry ${entries.length}>`);
     }
   }
-  return `M${entries.length}{${sortStrings(entries).join('')}}`;
+  return `M${entries.length}{${sortedJoin(entries)}}`;
 }
 
 function encodeSet(set: Set<unknown>, depth: number, ancestors: object[] | undefined): string {
@@ -384,7 +385,7 @@ function encodeSet(set: Set<unknown>, depth: number, ancestors: object[] | undef
       throw within(error, `<Set member ${members.length}>`);
     }
   }
-  return `S${members.length}{${sortStrings(members).join('')}}`;
+  return `S${members.length}{${sortedJoin(members)}}`;
 }
 
 /**
@@ -405,7 +406,7 @@ function significantArguments(args: readonly unknown[]): readonly unknown[] {
 export function canonicalArguments(args: readonly unknown[]): string {
   const significant = significantArguments(args);
   startEncoding();
-  let encoded = significant.length < 64 ? (ARRAY_OPENINGS[significant.length] as string) : `a${significant.length}[`;
+  let encoded = arrayOpening(significant.length);
   for (let i = 0; i < significant.length; i++) {
     try {
       encoded += encode(significant[i], 0, undefined);
