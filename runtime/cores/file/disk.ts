@@ -105,8 +105,8 @@ function openedFile(stats: fs.Stats, bytes: Buffer | undefined): OpenedFile {
   return { size: stats.size, uid: stats.uid, mtimeMs: stats.mtimeMs, isFile: stats.isFile(), bytes };
 }
 
-/** The file (or a folder on its path) does not exist. */
-function isMissing(error: unknown): boolean {
+/** The file (or a folder on its path) does not exist: nothing there, not a failure. */
+export function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   return code === 'ENOENT' || code === 'ENOTDIR';
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
-import { io, type Disk, type DiskPlan, type FileIdentity, type Io } from './disk.js';
+import { io, isMissing, type Disk, type DiskPlan, type FileIdentity, type Io } from './disk.js';
 import { tempPathFor } from './layout.js';
 
 /** The `code` of a Node file-system error, if it is one. */
@@ -33,12 +33,6 @@ export function describeFailure(error: unknown, where: string): string {
   const known = CAUSES[errorCode(error) ?? ''];
   const fix = known?.fix ?? 'check that the folder is writable by this user and its disk has free space, or point cacheDir or CACHIER_DIR elsewhere';
   return `${known ? `${known.cause} ` : ''}(${message}) in the cache folder ${where}; ${fix}`;
-}
-
-/** The file (or a folder on its path) does not exist: nothing there, not a failure. */
-function isMissing(error: unknown): boolean {
-  const code = errorCode(error);
-  return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 /** Runs a disk call, answering `undefined` when the file or its folder does not exist. */
