@@ -1,12 +1,12 @@
 import { hash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { runAsync, runSync } from '../runtime/cores/file/disk.js';
-import { decodeEntry, readEntryHeader } from '../runtime/cores/file/entry-codec.js';
-import { errorCode } from '../runtime/cores/file/files.js';
-import { MANIFEST_NAME, TRASH_PREFIX, isEntryName, isMarkName, tempPathFor, type VersionManifest } from '../runtime/cores/file/layout.js';
-import { parseOwner, readMark, type MarkOwner } from '../runtime/cores/file/marks.js';
-import { discard } from '../runtime/cores/file/versions.js';
+import { runAsync, runSync } from '../runtime/backends/file/disk.js';
+import { decodeEntry, readEntryHeader } from '../runtime/backends/file/entry-codec.js';
+import { errorCode } from '../runtime/backends/file/files.js';
+import { MANIFEST_NAME, TRASH_PREFIX, isEntryName, isMarkName, tempPathFor, type VersionManifest } from '../runtime/backends/file/layout.js';
+import { parseOwner, readMark, type MarkOwner } from '../runtime/backends/file/marks.js';
+import { discard } from '../runtime/backends/file/versions.js';
 import type { CacheStore, EntryInfo, FunctionInfo, MarkInfo, PrunePolicy, Removal, VersionInfo } from './model.js';
 
 /** A temp file or trash folder untouched this long belongs to a writer or delete that was killed. */

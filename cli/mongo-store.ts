@@ -1,4 +1,4 @@
-import { valueBytesOf as storedBytes, entryOf, leaseEndOf, type CacheDocument } from '../runtime/cores/mongo/documents.js';
+import { valueBytesOf as storedBytes, entryOf, leaseEndOf, type CacheDocument } from '../runtime/backends/mongo/documents.js';
 import { CliError, EXIT } from './exit-codes.js';
 import type { CacheStore, EntryInfo, FunctionInfo, MarkInfo, Removal, VersionInfo } from './model.js';
 

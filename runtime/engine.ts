@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { READ_LATER, type CacheCore, type ClaimResult, type CoreLog, type StoredEntry } from './core.js';
 import { currentDefaultsVersion, givenDefaults, isCachingEnabled } from './config.js';
-import { coreFactories } from './cores/index.js';
+import { coreFactories } from './backends/registry.js';
 import { parseDuration, type Duration } from './duration.js';
 import { CacheWriteError, CachierError, CircularCallError, EntryTooLargeError, InvalidOptionError } from './errors.js';
 import { canonicalArguments, canonicalHashResult, digestKey, flatKey } from './keys.js';

@@ -3,10 +3,10 @@ import { join, resolve } from 'node:path';
 import { parseDuration, type Duration } from './duration.js';
 import { InvalidOptionError, CachierError } from './errors.js';
 import { parseByteSize, type ByteSize } from './size.js';
-import type { MongoCollection } from './cores/mongo/collection.js';
-import type { RedisOption } from './cores/redis/client.js';
-import type { PostgresOption } from './cores/postgres/pool.js';
-import type { S3Option } from './cores/s3/location.js';
+import type { MongoCollection } from './backends/mongo/collection.js';
+import type { RedisOption } from './backends/redis/client.js';
+import type { PostgresOption } from './backends/postgres/pool.js';
+import type { S3Option } from './backends/s3/location.js';
 
 /**
  * Any function cachier can wrap. `any[]` is the one parameter list every

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { cachier, CircularCallError, InvalidOptionError, resetDefaults, setDefaults } from '../runtime/index.js';
 import { keyOfArguments } from '../runtime/keys.js';
-import { keyPaths, versionLayout } from '../runtime/cores/file/layout.js';
+import { keyPaths, versionLayout } from '../runtime/backends/file/layout.js';
 import { installManualClock, sleep, warningsDuring } from './support/clock.js';
 import { connectTestCollection } from './support/mongo/connect.js';
 

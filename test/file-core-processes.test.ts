@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { decodeEntry } from '../runtime/cores/file/entry-codec.js';
+import { decodeEntry } from '../runtime/backends/file/entry-codec.js';
 import { cachier } from '../runtime/index.js';
 import { computations, freshPlace, runWorker, startWorker, waitFor } from './support/file-core/children.js';
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { cachier, resetDefaults, setDefaults } from '../runtime/index.js';
 import { keyOfArguments } from '../runtime/keys.js';
-import { keyPaths, versionLayout } from '../runtime/cores/file/layout.js';
-import { UNUSED_VERSION_MS } from '../runtime/cores/file/versions.js';
+import { keyPaths, versionLayout } from '../runtime/backends/file/layout.js';
+import { UNUSED_VERSION_MS } from '../runtime/backends/file/versions.js';
 import { warningsDuring } from './support/clock.js';
 import { freshPlace, waitFor } from './support/file-core/children.js';
 

@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { BLOCKING_IO_LIMIT, io, runMixed } from '../runtime/cores/file/disk.js';
-import { keyPaths, versionLayout } from '../runtime/cores/file/layout.js';
+import { BLOCKING_IO_LIMIT, io, runMixed } from '../runtime/backends/file/disk.js';
+import { keyPaths, versionLayout } from '../runtime/backends/file/layout.js';
 import { cachier } from '../runtime/index.js';
 import { keyOfArguments } from '../runtime/keys.js';
 import { isThenable } from '../runtime/plan.js';

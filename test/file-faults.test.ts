@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { serialize } from 'node:v8';
 import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, test } from 'vitest';
-import { keyPaths, versionLayout } from '../runtime/cores/file/layout.js';
+import { keyPaths, versionLayout } from '../runtime/backends/file/layout.js';
 import { keyOfArguments } from '../runtime/keys.js';
 import {
   OTHER_UID,

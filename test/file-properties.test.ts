@@ -11,7 +11,7 @@ import { serialize } from 'node:v8';
 import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { MIN_ARRAY_LENGTH_BOUND, decodeEntry, encodeEntry } from '../runtime/cores/file/entry-codec.js';
+import { MIN_ARRAY_LENGTH_BOUND, decodeEntry, encodeEntry } from '../runtime/backends/file/entry-codec.js';
 import { keyOfArguments } from '../runtime/keys.js';
 import { freshPlace } from './support/file-core/children.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { cachier, InvalidOptionError, resetDefaults, setDefaults } from '../runtime/index.js';
-import { createMongoCore } from '../runtime/cores/mongo.js';
+import { createMongoCore } from '../runtime/backends/mongo/core.js';
 import { logFor } from '../runtime/log.js';
 import { computations, startProcess } from './support/backends/processes.js';
 import { connectTestCollection, testMongoUri, type TestConnection } from './support/mongo/connect.js';

@@ -1,5 +1,5 @@
 import { cachier } from '../../dist/runtime/index.js';
-import { coreFactories } from '../../dist/runtime/cores/index.js';
+import { coreFactories } from '../../dist/runtime/backends/registry.js';
 import { keyOfArguments } from '../../dist/runtime/keys.js';
 import { makeTempDir } from './temp-dir.mjs';
 
@@ -24,5 +24,5 @@ export function hasBackend(backend) {
  * @param {string} backend
  */
 export function notAvailableYet(backend) {
-  return `not available yet: the ${backend} core is not registered in runtime/cores/index.ts`;
+  return `not available yet: the ${backend} core is not registered in runtime/backends/registry.ts`;
 }

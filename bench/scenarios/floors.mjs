@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import writeFileAtomic from 'write-file-atomic';
 import memoizeFs from 'memoize-fs';
-import { keyPaths, versionLayout } from '../../dist/runtime/cores/file/layout.js';
+import { keyPaths, versionLayout } from '../../dist/runtime/backends/file/layout.js';
 import { canonicalArguments } from '../../dist/runtime/keys.js';
 import { cachier, keyOfArguments } from '../lib/ours.mjs';
 import { cacacheMemo, jsonKey, memoizeeAsync, memoizeeSync, pMemoized } from '../lib/peers.mjs';

@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderLogLogChart } from '../lib/chart.mjs';
 import { countedQuotes } from '../lib/counted.mjs';
-import { keyPaths, versionLayout } from '../../dist/runtime/cores/file/layout.js';
+import { keyPaths, versionLayout } from '../../dist/runtime/backends/file/layout.js';
 import { interleaved } from '../lib/interleaved.mjs';
 import { cachier, keyOfArguments } from '../lib/ours.mjs';
 import { measure, sequential } from '../lib/measure.mjs';

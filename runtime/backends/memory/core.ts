@@ -1,5 +1,5 @@
-import type { CacheCore, ClaimResult, CoreOperations, CoreSettings, StoredEntry, WaitOptions } from '../core.js';
-import { serializeValue } from '../serialization.js';
+import type { CacheCore, ClaimResult, CoreOperations, CoreSettings, StoredEntry, WaitOptions } from '../../core.js';
+import { serializeValue } from '../../serialization.js';
 
 interface Mark {
   readonly token: string;

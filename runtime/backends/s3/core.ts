@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { CacheCore, ClaimResult, CoreSettings, StoredEntry } from '../core.js';
-import { deserializeValue, serializeValue } from '../serialization.js';
-import { lazyClient, oncePerProcess, runOperation } from './shared/connection.js';
-import { readableEntry } from './shared/entries.js';
-import { waitWhileMarked, type MarkState } from './shared/waiting.js';
-import { asS3Location, type S3Location } from './s3/location.js';
-import { isConditionLost, readBody, statusOf, supportsConditionalWrites, unlessMissing } from './s3/objects.js';
+import type { CacheCore, ClaimResult, CoreSettings, StoredEntry } from '../../core.js';
+import { deserializeValue, serializeValue } from '../../serialization.js';
+import { lazyClient, oncePerProcess, runOperation } from '../shared/connection.js';
+import { readableEntry } from '../shared/entries.js';
+import { waitWhileMarked, type MarkState } from '../shared/waiting.js';
+import { asS3Location, type S3Location } from './location.js';
+import { isConditionLost, readBody, statusOf, supportsConditionalWrites, unlessMissing } from './objects.js';
 
 type Sdk = typeof import('@aws-sdk/client-s3');
 type GetOutput = import('@aws-sdk/client-s3').GetObjectCommandOutput;

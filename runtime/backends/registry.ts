@@ -1,11 +1,11 @@
 import type { CoreFactory } from '../core.js';
 import type { Backend } from '../options.js';
-import { createFileCore } from './file.js';
-import { createMemoryCore } from './memory.js';
-import { createMongoCore } from './mongo.js';
-import { createPostgresCore } from './postgres.js';
-import { createRedisCore } from './redis.js';
-import { createS3Core } from './s3.js';
+import { createFileCore } from './file/core.js';
+import { createMemoryCore } from './memory/core.js';
+import { createMongoCore } from './mongo/core.js';
+import { createPostgresCore } from './postgres/core.js';
+import { createRedisCore } from './redis/core.js';
+import { createS3Core } from './s3/core.js';
 
 /** The factory of each backend named in the `backend` option. */
 export const coreFactories: Readonly<Partial<Record<Backend, CoreFactory>>> = {

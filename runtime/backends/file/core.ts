@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { READ_LATER, type CacheCore, type ClaimResult, type CoreOperations, type CoreSettings, type Result, type StoredEntry } from '../core.js';
-import { BackendError, CacheWriteError, CachierError, InvalidOptionError } from '../errors.js';
-import { BLOCKING_IO_LIMIT, io, readFileUpToSync, runAsync, runMixed, runSync, type DiskPlan, type OpenedFile } from './file/disk.js';
+import { READ_LATER, type CacheCore, type ClaimResult, type CoreOperations, type CoreSettings, type Result, type StoredEntry } from '../../core.js';
+import { BackendError, CacheWriteError, CachierError, InvalidOptionError } from '../../errors.js';
+import { BLOCKING_IO_LIMIT, io, readFileUpToSync, runAsync, runMixed, runSync, type DiskPlan, type OpenedFile } from './disk.js';
 import {
   DEFAULT_ENTRY_SIZE_LIMIT,
   checkedBytes,
@@ -14,14 +14,14 @@ import {
   startCheck,
   type DecodedEntry,
   type SealKey,
-} from './file/entry-codec.js';
-import { describeFailure, errorCode, ifPresent, listNames, touch, writeAtomically } from './file/files.js';
-import { isEntryName, keyPaths, versionLayout, type KeyPaths, type VersionLayout } from './file/layout.js';
-import { writeManifestOnce } from './file/manifest.js';
-import { claimMark, readMark, releaseMark, removeAllMarks, renewMark } from './file/marks.js';
-import { enterFolder, isEntered, trustFor } from './file/trust.js';
-import { STAMP_INTERVAL_MS, discard, sweepOldVersions } from './file/versions.js';
-import { deadlineOf, waitWhileMarked, waitWhileMarkedSync } from './file/waiting.js';
+} from './entry-codec.js';
+import { describeFailure, errorCode, ifPresent, listNames, touch, writeAtomically } from './files.js';
+import { isEntryName, keyPaths, versionLayout, type KeyPaths, type VersionLayout } from './layout.js';
+import { writeManifestOnce } from './manifest.js';
+import { claimMark, readMark, releaseMark, removeAllMarks, renewMark } from './marks.js';
+import { enterFolder, isEntered, trustFor } from './trust.js';
+import { STAMP_INTERVAL_MS, discard, sweepOldVersions } from './versions.js';
+import { deadlineOf, waitWhileMarked, waitWhileMarkedSync } from './waiting.js';
 
 // Process-wide state, keyed by version folder so every core of one function
 // version in this process (cores are rebuilt when defaults change) shares it.

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { CacheCore, ClaimResult, CoreSettings, StoredEntry } from '../core.js';
-import { serializeValue } from '../serialization.js';
-import { lazyClient, oncePerProcess, runOperation } from './shared/connection.js';
-import { claimedWith, readableEntry } from './shared/entries.js';
-import { waitWhileMarked } from './shared/waiting.js';
-import { asRedisClient, type RedisArgument, type RedisClient } from './redis/client.js';
-import { channelsOf } from './redis/channels.js';
-import { decodeEntry, encodeEntry, escapeGlob } from './redis/entries.js';
-import { CLAIM, CLEAR_MARK, LOOK, RELEASE, RENEW, STORE } from './redis/scripts.js';
+import type { CacheCore, ClaimResult, CoreSettings, StoredEntry } from '../../core.js';
+import { serializeValue } from '../../serialization.js';
+import { lazyClient, oncePerProcess, runOperation } from '../shared/connection.js';
+import { claimedWith, readableEntry } from '../shared/entries.js';
+import { waitWhileMarked } from '../shared/waiting.js';
+import { asRedisClient, type RedisArgument, type RedisClient } from './client.js';
+import { channelsOf } from './channels.js';
+import { decodeEntry, encodeEntry, escapeGlob } from './entries.js';
+import { CLAIM, CLEAR_MARK, LOOK, RELEASE, RENEW, STORE } from './scripts.js';
 
 /** Names this machine in claim tokens. */
 const HOST = hostname();

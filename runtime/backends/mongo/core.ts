@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { CacheCore, ClaimResult, CoreSettings, StoredEntry, WaitOptions } from '../core.js';
-import { InvalidOptionError } from '../errors.js';
-import { serializeValue } from '../serialization.js';
-import { asMongoCollection, ensureIndexes, type MongoCollection } from './mongo/collection.js';
-import { lazyClient, oncePerProcess, runOperation } from './shared/connection.js';
-import { claimedWith, readableEntry } from './shared/entries.js';
-import { waitWhileMarked } from './shared/waiting.js';
-import { checkFitsInDocument, claimUnlessFreshOrMarked, entryOf, leaseEndOf, valueBytesOf, type CacheDocument } from './mongo/documents.js';
+import type { CacheCore, ClaimResult, CoreSettings, StoredEntry, WaitOptions } from '../../core.js';
+import { InvalidOptionError } from '../../errors.js';
+import { serializeValue } from '../../serialization.js';
+import { asMongoCollection, ensureIndexes, type MongoCollection } from './collection.js';
+import { lazyClient, oncePerProcess, runOperation } from '../shared/connection.js';
+import { claimedWith, readableEntry } from '../shared/entries.js';
+import { waitWhileMarked } from '../shared/waiting.js';
+import { checkFitsInDocument, claimUnlessFreshOrMarked, entryOf, leaseEndOf, valueBytesOf, type CacheDocument } from './documents.js';
 
 const ENTRY_FIELDS = { _id: 0, value: 1, computedAt: 1 } as const;
 const MARKED_ENTRY_FIELDS = { ...ENTRY_FIELDS, owner: 1, leaseUntil: 1 } as const;

@@ -1,14 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { CacheCore, ClaimResult, CoreSettings, StoredEntry } from '../core.js';
-import { deserializeValue, serializeValue } from '../serialization.js';
-import { lazyClient, oncePerProcess, runOperation } from './shared/connection.js';
-import { claimedWith, readableEntry } from './shared/entries.js';
-import { waitWhileMarked } from './shared/waiting.js';
-import { listenerOf } from './postgres/listener.js';
-import { asPostgresPool, type PostgresPool, type PostgresQuery } from './postgres/pool.js';
-import { ensureTable } from './postgres/schema.js';
-import * as SQL from './postgres/statements.js';
+import type { CacheCore, ClaimResult, CoreSettings, StoredEntry } from '../../core.js';
+import { deserializeValue, serializeValue } from '../../serialization.js';
+import { lazyClient, oncePerProcess, runOperation } from '../shared/connection.js';
+import { claimedWith, readableEntry } from '../shared/entries.js';
+import { waitWhileMarked } from '../shared/waiting.js';
+import { listenerOf } from './listener.js';
+import { asPostgresPool, type PostgresPool, type PostgresQuery } from './pool.js';
+import { ensureTable } from './schema.js';
+import * as SQL from './statements.js';
 
 /** Names this machine in claim tokens. */
 const HOST = hostname();
