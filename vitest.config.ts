@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import cachier from './transformer/vite.js';
+import cachier from './transformer/routes/bundlers/vite.js';
 
 export default defineConfig({
   // Our own suite runs through the Vite plugin too, so tests can tag functions.

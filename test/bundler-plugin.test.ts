@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, test } from 'vitest';
-import { transformModule } from '../transformer/engine.js';
-import { rewriteForBundler } from '../transformer/unplugin.js';
+import { transformModule } from '../transformer/engine/index.js';
+import { rewriteForBundler } from '../transformer/routes/bundlers/unplugin.js';
 
 const PRICES = ["import { rate } from './helper.js';", '', '/** @cachier */', 'export function price(n: number): number {', '  return rate(n) + 1;', '}', ''].join('\n');
 

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { transformModule } from '../transformer/engine.js';
-import { transformProgram } from '../transformer/program-transformer.js';
-import { layoutFromShownConfig, prepareSources, rewriteEmitted, sourceGraph } from '../transformer/tsc-route.js';
-import { rewriteForBundler } from '../transformer/unplugin.js';
+import { transformModule } from '../transformer/engine/index.js';
+import { transformProgram } from '../transformer/routes/ts-patch/program-transformer.js';
+import { layoutFromShownConfig, prepareSources, rewriteEmitted, sourceGraph } from '../transformer/routes/tsc7/tsc-route.js';
+import { rewriteForBundler } from '../transformer/routes/bundlers/unplugin.js';
 
 /**
  * The build routes share work between modules (one parse per module, the

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { TagError, transformModule } from '../transformer/engine.js';
-import { transformForNode } from '../transformer/node-transform.js';
+import { TagError, transformModule } from '../transformer/engine/index.js';
+import { transformForNode } from '../transformer/routes/node/node-transform.js';
 
 const SOURCE = '/** @cachier */\nexport function double(x: number): number {\n  return x * 2;\n}\n';
 const EMITTED = '/** @cachier */\nexport function double(x) {\n    return x * 2;\n}\n';

@@ -1,6 +1,6 @@
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { describe, expect, test } from 'vitest';
-import { transformModule, type TransformInput } from '../transformer/engine.js';
+import { transformModule, type TransformInput } from '../transformer/engine/index.js';
 
 const FILE = '/project/src/module.ts';
 

@@ -1,6 +1,6 @@
 import * as ts from 'typescript';
 import { describe, expect, test } from 'vitest';
-import { sourceHashOf } from '../transformer/source-hash.js';
+import { sourceHashOf } from '../transformer/engine/source-hash.js';
 
 /** The source hash of the first function declared in `code`. */
 function hashOf(code: string): string {

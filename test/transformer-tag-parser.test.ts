@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { TagProblem } from '../transformer/problems.js';
-import { parseTag } from '../transformer/tag-parser.js';
+import { TagProblem } from '../transformer/engine/problems.js';
+import { parseTag } from '../transformer/engine/tag-parser.js';
 
 /** The options of the tag in `comment` as `name=value` texts (`name` alone for a bare flag). */
 function optionsOf(comment: string): string[] {

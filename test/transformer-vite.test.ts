@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { rewriteForBundler } from '../transformer/unplugin.js';
-import cachier from '../transformer/vite.js';
+import { rewriteForBundler } from '../transformer/routes/bundlers/unplugin.js';
+import cachier from '../transformer/routes/bundlers/vite.js';
 import { FixtureProject } from './support/transformer/fixture-project.js';
 
 interface PricesModule {

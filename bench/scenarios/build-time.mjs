@@ -72,7 +72,7 @@ function makeViteProject(dir, cachierDir) {
   const imports = Array.from({ length: MODULES }, (_, index) => `import { compute${index} } from './m${index}.js';`).join('\n');
   const calls = Array.from({ length: MODULES }, (_, index) => `compute${index}(2)`).join(' + ');
   writeFileSync(join(dir, 'src/main.ts'), `${imports}\n\nconsole.log(${calls});\n`);
-  const plugin = cachierDir ? `import cachier from ${JSON.stringify(join(cachierDir, 'dist/transformer/vite.js'))};\n` : '';
+  const plugin = cachierDir ? `import cachier from ${JSON.stringify(join(cachierDir, 'dist/transformer/routes/bundlers/vite.js'))};\n` : '';
   writeFileSync(
     join(dir, 'vite.config.mjs'),
     `${plugin}export default { logLevel: 'silent', plugins: [${cachierDir ? 'cachier()' : ''}], build: { ssr: 'src/main.ts', outDir: 'dist', emptyOutDir: true, minify: false, rolldownOptions: { external: ['cachier'] } } };\n`,
@@ -112,7 +112,7 @@ const contenders = [];
 const add = (contender, run, base, note) => contenders.push({ contender, run, base, note, samples: [] });
 
 add('tsc 7.0.2', () => timed(process.execPath, [tsc7], tsc7Project));
-for (const { suffix, dir } of packages) add(`cachier-tsc (tsc 7.0.2)${suffix}`, () => timed(process.execPath, [join(dir, 'dist/transformer/cachier-tsc.js')], tsc7Project), 'tsc 7.0.2');
+for (const { suffix, dir } of packages) add(`cachier-tsc (tsc 7.0.2)${suffix}`, () => timed(process.execPath, [join(dir, 'dist/transformer/routes/tsc7/cachier-tsc.js')], tsc7Project), 'tsc 7.0.2');
 
 const tspcPlain = makeProject(join(root, 'tspc-plain'), repository);
 writeTsconfig(tspcPlain, false);

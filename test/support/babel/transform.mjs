@@ -2,7 +2,7 @@
 // Reads { code, filename, inputSourceMap } as JSON from stdin; prints { code, map } or { error }.
 import { readFileSync } from 'node:fs';
 import { transformSync } from '@babel/core';
-import cachierBabel from '../../../dist/transformer/babel.js';
+import cachierBabel from '../../../dist/transformer/routes/babel/babel.js';
 
 const { code, filename, inputSourceMap } = JSON.parse(readFileSync(0, 'utf8'));
 try {

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { transformModule, type FunctionFacts } from '../../../transformer/engine.js';
+import { transformModule, type FunctionFacts } from '../../../transformer/engine/index.js';
 import { RouteProject, repoRoot, type RunResult } from './route-project.js';
 
 /** One way a user applies the tag: what to install, how to build (if at all) and how to run. */

@@ -1,7 +1,7 @@
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { transformModule } from '../../../transformer/engine.js';
+import { transformModule } from '../../../transformer/engine/index.js';
 import { RouteProject, repoRoot, type RunResult } from './route-project.js';
 
 /** One bundler or Babel setup, as a user's project has it. */

@@ -1,8 +1,5 @@
 import type * as TS from 'typescript';
-import type { TypeScript } from './typescript-api.js';
-import { analyzeSourceFile } from './analyze.js';
-import { modulePathOf } from './module-path.js';
-import { TagProblem } from './problems.js';
+import { type TypeScript, analyzeSourceFile, modulePathOf, TagProblem } from '../../engine/index.js';
 
 /** The code of every diagnostic cachier reports (shown by `tsc` as `TS94001`). */
 export const CACHIER_DIAGNOSTIC_CODE = 94001;

@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import babelJest, { type TransformerConfig } from 'babel-jest';
-import { transformModule } from './engine.js';
+import { transformModule } from '../../engine/index.js';
 
 type BabelTransformer = Awaited<ReturnType<typeof babelJest.createTransformer>>;
 

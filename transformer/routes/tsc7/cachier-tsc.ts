@@ -17,9 +17,7 @@ import { watch } from 'chokidar';
 import { existsSync, statSync } from 'node:fs';
 import module, { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
-import { formatDiagnostic } from './engine.js';
-import { bundledTypeScript } from './bundled-typescript.js';
-import type { ModuleGraph } from './module-graph.js';
+import { formatDiagnostic, bundledTypeScript, type ModuleGraph } from '../../engine/index.js';
 import { layoutFromShownConfig, prepareSources, rewriteEmitted, sourceGraph, tagProblems, type ProjectLayout } from './tsc-route.js';
 
 const EMITTED_LINE = /^TSFILE: /;

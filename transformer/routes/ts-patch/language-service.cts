@@ -16,9 +16,7 @@
  * @packageDocumentation
  */
 import type * as TS from 'typescript';
-import type { TypeScript } from './typescript-api.js';
-import { analyzeSourceFile } from './analyze.js';
-import { generatedDeclarations } from './declarations.js';
+import { type TypeScript, analyzeSourceFile, generatedDeclarations } from '../../engine/index.js';
 import { tagDiagnostics } from './diagnostics.js';
 
 const TYPESCRIPT_MODULE = /\.(?:[cm]?ts|tsx)$/;

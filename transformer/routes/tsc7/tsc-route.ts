@@ -1,9 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve } from 'node:path';
-import { ModuleGraph, checkTags, moduleFacts, transformModule, type CachierDiagnostic, type FunctionFacts, type ModuleFormat } from './engine.js';
-import { bundledTypeScript } from './bundled-typescript.js';
-import { readFromDisk as readText } from './module-graph.js';
-import { followGeneratedEdits } from './source-map-edits.js';
+import { ModuleGraph, checkTags, moduleFacts, transformModule, type CachierDiagnostic, type FunctionFacts, type ModuleFormat, bundledTypeScript, readFromDisk as readText, followGeneratedEdits } from '../../engine/index.js';
 
 /** What `tsc --showConfig` says of a project, as far as the rewrite needs it. */
 export interface ProjectLayout {

@@ -9,10 +9,7 @@
  * @packageDocumentation
  */
 import { createUnplugin, type UnpluginInstance } from 'unplugin';
-import { bundledTypeScript } from './bundled-typescript.js';
-import { ModuleGraph, TagError, transformModule } from './engine.js';
-import { moduleFormatOf } from './module-format.js';
-import { readFromDisk as readText } from './module-graph.js';
+import { bundledTypeScript, ModuleGraph, TagError, transformModule, moduleFormatOf, readFromDisk as readText } from '../../engine/index.js';
 
 /** The modules the plugin looks at: TypeScript and JavaScript, never installed packages. */
 const SOURCE_MODULE = /\.(?:[cm]?[jt]s|[jt]sx)(?:\?.*)?$/;

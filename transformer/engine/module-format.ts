@@ -1,4 +1,4 @@
-import type { ModuleFormat } from './engine.js';
+import type { ModuleFormat } from './transform.js';
 
 /**
  * How a module that a bundler or Babel hands over loads the runtime: with

@@ -1,11 +1,8 @@
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import type * as TS from 'typescript';
-import type { TypeScript } from './typescript-api.js';
+import { type TypeScript, ModuleGraph, transformModule, type CachierDiagnostic, type TransformResult, modulePathOf, followSourceEdits } from '../../engine/index.js';
 import { CACHIER_DIAGNOSTIC_CODE } from './diagnostics.js';
-import { ModuleGraph, transformModule, type CachierDiagnostic, type TransformResult } from './engine.js';
-import { modulePathOf } from './module-path.js';
-import { followSourceEdits } from './source-map-edits.js';
 
 /** Each module's last rewrite, and the trees (or texts, outside the program) of the files behind its source hashes. */
 const lastRewrites = new Map<string, { readonly ts: TypeScript; readonly original: TS.SourceFile; readonly roots: string; readonly behind: ReadonlyMap<string, TS.SourceFile | string | undefined>; readonly result: TransformResult }>();

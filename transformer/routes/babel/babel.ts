@@ -18,8 +18,7 @@
  * @packageDocumentation
  */
 import type { PluginAPI, PluginObject, types as BabelTypes } from '@babel/core';
-import { formatDiagnostic, transformModule, type CachierDiagnostic } from './engine.js';
-import { moduleFormatOf } from './module-format.js';
+import { formatDiagnostic, transformModule, type CachierDiagnostic, moduleFormatOf } from '../../engine/index.js';
 
 type ParseFile = (code: string, options?: object) => BabelTypes.File;
 

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ModuleFormat } from './engine.js';
+import type { ModuleFormat } from '../../engine/index.js';
 import { transformForNode } from './node-transform.js';
 
 const SOURCE_FILE = /\.(?:[cm]?[jt]s|tsx)$/;
