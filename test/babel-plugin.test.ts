@@ -43,6 +43,21 @@ describe('the cachier/babel plugin', () => {
     expect(originOf(output, "import { rate } from './helper.js';")).toEqual({ source: 'prices.js', line: 1, column: 0 });
   });
 
+  test('a helper edited between two files of one run gives the tagged function the hash a fresh run gives', () => {
+    const helper = join(project, 'src/helper.js');
+    const original = 'export function rate(n) {\n  return n * 2;\n}\n';
+    const edited = 'export function rate(n) {\n  return n * 3 + 1;\n}\n';
+    writeFileSync(helper, original);
+    const input = JSON.stringify({ code: PRICES, filename: join(project, 'src/prices.js'), edit: { file: helper, text: edited } });
+    const run = JSON.parse(execFileSync(NODE[22], [join(repoRoot, 'test/support/babel/transform-after-edit.mjs')], { input, encoding: 'utf8', cwd: repoRoot })) as { before: string; after: string };
+    const fresh = transform(PRICES);
+    writeFileSync(helper, original);
+    const hashOf = (code: string | undefined): string | undefined => /sourceHash: "([^"]+)"/.exec(code ?? '')?.[1];
+    expect(hashOf(run.after)).not.toBe(hashOf(run.before));
+    expect(hashOf(run.after)).toBe(hashOf(fresh.code));
+    expect(hashOf(transform(PRICES).code)).toBe(hashOf(run.before));
+  });
+
   test('chains the file’s input source map: positions lead back to the code before the previous step', () => {
     const earlier = new MagicString(PRICES).prepend('// generated\n// by an earlier step\n');
     const inputSourceMap = earlier.generateMap({ source: 'original.js', hires: true, includeContent: true });

@@ -17,6 +17,7 @@ export {
   type TransformResult,
 } from './transform.js';
 export { ModuleGraph, readFromDisk, type ParsedSource, type ReadText } from './module-graph.js';
+export { BuildGraphs, type BuildGraphsOptions } from './build-graphs.js';
 export type { ModuleFormat } from './module-rewrite.js';
 export { moduleFormatOf } from './module-format.js';
 export { bundledTypeScript } from './bundled-typescript.js';

@@ -166,6 +166,12 @@ export class ModuleGraph {
     return this.filesBehindModule.get(module) ?? new Set([module.fileName]);
   }
 
+  /** {@link filesBehind} of the module at `fileName`, as this graph read it. */
+  filesBehindFile(fileName: string): ReadonlySet<string> {
+    const module = this.module(fileName);
+    return module ? this.filesBehind(module) : new Set([fileName]);
+  }
+
   private computeDependencyHash(fn: TS.Node, ownHash: string): { ownHash: string; hash: string; files: ReadonlySet<string> } {
     const files = new Set<string>();
     const contributions = new Set<string>();

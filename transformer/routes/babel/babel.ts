@@ -18,7 +18,7 @@
  * @packageDocumentation
  */
 import type { PluginAPI, PluginObject, types as BabelTypes } from '@babel/core';
-import { formatDiagnostic, transformModule, type CachierDiagnostic, moduleFormatOf } from '../../engine/index.js';
+import { BuildGraphs, formatDiagnostic, transformModule, type CachierDiagnostic, moduleFormatOf } from '../../engine/index.js';
 
 type ParseFile = (code: string, options?: object) => BabelTypes.File;
 
@@ -36,12 +36,14 @@ export default function cachierBabel(api: PluginAPI): CachierBabelPlugin {
   api.assertVersion('^8.0.0 || ^7.22.0');
   /** Bad tags found while parsing, by the tree Babel goes on to transform. */
   const problems = new WeakMap<BabelTypes.File, readonly CachierDiagnostic[]>();
+  /** The modules the files compiled so far reached, shared until one changes on disk (Babel announces no builds). */
+  const graphs = new BuildGraphs({ checkFiles: true });
   return {
     name: 'cachier',
     parserOverride(code, parserOptions, parse) {
       const fileName = (parserOptions as { sourceFileName?: string } | undefined)?.sourceFileName;
       if (fileName === undefined || !code.includes('@cachier')) return undefined;
-      const result = transformModule({ code, fileName, format: moduleFormatOf(fileName, code) });
+      const result = transformModule({ code, fileName, format: moduleFormatOf(fileName, code), graph: graphs.current(fileName) });
       if (result.diagnostics.length > 0) {
         const ast = parse(code, parserOptions);
         problems.set(ast, result.diagnostics);

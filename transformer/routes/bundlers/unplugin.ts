@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 import { createUnplugin, type UnpluginInstance } from 'unplugin';
-import { bundledTypeScript, ModuleGraph, TagError, transformModule, moduleFormatOf, readFromDisk as readText } from '../../engine/index.js';
+import { BuildGraphs, bundledTypeScript, ModuleGraph, TagError, transformModule, moduleFormatOf, readFromDisk as readText } from '../../engine/index.js';
 
 /** The modules the plugin looks at: TypeScript and JavaScript, never installed packages. */
 const SOURCE_MODULE = /\.(?:[cm]?[jt]s|[jt]sx)(?:\?.*)?$/;
@@ -19,23 +19,24 @@ const SOURCE_MODULE = /\.(?:[cm]?[jt]s|[jt]sx)(?:\?.*)?$/;
  * project files its tagged functions' source hashes cover, which the bundler
  * must watch so an edit to a helper rebuilds (and rehashes) the functions that
  * use it. Answers `undefined` when nothing was rewritten.
+ * @param graph - the build's modules, shared by the build's calls (see
+ *   {@link BuildGraphs}); a graph of its own by default.
  * @throws {@link TagError} naming `file:line:column` for each bad tag.
  */
-export function rewriteForBundler(code: string, id: string): { code: string; map: NonNullable<ReturnType<typeof transformModule>['map']>; dependencies: string[] } | undefined {
+export function rewriteForBundler(
+  code: string,
+  id: string,
+  graph: ModuleGraph = new ModuleGraph(bundledTypeScript()),
+): { code: string; map: NonNullable<ReturnType<typeof transformModule>['map']>; dependencies: string[] } | undefined {
   const fileName = id.split('?')[0] ?? id;
-  const read = new Set<string>();
-  const graph = new ModuleGraph(bundledTypeScript(), (file) => {
-    read.add(file);
-    return readText(file);
-  });
   const original = originalSource(fileName, code);
   // Code an earlier plugin compiled is JavaScript: the wrapper must not add TypeScript syntax to it.
   const codeName = original ? fileName.replace(/\.([cm]?)ts(x?)$/, '.$1js$2') : fileName;
   const result = transformModule({ code, fileName: codeName, format: moduleFormatOf(codeName, code), graph, original });
   if (result.diagnostics.length > 0) throw new TagError(result.diagnostics);
   if (!result.changed || !result.map) return undefined;
-  read.delete(fileName);
-  return { code: result.code, map: result.map, dependencies: [...read].sort() };
+  const dependencies = [...graph.filesBehindFile(fileName)].filter((file) => file !== fileName).sort();
+  return { code: result.code, map: result.map, dependencies };
 }
 
 /**
@@ -63,13 +64,21 @@ interface VitestPluginContext {
 export const cachier: UnpluginInstance<undefined, false> = createUnplugin<undefined, false>(() => {
   /** Each rewritten module's hashed dependencies, for the dev server. */
   const dependenciesOf = new Map<string, readonly string[]>();
+  /** The modules of the current build, shared by its transform calls; a new graph at each build start and file change. */
+  const graphs = new BuildGraphs();
   return {
     name: 'cachier',
     enforce: 'pre',
+    buildStart() {
+      graphs.reset();
+    },
+    watchChange() {
+      graphs.reset();
+    },
     transform: {
       filter: { id: { include: [SOURCE_MODULE], exclude: [/[\\/]node_modules[\\/]/] }, code: '@cachier' },
       handler(code, id) {
-        const rewritten = rewriteForBundler(code, id);
+        const rewritten = rewriteForBundler(code, id, graphs.current());
         if (!rewritten) return null;
         dependenciesOf.set(id.split('?')[0] ?? id, rewritten.dependencies);
         // Watch mode (Rollup, webpack, Rspack, ...) rebuilds the module when a file its hash covers changes.
@@ -85,6 +94,7 @@ export const cachier: UnpluginInstance<undefined, false> = createUnplugin<undefi
        * covers the file.
        */
       hotUpdate({ file, modules, timestamp }) {
+        graphs.reset();
         const { moduleGraph } = this.environment;
         const dependents = [...dependenciesOf].filter(([, dependencies]) => dependencies.includes(file)).flatMap(([module]) => [...(moduleGraph.getModulesByFile(module) ?? [])]);
         if (dependents.length === 0) return;

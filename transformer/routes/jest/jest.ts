@@ -16,14 +16,17 @@
  */
 import { createHash } from 'node:crypto';
 import babelJest, { type TransformerConfig } from 'babel-jest';
-import { transformModule } from '../../engine/index.js';
+import { BuildGraphs, transformModule } from '../../engine/index.js';
 
 type BabelTransformer = Awaited<ReturnType<typeof babelJest.createTransformer>>;
+
+/** The modules this worker has read, shared by its cache-key calls until one changes on disk. */
+const graphs = new BuildGraphs({ checkFiles: true });
 
 /** `key` extended with the source hashes of the module's tagged functions. */
 function withSourceHashes(key: string, source: string, fileName: string): string {
   if (!source.includes('@cachier')) return key;
-  const { functions } = transformModule({ code: source, fileName });
+  const { functions } = transformModule({ code: source, fileName, graph: graphs.current(fileName) });
   if (functions.length === 0) return key;
   return createHash('sha256')
     .update(key)
