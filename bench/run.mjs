@@ -25,8 +25,11 @@ import { benchDir, resultsDirFor } from './lib/settings.mjs';
 /** `statfs` type of a tmpfs (linux/magic.h). */
 const TMPFS_MAGIC = 0x01021994;
 
-/** The scenarios, in the order of issue 6, then the shared backends of issue 13, the build time of the tag's routes and issue 14's floors. */
-const SCENARIOS = ['hit-cost', 'scaling', 'key-derivation', 'cross-process', 'cold-start', 'mongo', 'shared-backends', 'build-time', 'floors'];
+/**
+ * The scenarios, in the order of issue 6, then the shared backends of issue 13, the build time of the tag's routes,
+ * issue 14's floors and issue 22's await cost.
+ */
+const SCENARIOS = ['hit-cost', 'scaling', 'key-derivation', 'cross-process', 'cold-start', 'mongo', 'shared-backends', 'build-time', 'floors', 'await-cost'];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

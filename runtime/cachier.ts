@@ -1,5 +1,5 @@
 import { deriveIdentity, sourceHashOf } from './default-identity.js';
-import { FunctionCache, NO_OVERRIDES, resolveCallOptions, type CacheInfo, type CallOptions, type CallSettings } from './engine.js';
+import { FunctionCache, NO_OVERRIDES, resolveCallOptions, type CacheInfo, type CallOptions, type CallSettings } from './engine/index.js';
 import { CachierError, InvalidOptionError, NotCachedError } from './errors.js';
 import { impliedBackend, validateCallOptions, validateOptions, type AnyFunction, type CachierOptions } from './options.js';
 
@@ -74,6 +74,11 @@ export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<No
       'backend',
       `'${backend}' serves async functions only (the driver is asynchronous); declare ${fn.name || 'the function'} async`,
     );
+  }
+  for (const option of ['timeout', 'hardTimeout'] as const) {
+    if (options[option] !== undefined && !isAsync) {
+      throw new InvalidOptionError(option, `bounds async computations only; declare ${fn.name || 'the function'} async, or remove ${option}`);
+    }
   }
   if (fn.constructor.name.endsWith('GeneratorFunction')) {
     throw new CachierError(`cachier: ${fn.name || 'the function'} is a generator; its results are iterators and cannot be cached`);

@@ -94,6 +94,28 @@ export class CircularCallError extends CachierError {
 }
 
 /**
+ * A call of an async cached function received no value within its
+ * `hardTimeout`, from its own computation or another caller's. The
+ * computation goes on and stores its result, which later calls receive.
+ */
+export class ComputeTimeoutError extends CachierError {
+  /** The id of the function's cache. */
+  readonly functionId: string;
+  /** The `hardTimeout` that passed, in milliseconds. */
+  readonly timeoutMs: number;
+
+  constructor(functionId: string, timeoutMs: number) {
+    super(
+      `cachier: ${functionId} gave no value within hardTimeout (${timeoutMs}ms), so the call was rejected; ` +
+        `the computation goes on and stores its result for later calls. Raise hardTimeout, or set timeout ` +
+        `to answer with the stale value where there is one`,
+    );
+    this.functionId = functionId;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
  * The file backend refused a cache folder that someone other than this user
  * could write to (and so plant results in): owned by another user, writable by
  * the group or everyone, or reached through another user's symbolic link.

@@ -4,8 +4,8 @@
  */
 export { cachier, cacheOf, type CacheControls, type CachedFunction } from './cachier.js';
 export { moduleCaches, type ModuleCaches } from './module-caches.js';
-export type { CacheInfo, CallOptions } from './engine.js';
-export type { LatencySummary, MetricsExport, MetricsSnapshot } from './metrics.js';
+export type { CacheInfo, CallOptions } from './engine/index.js';
+export type { BackendState, LatencySummary, MetricsExport, MetricsSnapshot } from './metrics.js';
 export type { AnyFunction, Backend, CachierDefaults, CachierOptions, EffectiveDefaults, Mongetter, SharedOptions, ShelfLife } from './options.js';
 export type { MongoCollection } from './backends/mongo/collection.js';
 export type { RedisClient, RedisOption } from './backends/redis/client.js';
@@ -25,5 +25,6 @@ export {
   EntryTooLargeError,
   BackendError,
   CircularCallError,
+  ComputeTimeoutError,
   UnsafeCacheDirError,
 } from './errors.js';

@@ -31,11 +31,25 @@ export interface MetricsSnapshot {
   readonly waitTimeouts: number;
   /** Results returned but not stored because they exceeded `entrySizeLimit` (or the backend's own limit). */
   readonly refusedBySize: number;
+  /** Calls answered by a stale entry because recomputing it failed within `grace`, or took longer than `timeout`. */
+  readonly servedStale: number;
+  /** Calls rejected with `ComputeTimeoutError` because no value came within `hardTimeout`. */
+  readonly computeTimeouts: number;
+  /** Backend operations that failed (unreachable, timed out, refused), after which their call went on without the cache. */
+  readonly backendFailures: number;
+  /**
+   * The backend as this process sees it: `up`, or `down` while calls skip it
+   * after failures (then `probing` while one call tries it again).
+   */
+  readonly backendState: BackendState;
   /** Latency of the sampled hits, from the call to the value. */
   readonly hitLatency: LatencySummary;
   /** Run time of the function on every computation. */
   readonly computeLatency: LatencySummary;
 }
+
+/** Whether calls use the backend (`up`), skip it after failures (`down`), or let one call try it again (`probing`). */
+export type BackendState = 'up' | 'down' | 'probing';
 
 /** What a timed call was. */
 export type LatencyKind = 'hit' | 'computation';
@@ -73,6 +87,11 @@ export class FunctionMetrics {
   waits = 0;
   waitTimeouts = 0;
   refusedBySize = 0;
+  servedStale = 0;
+  computeTimeouts = 0;
+  backendFailures = 0;
+  /** Set by whatever watches the backend's health (a guard around the core); `up` until told otherwise. */
+  backendState: BackendState = 'up';
   /** Reads the backend's entry count and size; set by the wrapper. */
   probe: SizeProbe | undefined;
   private hitLatency = new Latency();
@@ -103,6 +122,10 @@ export class FunctionMetrics {
       waits: this.waits,
       waitTimeouts: this.waitTimeouts,
       refusedBySize: this.refusedBySize,
+      servedStale: this.servedStale,
+      computeTimeouts: this.computeTimeouts,
+      backendFailures: this.backendFailures,
+      backendState: this.backendState,
       hitLatency: this.hitLatency.summary(),
       computeLatency: this.computeLatency.summary(),
     };
@@ -111,6 +134,7 @@ export class FunctionMetrics {
   reset(): void {
     this.hits = this.misses = this.staleHits = this.computations = 0;
     this.waits = this.waitTimeouts = this.refusedBySize = 0;
+    this.servedStale = this.computeTimeouts = this.backendFailures = 0;
     this.hitLatency = new Latency();
     this.computeLatency = new Latency();
   }
@@ -161,7 +185,17 @@ export function onLatency(listener: LatencyListener): () => void {
 
 /** A counter every exporter publishes: its field, its Prometheus and OpenTelemetry names, and its help text. */
 export interface CounterDescription {
-  readonly field: 'hits' | 'misses' | 'staleHits' | 'computations' | 'waits' | 'waitTimeouts' | 'refusedBySize';
+  readonly field:
+    | 'hits'
+    | 'misses'
+    | 'staleHits'
+    | 'computations'
+    | 'waits'
+    | 'waitTimeouts'
+    | 'refusedBySize'
+    | 'servedStale'
+    | 'computeTimeouts'
+    | 'backendFailures';
   readonly prometheus: string;
   readonly openTelemetry: string;
   readonly help: string;
@@ -176,6 +210,9 @@ export const COUNTERS: readonly CounterDescription[] = [
   { field: 'waits', prometheus: 'waits_total', openTelemetry: 'waits', help: "Calls that waited for another caller's computation" },
   { field: 'waitTimeouts', prometheus: 'wait_timeouts_total', openTelemetry: 'wait_timeouts', help: 'Waits that ended at waitForCalcTimeout' },
   { field: 'refusedBySize', prometheus: 'refused_by_size_total', openTelemetry: 'refused_by_size', help: 'Results not stored for their size' },
+  { field: 'servedStale', prometheus: 'served_stale_total', openTelemetry: 'served_stale', help: 'Calls answered by a stale entry within grace or after timeout' },
+  { field: 'computeTimeouts', prometheus: 'compute_timeouts_total', openTelemetry: 'compute_timeouts', help: 'Calls rejected at hardTimeout' },
+  { field: 'backendFailures', prometheus: 'backend_failures_total', openTelemetry: 'backend_failures', help: 'Backend operations that failed' },
 ];
 
 /** Help texts of the latency histograms and the size gauges, shared by the exporters. */

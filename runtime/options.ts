@@ -117,6 +117,37 @@ export interface SharedOptions {
    */
   strict?: boolean;
   /**
+   * How long past `staleAfter` a stale entry may still be served when
+   * recomputing it fails (the function throws or rejects): the call then
+   * answers the stale value with a `CACHIER_SERVED_STALE` warning instead of
+   * the error, and the key is not recomputed for `graceBackoff`. An older entry,
+   * or no entry, lets the error through.
+   * @defaultValue off
+   */
+  grace?: Duration;
+  /**
+   * After recomputing a key failed and its stale value was served within
+   * `grace`, how long calls of that key get the stale value at once, without
+   * calling the function again.
+   * @defaultValue '10s'
+   */
+  graceBackoff?: Duration;
+  /**
+   * Async functions: when a stale entry exists and the call has waited this
+   * long for the new value (its own computation or another caller's), it
+   * answers the stale value; the computation goes on and stores its result.
+   * Without a stale entry the call keeps waiting. A sync function given it is refused.
+   * @defaultValue off
+   */
+  timeout?: Duration;
+  /**
+   * Async functions: a call that has waited this long for its value (its own
+   * computation or another caller's) rejects with `ComputeTimeoutError`; the
+   * computation goes on and stores its result for later calls. A sync function given it is refused.
+   * @defaultValue off
+   */
+  hardTimeout?: Duration;
+  /**
    * Delete entries older than `staleAfter` in the background, at most once
    * every `cleanupInterval` per process, started by a call (Python's cleanup_stale).
    * @defaultValue false
@@ -205,7 +236,7 @@ export interface CachierDefaults extends SharedOptions {
 
 /** The defaults in force: every setting of {@link CachierDefaults} with its effective value. */
 /** Defaults with no built-in value: the connection of each server backend, the size limit and the key function. */
-type UnsetDefaults = 'mongetter' | 'redis' | 'postgres' | 's3' | 'entrySizeLimit' | 'hash';
+type UnsetDefaults = 'mongetter' | 'redis' | 'postgres' | 's3' | 'entrySizeLimit' | 'hash' | 'grace' | 'timeout' | 'hardTimeout';
 export type EffectiveDefaults = Readonly<Required<Omit<CachierDefaults, UnsetDefaults>> & Pick<CachierDefaults, UnsetDefaults>>;
 
 /** Options resolved to the values the engine uses. */
@@ -227,6 +258,13 @@ export interface ResolvedOptions {
   readonly s3: S3Option | undefined;
   readonly entrySizeLimit: number | undefined;
   readonly leaseMs: number;
+  /** 0 when off. */
+  readonly graceMs: number;
+  readonly graceBackoffMs: number;
+  /** `undefined` when off. */
+  readonly timeoutMs: number | undefined;
+  /** `undefined` when off. */
+  readonly hardTimeoutMs: number | undefined;
   readonly strict: boolean;
   readonly cleanupStale: boolean;
   readonly cleanupIntervalMs: number;
@@ -264,6 +302,10 @@ const isDuration: Check = (value, option) => {
     throw new InvalidOptionError(option, (error as Error).message.replace(/^cachier: /, ''));
   }
 };
+const isPositiveDuration: Check = (value, option) => {
+  isDuration(value, option);
+  if (parseDuration(value as Duration) <= 0) throw new InvalidOptionError(option, 'must be longer than 0ms');
+};
 const isBackend: Check = (value, option) => {
   if (!BACKENDS.includes(value as Backend)) {
     throw new InvalidOptionError(option, `expected one of ${BACKENDS.map((b) => `'${b}'`).join(', ')}, got ${describe(value)}`);
@@ -298,10 +340,11 @@ const SHARED_CHECKS: Readonly<Record<keyof SharedOptions, Check>> = {
   postgres: isObjectOrFunction,
   s3: isObjectOrFunction,
   entrySizeLimit: isByteSize,
-  lease: (value, option) => {
-    isDuration(value, option);
-    if (parseDuration(value as Duration) <= 0) throw new InvalidOptionError(option, 'must be longer than 0ms');
-  },
+  lease: isPositiveDuration,
+  grace: isDuration,
+  graceBackoff: isDuration,
+  timeout: isPositiveDuration,
+  hardTimeout: isPositiveDuration,
   strict: isBoolean,
   cleanupStale: isBoolean,
   cleanupInterval: isDuration,
@@ -437,6 +480,10 @@ export function resolveOptions(options: CachierOptions, defaults: CachierDefault
     s3: pick('s3'),
     entrySizeLimit: entrySizeLimit === undefined ? undefined : parseByteSize(entrySizeLimit, 'entrySizeLimit'),
     leaseMs: parseDuration(pick('lease') ?? BUILT_IN_DEFAULTS.lease),
+    graceMs: parseDuration(pick('grace') ?? 0),
+    graceBackoffMs: parseDuration(pick('graceBackoff') ?? BUILT_IN_DEFAULTS.graceBackoff),
+    timeoutMs: optionalDuration(pick('timeout')),
+    hardTimeoutMs: optionalDuration(pick('hardTimeout')),
     strict: pick('strict') ?? false,
     cleanupStale: pick('cleanupStale') ?? false,
     cleanupIntervalMs: parseDuration(pick('cleanupInterval') ?? BUILT_IN_DEFAULTS.cleanupInterval),
@@ -457,6 +504,7 @@ const BUILT_IN_DEFAULTS = {
   waitForCalcTimeout: 0,
   allowUndefined: false,
   lease: '30s',
+  graceBackoff: '10s',
   strict: false,
   cleanupStale: false,
   cleanupInterval: '1d',
@@ -465,6 +513,10 @@ const BUILT_IN_DEFAULTS = {
   shared: false,
   clock: Date.now,
 } as const;
+
+function optionalDuration(duration: Duration | undefined): number | undefined {
+  return duration === undefined ? undefined : parseDuration(duration);
+}
 
 /** `$CACHIER_DIR`, else `~/.cachier`. */
 function defaultCacheDir(): string {

@@ -23,7 +23,7 @@ interface ResultFile {
   tables: {
     title: string;
     ours?: string;
-    rows: { contender: string; value?: number; unavailable?: string; ratioToOurs?: number }[];
+    rows: { contender: string; value?: number; unavailable?: string; ratioToOurs?: number; beforeUs?: number; afterUs?: number }[];
   }[];
 }
 
@@ -74,6 +74,19 @@ describe('npm run bench --quick', () => {
       expect(readResult(scenario).tables.map((table) => table.title)).toEqual(expect.arrayContaining([expect.stringMatching(/^Miss, small value/)]));
     }
   }, 180_000);
+
+  it('times awaits outside cached functions before and after cached calls, per Node version', async () => {
+    const { stdout } = await run(process.execPath, ['bench/run.mjs', '--quick', 'await-cost'], {
+      env: { ...process.env, BENCH_RESULTS_DIR: resultsDir },
+    });
+
+    expect(stdout).toContain(`awaits after cached calls, Node ${process.version.split('.')[0]}: <= 1.05x before`);
+    const [table] = readResult('await-cost').tables;
+    expect(table?.rows[0]).toMatchObject({ contender: `Node ${process.version}` });
+    for (const { beforeUs = NaN, afterUs = NaN, value } of table?.rows ?? []) {
+      expect(value).toBeCloseTo(afterUs / beforeUs, 6);
+    }
+  }, 60_000);
 
   it('names the scenarios it knows when asked for another', async () => {
     await expect(run(process.execPath, ['bench/run.mjs', 'no-such-scenario'])).rejects.toMatchObject({

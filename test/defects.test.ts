@@ -134,6 +134,47 @@ describe('re-entry fails fast', () => {
     await expect(outer(1)).rejects.toThrow(CircularCallError);
   });
 
+  test('an async function calling itself after an await is detected too (from its async stack trace)', async () => {
+    const loop: (x: number) => Promise<number> = cachier(
+      async (x: number) => {
+        await sleep(1);
+        return (await loop(x)) + 1;
+      },
+      { cacheDir: freshDir(), id: uniqueId() },
+    );
+    await expect(loop(1)).rejects.toThrow(CircularCallError);
+  });
+
+  test('re-entry after awaits through other async functions is detected too', async () => {
+    const viaOther = async (x: number): Promise<number> => {
+      await sleep(1);
+      return outer(x);
+    };
+    const outer: (x: number) => Promise<number> = cachier(
+      async (x: number) => {
+        await sleep(1);
+        const [value] = await Promise.all([viaOther(x)]);
+        return value + 1;
+      },
+      { backend: 'memory', id: uniqueId() },
+    );
+    await expect(outer(1)).rejects.toThrow(CircularCallError);
+  });
+
+  test('a concurrent caller of the same key, outside the computation, waits for it instead', async () => {
+    let calls = 0;
+    const slow = cachier(
+      async (x: number) => {
+        await sleep(20);
+        return x * 10 + ++calls;
+      },
+      { backend: 'memory', id: uniqueId() },
+    );
+    const first = slow(1);
+    await sleep(5);
+    expect(await Promise.all([first, slow(1)])).toEqual([11, 11]);
+  });
+
   test('a sync function calling itself with the same arguments throws CircularCallError', () => {
     const loop: (x: number) => number = cachier((x: number): number => loop(x) + 1, { backend: 'memory', id: uniqueId() });
     expect(() => loop(1)).toThrow(CircularCallError);

@@ -42,6 +42,30 @@ describe('per-call overrides', () => {
     expect(cached(1)).toBe('1:2');
   });
 
+  // Python's test_max_age_with_next_time: stale_after=1s, next_time=True, an entry 1.1 s old, max_age=0.5 s.
+  test('maxAge on a nextTime function serves the stale value and refreshes it in the background', async () => {
+    const clock = installManualClock();
+    const { counter, cached } = counting({ staleAfter: '1s', nextTime: true });
+    expect(cached(1)).toBe('1:1');
+    clock.advance(1_100);
+    expect(cached.withOptions({ maxAge: 500 })(1)).toBe('1:1');
+    expect(counter.calls).toBe(1);
+    await sleep(10);
+    expect(counter.calls).toBe(2);
+    expect(cached(1)).toBe('1:2');
+  });
+
+  test('maxAge on a nextTime function serves an entry older than maxAge (though within staleAfter) and refreshes it', async () => {
+    const clock = installManualClock();
+    const { counter, cached } = counting({ staleAfter: '1h', nextTime: true });
+    cached(1);
+    clock.advance(5 * 60_000);
+    expect(cached.withOptions({ maxAge: '1m' })(1)).toBe('1:1');
+    await sleep(10);
+    expect(counter.calls).toBe(2);
+    expect(cached(1)).toBe('1:2');
+  });
+
   test('allowUndefined: this call stores an undefined result', () => {
     let calls = 0;
     const cached = cachier(() => void calls++, { backend: 'memory', id: uniqueId() });
@@ -114,6 +138,7 @@ describe('defaults', () => {
       waitForCalcTimeout: 0,
       allowUndefined: false,
       lease: '30s',
+      graceBackoff: '10s',
       strict: false,
       cleanupStale: false,
       cleanupInterval: '1d',

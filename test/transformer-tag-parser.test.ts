@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { TagProblem } from '../transformer/engine/problems.js';
-import { parseTag } from '../transformer/engine/tag-parser.js';
+import { checkTagOptions } from '../transformer/engine/tag-options.js';
+import { parseTag, type RawTag } from '../transformer/engine/tag-parser.js';
 
 /** The options of the tag in `comment` as `name=value` texts (`name` alone for a bare flag). */
 function optionsOf(comment: string): string[] {
@@ -51,5 +52,21 @@ describe('@cachier tag parser', () => {
   test('rejects an unterminated quote and an empty value with their position', () => {
     expect(() => parseTag('/** @cachier id="open */', 0)).toThrow(TagProblem);
     expect(() => parseTag('/** @cachier staleAfter= */', 0)).toThrow(/"staleAfter=" has no value/);
+  });
+});
+
+describe('@cachier tag options for failures (issue 22)', () => {
+  const noBindings = { findBinding: () => undefined };
+  const check = (comment: string) => checkTagOptions(parseTag(comment, 0) as RawTag, noBindings);
+
+  test('grace, graceBackoff, timeout and hardTimeout take durations', () => {
+    const options = check('/** @cachier staleAfter=1h grace=1d graceBackoff=30s timeout=2s hardTimeout=1m */');
+    expect(options.map((option) => option.name)).toEqual(['staleAfter', 'grace', 'graceBackoff', 'timeout', 'hardTimeout']);
+  });
+
+  test('timeout and hardTimeout must be longer than 0ms; a bad duration names the option', () => {
+    expect(() => check('/** @cachier timeout=0s */')).toThrow(/option "timeout" must be longer than 0ms/);
+    expect(() => check('/** @cachier hardTimeout=0 */')).toThrow(/option "hardTimeout" must be longer than 0ms/);
+    expect(() => check('/** @cachier grace=soon */')).toThrow(/option "grace" expects milliseconds or a duration/);
   });
 });
