@@ -65,6 +65,13 @@ export interface CoreSettings {
   readonly connection?: unknown;
   /** How long an entry stays fresh, in milliseconds (Infinity: always); lets a core expire dead entries itself. */
   readonly staleAfterMs?: number;
+  /**
+   * The shelf life of one value, in milliseconds (Infinity: always fresh):
+   * `staleAfter`, or what a `staleAfter` function answers for the value.
+   * Lets a core expire each entry itself when staleAfter depends on the value.
+   * Absent means {@link CoreSettings.staleAfterMs} for every value.
+   */
+  readonly shelfLifeOf?: (value: unknown) => number;
   /** Entries whose serialized value exceeds this many bytes are not stored. */
   readonly entrySizeLimit: number | undefined;
   /** How long a being-calculated mark lives without renewal, in milliseconds. */

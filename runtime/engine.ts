@@ -183,6 +183,7 @@ export class FunctionCache {
       mongetter: options.mongetter,
       connection: options.backend === 'redis' || options.backend === 'postgres' || options.backend === 's3' ? options[options.backend] : undefined,
       staleAfterMs: options.staleAfterMs,
+      shelfLifeOf: (value) => this.shelfLifeOf(options, value),
       entrySizeLimit: options.entrySizeLimit,
       leaseMs: options.leaseMs,
       clock: options.clock,

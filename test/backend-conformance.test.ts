@@ -197,6 +197,23 @@ describe.each(backendTargets().map((target) => [target.backend, target] as const
     expect(b.calls.count).toBe(0);
   });
 
+  spec('a computation longer than its lease renews it, so another machine waits for it instead of computing the key again', async () => {
+    const id = uniqueId('renewed');
+    const slow = gate<string>();
+    const a = counted(await machine(), id, () => slow.promise, { lease: '1s' });
+    const pending = a.fn(1);
+    await vi.waitFor(() => expect(a.calls.count).toBe(1));
+    await sleep(2_500);
+    const b = counted(await machine(), id, () => 'b computed', { lease: '1s' });
+    const waiting = b.fn(1);
+    await vi.waitFor(async () => expect((await b.fn.cacheInfo()).waits).toBe(1));
+    await sleep(1_500);
+    slow.open('a computed');
+    expect(await waiting).toBe('a computed');
+    expect(await pending).toBe('a computed');
+    expect(b.calls.count).toBe(0);
+  });
+
   spec('clearBeingCalculated lets the next caller compute instead of waiting for the marked computation', async () => {
     const id = uniqueId('marks');
     const slow = gate<string>();

@@ -28,7 +28,7 @@ const HINT =
  * function's keys share a slot):
  *
  * ```
- * cachier:{F}:H:e:K   entry: 8-byte computedAt + node:v8 value, PX 2 x staleAfter (at least staleAfter + 1 min)
+ * cachier:{F}:H:e:K   entry: 8-byte computedAt + node:v8 value, PX 2 x its shelf life (at least shelf life + 1 min)
  * cachier:{F}:H:m:K   being-calculated mark: the owner's token, PX lease; also the channel that wakes waiters
  * ```
  *
@@ -46,7 +46,11 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
   const entryKey = (key: string) => `${version}e:${key}`;
   const markKey = (key: string) => `${version}m:${key}`;
   const staleAfterMs = settings.staleAfterMs ?? Infinity;
-  const ttlMs = Number.isFinite(staleAfterMs) ? Math.ceil(staleAfterMs + Math.max(staleAfterMs, SHORTEST_MARGIN_MS)) : 0;
+  // Per entry, since a staleAfter function gives each value its own shelf life.
+  const ttlOf = (value: unknown): number => {
+    const shelfLifeMs = settings.shelfLifeOf?.(value) ?? staleAfterMs;
+    return Number.isFinite(shelfLifeMs) ? Math.ceil(shelfLifeMs + Math.max(shelfLifeMs, SHORTEST_MARGIN_MS)) : 0;
+  };
 
   const run = <T>(what: string, operation: (redis: RedisClient) => Promise<T>): Promise<T> =>
     runOperation('Redis', what, HINT, async () => operation(await client()));
@@ -97,7 +101,7 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
     async store(key, entry, token) {
       const bytes = encodeEntry(entry.computedAt, serializeValue(entry.value, settings.entrySizeLimit));
       await run('write', async (redis) => {
-        await evaluate(redis, STORE, [entryKey(key), markKey(key)], [bytes, ttlMs, token ?? '']);
+        await evaluate(redis, STORE, [entryKey(key), markKey(key)], [bytes, ttlOf(entry.value), token ?? '']);
         await sweepOlderSourceHashes(redis);
       });
     },
