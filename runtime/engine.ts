@@ -1,12 +1,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { READ_LATER, type CacheCore, type ClaimResult, type CoreLog, type StoredEntry } from './core.js';
 import { currentDefaultsVersion, givenDefaults, isCachingEnabled } from './config.js';
-import { coreFactories } from './backends/registry.js';
+import { coreOf } from './backends/load-core.js';
+import { backendNamed } from './backends/registry.js';
 import { parseDuration, type Duration } from './duration.js';
 import { CacheWriteError, CachierError, CircularCallError, EntryTooLargeError, InvalidOptionError } from './errors.js';
 import { canonicalArguments, canonicalHashResult, digestKey, flatKey } from './keys.js';
 import { logFor } from './log.js';
+import type { WarningCode } from './warnings.js';
 import { FunctionMetrics, trackedMetrics, UNCOUNTED, type MetricsSnapshot } from './metrics.js';
+import { defaultOf } from './options/catalog.js';
 import { resolveOptions, type AnyFunction, type CachierOptions, type ResolvedOptions } from './options.js';
 import { drive, isThenable, perform, type Operations, type Plan, type Step } from './plan.js';
 
@@ -43,8 +46,8 @@ export interface CacheInfo extends MetricsSnapshot {
   readonly backend: string;
   /** Entries stored for this function (this source hash), in every process. */
   readonly entries: number;
-  /** Bytes the stored values take in the backend; `undefined` when the backend cannot tell. */
-  readonly totalBytes: number | undefined;
+  /** Bytes the stored values take in the backend (serialized, without keys and bookkeeping). */
+  readonly totalBytes: number;
 }
 
 /** Per-call overrides with durations parsed, once per `withOptions()`. */
@@ -68,14 +71,14 @@ export const NO_OVERRIDES: CallSettings = resolveCallOptions({});
 export function resolveCallOptions(overrides: CallOptions): CallSettings {
   const optional = (duration: Duration | undefined): number | undefined => (duration === undefined ? undefined : parseDuration(duration));
   return {
-    skipCache: overrides.skipCache ?? false,
-    overwriteCache: overrides.overwriteCache ?? false,
-    maxAgeMs: optional(overrides.maxAge) ?? Infinity,
+    skipCache: overrides.skipCache ?? defaultOf('skipCache'),
+    overwriteCache: overrides.overwriteCache ?? defaultOf('overwriteCache'),
+    maxAgeMs: optional(overrides.maxAge) ?? defaultOf('maxAge'),
     staleAfterMs: optional(overrides.staleAfter),
     nextTime: overrides.nextTime,
     allowUndefined: overrides.allowUndefined,
     waitForCalcTimeoutMs: optional(overrides.waitForCalcTimeout),
-    debug: overrides.debug ?? false,
+    debug: overrides.debug ?? defaultOf('debug'),
     shareable:
       !overrides.overwriteCache &&
       overrides.maxAge === undefined &&
@@ -171,9 +174,9 @@ export class FunctionCache {
     const version = currentDefaultsVersion();
     if (this.environment && this.environmentVersion === version) return this.environment;
     const options = resolveOptions(this.options, givenDefaults());
-    const factory = coreFactories[options.backend];
-    if (!factory) throw new InvalidOptionError('backend', `backend '${options.backend}' is not available in this build`);
-    const core = factory({
+    const backend = backendNamed(options.backend);
+    if (!backend) throw new InvalidOptionError('backend', `backend '${options.backend}' is not available in this build`);
+    const core = coreOf(backend, {
       functionId: this.id,
       sourceHash: this.sourceHash,
       cacheDir: options.cacheDir,
@@ -181,7 +184,7 @@ export class FunctionCache {
       separateFiles: options.separateFiles,
       shared: options.shared,
       mongetter: options.mongetter,
-      connection: options.backend === 'redis' || options.backend === 'postgres' || options.backend === 's3' ? options[options.backend] : undefined,
+      connection: backend.connection && options.connections[backend.connection.option],
       staleAfterMs: options.staleAfterMs,
       shelfLifeOf: (value) => this.shelfLifeOf(options, value),
       entrySizeLimit: options.entrySizeLimit,
@@ -322,21 +325,19 @@ export class FunctionCache {
     this.metrics.reset();
   }
 
-  private async sizes(): Promise<{ entries: number; totalBytes: number | undefined }> {
+  private async sizes(): Promise<{ entries: number; totalBytes: number }> {
     const { core } = this.resolve();
-    const [entries, totalBytes] = await Promise.all([core.count(), core.totalBytes?.()]);
+    const [entries, totalBytes] = await Promise.all([core.count(), core.totalBytes()]);
     return { entries, totalBytes };
   }
 
   /**
    * Removes the entries that are stale now (older than `staleAfter`, or
    * stamped in the future beyond the clock-skew tolerance); answers how many.
-   * @throws {@link CachierError} when the backend cannot delete stale entries.
    */
   async deleteStale(): Promise<number> {
     const environment = this.resolve();
     const { core, options } = environment;
-    if (!core.deleteStale) throw new CachierError(`cachier: the ${core.backend} backend cannot delete stale entries`);
     const now = options.clock();
     // An entry computed after the cleanup began is fresh, not "stamped in the future": it is left alone.
     const deleted = await core.deleteStale((entry) => entry.computedAt <= now && !this.isFresh(environment, NO_OVERRIDES, entry, now));
@@ -611,7 +612,7 @@ export class FunctionCache {
    * that hold digits (sizes, ports, timings, temp-file names, random ids), so
    * a backend that stays down warns once, not once per call or per operation.
    */
-  private warnOnce(message: string, code: string, cause = message): void {
+  private warnOnce(message: string, code: WarningCode, cause = message): void {
     const kind = `${code}:${cause.replace(/[\p{L}_-]*\d[\p{L}\d_-]*/gu, '#')}`;
     if (this.warned.has(kind)) {
       this.log.debug(message);

@@ -7,8 +7,8 @@ import { claimedWith, readableEntry } from '../shared/entries.js';
 import { waitWhileMarked } from '../shared/waiting.js';
 import { asRedisClient, type RedisArgument, type RedisClient } from './client.js';
 import { channelsOf } from './channels.js';
-import { decodeEntry, encodeEntry, escapeGlob } from './entries.js';
-import { CLAIM, CLEAR_MARK, LOOK, RELEASE, RENEW, STORE } from './scripts.js';
+import { decodeEntry, encodeEntry, ENTRY_HEADER_BYTES, escapeGlob } from './entries.js';
+import { CLAIM, CLEAR_MARK, DELETE_IF_UNCHANGED, LOOK, RELEASE, RENEW, STORE } from './scripts.js';
 
 /** Names this machine in claim tokens. */
 const HOST = hostname();
@@ -18,6 +18,9 @@ const OTHER_VERSIONS_KEPT_MS = 24 * 60 * 60 * 1000;
 
 /** Stale entries stay this long at least (and as long as `staleAfter`) before Redis evicts them, so `nextTime` can serve them. */
 const SHORTEST_MARGIN_MS = 60_000;
+
+/** Entries read or measured at once by cleanups and sizes. */
+const BATCH = 500;
 
 const HINT =
   'Check that the server is reachable; give the ioredis client maxRetriesPerRequest (and commandTimeout) so that an unreachable server fails fast';
@@ -80,6 +83,12 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
     (error) => log.debug(`could not expire entries of older source hashes: ${String(error)}`),
   );
 
+  /** Runs `each` on the entry keys of this version, a batch at a time (the commands of a batch are pipelined on the connection). */
+  const eachEntryBatch = async (redis: RedisClient, each: (name: string) => Promise<void>): Promise<void> => {
+    const names = await scan(redis, `${escapeGlob(version)}e:*`);
+    for (let start = 0; start < names.length; start += BATCH) await Promise.all(names.slice(start, start + BATCH).map(each));
+  };
+
   const evaluate = (redis: RedisClient, script: string, keys: string[], args: RedisArgument[]): Promise<unknown> =>
     redis.callBuffer('EVAL', script, keys.length, ...keys, ...args);
 
@@ -131,5 +140,29 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
         for (const mark of marks) await evaluate(redis, CLEAR_MARK, [mark], []);
       }),
     count: () => run('count', async (redis) => (await scan(redis, `${escapeGlob(version)}e:*`)).length),
+    delete: (key) => run('delete', async (redis) => Number(await redis.call('DEL', entryKey(key))) > 0),
+    totalBytes: () =>
+      run('measure', async (redis) => {
+        let total = 0;
+        await eachEntryBatch(redis, async (name) => {
+          const length = Number(await redis.call('STRLEN', name));
+          total += Math.max(0, length - ENTRY_HEADER_BYTES);
+        });
+        return total;
+      }),
+    // Reads every entry of this version (a cleanup, once per cleanupInterval): staleness may depend on the value.
+    deleteStale: (isStale) =>
+      run('delete stale entries', async (redis) => {
+        let deleted = 0;
+        await eachEntryBatch(redis, async (name) => {
+          const stored = await redis.callBuffer('GET', name);
+          const entry = decodeEntry(stored);
+          if (entry === undefined || (entry !== 'unreadable' && !isStale(entry))) return;
+          const header = (stored as Buffer).subarray(0, ENTRY_HEADER_BYTES);
+          const removed = Number(await evaluate(redis, DELETE_IF_UNCHANGED, [name], [header]));
+          deleted += removed;
+        });
+        return deleted;
+      }),
   };
 }
