@@ -1,8 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { READ_LATER, type CacheCore, type ClaimResult, type CoreLog, type StoredEntry } from './core.js';
 import { currentDefaultsVersion, givenDefaults, isCachingEnabled } from './config.js';
-import { coreOf } from './backends/load-core.js';
-import { backendNamed } from './backends/registry.js';
+import { coreFor } from './backends/load-core.js';
 import { parseDuration, type Duration } from './duration.js';
 import { CacheWriteError, CachierError, CircularCallError, EntryTooLargeError, InvalidOptionError } from './errors.js';
 import { canonicalArguments, canonicalHashResult, digestKey, flatKey } from './keys.js';
@@ -174,25 +173,7 @@ export class FunctionCache {
     const version = currentDefaultsVersion();
     if (this.environment && this.environmentVersion === version) return this.environment;
     const options = resolveOptions(this.options, givenDefaults());
-    const backend = backendNamed(options.backend);
-    if (!backend) throw new InvalidOptionError('backend', `backend '${options.backend}' is not available in this build`);
-    const core = coreOf(backend, {
-      functionId: this.id,
-      sourceHash: this.sourceHash,
-      cacheDir: options.cacheDir,
-      reload: options.reload,
-      separateFiles: options.separateFiles,
-      shared: options.shared,
-      mongetter: options.mongetter,
-      connection: backend.connection && options.connections[backend.connection.option],
-      staleAfterMs: options.staleAfterMs,
-      shelfLifeOf: (value) => this.shelfLifeOf(options, value),
-      entrySizeLimit: options.entrySizeLimit,
-      leaseMs: options.leaseMs,
-      clock: options.clock,
-      policy: { staleAfterMs: options.staleAfterMs, nextTime: options.nextTime },
-      log: this.log,
-    });
+    const core = coreFor(options, { functionId: this.id, sourceHash: this.sourceHash }, this.log, (value) => this.shelfLifeOf(options, value));
     this.environment = { options, core, metrics: options.metrics ? this.metrics : UNCOUNTED };
     this.environmentVersion = version;
     return this.environment;

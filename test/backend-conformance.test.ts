@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, vi } from 'vitest';
 import { cachier, setDefaults, type CachierOptions } from '../runtime/index.js';
 import { backendTargets } from './support/backends/targets.js';
-import { coreFor, counted, gate, keyFor, racyClaimsReason, suiteFor } from './support/backends/suite.js';
+import { coreOn, counted, gate, keyFor, racyClaimsReason, suiteFor } from './support/backends/suite.js';
 import type { Machine } from './support/backends/machines.mjs';
 
 // One set of behaviour tests that every backend runs. A "machine" is a
@@ -258,7 +258,7 @@ describe.each(backendTargets().map((target) => [target.backend, target] as const
     const { fn, calls } = counted(m, id, (x) => x * 2);
     await fn(1);
     await fn(2);
-    const core = await coreFor(m, id);
+    const core = coreOn(m, id);
     const key = keyFor(core, [1]);
     expect(await core.delete(key)).toBe(true);
     expect(await core.delete(key)).toBe(false);

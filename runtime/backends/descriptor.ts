@@ -24,7 +24,8 @@ export interface ConnectionOption {
  * loads no driver: a server backend's core is imported on first use.
  *
  * Adding a backend is one folder `runtime/backends/<name>/` (its core,
- * descriptor and inspector) and one line in `registry.ts`.
+ * descriptor and inspector) and one line in `registry.ts`, plus the type of
+ * its connection option in `SharedOptions` (`runtime/options/types.ts`).
  */
 export interface BackendDescriptor {
   /** The value of the `backend` option. */

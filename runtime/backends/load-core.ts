@@ -1,5 +1,39 @@
-import type { CacheCore, CoreFactory, CoreSettings } from '../core.js';
+import type { CacheCore, CoreFactory, CoreLog, CoreSettings } from '../core.js';
+import { InvalidOptionError } from '../errors.js';
+import type { ResolvedOptions } from '../options/types.js';
 import type { BackendDescriptor } from './descriptor.js';
+import { backendNamed } from './registry.js';
+
+/**
+ * The core of one function (`functionId`, `sourceHash`) on the backend its
+ * resolved options name. `shelfLifeOf` answers a value's shelf life when
+ * `staleAfter` is a function of the value.
+ */
+export function coreFor(
+  options: ResolvedOptions,
+  identity: { readonly functionId: string; readonly sourceHash: string },
+  log: CoreLog,
+  shelfLifeOf?: (value: unknown) => number,
+): CacheCore {
+  const backend = backendNamed(options.backend);
+  if (!backend) throw new InvalidOptionError('backend', `backend '${options.backend}' is not available in this build`);
+  return coreOf(backend, {
+    ...identity,
+    cacheDir: options.cacheDir,
+    reload: options.reload,
+    separateFiles: options.separateFiles,
+    shared: options.shared,
+    mongetter: options.mongetter,
+    connection: backend.connection && options.connections[backend.connection.option],
+    staleAfterMs: options.staleAfterMs,
+    ...(shelfLifeOf && { shelfLifeOf }),
+    entrySizeLimit: options.entrySizeLimit,
+    leaseMs: options.leaseMs,
+    clock: options.clock,
+    policy: { staleAfterMs: options.staleAfterMs, nextTime: options.nextTime },
+    log,
+  });
+}
 
 // Factories of the backends whose core was imported, so that later cores are built at once.
 const loaded = new WeakMap<BackendDescriptor, CoreFactory>();
@@ -10,7 +44,7 @@ const loaded = new WeakMap<BackendDescriptor, CoreFactory>();
  * import (such backends serve async functions only, so nothing needs an
  * answer at once).
  */
-export function coreOf(backend: BackendDescriptor, settings: CoreSettings): CacheCore {
+function coreOf(backend: BackendDescriptor, settings: CoreSettings): CacheCore {
   const known = loaded.get(backend);
   if (known) return known(settings);
   const factory = backend.loadCore();

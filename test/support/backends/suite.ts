@@ -4,7 +4,7 @@ import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { cachier, resetDefaults, type CachierOptions, type S3Location } from '../../../runtime/index.js';
 import type { BackendTarget } from './targets.js';
 import type { CacheCore } from '../../../runtime/core.js';
-import { backendNamed } from '../../../runtime/backends/registry.js';
+import { coreFor } from '../../../runtime/backends/load-core.js';
 import { canonicalArguments, digestKey, flatKey } from '../../../runtime/keys.js';
 import { resolveOptions } from '../../../runtime/options.js';
 import { connectMachine, TEST_BUCKET, type Machine } from './machines.mjs';
@@ -82,28 +82,12 @@ export function counted<T>(machine: Machine, id: string, body: (arg: number) => 
 
 /**
  * The core a function of id `id` (source hash `v1`) uses on `machine`, built
- * from the backend's descriptor as the engine builds it, for behaviour the
- * public API does not reach yet (a core's `delete`).
+ * as the engine builds it, for behaviour the public API does not reach yet
+ * (a core's `delete`).
  */
-export async function coreFor(machine: Machine, id: string): Promise<CacheCore> {
+export function coreOn(machine: Machine, id: string): CacheCore {
   const options = resolveOptions({ ...machine.options, id, sourceHash: 'v1' } as CachierOptions, {});
-  const backend = backendNamed(options.backend);
-  if (!backend) throw new Error(`no backend ${options.backend}`);
-  const factory = await backend.loadCore();
-  return factory({
-    functionId: id,
-    sourceHash: 'v1',
-    cacheDir: options.cacheDir,
-    reload: options.reload,
-    separateFiles: options.separateFiles,
-    shared: options.shared,
-    mongetter: options.mongetter,
-    connection: backend.connection && options.connections[backend.connection.option],
-    entrySizeLimit: options.entrySizeLimit,
-    leaseMs: options.leaseMs,
-    clock: options.clock,
-    log: { debugEnabled: false, debug: () => undefined, warn: () => undefined },
-  });
+  return coreFor(options, { functionId: id, sourceHash: 'v1' }, { debugEnabled: false, debug: () => undefined, warn: () => undefined });
 }
 
 /** The key a core stores the call with `args` under, as the engine computes it. */
