@@ -127,7 +127,7 @@ describe('file core: damaged files', () => {
       for (const x of [1, 2, 3, 4, 5]) expect(await fn(x)).toEqual({ x, square: x * x });
     });
     expect(counter.calls).toBe(5);
-    expect(warnings.map((warning) => (warning as Error & { code?: string }).code)).toEqual(Array(5).fill('CACHIER_CORRUPT_ENTRY'));
+    expect(warnings.map((warning) => (warning as Error & { code?: string }).code)).toEqual(Array(5).fill('CACHIER_UNREADABLE_ENTRY'));
     expect(warnings[0]?.message).toContain(entryOf(1));
     // Rewritten by the recomputation: served again, no more warnings.
     const later = await warningsDuring(async () => {

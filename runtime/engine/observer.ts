@@ -1,3 +1,4 @@
+import type { WarningCode } from '../warnings.js';
 import type { CoreLog } from '../core.js';
 import { CachierError, CacheWriteError, EntryTooLargeError } from '../errors.js';
 import { UNCOUNTED, type BackendState, type FunctionMetrics } from '../metrics.js';
@@ -130,7 +131,7 @@ export class Observer {
    * that hold digits (sizes, ports, timings, temp-file names, random ids), so
    * a backend that stays down warns once, not once per call or per operation.
    */
-  warnOnce(message: string, code: string, cause = message): void {
+  warnOnce(message: string, code: WarningCode, cause = message): void {
     const kind = `${code}:${cause.replace(/[\p{L}_-]*\d[\p{L}\d_-]*/gu, '#')}`;
     if (this.warned.has(kind)) {
       this.log.debug(message);

@@ -199,6 +199,9 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
         await target.updateMany({ functionId, owner: { $ne: null } }, CLEAR_MARK);
       }),
     count: () => run('count', (target) => target.countDocuments({ functionId, sourceHash, value: { $exists: true } })),
+    // The document keeps any mark on the key: its owner stores as usual.
+    delete: (key) =>
+      run('delete', async (target) => (await target.updateOne({ ...identity(key), value: { $exists: true } }, { $unset: { value: '', computedAt: '' } })).matchedCount > 0),
     // Reads every entry of this version (a cleanup, once per cleanupInterval): staleness may depend on the value.
     deleteStale: (isStale) =>
       run('delete stale entries', async (target) => {

@@ -115,5 +115,21 @@ export function createPostgresCore(settings: CoreSettings): CacheCore {
         await query(target, SQL.CLEAR_MARKS, [functionId]);
       }),
     count: () => run('count', async (target) => Number((await query(target, SQL.COUNT, [functionId, sourceHash])).rows[0]?.['entries'] ?? 0)),
+    delete: (key) => run('delete', async (target) => Number((await query(target, SQL.DELETE_ENTRY, [...identity(key), null])).rows[0]?.['deleted']) > 0),
+    totalBytes: () => run('measure', async (target) => Number((await query(target, SQL.TOTAL_BYTES, [functionId, sourceHash])).rows[0]?.['bytes'] ?? 0)),
+    // Reads every entry of this version (a cleanup, once per cleanupInterval): staleness may depend on the value.
+    deleteStale: (isStale) =>
+      run('delete stale entries', async (target) => {
+        let deleted = 0;
+        for (const row of (await query(target, SQL.ENTRIES, [functionId, sourceHash])).rows) {
+          const entry = entryOf(row);
+          if (entry === undefined || (entry !== 'unreadable' && !isStale(entry))) continue;
+          // Matching computedAt too spares an entry recomputed since it was read.
+          const computedAt = typeof row['computed_at'] === 'number' ? row['computed_at'] : null;
+          const { rows } = await query(target, SQL.DELETE_ENTRY, [functionId, sourceHash, row['key'], computedAt]);
+          deleted += Number(rows[0]?.['deleted'] ?? 0);
+        }
+        return deleted;
+      }),
   };
 }

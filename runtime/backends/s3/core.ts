@@ -79,15 +79,16 @@ export function createS3Core(settings: CoreSettings): CacheCore {
   const run = <T>(what: string, operation: (connected: Connected) => Promise<T>): Promise<T> =>
     runOperation('S3', what, HINT, async () => operation(await connect()));
 
-  const readEntry = async ({ sdk, location: target }: Connected, key: string): Promise<StoredEntry | undefined> => {
-    const object = await unlessMissing(
-      target.client.send(new sdk.GetObjectCommand({ Bucket: target.bucket, Key: entryName(target, key) })) as Promise<GetOutput>,
-    );
+  /** The entry stored under object `name`, `undefined` for none, `'unreadable'` for one that does not decode. */
+  const fetchEntry = async ({ sdk, location: target }: Connected, name: string): Promise<StoredEntry | undefined | 'unreadable'> => {
+    const object = await unlessMissing(target.client.send(new sdk.GetObjectCommand({ Bucket: target.bucket, Key: name })) as Promise<GetOutput>);
     if (!object?.Body) return undefined;
     const bytes = await readBody(object.Body, object.ContentLength);
-    const computedAt = Number(object.Metadata?.['computed-at']);
-    return readableEntry(decodeEntry(bytes, computedAt), 'S3', log);
+    return decodeEntry(bytes, Number(object.Metadata?.['computed-at']));
   };
+
+  const readEntry = async (connected: Connected, key: string): Promise<StoredEntry | undefined> =>
+    readableEntry(await fetchEntry(connected, entryName(connected.location, key)), 'S3', log);
 
   const headClaim = async ({ sdk, location: target }: Connected, key: string) => {
     const head = await unlessMissing(
@@ -158,14 +159,14 @@ export function createS3Core(settings: CoreSettings): CacheCore {
   };
 
   const list = async ({ sdk, location: target }: Connected, prefix: string) => {
-    const objects: Array<{ name: string; lastModified: number }> = [];
+    const objects: Array<{ name: string; lastModified: number; size: number }> = [];
     let continuation: string | undefined;
     do {
       const page = (await target.client.send(
         new sdk.ListObjectsV2Command({ Bucket: target.bucket, Prefix: prefix, ContinuationToken: continuation }),
       )) as ListOutput;
       for (const object of page.Contents ?? []) {
-        if (object.Key) objects.push({ name: object.Key, lastModified: object.LastModified?.getTime() ?? 0 });
+        if (object.Key) objects.push({ name: object.Key, lastModified: object.LastModified?.getTime() ?? 0, size: object.Size ?? 0 });
       }
       continuation = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (continuation);
@@ -244,6 +245,29 @@ export function createS3Core(settings: CoreSettings): CacheCore {
         await deleteAll(connected, all.map((object) => object.name).filter((name) => /\/c\/[^/]+$/.test(name)));
       }),
     count: () => run('count', async (connected) => (await list(connected, `${version(connected.location)}e/`)).length),
+    // S3 does not tell whether a DeleteObject removed anything: a HEAD first answers it.
+    delete: (key) =>
+      run('delete', async (connected) => {
+        const { sdk, location: target } = connected;
+        const name = entryName(target, key);
+        const head = await unlessMissing(target.client.send(new sdk.HeadObjectCommand({ Bucket: target.bucket, Key: name })) as Promise<HeadOutput>);
+        if (!head) return false;
+        await target.client.send(new sdk.DeleteObjectCommand({ Bucket: target.bucket, Key: name }));
+        return true;
+      }),
+    totalBytes: () =>
+      run('measure', async (connected) => (await list(connected, `${version(connected.location)}e/`)).reduce((total, object) => total + object.size, 0)),
+    // Reads every entry of this version (a cleanup, once per cleanupInterval): staleness may depend on the value.
+    deleteStale: (isStale) =>
+      run('delete stale entries', async (connected) => {
+        const stale: string[] = [];
+        for (const { name } of await list(connected, `${version(connected.location)}e/`)) {
+          const entry = await fetchEntry(connected, name);
+          if (entry === 'unreadable' || (entry !== undefined && isStale(entry))) stale.push(name);
+        }
+        await deleteAll(connected, stale);
+        return stale.length;
+      }),
   };
 }
 
