@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, ut
 import { hostname, tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
-import type { FunctionInfo } from '../cli/model.js';
-import { fileStore } from '../cli/file-store.js';
+import type { FunctionInfo } from '../runtime/backends/shared/inspection.js';
+import { openFileInspector } from '../runtime/backends/file/inspector.js';
 import { carryOut, createOutput } from '../cli/output.js';
 import { cachier } from '../runtime/index.js';
 import { cachierCli, cachierJson, fill } from './support/cli/run.js';
@@ -299,7 +299,7 @@ describe('cachier prune', () => {
 
   test('an entry rewritten fresh, or a mark taken over, between the plan and the removal stays', async () => {
     fill({ cacheDir }, [{ id: 'src/a.ts#busy', count: 50, staleAfter: '1h', ageMs: 2 * HOUR }]);
-    const store = fileStore(cacheDir);
+    const store = await openFileInspector({ cacheDir });
     const [busy] = await store.functions(undefined);
     const location = busy?.versions[0]?.location ?? '';
     const mark = join(location, 'marks', `${'cd'.repeat(32)}.mark`);
