@@ -99,7 +99,11 @@ export async function openInspector(options: InspectorOptions): Promise<CacheIns
     return decodeEntry(bytes, Number(object.Metadata?.['computed-at'])) === 'unreadable' ? 'its value or its computed-at cannot be read' : undefined;
   }
 
-  const removeAll = async (names: readonly string[]): Promise<boolean> => (await eachInTurn(names, remove)).length > 0;
+  // One DeleteObject after another, as the core clears: S3-compatible servers (s3rver) fail deletes sent at once in one folder.
+  const removeAll = async (names: readonly string[]): Promise<boolean> => {
+    for (const name of names) await remove(name);
+    return names.length > 0;
+  };
 
   return recordInspector<S3Record>({
     backend: 's3',
