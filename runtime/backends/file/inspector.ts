@@ -65,6 +65,15 @@ function dirents(dir: string): fs.Dirent[] {
   }
 }
 
+/** Whether `path` itself is a folder: a symbolic link to one is not, and is never entered. */
+function isRealFolder(path: string): boolean {
+  try {
+    return fs.lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function mtimeOf(path: string): number | null {
   try {
     return fs.lstatSync(path).mtimeMs;
@@ -144,9 +153,10 @@ function ownerOf(markPath: string): ReturnType<typeof parseOwner> {
 
 function scanVersion(functionDir: string, dir: string, now: number): ScannedVersion {
   const entriesDir = join(dir, 'entries');
+  const marksDir = join(dir, 'marks');
   const entries: ScannedEntry[] = [];
   const leftovers: string[] = [];
-  for (const shard of dirents(entriesDir)) {
+  for (const shard of isRealFolder(entriesDir) ? dirents(entriesDir) : []) {
     if (!shard.isDirectory() || !/^[0-9a-f]{2}$/.test(shard.name)) continue;
     const shardDir = join(entriesDir, shard.name);
     for (const item of dirents(shardDir)) {
@@ -160,8 +170,7 @@ function scanVersion(functionDir: string, dir: string, now: number): ScannedVers
       }
     }
   }
-  const marksDir = join(dir, 'marks');
-  for (const folder of [dir, marksDir]) {
+  for (const folder of isRealFolder(marksDir) ? [dir, marksDir] : [dir]) {
     for (const item of dirents(folder)) {
       const path = join(folder, item.name);
       if (item.isFile() && isTempName(item.name) && isOldLeftover(path, now)) leftovers.push(path);
@@ -173,7 +182,7 @@ function scanVersion(functionDir: string, dir: string, now: number): ScannedVers
     manifest: readManifest(dir),
     lastUsed: mtimeOf(join(dir, 'used')) ?? mtimeOf(dir),
     entries,
-    marks: scanMarks(marksDir, now),
+    marks: isRealFolder(marksDir) ? scanMarks(marksDir, now) : [],
     leftovers,
   };
 }
