@@ -121,6 +121,14 @@ describe.each(['redis', 'postgres', 's3'])('cachier --config cachier.config.mjs 
     expect(stats.functions.map((fn) => [fn.id, fn.entries])).toEqual([[`${prefix}a.ts#kept`, 11], [`${prefix}b.ts#other`, 4]]);
     expect(stats.functions.every((fn) => fn.bytes > 100 * fn.entries)).toBe(true);
     expect(await json<{ read: number; unreadable: unknown[] }>(['verify', pattern])).toEqual({ read: 15, unreadable: [] });
+    // The cachier.config.mjs of the current folder is used without --config.
+    const found = await project.run('cachier', ['ls', pattern, '--json'], env);
+    expect((JSON.parse(found.stdout) as Listed).functions).toHaveLength(2);
+    // A driver the project did not install is named with how to install it.
+    const other = backend === 'postgres' ? ['--redis', 'redis://127.0.0.1:1'] : ['--postgres', 'postgres://127.0.0.1:1/none'];
+    const missing = await project.run('cachier', [...other, 'ls'], env);
+    expect(missing.code).toBe(5);
+    expect(missing.stderr).toMatch(/cannot load (ioredis|pg), the (redis|postgres) driver .*npm install (ioredis|pg)/);
 
     const planned = await json<{ wouldRemove: Array<{ kind: string; entries: number }> }>(['prune', pattern, '--stale-after', '1h', '--dry-run']);
     expect(planned.wouldRemove.map((removal) => [removal.kind, removal.entries]).sort()).toEqual([
