@@ -34,8 +34,11 @@ const reportedFiles = new Set<string>();
 const SHARED_KEY_VARIABLE = 'CACHIER_SHARED_KEY';
 const SHARED_KEY_MIN_LENGTH = 16;
 
-/** The key of a shared cache, from the environment. */
-function sharedKey(): Buffer {
+/**
+ * The key of a shared cache, from the environment.
+ * @throws {@link InvalidOptionError} when it is missing or too short.
+ */
+export function sharedKey(): Buffer {
   const text = process.env[SHARED_KEY_VARIABLE] ?? '';
   if (text.length < SHARED_KEY_MIN_LENGTH) {
     throw new InvalidOptionError(

@@ -1,17 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { CacheCore, ClaimResult, CoreSettings, StoredEntry } from '../../core.js';
 import { serializeValue } from '../../serialization.js';
+import { newClaimToken } from '../shared/claims.js';
 import { lazyClient, oncePerProcess, runOperation } from '../shared/connection.js';
 import { claimedWith, readableEntry } from '../shared/entries.js';
 import { waitWhileMarked } from '../shared/waiting.js';
 import { asRedisClient, type RedisArgument, type RedisClient } from './client.js';
 import { channelsOf } from './channels.js';
 import { decodeEntry, encodeEntry, ENTRY_HEADER_BYTES, escapeGlob } from './entries.js';
+import { entryKey as entryKeyOf, functionPrefix, markKey as markKeyOf, versionPrefix } from './keys.js';
 import { CLAIM, CLEAR_MARK, DELETE_IF_UNCHANGED, LOOK, RELEASE, RENEW, STORE } from './scripts.js';
-
-/** Names this machine in claim tokens. */
-const HOST = hostname();
 
 /** Entries of another source hash are left to expire this long after a new hash first stores. */
 const OTHER_VERSIONS_KEPT_MS = 24 * 60 * 60 * 1000;
@@ -26,9 +23,8 @@ const HINT =
   'Check that the server is reachable; give the ioredis client maxRetriesPerRequest (and commandTimeout) so that an unreachable server fails fast';
 
 /**
- * The `redis` backend. Key layout, for function id F and source hash H (both
- * URI-encoded) and key K (the braces make F a cluster hash tag, so a
- * function's keys share a slot):
+ * The `redis` backend. Key layout (see `keys.ts`), for function id F and
+ * source hash H (both URI-encoded) and key K:
  *
  * ```
  * cachier:{F}:H:e:K   entry: 8-byte computedAt + node:v8 value, PX 2 x its shelf life (at least shelf life + 1 min)
@@ -42,12 +38,10 @@ const HINT =
 export function createRedisCore(settings: CoreSettings): CacheCore {
   const { functionId, sourceHash, leaseMs, log } = settings;
   const client = lazyClient(settings.connection, asRedisClient);
-  // Encoded, so that no id or hash can reach into another's keys (an id
-  // containing "}:" would otherwise extend another id's prefix).
-  const base = `cachier:{${encodeURIComponent(functionId)}}:`;
-  const version = `${base}${encodeURIComponent(sourceHash)}:`;
-  const entryKey = (key: string) => `${version}e:${key}`;
-  const markKey = (key: string) => `${version}m:${key}`;
+  const base = functionPrefix(functionId);
+  const version = versionPrefix(functionId, sourceHash);
+  const entryKey = (key: string) => entryKeyOf(version, key);
+  const markKey = (key: string) => markKeyOf(version, key);
   const staleAfterMs = settings.staleAfterMs ?? Infinity;
   // Per entry, since a staleAfter function gives each value its own shelf life.
   const ttlOf = (value: unknown): number => {
@@ -98,7 +92,7 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
     get: (key) => run('read', async (redis) => readEntry(await redis.callBuffer('GET', entryKey(key)))),
     claim: (key) =>
       run('claim', async (redis): Promise<ClaimResult> => {
-        const token = `${HOST}:${process.pid}:${randomUUID()}`;
+        const token = newClaimToken();
         const [claimed, stored] = (await evaluate(redis, CLAIM, [entryKey(key), markKey(key)], [token, leaseMs])) as [number, unknown];
         if (claimed !== 1) return { claimed: false };
         return claimedWith(token, decodeEntry(stored));

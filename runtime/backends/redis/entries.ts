@@ -1,8 +1,13 @@
 import type { StoredEntry } from '../../core.js';
 import { deserializeValue } from '../../serialization.js';
 
-/** The bytes of an entry's computedAt header, before its value. */
+/** The bytes before the value: `computedAt`. */
 export const ENTRY_HEADER_BYTES = 8;
+
+/** The `computedAt` of an entry's first {@link ENTRY_HEADER_BYTES} bytes, `null` when there are fewer. */
+export function computedAtOfHeader(head: Buffer): number | null {
+  return head.length < ENTRY_HEADER_BYTES ? null : head.readDoubleBE(0);
+}
 
 /**
  * An entry is one Redis string: the 8-byte big-endian float `computedAt`

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { CacheCore, ClaimResult, CoreSettings, StoredEntry } from '../../core.js';
 import { deserializeValue, serializeValue } from '../../serialization.js';
+import { newClaimToken } from '../shared/claims.js';
 import { lazyClient, oncePerProcess, runOperation } from '../shared/connection.js';
 import { readableEntry } from '../shared/entries.js';
 import { waitWhileMarked, type MarkState } from '../shared/waiting.js';
+import { claimObject, entryObject, functionRoot, isClaimObject, prefixOf, versionRoot } from './layout.js';
 import { asS3Location, type S3Location } from './location.js';
 import { isConditionLost, readBody, statusOf, supportsConditionalWrites, unlessMissing } from './objects.js';
 
@@ -13,9 +14,6 @@ type GetOutput = import('@aws-sdk/client-s3').GetObjectCommandOutput;
 type HeadOutput = import('@aws-sdk/client-s3').HeadObjectCommandOutput;
 type PutOutput = import('@aws-sdk/client-s3').PutObjectCommandOutput;
 type ListOutput = import('@aws-sdk/client-s3').ListObjectsV2CommandOutput;
-
-/** Names this machine in claim tokens. */
-const HOST = hostname();
 
 /** How long objects of another source hash are kept after they were last written. */
 const OTHER_VERSIONS_KEPT_MS = 24 * 60 * 60 * 1000;
@@ -37,8 +35,8 @@ let sdkLoading: Promise<Sdk> | undefined;
 
 /**
  * The `s3` backend: one object per entry, with the claim a second object
- * beside it. Layout, for prefix P (default `cachier/`), function id F and
- * source hash H (both URI-encoded) and key K:
+ * beside it. Layout (see `layout.ts`), for prefix P (default `cachier/`),
+ * function id F and source hash H (both URI-encoded) and key K:
  *
  * ```
  * P F/H/e/K   entry: the node:v8 value as the body, computedAt in metadata x-amz-meta-computed-at
@@ -69,10 +67,10 @@ export function createS3Core(settings: CoreSettings): CacheCore {
     return { sdk, location: target, conditional };
   }, (value) => value as Connected);
 
-  const root = (target: S3Location) => `${prefixOf(target)}${encodeURIComponent(functionId)}/`;
-  const version = (target: S3Location) => `${root(target)}${encodeURIComponent(sourceHash)}/`;
-  const entryName = (target: S3Location, key: string) => `${version(target)}e/${key}`;
-  const claimName = (target: S3Location, key: string) => `${version(target)}c/${key}`;
+  const root = (target: S3Location) => functionRoot(target, functionId);
+  const version = (target: S3Location) => versionRoot(target, functionId, sourceHash);
+  const entryName = (target: S3Location, key: string) => entryObject(version(target), key);
+  const claimName = (target: S3Location, key: string) => claimObject(version(target), key);
   // The ETag of each claim this process holds, to release or renew exactly that claim.
   const claims = new Map<string, string>();
 
@@ -133,7 +131,7 @@ export function createS3Core(settings: CoreSettings): CacheCore {
   };
 
   const claim = async (connected: Connected, key: string): Promise<ClaimResult> => {
-    const token = `${HOST}:${process.pid}:${randomUUID()}`;
+    const token = newClaimToken();
     if (!connected.conditional) {
       const current = await headClaim(connected, key);
       if (current && current.leaseUntil > Date.now()) return { claimed: false };
@@ -242,7 +240,7 @@ export function createS3Core(settings: CoreSettings): CacheCore {
     clearBeingCalculated: () =>
       run('clear marks', async (connected) => {
         const all = await list(connected, root(connected.location));
-        await deleteAll(connected, all.map((object) => object.name).filter((name) => /\/c\/[^/]+$/.test(name)));
+        await deleteAll(connected, all.map((object) => object.name).filter(isClaimObject));
       }),
     count: () => run('count', async (connected) => (await list(connected, `${version(connected.location)}e/`)).length),
     // S3 does not tell whether a DeleteObject removed anything: a HEAD first answers it.
@@ -272,15 +270,11 @@ export function createS3Core(settings: CoreSettings): CacheCore {
 }
 
 /** The entry an object's bytes and computed-at metadata hold, or `'unreadable'`. */
-function decodeEntry(bytes: Uint8Array, computedAt: number): StoredEntry | 'unreadable' {
+export function decodeEntry(bytes: Uint8Array, computedAt: number): StoredEntry | 'unreadable' {
   if (!Number.isFinite(computedAt)) return 'unreadable';
   try {
     return { value: deserializeValue(bytes), computedAt };
   } catch {
     return 'unreadable';
   }
-}
-
-function prefixOf(location: S3Location): string {
-  return location.prefix ?? 'cachier/';
 }
