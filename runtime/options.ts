@@ -3,4 +3,3 @@
 export type * from './options/types.js';
 export { resolveOptions, effectiveDefaults } from './options/resolve.js';
 export { impliedBackend, validateCallOptions, validateDefaults, validateOptions } from './options/validate.js';
-export { closestName } from './options/closest-name.js';

@@ -15,6 +15,8 @@ export interface ConnectionOption {
   readonly holds: 'function' | 'client';
   /** How to give it, shown when it is missing: `an ioredis client, e.g. redis: new Redis(process.env.REDIS_URL)`. */
   readonly hint: string;
+  /** The npm package of the driver the user installs (an optional peer dependency of cachier), named in that message. */
+  readonly driver: string;
 }
 
 /**

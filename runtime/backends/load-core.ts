@@ -42,7 +42,8 @@ const loaded = new WeakMap<BackendDescriptor, CoreFactory>();
  * The core of `backend` for one function. A backend whose core is imported
  * on first use answers, until it is, a core whose operations wait for the
  * import (such backends serve async functions only, so nothing needs an
- * answer at once).
+ * answer at once; nor may they use `rawKeys` or `readAtOnce`, which this
+ * stand-in does not carry).
  */
 function coreOf(backend: BackendDescriptor, settings: CoreSettings): CacheCore {
   const known = loaded.get(backend);

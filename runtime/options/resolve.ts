@@ -25,8 +25,8 @@ export function resolveOptions(options: CachierOptions, defaults: CachierDefault
     if (connection) connections[connection.option] = given(connection.option as keyof SharedOptions);
   }
   if (descriptor?.connection && connections[descriptor.connection.option] === undefined) {
-    const { option, hint } = descriptor.connection;
-    throw new InvalidOptionError(option, `backend '${backend}' needs the ${option} option: ${hint}`);
+    const { option, hint, driver } = descriptor.connection;
+    throw new InvalidOptionError(option, `backend '${backend}' needs the ${option} option: ${hint} (npm install ${driver})`);
   }
   const entrySizeLimit = given('entrySizeLimit');
   const staleAfter = options.staleAfter ?? defaults.staleAfter ?? defaultOf('staleAfter');

@@ -8,6 +8,7 @@ export const mongoBackend = {
     option: 'mongetter',
     holds: 'function',
     hint: `a function returning the MongoDB collection to use, e.g. mongetter: () => client.db('app').collection('cachier')`,
+    driver: 'mongodb',
   },
   ownOptions: [],
   loadCore: async () => (await import('./core.js')).createMongoCore,

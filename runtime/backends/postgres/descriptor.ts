@@ -8,6 +8,7 @@ export const postgresBackend = {
     option: 'postgres',
     holds: 'client',
     hint: 'a pg Pool, e.g. postgres: new pg.Pool({ connectionString: process.env.DATABASE_URL })',
+    driver: 'pg',
   },
   ownOptions: [],
   loadCore: async () => (await import('./core.js')).createPostgresCore,

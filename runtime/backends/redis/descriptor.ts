@@ -4,7 +4,12 @@ import type { BackendDescriptor } from '../descriptor.js';
 export const redisBackend = {
   name: 'redis',
   servesSync: false,
-  connection: { option: 'redis', holds: 'client', hint: 'an ioredis client, e.g. redis: new Redis(process.env.REDIS_URL)' },
+  connection: {
+    option: 'redis',
+    holds: 'client',
+    hint: 'an ioredis client, e.g. redis: new Redis(process.env.REDIS_URL)',
+    driver: 'ioredis',
+  },
   ownOptions: [],
   loadCore: async () => (await import('./core.js')).createRedisCore,
 } as const satisfies BackendDescriptor;
