@@ -178,7 +178,7 @@ export class FunctionCache {
     if (!this.returnsPromise && isThenable(result)) {
       this.returnsPromise = true;
       this.observer.warnOnce(
-        'the function returns a Promise but is not declared async; declare it async so that ' + 'cache hits in a new process return a Promise too',
+        'the function returns a Promise but is not declared async; declare it async so that cache hits in a new process return a Promise too',
         'CACHIER_UNDECLARED_ASYNC',
       );
     }
