@@ -200,6 +200,31 @@ describe('timeout (soft)', () => {
     expect(await cached.cacheInfo()).toMatchObject({ servedStale: 1 });
   });
 
+  test('a caller that joined a call in flight gets the stale value it found, timeout after its own start', async () => {
+    const clock = installManualClock();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let calls = 0;
+    const cached = cachier(
+      async (x: number): Promise<string> => {
+        const call = ++calls;
+        if (call > 1) await after(5_000);
+        return `${x}:${call}`;
+      },
+      { backend: 'memory', id: uniqueId(), staleAfter: '1m', timeout: '1s' },
+    );
+    await cached(1);
+    clock.advance(2 * 60_000);
+    const first = watch(cached(1));
+    await vi.advanceTimersByTimeAsync(500);
+    const joined = watch(cached(1));
+    await vi.advanceTimersByTimeAsync(500);
+    expect(await first.outcome).toBe('1:1');
+    expect(joined.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(await joined.outcome).toBe('1:1');
+    expect(calls).toBe(2);
+  });
+
   test('without a stale value, the call waits for its value past timeout', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const cached = cachier(
