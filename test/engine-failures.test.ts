@@ -121,6 +121,7 @@ describe('grace', () => {
     expect(await cached(1)).toBe('1:1');
     expect(await cached(1)).toBe('1:1');
     expect(state.calls).toBe(2);
+    expect(await cached.cacheInfo()).toMatchObject({ servedStale: 3 });
     clock.advance(1_000);
     state.failing = false;
     expect(await cached(1)).toBe('1:3');

@@ -106,13 +106,15 @@ export class FunctionCache {
   call(thisArg: unknown, args: unknown[], settings: CallSettings): unknown {
     if (!isCachingEnabled() || settings.skipCache) return this.fn.apply(thisArg, args);
     const environment = this.resolve();
+    // Before the key, so a sampled hit's latency includes deriving it.
+    const startedAt = environment.metrics.timesHit(environment.options.metricsSamplingRate) ? performance.now() : undefined;
     const context: CallContext = {
       environment,
       settings,
       key: this.keyOf(environment, thisArg, args),
       thisArg,
       args,
-      startedAt: environment.metrics.timesHit(environment.options.metricsSamplingRate) ? performance.now() : undefined,
+      startedAt,
       backendFailed: false,
       stale: undefined,
     };

@@ -56,6 +56,7 @@ export class Observer {
 
   stale(context: CallContext, ageMs: number, freshness: Exclude<Freshness, 'fresh'>): void {
     this.metrics.staleHits++;
+    if (freshness === 'grace') this.metrics.servedStale++;
     this.trace(context, `stale (computed ${ageMs}ms ago): ${STALE_ACTIONS[freshness]}`);
   }
 
