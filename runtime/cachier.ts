@@ -15,7 +15,8 @@ export interface CacheControls<F extends AnyFunction> {
   /**
    * Entry count and size, and the usage figures of this wrapper in this
    * process: hits, misses, stale hits, computations, waits, wait timeouts,
-   * results refused by size, and latencies of sampled hits and of computations.
+   * results refused by size, stale values served (grace, timeout), hard
+   * timeouts, backend failures and state, and latencies of sampled hits and of computations.
    */
   cacheInfo(): Promise<CacheInfo>;
   /** Sets the usage figures of `cacheInfo()` back to zero (entries are untouched). */

@@ -1,6 +1,6 @@
 /**
  * The storage interface every backend implements. A backend is one folder in
- * `backends/` plus one line in `backends/registry.ts`; the engine in `engine.ts` owns
+ * `backends/` plus one line in `backends/registry.ts`; the engine in `engine/` owns
  * every caching decision (freshness, waiting, what to store) and a core only
  * stores, marks and finds entries.
  */

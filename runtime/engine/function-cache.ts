@@ -89,13 +89,15 @@ export class FunctionCache {
   call(thisArg: unknown, args: unknown[], settings: CallSettings): unknown {
     if (!isCachingEnabled() || settings.skipCache) return this.fn.apply(thisArg, args);
     const environment = this.resolve();
+    // Before the key, so a sampled hit's latency includes deriving it.
+    const startedAt = environment.metrics.timesHit(environment.options.metricsSamplingRate) ? performance.now() : undefined;
     const context: CallContext = {
       environment,
       settings,
       key: this.keyOf(environment, thisArg, args),
       thisArg,
       args,
-      startedAt: environment.metrics.timesHit(environment.options.metricsSamplingRate) ? performance.now() : undefined,
+      startedAt,
       backendFailed: false,
       stale: undefined,
     };
@@ -161,7 +163,7 @@ export class FunctionCache {
     if (!this.returnsPromise && isThenable(result)) {
       this.returnsPromise = true;
       this.observer.warnOnce(
-        'the function returns a Promise but is not declared async; declare it async so that ' + 'cache hits in a new process return a Promise too',
+        'the function returns a Promise but is not declared async; declare it async so that cache hits in a new process return a Promise too',
         'CACHIER_UNDECLARED_ASYNC',
       );
     }
