@@ -214,9 +214,22 @@ export class CallFlow {
     return stale.value;
   }
 
-  /** Clears the mark `token` holds, if this call holds one, without storing anything. */
+  /**
+   * Clears the mark `token` holds, if this call holds one, without storing
+   * anything. After a backend failure the call does not wait on the backend
+   * again, but its mark would block every other caller of the key until its
+   * lease ends: it is released in the background, best effort.
+   */
   private *release(context: CallContext, token: string | undefined): Plan<void> {
-    if (token !== undefined) yield* this.tolerate(context, 'mark', (ops) => ops.release(context.key, token));
+    if (token === undefined) return;
+    if (!context.backendFailed) {
+      yield* this.tolerate(context, 'mark', (ops) => ops.release(context.key, token));
+      return;
+    }
+    const { core } = context.environment;
+    Promise.resolve()
+      .then(() => core.release(context.key, token))
+      .catch((error: unknown) => this.observer.log.debug(`could not release the mark of ${context.key} after a backend failure: ${messageOf(error)}`));
   }
 
   /**
