@@ -41,7 +41,8 @@ function asCollection(value: unknown): Collection {
  */
 export async function openInspector(options: InspectorOptions): Promise<CacheInspector> {
   const collection = await lazyClient(options['mongetter'], asCollection)();
-  const server = typeof options['address'] === 'string' ? options['address'].replace(/\/\/[^@/]*@/, '//') : 'the mongetter’s client';
+  // A URI given in the shell is shown without its credentials; a config's collection is named by its database.
+  const server = typeof options['address'] === 'string' ? `${options['address'].replace(/\/\/[^@/]*@/, '//')} ` : '';
   const filterOf = (record: MongoRecord): string => `{ key: ${JSON.stringify(record.key)} }`;
 
   async function list(): Promise<MongoRecord[]> {
@@ -65,7 +66,7 @@ export async function openInspector(options: InspectorOptions): Promise<CacheIns
 
   return recordInspector<MongoRecord>({
     backend: 'mongo',
-    description: `mongo ${server} ${collection.dbName ?? '?'}.${collection.collectionName ?? '?'}`,
+    description: `mongo ${server}${collection.dbName ?? '?'}.${collection.collectionName ?? '?'}`,
     locationOf: (functionId, sourceHash) =>
       `{ functionId: ${JSON.stringify(functionId)}${sourceHash === undefined ? '' : `, sourceHash: ${JSON.stringify(sourceHash)}`} }`,
     targetOf: filterOf,
