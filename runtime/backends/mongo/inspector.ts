@@ -1,4 +1,4 @@
-import { BackendError } from '../../errors.js';
+import { BackendError, InvalidOptionError } from '../../errors.js';
 import { lazyClient } from '../shared/connection.js';
 import { loadPeer, type AddressDetails, type CacheInspector, type InspectorOptions } from '../shared/inspection.js';
 import { recordInspector, type StoredRecord } from '../shared/record-inspector.js';
@@ -29,7 +29,7 @@ const DROP_VALUE = { $unset: { value: '', computedAt: '' } };
 function asCollection(value: unknown): Collection {
   const methods = ['find', 'findOne', 'deleteOne', 'deleteMany', 'updateOne', 'updateMany'];
   if (methods.some((name) => typeof (value as Record<string, unknown> | null)?.[name] !== 'function')) {
-    throw new TypeError('the mongetter option must return a MongoDB Collection, e.g. () => client.db(\'app\').collection(\'cachier\')');
+    throw new InvalidOptionError('mongetter', "must return a MongoDB Collection (or a promise of one), e.g. () => client.db('app').collection('cachier')");
   }
   return value as Collection;
 }
