@@ -172,7 +172,11 @@ function describeRemovals(removals: readonly Removal[]): string {
 
 function removalTable(output: Output, removals: readonly Removal[]): string {
   const byFunction = new Map<string, Removal[]>();
-  for (const removal of removals) byFunction.set(removal.functionId, [...(byFunction.get(removal.functionId) ?? []), removal]);
+  for (const removal of removals) {
+    const items = byFunction.get(removal.functionId);
+    if (items) items.push(removal);
+    else byFunction.set(removal.functionId, [removal]);
+  }
   return table(
     output,
     ['function', 'removes', 'entries', 'size'],

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inspectors } from '../runtime/backends/inspectors.js';
-import type { CacheInspector, InspectorOptions } from '../runtime/backends/shared/inspection.js';
+import type { CacheInspector, InspectorModule, InspectorOptions } from '../runtime/backends/shared/inspection.js';
 import { resolveOptions } from '../runtime/options.js';
 import { CliError, EXIT } from './exit-codes.js';
 
@@ -47,13 +47,18 @@ function configPath(options: TargetOptions): string | undefined {
   return CONFIG_FILES.map((name) => resolve(name)).find((path) => existsSync(path));
 }
 
-async function open(backend: string, options: InspectorOptions): Promise<CacheInspector> {
+/** The inspector module of `backend`, loaded now (with its driver, for a server backend). */
+async function inspectorOf(backend: string): Promise<InspectorModule> {
   const load = inspectors[backend];
   if (!load) {
     const known = Object.keys(inspectors).join(', ');
     throw new CliError(`the ${backend} backend keeps no cache the command can read (it can read ${known})`, EXIT.usage);
   }
-  return (await load()).openInspector(options);
+  return load();
+}
+
+async function open(backend: string, options: InspectorOptions): Promise<CacheInspector> {
+  return (await inspectorOf(backend)).openInspector(options);
 }
 
 /**
@@ -75,9 +80,10 @@ export async function openTarget(options: TargetOptions): Promise<CacheInspector
   if (shortcut) {
     const [backend, address, flag] = shortcut;
     if (options.config || options.dir !== undefined) throw new CliError(`${flag} names the caches already: leave out --config and --dir`, EXIT.usage);
-    const module = await (inspectors[backend] as () => ReturnType<(typeof inspectors)[string]>)();
+    const module = await inspectorOf(backend);
+    if (!module.optionsForAddress || address === undefined) throw new CliError(`${flag} is not available for the ${backend} backend`, EXIT.usage);
     const details = { endpoint: options.s3Endpoint, database: options.mongoDb, collection: options.mongoCollection };
-    return module.openInspector(await (module.optionsForAddress as NonNullable<typeof module.optionsForAddress>)(address as string, details));
+    return module.openInspector(await module.optionsForAddress(address, details));
   }
   const config = configPath(options);
   if (config) {

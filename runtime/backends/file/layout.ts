@@ -5,6 +5,7 @@ import { join, sep } from 'node:path';
  * Where the file core keeps one function's cache:
  *
  * ```text
+ * <cacheDir>/CACHEDIR.TAG                                 marks the root as a cachier cache (root-marker.ts)
  * <cacheDir>/<function>/<version>/entries/<ab>/<62 hex>   one entry per file
  * <cacheDir>/<function>/<version>/marks/<64 hex>.mark     being-calculated marks
  * <cacheDir>/<function>/<version>/used                    mtime = last use of this version

@@ -1,4 +1,4 @@
-import { BackendError } from '../../errors.js';
+import { BackendError, InvalidOptionError } from '../../errors.js';
 import { lazyClient } from '../shared/connection.js';
 import { loadPeer, type AddressDetails, type CacheInspector, type InspectorOptions } from '../shared/inspection.js';
 import { recordInspector, type StoredRecord } from '../shared/record-inspector.js';
@@ -29,7 +29,7 @@ const DROP_VALUE = { $unset: { value: '', computedAt: '' } };
 function asCollection(value: unknown): Collection {
   const methods = ['find', 'findOne', 'deleteOne', 'deleteMany', 'updateOne', 'updateMany'];
   if (methods.some((name) => typeof (value as Record<string, unknown> | null)?.[name] !== 'function')) {
-    throw new TypeError('the mongetter option must return a MongoDB Collection, e.g. () => client.db(\'app\').collection(\'cachier\')');
+    throw new InvalidOptionError('mongetter', "must return a MongoDB Collection (or a promise of one), e.g. () => client.db('app').collection('cachier')");
   }
   return value as Collection;
 }
@@ -41,7 +41,8 @@ function asCollection(value: unknown): Collection {
  */
 export async function openInspector(options: InspectorOptions): Promise<CacheInspector> {
   const collection = await lazyClient(options['mongetter'], asCollection)();
-  const server = typeof options['address'] === 'string' ? options['address'].replace(/\/\/[^@/]*@/, '//') : 'the mongetter’s client';
+  // A URI given in the shell is shown without its credentials; a config's collection is named by its database.
+  const server = typeof options['address'] === 'string' ? `${options['address'].replace(/\/\/[^@/]*@/, '//')} ` : '';
   const filterOf = (record: MongoRecord): string => `{ key: ${JSON.stringify(record.key)} }`;
 
   async function list(): Promise<MongoRecord[]> {
@@ -65,7 +66,7 @@ export async function openInspector(options: InspectorOptions): Promise<CacheIns
 
   return recordInspector<MongoRecord>({
     backend: 'mongo',
-    description: `mongo ${server} ${collection.dbName ?? '?'}.${collection.collectionName ?? '?'}`,
+    description: `mongo ${server}${collection.dbName ?? '?'}.${collection.collectionName ?? '?'}`,
     locationOf: (functionId, sourceHash) =>
       `{ functionId: ${JSON.stringify(functionId)}${sourceHash === undefined ? '' : `, sourceHash: ${JSON.stringify(sourceHash)}`} }`,
     targetOf: filterOf,

@@ -34,3 +34,15 @@ export type RedisOption = ClientOption<RedisClient>;
 export function asRedisClient(value: unknown): RedisClient {
   return requireMethods<RedisClient>(value, ['call', 'callBuffer', 'duplicate'], 'redis', 'an ioredis client (new Redis(url)) or a function returning one');
 }
+
+/** Every key matching `pattern`, via SCAN (never KEYS, which blocks the server). */
+export async function scan(redis: RedisClient, pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = (await redis.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', 1000)) as [string, string[]];
+    found.push(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  return found;
+}

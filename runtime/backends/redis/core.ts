@@ -4,7 +4,7 @@ import { newClaimToken } from '../shared/claims.js';
 import { lazyClient, oncePerProcess, runOperation } from '../shared/connection.js';
 import { claimedWith, readableEntry } from '../shared/entries.js';
 import { waitWhileMarked } from '../shared/waiting.js';
-import { asRedisClient, type RedisArgument, type RedisClient } from './client.js';
+import { asRedisClient, scan, type RedisArgument, type RedisClient } from './client.js';
 import { channelsOf } from './channels.js';
 import { decodeEntry, encodeEntry, ENTRY_HEADER_BYTES, escapeGlob } from './entries.js';
 import { entryKey as entryKeyOf, functionPrefix, markKey as markKeyOf, versionPrefix } from './keys.js';
@@ -53,18 +53,6 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
     runOperation('Redis', what, HINT, async () => operation(await client()));
 
   const readEntry = (stored: unknown): StoredEntry | undefined => readableEntry(decodeEntry(stored), 'Redis', log);
-
-  /** Every key matching `pattern`, via SCAN (never KEYS, which blocks the server). */
-  const scan = async (redis: RedisClient, pattern: string): Promise<string[]> => {
-    const found: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = (await redis.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', 1000)) as [string, string[]];
-      found.push(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    return found;
-  };
 
   // Entries of another source hash are never read. So that entries without a
   // TTL do not pile up, the first store of each process gives them at most a

@@ -1,7 +1,7 @@
 import { lazyClient } from '../shared/connection.js';
 import { loadPeer, type CacheInspector, type InspectorOptions } from '../shared/inspection.js';
 import { recordInspector, type StoredRecord } from '../shared/record-inspector.js';
-import { asRedisClient, type RedisArgument, type RedisClient } from './client.js';
+import { asRedisClient, scan, type RedisArgument, type RedisClient } from './client.js';
 import { ENTRY_HEADER_BYTES, computedAtOfHeader, decodeEntry, escapeGlob } from './entries.js';
 import { ALL_KEYS, entryKey, functionPrefix, markKey, parseKey, versionPrefix } from './keys.js';
 
@@ -24,18 +24,6 @@ return redis.call('DEL', KEYS[1])`;
 const DROP_IF_SAME = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
-
-/** Every key matching `pattern`, via SCAN (never KEYS, which blocks the server). */
-async function scan(redis: RedisClient, pattern: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = (await redis.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', 1000)) as [string, string[]];
-    found.push(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  return found;
-}
 
 async function unlinkAll(redis: RedisClient, names: readonly string[]): Promise<number> {
   let removed = 0;

@@ -22,8 +22,8 @@ export interface FillSpec {
   readonly overwrite?: boolean;
 }
 
-/** Where {@link fill} stores: a file cache folder or a mongo collection. */
-export type FillTarget = { readonly cacheDir: string } | { readonly mongo: { uri: string; database: string; collection: string } };
+/** Where {@link fill} stores: a file cache folder, a mongo collection or a Redis server. */
+export type FillTarget = { readonly cacheDir: string } | { readonly mongo: { uri: string; database: string; collection: string } } | { readonly redis: string };
 
 function fillArgs(target: FillTarget, functions: readonly FillSpec[]): string[] {
   return [FILL, JSON.stringify({ ...target, functions })];
