@@ -27,4 +27,5 @@ export {
   CircularCallError,
   ComputeTimeoutError,
   UnsafeCacheDirError,
+  MissingPeerError,
 } from './errors.js';
