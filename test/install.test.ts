@@ -127,4 +127,25 @@ describe('bundling an application that uses cachier, with none of the optional d
     const run = await project.node(['out/app.js']);
     expect(run.output).toBe('42\n');
   });
+
+  test('a browser build gets one clear error when cachier loads, not a failed build', async () => {
+    const build = await project.run('esbuild', ['app.js', '--bundle', '--platform=browser', '--format=esm', '--outfile=out/browser.js', '--log-level=warning']);
+    expect(build.output).toBe('');
+    expect(build.code).toBe(0);
+    const run = await project.node(['out/browser.js']);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('cachier: this is a browser build, and cachier runs in Node.js only');
+  });
+
+  test('the browser entry exports the same names as the Node entry', async () => {
+    const exportsOf = async (entry: string): Promise<string[]> => {
+      const build = await project.run('esbuild', [`node_modules/cachier/dist/runtime/${entry}`, '--format=esm', '--metafile=meta.json', '--outfile=out/meta.js', '--log-level=error']);
+      expect(build.code).toBe(0);
+      const meta = JSON.parse(project.read('meta.json')) as { outputs: Record<string, { exports: string[] }> };
+      return (meta.outputs['out/meta.js']?.exports ?? []).sort();
+    };
+    const node = await exportsOf('index.js');
+    expect(node).toContain('cachier');
+    expect(await exportsOf('browser.js')).toEqual(node);
+  });
 });
