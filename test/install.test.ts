@@ -115,7 +115,7 @@ describe('npm install cachier beside older versions of its optional tools (no ER
 describe('bundling an application that uses cachier, with none of the optional drivers installed', () => {
   const project = new RouteProject('install-bundle');
   beforeAll(async () => {
-    await project.install(inject('cachierTarball'), { 'typescript-6': null, esbuild: '0.25.12' }, { type: 'module' });
+    await project.install(inject('cachierTarball'), { 'typescript-6': null, esbuild: '0.25.12', webpack: '5.113.0', 'webpack-cli': '6.0.1' }, { type: 'module' });
     project.write('app.js', `import { cachier } from 'cachier';\nconst double = cachier(async (x) => x * 2, { backend: 'memory' });\nconsole.log(await double(21));\n`);
   }, 300_000);
   afterAll(() => project.remove());
@@ -125,6 +125,18 @@ describe('bundling an application that uses cachier, with none of the optional d
     expect(build.output).toBe('');
     expect(build.code).toBe(0);
     const run = await project.node(['out/app.js']);
+    expect(run.output).toBe('42\n');
+  });
+
+  test('webpack bundles it for Node without warnings or externals, and the bundle runs (the identity comes from the caller, not the runtime)', async () => {
+    project.write(
+      'webpack.config.cjs',
+      `module.exports = { mode: 'production', target: 'node', entry: './app.js', experiments: { outputModule: true }, output: { filename: 'app.js', path: __dirname + '/webpacked', module: true, chunkFormat: 'module' } };\n`,
+    );
+    const build = await project.run('webpack', ['--config', 'webpack.config.cjs']);
+    expect(build.output).not.toMatch(/WARNING|ERROR/);
+    expect(build.code).toBe(0);
+    const run = await project.node(['webpacked/app.js']);
     expect(run.output).toBe('42\n');
   });
 
