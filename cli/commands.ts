@@ -1,12 +1,12 @@
 import picomatch from 'picomatch';
 import { basename } from 'node:path';
 import { CliError, EXIT } from './exit-codes.js';
-import type { CacheStore, EntryInfo, FunctionInfo, Removal, RemovalKind, VersionInfo } from './model.js';
+import { sum, type CacheInspector, type EntryInfo, type FunctionInfo, type Removal, type RemovalKind, type VersionInfo } from '../runtime/backends/shared/inspection.js';
 import { carryOut, confirm, formatAge, formatBytes, formatDuration, progressBar, table, type Output, type RemovalOutcome } from './output.js';
 
 /** What every command is handed. */
 export interface Context {
-  readonly store: CacheStore;
+  readonly inspector: CacheInspector;
   readonly output: Output;
 }
 
@@ -15,8 +15,6 @@ export interface DeleteOptions {
   readonly yes: boolean;
   readonly dryRun: boolean;
 }
-
-const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 
 /**
  * Functions whose id (or folder name) equals or matches one of `patterns`;
@@ -50,14 +48,14 @@ function staleCell(version: VersionInfo | undefined): string {
 
 /** `cachier ls`: one line per function. */
 export async function list(context: Context, patterns: readonly string[], staleAfterMs: number | undefined): Promise<void> {
-  const { store, output } = context;
-  const functions = matching(await store.functions(staleAfterMs), patterns);
+  const { inspector, output } = context;
+  const functions = matching(await inspector.functions(staleAfterMs), patterns);
   if (output.json) {
-    output.print(JSON.stringify({ store: store.description, functions }, null, 2));
+    output.print(JSON.stringify({ store: inspector.description, functions }, null, 2));
     return;
   }
   if (functions.length === 0) {
-    output.print(`No caches in ${store.description}.`);
+    output.print(`No caches in ${inspector.description}.`);
     return;
   }
   const now = Date.now();
@@ -77,20 +75,20 @@ export async function list(context: Context, patterns: readonly string[], staleA
     ];
   });
   output.print(table(output, ['function', 'backend', 'entries', 'size', 'oldest', 'newest', 'stale', 'old versions', 'being calculated'], rows));
-  output.print(output.colors.dim(`${functions.length} functions in ${store.description}`));
+  output.print(output.colors.dim(`${functions.length} functions in ${inspector.description}`));
 }
 
 /** `cachier show <id>`: one function's versions, entries and marks. */
 export async function show(context: Context, id: string, staleAfterMs: number | undefined, limit: number): Promise<void> {
-  const { store, output } = context;
-  const functions = await store.functions(staleAfterMs);
+  const { inspector, output } = context;
+  const functions = await inspector.functions(staleAfterMs);
   const exact = functions.filter((fn) => fn.id === id || basename(fn.location) === id);
   const found = exact.length > 0 ? exact : matching(functions, [id]);
   if (found.length > 1) {
     throw new CliError(`${id} matches ${found.length} functions (${found.map((fn) => fn.id).join(', ')}); name one`, EXIT.usage);
   }
   const fn = found[0] as FunctionInfo;
-  const entries = (await store.entries(fn, staleAfterMs)).sort((a, b) => (b.computedAt ?? 0) - (a.computedAt ?? 0));
+  const entries = (await inspector.entries(fn, staleAfterMs)).sort((a, b) => (b.computedAt ?? 0) - (a.computedAt ?? 0));
   const shown = limit > 0 ? entries.slice(0, limit) : entries;
   if (output.json) {
     output.print(JSON.stringify({ function: fn, entries: shown, totalEntries: entries.length }, null, 2));
@@ -230,8 +228,8 @@ async function remove(context: Context, verb: string, removals: readonly Removal
 export async function clear(context: Context, patterns: readonly string[], all: boolean, options: DeleteOptions): Promise<void> {
   if (patterns.length === 0 && !all) throw new CliError('name the functions to clear (ids or patterns), or pass --all', EXIT.usage);
   if (patterns.length > 0 && all) throw new CliError('give either function ids or --all, not both', EXIT.usage);
-  const functions = matching(await context.store.functions(undefined), patterns);
-  await remove(context, 'clear', await context.store.clearPlan(functions), options);
+  const functions = matching(await context.inspector.functions(undefined), patterns);
+  await remove(context, 'clear', await context.inspector.clearPlan(functions), options);
 }
 
 /** `cachier prune`. */
@@ -241,20 +239,20 @@ export async function prune(
   policy: { staleAfterMs: number | undefined; unusedForMs: number },
   options: DeleteOptions,
 ): Promise<void> {
-  const functions = matching(await context.store.functions(policy.staleAfterMs), patterns);
-  await remove(context, 'prune', await context.store.prunePlan(functions, policy), options);
+  const functions = matching(await context.inspector.functions(policy.staleAfterMs), patterns);
+  await remove(context, 'prune', await context.inspector.prunePlan(functions, policy), options);
 }
 
 /** `cachier verify`: answers whether unreadable entries remain. */
 export async function verify(context: Context, patterns: readonly string[], fix: boolean, options: DeleteOptions): Promise<boolean> {
-  const { store, output } = context;
-  const functions = matching(await store.functions(undefined), patterns);
+  const { inspector, output } = context;
+  const functions = matching(await inspector.functions(undefined), patterns);
   const total = sum(functions.flatMap((fn) => fn.versions.map((version) => version.entries)));
   const bar = output.progress ? progressBar('verify', total) : undefined;
   let read = 0;
   let problems: Removal[];
   try {
-    problems = await store.verifyPlan(functions, () => {
+    problems = await inspector.verifyPlan(functions, () => {
       read++;
       if (read % 500 === 0) bar?.update(read);
     });
@@ -279,18 +277,19 @@ export async function verify(context: Context, patterns: readonly string[], fix:
 
 /** `cachier stats`: sizes per function and their share of the cache. */
 export async function stats(context: Context, patterns: readonly string[], staleAfterMs: number | undefined): Promise<void> {
-  const { store, output } = context;
-  const functions = matching(await store.functions(staleAfterMs), patterns);
+  const { inspector, output } = context;
+  const functions = matching(await inspector.functions(staleAfterMs), patterns);
   const totalBytes = sum(functions.flatMap((fn) => fn.versions.map((version) => version.bytes)));
   const rows = functions.map((fn) => {
+    // Entries, bytes and stale entries of the same versions (all of them: what the cache holds).
     const bytes = sum(fn.versions.map((version) => version.bytes));
-    const live = current(fn);
+    const judged = fn.versions.every((version) => version.stale !== null);
     return {
       id: fn.id,
-      entries: live?.entries ?? 0,
+      entries: sum(fn.versions.map((version) => version.entries)),
       bytes,
       share: totalBytes > 0 ? bytes / totalBytes : 0,
-      stale: live?.stale ?? null,
+      stale: judged && fn.versions.length > 0 ? sum(fn.versions.map((version) => version.stale ?? 0)) : null,
       versions: fn.versions.length,
       // No backend stores call counts: each process keeps its own (fn.cacheInfo()).
       hits: null,
@@ -299,7 +298,7 @@ export async function stats(context: Context, patterns: readonly string[], stale
     };
   });
   if (output.json) {
-    output.print(JSON.stringify({ store: store.description, totalBytes, functions: rows }, null, 2));
+    output.print(JSON.stringify({ store: inspector.description, totalBytes, functions: rows }, null, 2));
     return;
   }
   output.print(
@@ -309,7 +308,7 @@ export async function stats(context: Context, patterns: readonly string[], stale
       rows.map((row) => [row.id, String(row.entries), formatBytes(row.bytes), `${(row.share * 100).toFixed(1)}%`, row.stale === null ? '?' : String(row.stale), String(row.versions)]),
     ),
   );
-  output.print(`Total ${formatBytes(totalBytes)} in ${functions.length} functions (${store.description}).`);
+  output.print(`Total ${formatBytes(totalBytes)} in ${functions.length} functions (${inspector.description}).`);
   output.print(
     output.colors.dim('Hits and misses are counted per process, not stored by any backend: read them with fn.cacheInfo() in the process.'),
   );

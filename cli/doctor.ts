@@ -360,7 +360,11 @@ export async function doctor(output: Output, dir: string, cacheDir: string): Pro
     output.print(`${paint[finding.status](MARKS[finding.status])} ${finding.check}: ${finding.detail}`);
     if (finding.fix) output.print(`    fix: ${finding.fix}`);
   }
-  const problems = findings.filter((finding) => finding.status === 'fail' || finding.status === 'warn').length;
-  output.print(problems === 0 ? green('No problems found.') : `${problems} to fix.`);
+  // "to fix" counts exactly what makes the exit code non-zero; warnings are named apart.
+  const toFix = findings.filter((finding) => finding.status === 'fail').length;
+  const warnings = findings.filter((finding) => finding.status === 'warn').length;
+  const warned = warnings === 0 ? '' : `${warnings} ${warnings === 1 ? 'warning' : 'warnings'}`;
+  if (toFix === 0) output.print(warned === '' ? green('No problems found.') : `Nothing to fix; ${warned}.`);
+  else output.print(`${toFix} to fix${warned === '' ? '' : `, ${warned}`}.`);
   return failed;
 }

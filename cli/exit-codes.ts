@@ -15,8 +15,10 @@ export const EXIT = {
   noMatch: 3,
   /** A deletion was declined at the prompt, or asked for off a terminal without `--yes`. */
   refused: 4,
-  /** The cache could not be read or changed (folder unreadable, MongoDB unreachable, driver missing). */
+  /** The cache could not be read or changed (folder unreadable, server unreachable, driver missing). */
   backend: 5,
+  /** The folder given (`--dir`, `CACHIER_DIR`) is not a cachier cache: refused before anything was listed or removed. */
+  notACache: 6,
 } as const;
 
 /** An error the command reports in one line and exits with `exitCode`. */

@@ -6,21 +6,16 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { parseDuration } from '../runtime/duration.js';
-import { CachierError } from '../runtime/errors.js';
+import { MissingDriverError, NotACacheError } from '../runtime/backends/shared/inspection.js';
+import { BackendError, CachierError } from '../runtime/errors.js';
 import { resolveOptions } from '../runtime/options.js';
 import { clear, list, prune, show, stats, verify, type Context, type DeleteOptions } from './commands.js';
 import { doctor } from './doctor.js';
 import { CliError, EXIT } from './exit-codes.js';
-import { fileStore } from './file-store.js';
-import type { CacheStore } from './model.js';
-import { mongoStore } from './mongo-store.js';
 import { createOutput } from './output.js';
+import { openTarget, type TargetOptions } from './target.js';
 
-interface GlobalOptions {
-  readonly dir?: string;
-  readonly mongoUri?: string;
-  readonly mongoDb: string;
-  readonly mongoCollection: string;
+interface GlobalOptions extends TargetOptions {
   readonly color: boolean;
 }
 
@@ -47,14 +42,7 @@ function duration(option: string, value: string | undefined): number | undefined
   }
 }
 
-async function openStore(options: GlobalOptions): Promise<CacheStore> {
-  if (options.mongoUri) {
-    return mongoStore({ uri: options.mongoUri, database: options.mongoDb, collection: options.mongoCollection });
-  }
-  return fileStore(resolveOptions({ cacheDir: options.dir }, {}).cacheDir);
-}
-
-/** Runs `action` with a store and output for the command's options, closing the store after. */
+/** Runs `action` with an inspector and output for the command's options, closing the inspector (and its connection) after. */
 function withContext<Args extends unknown[]>(
   run: (context: Context, options: CommandOptions, ...args: Args) => Promise<number | void>,
 ): (...args: unknown[]) => Promise<void> {
@@ -62,12 +50,12 @@ function withContext<Args extends unknown[]>(
     const command = args.at(-1) as Command;
     const options = command.optsWithGlobals<CommandOptions>();
     const output = createOutput({ json: Boolean(options.json), color: options.color });
-    const store = await openStore(options);
+    const inspector = await openTarget(options);
     try {
-      const code = await run({ store, output }, options, ...(args.slice(0, -2) as Args));
+      const code = await run({ inspector, output }, options, ...(args.slice(0, -2) as Args));
       if (code) process.exitCode = code;
     } finally {
-      await store.close();
+      await inspector.close();
     }
   };
 }
@@ -80,9 +68,16 @@ const staleAfter = () => new Option('--stale-after <duration>', "count entries o
 
 function program(): Command {
   const cli = new Command('cachier')
-    .description('See and manage cachier caches: file caches by default, MongoDB with --mongo-uri.')
+    .description(
+      'See and manage cachier caches: the file backend by default; any backend through --config (or a cachier.config.mjs here), or --redis, --postgres, --s3, --mongo-uri.',
+    )
     .version(version)
     .option('-d, --dir <folder>', 'file backend folder (default: $CACHIER_DIR, else ~/.cachier)')
+    .option('--config <file>', "an ES module whose default export is the options your application passes to setDefaults (default: ./cachier.config.mjs or .js when present)")
+    .option('--redis <url>', 'manage the redis backend at this Redis URL (needs ioredis installed)')
+    .option('--postgres <url>', 'manage the postgres backend at this PostgreSQL connection string (needs pg installed)')
+    .option('--s3 <bucket[/prefix]>', "manage the s3 backend in this bucket, under this prefix (default cachier/; needs @aws-sdk/client-s3 installed)")
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint for --s3 (credentials and region from the usual AWS variables)')
     .addOption(new Option('--mongo-uri <uri>', 'manage the mongo backend at this MongoDB connection string').env('CACHIER_MONGO_URI'))
     .addOption(new Option('--mongo-db <name>', 'MongoDB database').env('CACHIER_MONGO_DB').default('cachier'))
     .addOption(new Option('--mongo-collection <name>', 'MongoDB collection').env('CACHIER_MONGO_COLLECTION').default('cachier'))
@@ -194,10 +189,27 @@ async function main(argv: readonly string[]): Promise<void> {
       process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
       return;
     }
-    const code = error instanceof CliError ? error.exitCode : error instanceof CachierError ? EXIT.usage : EXIT.backend;
+    const code =
+      error instanceof CliError
+        ? error.exitCode
+        : error instanceof NotACacheError
+          ? EXIT.notACache
+          : error instanceof MissingDriverError || error instanceof BackendError
+            ? EXIT.backend
+            : error instanceof CachierError
+              ? EXIT.usage
+              : EXIT.backend;
     process.stderr.write(`cachier: ${(error as Error).message.replace(/^cachier: /, '')}\n`);
     process.exitCode = code;
   }
+}
+
+// A reader that stops early (`cachier ls | head`) closes the pipe: the command ends quietly, as `ls | head` does.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? EXIT.ok);
+  });
 }
 
 await main(process.argv.slice(2));

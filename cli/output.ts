@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import picocolors from 'picocolors';
-import type { Removal } from './model.js';
+import type { Removal } from '../runtime/backends/shared/inspection.js';
 
 /** The colour functions in use: real ones on a terminal, identity functions otherwise. */
 export type Colors = ReturnType<typeof picocolors.createColors>;

@@ -1,3 +1,4 @@
+import { backendNamed } from './backends/registry.js';
 import { deriveIdentity, sourceHashOf } from './default-identity.js';
 import { FunctionCache, NO_OVERRIDES, resolveCallOptions, type CacheInfo, type CallOptions, type CallSettings } from './engine/index.js';
 import { CachierError, InvalidOptionError, NotCachedError } from './errors.js';
@@ -14,7 +15,8 @@ export interface CacheControls<F extends AnyFunction> {
   /**
    * Entry count and size, and the usage figures of this wrapper in this
    * process: hits, misses, stale hits, computations, waits, wait timeouts,
-   * results refused by size, and latencies of sampled hits and of computations.
+   * results refused by size, stale values served (grace, timeout), hard
+   * timeouts, backend failures and state, and latencies of sampled hits and of computations.
    */
   cacheInfo(): Promise<CacheInfo>;
   /** Sets the usage figures of `cacheInfo()` back to zero (entries are untouched). */
@@ -23,7 +25,6 @@ export interface CacheControls<F extends AnyFunction> {
    * Removes the entries that are stale now (older than `staleAfter`, or
    * stamped in the future by a clock set back since) and answers how many;
    * `cleanupStale` runs it in the background.
-   * @throws {@link CachierError} when the backend cannot delete stale entries.
    */
   deleteStale(): Promise<number>;
   /**
@@ -37,9 +38,6 @@ export interface CacheControls<F extends AnyFunction> {
 export type CachedFunction<F extends AnyFunction> = F & CacheControls<F>;
 
 const caches = new WeakMap<AnyFunction, FunctionCache>();
-
-/** Backends whose drivers are asynchronous, so they cannot serve a synchronous function. */
-const ASYNC_ONLY_BACKENDS: ReadonlySet<string> = new Set(['mongo', 'redis', 'postgres', 's3']);
 
 /**
  * Wraps `fn` so that its results are cached, persisted and shared: calls
@@ -69,7 +67,7 @@ export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<No
   validateOptions(options);
   const isAsync = fn.constructor.name === 'AsyncFunction';
   const backend = impliedBackend(options as CachierOptions);
-  if (backend !== undefined && ASYNC_ONLY_BACKENDS.has(backend) && !isAsync) {
+  if (backend !== undefined && !backendNamed(backend)?.servesSync && !isAsync) {
     throw new InvalidOptionError(
       'backend',
       `'${backend}' serves async functions only (the driver is asynchronous); declare ${fn.name || 'the function'} async`,

@@ -1,9 +1,11 @@
 /**
  * The storage interface every backend implements. A backend is one folder in
- * `backends/` plus one line in `backends/registry.ts`; the engine in `engine.ts` owns
+ * `backends/` plus one line in `backends/registry.ts`; the engine in `engine/` owns
  * every caching decision (freshness, waiting, what to store) and a core only
  * stores, marks and finds entries.
  */
+
+import type { WarningCode } from './warnings.js';
 
 /** One cached result. */
 export interface StoredEntry {
@@ -38,7 +40,7 @@ export interface CoreLog {
   /** Shown with `NODE_DEBUG=cachier`. */
   debug(message: string): void;
   /** A `process` warning of type `CachierWarning`: the cache was skipped or a file was unreadable. */
-  warn(message: string, code: string): void;
+  warn(message: string, code: WarningCode): void;
 }
 
 /** Everything a core needs to know about the function whose cache it holds. */
@@ -65,6 +67,13 @@ export interface CoreSettings {
   readonly connection?: unknown;
   /** How long an entry stays fresh, in milliseconds (Infinity: always); lets a core expire dead entries itself. */
   readonly staleAfterMs?: number;
+  /**
+   * The shelf life of one value, in milliseconds (Infinity: always fresh):
+   * `staleAfter`, or what a `staleAfter` function answers for the value.
+   * Lets a core expire each entry itself when staleAfter depends on the value.
+   * Absent means {@link CoreSettings.staleAfterMs} for every value.
+   */
+  readonly shelfLifeOf?: (value: unknown) => number;
   /** Entries whose serialized value exceeds this many bytes are not stored. */
   readonly entrySizeLimit: number | undefined;
   /** How long a being-calculated mark lives without renewal, in milliseconds. */
@@ -119,8 +128,13 @@ export interface CoreOperations<Mode extends 'sync' | 'async'> {
   clear(): Result<Mode, void>;
   /** Removes every being-calculated mark of this function. */
   clearBeingCalculated(): Result<Mode, void>;
-  /** The number of entries stored for this function. */
+  /** The number of entries stored for this function (of this source hash). */
   count(): Result<Mode, number>;
+  /**
+   * Removes the entry of `key` (of this source hash) and answers whether there
+   * was one. A mark on the key is left to its owner, who stores as usual.
+   */
+  delete(key: string): Result<Mode, boolean>;
 }
 
 /** A backend instance serving one function's cache. */
@@ -145,15 +159,15 @@ export interface CacheCore extends CoreOperations<'async'> {
    */
   readonly readAtOnce?: (key: string) => StoredEntry | undefined | typeof READ_LATER;
   /**
-   * Optional: removes this function's entries (of this source hash) for which
-   * `isStale` answers true, and answers how many it removed. Backs
-   * `deleteStale()` and `cleanupStale`; a backend without it reports that it
-   * cannot clean up. An entry rewritten while the cleanup runs may be removed
-   * with it (a later call recomputes it), never served stale.
+   * Removes this function's entries (of this source hash) for which `isStale`
+   * answers true, and entries that cannot be read, and answers how many it
+   * removed. Backs `deleteStale()` and `cleanupStale`. An entry rewritten
+   * while the cleanup runs may be removed with it (a later call recomputes
+   * it), never served stale.
    */
-  deleteStale?(isStale: (entry: StoredEntry) => boolean): Result<'async', number>;
-  /** Optional: the bytes this function's stored values take (of this source hash), for `cacheInfo().totalBytes`. */
-  totalBytes?(): Result<'async', number>;
+  deleteStale(isStale: (entry: StoredEntry) => boolean): Result<'async', number>;
+  /** The bytes this function's stored values take (of this source hash, serialized), for `cacheInfo().totalBytes`. */
+  totalBytes(): Result<'async', number>;
 }
 
 /** Builds a core for one function. */

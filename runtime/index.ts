@@ -13,6 +13,7 @@ export type { PostgresPool, PostgresOption } from './backends/postgres/pool.js';
 export type { S3Location, S3Option } from './backends/s3/location.js';
 export { setDefaults, getDefaults, resetDefaults, enableCaching, disableCaching, isCachingEnabled } from './config.js';
 export { cachierKey } from './keys.js';
+export type { WarningCode } from './warnings.js';
 export { parseDuration, type Duration } from './duration.js';
 export type { ByteSize } from './size.js';
 export {

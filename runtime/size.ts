@@ -11,7 +11,8 @@ export function parseByteSize(input: ByteSize, option: string): number {
     if (Number.isFinite(input) && input > 0) return Math.floor(input);
   } else {
     const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(input);
-    if (match) return Math.floor(Number(match[1]) * (UNIT_BYTES[(match[2] ?? 'b').toLowerCase()] as number));
+    const bytes = match ? Math.floor(Number(match[1]) * (UNIT_BYTES[(match[2] ?? 'b').toLowerCase()] as number)) : 0;
+    if (bytes > 0) return bytes;
   }
   throw new InvalidOptionError(option, `expected a positive number of bytes or a size such as 64KB or 10MB, got ${JSON.stringify(input)}`);
 }

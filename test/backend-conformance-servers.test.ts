@@ -64,6 +64,22 @@ describe.each(backendTargets().map((target) => [target.backend, target] as const
   );
 
   spec(
+    'a process computing longer than its lease renews it, so another process waits for its value instead of computing it',
+    async () => {
+      const id = uniqueId('renewing-process');
+      const countFile = join(mkdtempSync(join(tmpdir(), 'cachier-count-')), 'computations.txt');
+      const a = startProcess(target, { id, tag: 'A', countFile, args: [1], delayMs: 6_000, lease: '1s' });
+      await vi.waitFor(() => expect(computations(countFile)).toEqual(['A']), { timeout: 20_000, interval: 50 });
+      await sleep(2_500);
+      const b = startProcess(target, { id, tag: 'B', countFile, args: [1], lease: '1s' });
+      expect(await b.results).toEqual([{ x: 1, computedBy: 'A' }]);
+      expect(await a.results).toEqual([{ x: 1, computedBy: 'A' }]);
+      expect(computations(countFile)).toEqual(['A']);
+    },
+    notShared,
+  );
+
+  spec(
     'processes racing on the same keys compute each key once',
     async () => {
       const id = uniqueId('racing-processes');

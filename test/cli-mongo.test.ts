@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Binary } from 'mongodb';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { FunctionInfo } from '../cli/model.js';
+import type { FunctionInfo } from '../runtime/backends/shared/inspection.js';
 import { TEST_DATABASE, connectTestCollection, testMongoUri, type TestConnection } from './support/mongo/connect.js';
 import { cachierCli, cachierJson, fill } from './support/cli/run.js';
 

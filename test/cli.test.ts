@@ -1,12 +1,13 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
-import type { FunctionInfo } from '../cli/model.js';
-import { fileStore } from '../cli/file-store.js';
+import type { FunctionInfo } from '../runtime/backends/shared/inspection.js';
+import { openFileInspector } from '../runtime/backends/file/inspector.js';
 import { carryOut, createOutput } from '../cli/output.js';
 import { cachier } from '../runtime/index.js';
-import { cachierCli, cachierJson, fill } from './support/cli/run.js';
+import { CLI, cachierCli, cachierJson, fill } from './support/cli/run.js';
 
 // Every command runs as a child process (the built `cachier` bin) against
 // caches made by real cached calls in other child processes. One test drives
@@ -280,6 +281,18 @@ describe('cachier prune', () => {
     expect(cachierJson<{ wouldRemove: RemovalJson[] }>(['prune', '--dry-run'], env).wouldRemove).toEqual([]);
   });
 
+  test('after a clear, old versions holding no entry are not listed as 0 B removals', () => {
+    fill({ cacheDir }, [
+      { id: 'src/b.ts#edited', count: 4, sourceHash: 'old' },
+      { id: 'src/b.ts#edited', count: 2, sourceHash: 'new' },
+    ]);
+    const old = byId(listing(), 'src/b.ts#edited').versions.find((version) => version.sourceHash === 'old')?.location ?? '';
+    expect(cachierCli(['clear', '--all', '--yes'], env).status).toBe(0);
+    ago(join(old, 'used'), 2 * 24 * HOUR);
+    expect(cachierJson<{ wouldRemove: RemovalJson[] }>(['prune', '--dry-run'], env).wouldRemove).toEqual([]);
+    expect(cachierCli(['prune', '--dry-run'], env).stdout).toContain('Nothing to prune.');
+  });
+
   test('keeps old versions used recently, unless --unused-for says otherwise', () => {
     fill({ cacheDir }, [
       { id: 'src/b.ts#edited', count: 2, sourceHash: 'old' },
@@ -299,7 +312,7 @@ describe('cachier prune', () => {
 
   test('an entry rewritten fresh, or a mark taken over, between the plan and the removal stays', async () => {
     fill({ cacheDir }, [{ id: 'src/a.ts#busy', count: 50, staleAfter: '1h', ageMs: 2 * HOUR }]);
-    const store = fileStore(cacheDir);
+    const store = await openFileInspector({ cacheDir });
     const [busy] = await store.functions(undefined);
     const location = busy?.versions[0]?.location ?? '';
     const mark = join(location, 'marks', `${'cd'.repeat(32)}.mark`);
@@ -361,9 +374,71 @@ describe('cachier stats', () => {
     expect(big?.hits).toBeNull();
     expect(cachierCli(['stats'], env).stdout).toContain('fn.cacheInfo()');
   });
+
+  test('entries and bytes count the same versions: old versions in both', () => {
+    fill({ cacheDir }, [
+      { id: 'src/b.ts#edited', count: 8, sourceHash: 'old', size: 500 },
+      { id: 'src/b.ts#edited', count: 3, sourceHash: 'new', size: 500 },
+    ]);
+    const [edited] = cachierJson<{ functions: Array<{ entries: number; bytes: number; versions: number }> }>(['stats'], env).functions;
+    const versions = byId(listing(), 'src/b.ts#edited').versions;
+    expect(edited).toMatchObject({ entries: 11, versions: 2, bytes: versions.reduce((total, version) => total + version.bytes, 0) });
+  });
+});
+
+describe('a shared file cache (shared: true, CACHIER_SHARED_KEY)', () => {
+  const key = { CACHIER_SHARED_KEY: 'cli-test-shared-key-0123456789' };
+
+  test('its healthy entries pass verify and survive verify --fix --yes; exactly the damaged ones go', () => {
+    const previous = process.env['CACHIER_SHARED_KEY'];
+    process.env['CACHIER_SHARED_KEY'] = key.CACHIER_SHARED_KEY;
+    try {
+      const square = cachier((x: number) => x * x, { backend: 'file', cacheDir, shared: true, id: 'src/team.ts#square', sourceHash: 'v1' });
+      for (let x = 0; x < 5; x++) square(x);
+    } finally {
+      if (previous === undefined) delete process.env['CACHIER_SHARED_KEY'];
+      else process.env['CACHIER_SHARED_KEY'] = previous;
+    }
+    const both = { ...env, ...key };
+    expect(cachierJson<{ read: number; unreadable: RemovalJson[] }>(['verify'], both)).toEqual({ read: 5, unreadable: [] });
+    expect(cachierCli(['verify', '--fix', '--yes'], both).status).toBe(0);
+    const entries = filesIn(cacheDir).filter((file) => /[0-9a-f]{62}$/.test(file));
+    expect(entries).toHaveLength(5);
+    writeFileSync(join(cacheDir, entries[0] ?? ''), 'garbage');
+    const fixed = cachierJson<{ removed: RemovalJson[] }>(['verify', '--fix', '--yes'], both, 0);
+    expect(fixed.removed.map((removal) => removal.target)).toEqual([join(cacheDir, entries[0] ?? '')]);
+    expect(filesIn(cacheDir).filter((file) => /[0-9a-f]{62}$/.test(file))).toEqual(entries.slice(1));
+  });
+
+  test('without its key, verify says to set it instead of calling signed entries unreadable', () => {
+    const previous = process.env['CACHIER_SHARED_KEY'];
+    process.env['CACHIER_SHARED_KEY'] = key.CACHIER_SHARED_KEY;
+    try {
+      cachier((x: number) => x + 1, { backend: 'file', cacheDir, shared: true, id: 'src/team.ts#next', sourceHash: 'v1' })(1);
+    } finally {
+      if (previous === undefined) delete process.env['CACHIER_SHARED_KEY'];
+      else process.env['CACHIER_SHARED_KEY'] = previous;
+    }
+    const run = cachierCli(['verify', '--fix', '--yes'], { ...env, CACHIER_SHARED_KEY: '' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('CACHIER_SHARED_KEY');
+    expect(filesIn(cacheDir).filter((file) => /[0-9a-f]{62}$/.test(file))).toHaveLength(1);
+  });
 });
 
 describe('command line', () => {
+  test('a reader that stops early (cachier ls | head) ends the command quietly', async () => {
+    fill({ cacheDir }, Array.from({ length: 40 }, (_, index) => ({ id: `src/many.ts#f${index}`, count: 1 })));
+    for (const command of ['ls', 'stats']) {
+      const child = spawn(process.execPath, [CLI, command], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect({ command, status, stderr }).toEqual({ command, status: 0, stderr: '' });
+    }
+  });
+
   test.each([
     [['frobnicate'], "unknown command 'frobnicate'"],
     [['ls', '--frobnicate'], "unknown option '--frobnicate'"],

@@ -121,6 +121,7 @@ describe('grace', () => {
     expect(await cached(1)).toBe('1:1');
     expect(await cached(1)).toBe('1:1');
     expect(state.calls).toBe(2);
+    expect(await cached.cacheInfo()).toMatchObject({ servedStale: 3 });
     clock.advance(1_000);
     state.failing = false;
     expect(await cached(1)).toBe('1:3');
@@ -174,19 +175,28 @@ function watch(promise: Promise<unknown>): { settled: boolean; outcome: Promise<
   return watched;
 }
 
+/**
+ * With faked timers: a function of `x`, stale after a minute, with a 1 s
+ * `timeout`, whose first call answers at once and every later one after 5 s.
+ */
+function slowRecomputation() {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  const state = { calls: 0 };
+  const cached = cachier(
+    async (x: number): Promise<string> => {
+      const call = ++state.calls;
+      if (call > 1) await after(5_000);
+      return `${x}:${call}`;
+    },
+    { backend: 'memory', id: uniqueId(), staleAfter: '1m', timeout: '1s' },
+  );
+  return { state, cached };
+}
+
 describe('timeout (soft)', () => {
   test('past timeout with a stale value at hand, the call answers it; the computation goes on and stores its result', async () => {
     const clock = installManualClock();
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    let calls = 0;
-    const cached = cachier(
-      async (x: number): Promise<string> => {
-        const call = ++calls;
-        if (call > 1) await after(5_000);
-        return `${x}:${call}`;
-      },
-      { backend: 'memory', id: uniqueId(), staleAfter: '1m', timeout: '1s' },
-    );
+    const { state, cached } = slowRecomputation();
     expect(await cached(1)).toBe('1:1');
     clock.advance(2 * 60_000);
     const call = watch(cached(1));
@@ -196,8 +206,24 @@ describe('timeout (soft)', () => {
     expect(await call.outcome).toBe('1:1');
     await vi.advanceTimersByTimeAsync(4_000);
     expect(await cached(1)).toBe('1:2');
-    expect(calls).toBe(2);
+    expect(state.calls).toBe(2);
     expect(await cached.cacheInfo()).toMatchObject({ servedStale: 1 });
+  });
+
+  test('a caller that joined a call in flight gets the stale value it found, timeout after its own start', async () => {
+    const clock = installManualClock();
+    const { state, cached } = slowRecomputation();
+    await cached(1);
+    clock.advance(2 * 60_000);
+    const first = watch(cached(1));
+    await vi.advanceTimersByTimeAsync(500);
+    const joined = watch(cached(1));
+    await vi.advanceTimersByTimeAsync(500);
+    expect(await first.outcome).toBe('1:1');
+    expect(joined.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(await joined.outcome).toBe('1:1');
+    expect(state.calls).toBe(2);
   });
 
   test('without a stale value, the call waits for its value past timeout', async () => {

@@ -77,7 +77,7 @@ describe('option validation at wrap time', () => {
 
   test('the mongo backend without a mongetter fails at the first call, naming the option', async () => {
     const cached = cachier(asyncFn, { backend: 'mongo' });
-    await expect(cached(1)).rejects.toThrow(/"mongetter": backend 'mongo' needs a mongetter/);
+    await expect(cached(1)).rejects.toThrow(/"mongetter": backend 'mongo' needs the mongetter option: a function returning the MongoDB collection.*\(npm install mongodb\)/);
   });
 
   test('options must be an object', () => {

@@ -54,7 +54,7 @@ describe.skipIf('skip' in available)('postgres backend', () => {
     expect((await rows('versions')).map((row) => row.source_hash)).toEqual(['v2', 'v2']);
   });
 
-  test('waiters LISTEN on one pooled connection, woken by the store, and it goes back once nobody waits', async () => {
+  test('waiters LISTEN on one connection of their own, woken by the store, and it closes once nobody waits', async () => {
     const listening = async () =>
       (await pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'LISTEN cachier_entries' AND application_name = 'cachier-postgres-core-test'`)).rows[0].n;
     let open = (_value: string): void => undefined;
@@ -72,6 +72,36 @@ describe.skipIf('skip' in available)('postgres backend', () => {
       await vi.waitFor(async () => expect(await listening()).toBe(0));
     } finally {
       await other.end();
+    }
+  });
+
+  test('on a pool of one connection, a hit is served while another caller waits, and the waiter gets the value computed once', async () => {
+    const single = new pg.Pool({ connectionString: pool.options.connectionString, max: 1, connectionTimeoutMillis: 1_000 });
+    try {
+      const options = { backend: 'postgres', postgres: single, id: 'one-connection', sourceHash: 'v1', strict: true } as const;
+      let computations = 0;
+      let open = (_value: string): void => undefined;
+      const owner = cachier(async (x: number) => {
+        computations++;
+        return x === 1 ? new Promise<string>((resolve) => (open = resolve)) : `stored ${x}`;
+      }, options);
+      await owner(2);
+      const pending = owner(1);
+      await vi.waitFor(() => expect(computations).toBe(2));
+      const other = cachier(async (x: number) => {
+        computations++;
+        return `waiter computed ${x}`;
+      }, options);
+      const waiting = other(1);
+      await vi.waitFor(async () => expect((await other.cacheInfo()).waits).toBe(1));
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(await other(2)).toBe('stored 2');
+      open('owner computed');
+      expect(await waiting).toBe('owner computed');
+      expect(await pending).toBe('owner computed');
+      expect(computations).toBe(2);
+    } finally {
+      await single.end();
     }
   });
 });

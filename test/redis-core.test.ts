@@ -58,6 +58,24 @@ describe.skipIf('skip' in available)('redis backend', () => {
     expect(await redis.pttl(kept!)).toBe(-1);
   });
 
+  test('an entry whose staleAfter is a function of the value expires 2 x the shelf life that value was given', async () => {
+    const fn = cachier(async (minutes: number) => ({ minutes }), {
+      backend: 'redis',
+      redis,
+      id: 'ttl-of-value',
+      sourceHash: 'v1',
+      staleAfter: (value) => value.minutes * 60_000,
+    });
+    await fn(10);
+    await fn(120);
+    const ttls = await Promise.all((await keysMatching('cachier:{ttl-of-value}:v1:e:*')).map((key) => redis.pttl(key)));
+    const [short, long] = ttls.sort((a, b) => a - b);
+    expect(short).toBeGreaterThan(2 * 10 * 60_000 - 60_000);
+    expect(short).toBeLessThanOrEqual(2 * 10 * 60_000);
+    expect(long).toBeGreaterThan(2 * 120 * 60_000 - 60_000);
+    expect(long).toBeLessThanOrEqual(2 * 120 * 60_000);
+  });
+
   test('entries of an older source hash get at most a day to live once a new hash stores', async () => {
     await cachier(async (x: number) => x, { backend: 'redis', redis, id: 'versions', sourceHash: 'v1' })(1);
     const [old] = await keysMatching('cachier:{versions}:v1:e:*');

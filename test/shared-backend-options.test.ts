@@ -40,7 +40,7 @@ describe.each([
 describe('connection options of the wrong shape', () => {
   test.each([
     ['redis', { get: () => null }, /"redis": must be an ioredis client \(new Redis\(url\)\) or a function returning one; what it holds has no call, callBuffer, duplicate/],
-    ['postgres', { query: () => null }, /"postgres": must be a pg Pool .*; what it holds has no connect/],
+    ['postgres', { connect: () => null }, /"postgres": must be a pg Pool .*; what it holds has no query/],
     ['s3', { client: {} }, /"s3": must be \{ client, bucket, prefix\? \} with a bucket name/],
     ['s3', { client: {}, bucket: 'b' }, /"s3": must be an object whose client is an S3Client of @aws-sdk\/client-s3; what it holds has no send/],
   ] as const)('%s given %o: strict calls throw the reason; others warn and compute', async (backend, connection, reason) => {

@@ -31,6 +31,8 @@ const EXPECTED: ReadonlyArray<readonly [string, string]> = [
   ['src/options.ts(31,28)', 'option "staleAfter" is given twice; keep one'],
   ['src/options.ts(36,17)', 'the value of "id" opens a " quote that is never closed; close it on the same tag'],
   ['src/options.ts(43,4)', 'a JSDoc block may hold one @cachier tag; merge the options into the first one'],
+  ['src/options.ts(49,22)', 'backend=redis needs redis=<name of a binding in scope> (an ioredis client, e.g. redis: new Redis(process.env.REDIS_URL)); add it to the tag'],
+  ['src/options.ts(54,34)', 'option "metricsSamplingRate" expects a number from 0 to 1, got "2"'],
 ];
 
 /** The build's errors as `[file(line,column), message]`, in tsc's order. */

@@ -1,5 +1,5 @@
 import { cachier } from '../../dist/runtime/index.js';
-import { coreFactories } from '../../dist/runtime/backends/registry.js';
+import { backendNamed } from '../../dist/runtime/backends/registry.js';
 import { keyOfArguments } from '../../dist/runtime/keys.js';
 import { makeTempDir } from './temp-dir.mjs';
 
@@ -16,7 +16,7 @@ export { cachier, keyOfArguments };
  * @returns {boolean}
  */
 export function hasBackend(backend) {
-  return coreFactories[backend] !== undefined;
+  return backendNamed(backend) !== undefined;
 }
 
 /**

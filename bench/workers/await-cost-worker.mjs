@@ -14,7 +14,7 @@ const quick = quickFlag === '1';
 const { cachier } = await import(pathToFileURL(runtimePath).href);
 
 const AWAITS = quick ? 1_000 : 100_000;
-const SAMPLES = quick ? 3 : 41;
+const SAMPLES = quick ? 3 : 101;
 
 /** Code of the user's own: an async function awaited in a loop. */
 async function step(i) {
@@ -34,7 +34,7 @@ async function awaitLoop() {
  * await pays, which the fastest loop pays too.
  */
 async function usPerAwait() {
-  for (let i = 0; i < Math.ceil(SAMPLES / 4); i++) await awaitLoop();
+  for (let i = 0; i < Math.ceil(SAMPLES / 2); i++) await awaitLoop();
   const samples = [];
   for (let i = 0; i < SAMPLES; i++) {
     const started = performance.now();

@@ -1,4 +1,5 @@
 import { parseDuration, type Duration } from '../duration.js';
+import { defaultOf } from '../options/catalog.js';
 
 /** Per-call overrides, given through `fn.withOptions(...)`; they never change the function's signature. */
 export interface CallOptions {
@@ -43,14 +44,14 @@ export interface CallSettings {
 export function resolveCallOptions(overrides: CallOptions): CallSettings {
   const optional = (duration: Duration | undefined): number | undefined => (duration === undefined ? undefined : parseDuration(duration));
   return {
-    skipCache: overrides.skipCache ?? false,
-    overwriteCache: overrides.overwriteCache ?? false,
-    maxAgeMs: optional(overrides.maxAge) ?? Infinity,
+    skipCache: overrides.skipCache ?? defaultOf('skipCache'),
+    overwriteCache: overrides.overwriteCache ?? defaultOf('overwriteCache'),
+    maxAgeMs: optional(overrides.maxAge) ?? defaultOf('maxAge'),
     staleAfterMs: optional(overrides.staleAfter),
     nextTime: overrides.nextTime,
     allowUndefined: overrides.allowUndefined,
     waitForCalcTimeoutMs: optional(overrides.waitForCalcTimeout),
-    debug: overrides.debug ?? false,
+    debug: overrides.debug ?? defaultOf('debug'),
     shareable:
       !overrides.overwriteCache &&
       overrides.maxAge === undefined &&

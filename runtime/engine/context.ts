@@ -1,7 +1,6 @@
-import type { StoredEntry } from '../core.js';
+import type { CacheCore, StoredEntry } from '../core.js';
 import type { FunctionMetrics } from '../metrics.js';
 import type { ResolvedOptions } from '../options.js';
-import type { CacheCore } from '../core.js';
 import type { CallSettings } from './call-options.js';
 
 /** A function's settings and core, as resolved for the global defaults in force. */

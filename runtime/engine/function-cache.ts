@@ -1,6 +1,6 @@
 import { READ_LATER, type CoreLog, type StoredEntry } from '../core.js';
 import { currentDefaultsVersion, givenDefaults, isCachingEnabled } from '../config.js';
-import { coreFactories } from '../backends/registry.js';
+import { coreFor } from '../backends/load-core.js';
 import { CachierError, CircularCallError, InvalidOptionError } from '../errors.js';
 import { canonicalArguments, canonicalHashResult, digestKey, flatKey } from '../keys.js';
 import { logFor } from '../log.js';
@@ -11,7 +11,7 @@ import { NO_OVERRIDES, type CallSettings } from './call-options.js';
 import { CallFlow, NOT_SERVED } from './call-flow.js';
 import type { CallContext, Environment } from './context.js';
 import { withinDeadlines } from './deadlines.js';
-import { isEntryFresh } from './entry-freshness.js';
+import { isEntryFresh, shelfLifeOf } from './entry-freshness.js';
 import { InFlight, type InFlightCall } from './inflight.js';
 import { Observer } from './observer.js';
 import { computeWithin, isComputing } from './reentry.js';
@@ -26,8 +26,8 @@ export interface CacheInfo extends MetricsSnapshot {
   readonly backend: string;
   /** Entries stored for this function (this source hash), in every process. */
   readonly entries: number;
-  /** Bytes the stored values take in the backend; `undefined` when the backend cannot tell. */
-  readonly totalBytes: number | undefined;
+  /** Bytes the stored values take in the backend (serialized, without keys and bookkeeping). */
+  readonly totalBytes: number;
 }
 
 /**
@@ -71,24 +71,7 @@ export class FunctionCache {
     const version = currentDefaultsVersion();
     if (this.environment && this.environmentVersion === version) return this.environment;
     const options = resolveOptions(this.options, givenDefaults());
-    const factory = coreFactories[options.backend];
-    if (!factory) throw new InvalidOptionError('backend', `backend '${options.backend}' is not available in this build`);
-    const core = factory({
-      functionId: this.id,
-      sourceHash: this.sourceHash,
-      cacheDir: options.cacheDir,
-      reload: options.reload,
-      separateFiles: options.separateFiles,
-      shared: options.shared,
-      mongetter: options.mongetter,
-      connection: options.backend === 'redis' || options.backend === 'postgres' || options.backend === 's3' ? options[options.backend] : undefined,
-      staleAfterMs: options.staleAfterMs,
-      entrySizeLimit: options.entrySizeLimit,
-      leaseMs: options.leaseMs,
-      clock: options.clock,
-      policy: { staleAfterMs: options.staleAfterMs, nextTime: options.nextTime },
-      log: this.log,
-    });
+    const core = coreFor(options, { functionId: this.id, sourceHash: this.sourceHash }, this.log, (value) => shelfLifeOf(options, value));
     this.environment = { options, core, metrics: options.metrics ? this.metrics : UNCOUNTED };
     this.observer.metrics = this.environment.metrics;
     this.environmentVersion = version;
@@ -106,13 +89,15 @@ export class FunctionCache {
   call(thisArg: unknown, args: unknown[], settings: CallSettings): unknown {
     if (!isCachingEnabled() || settings.skipCache) return this.fn.apply(thisArg, args);
     const environment = this.resolve();
+    // Before the key, so a sampled hit's latency includes deriving it.
+    const startedAt = environment.metrics.timesHit(environment.options.metricsSamplingRate) ? performance.now() : undefined;
     const context: CallContext = {
       environment,
       settings,
       key: this.keyOf(environment, thisArg, args),
       thisArg,
       args,
-      startedAt: environment.metrics.timesHit(environment.options.metricsSamplingRate) ? performance.now() : undefined,
+      startedAt,
       backendFailed: false,
       stale: undefined,
     };
@@ -178,7 +163,7 @@ export class FunctionCache {
     if (!this.returnsPromise && isThenable(result)) {
       this.returnsPromise = true;
       this.observer.warnOnce(
-        'the function returns a Promise but is not declared async; declare it async so that ' + 'cache hits in a new process return a Promise too',
+        'the function returns a Promise but is not declared async; declare it async so that cache hits in a new process return a Promise too',
         'CACHIER_UNDECLARED_ASYNC',
       );
     }
@@ -211,20 +196,18 @@ export class FunctionCache {
     this.metrics.reset();
   }
 
-  private async sizes(): Promise<{ entries: number; totalBytes: number | undefined }> {
+  private async sizes(): Promise<{ entries: number; totalBytes: number }> {
     const { core } = this.resolve();
-    const [entries, totalBytes] = await Promise.all([core.count(), core.totalBytes?.()]);
+    const [entries, totalBytes] = await Promise.all([core.count(), core.totalBytes()]);
     return { entries, totalBytes };
   }
 
   /**
    * Removes the entries that are stale now (older than `staleAfter`, or
    * stamped in the future beyond the clock-skew tolerance); answers how many.
-   * @throws {@link CachierError} when the backend cannot delete stale entries.
    */
   async deleteStale(): Promise<number> {
     const { core, options } = this.resolve();
-    if (!core.deleteStale) throw new CachierError(`cachier: the ${core.backend} backend cannot delete stale entries`);
     const now = options.clock();
     // An entry computed after the cleanup began is fresh, not "stamped in the future": it is left alone.
     const deleted = await core.deleteStale((entry) => entry.computedAt <= now && !isEntryFresh(options, NO_OVERRIDES, entry, now));

@@ -1,3 +1,4 @@
+import type { WarningCode } from '../warnings.js';
 import type { CoreLog } from '../core.js';
 import { CachierError, CacheWriteError, EntryTooLargeError } from '../errors.js';
 import { UNCOUNTED, type BackendState, type FunctionMetrics } from '../metrics.js';
@@ -9,6 +10,22 @@ export function messageOf(error: unknown): string {
   if (error instanceof CachierError) return error.message.replace(/^cachier: /, '');
   return String((error as Error)?.message ?? error);
 }
+
+const STALE_ACTIONS: Readonly<Record<Exclude<Freshness, 'fresh'>, string>> = {
+  refresh: 'served, refreshing in the background',
+  grace: 'served within grace: recomputing it failed a moment ago',
+  recompute: 'recomputing',
+};
+
+/** How a wait for another caller's computation ended. */
+export type WaitEnd = 'received' | 'timed out' | 'nothing fresh' | 'released';
+
+const WAIT_ENDS: Readonly<Record<WaitEnd, string>> = {
+  received: 'received the value computed by the other caller',
+  'timed out': 'waitForCalcTimeout passed: computing here',
+  'nothing fresh': 'no fresh value after waiting: computing here',
+  released: 'stopped waiting for the call in flight: computing here',
+};
 
 /**
  * Hears what the call flow decides and does, and turns it into counters,
@@ -40,12 +57,8 @@ export class Observer {
 
   stale(context: CallContext, ageMs: number, freshness: Exclude<Freshness, 'fresh'>): void {
     this.metrics.staleHits++;
-    const action = {
-      refresh: 'served, refreshing in the background',
-      grace: 'served within grace: recomputing it failed a moment ago',
-      recompute: 'recomputing',
-    }[freshness];
-    this.trace(context, `stale (computed ${ageMs}ms ago): ${action}`);
+    if (freshness === 'grace') this.metrics.servedStale++;
+    this.trace(context, `stale (computed ${ageMs}ms ago): ${STALE_ACTIONS[freshness]}`);
   }
 
   /** The call waits for a computation of its key: one in flight in this process (`joined`), or another caller's. */
@@ -54,15 +67,9 @@ export class Observer {
     this.trace(context, joined ? 'joins the call already in flight in this process' : 'another caller is computing it: waiting');
   }
 
-  waitEnded(context: CallContext, how: 'received' | 'timed out' | 'nothing fresh' | 'released'): void {
+  waitEnded(context: CallContext, how: WaitEnd): void {
     if (how === 'timed out') this.metrics.waitTimeouts++;
-    const decision = {
-      received: 'received the value computed by the other caller',
-      'timed out': 'waitForCalcTimeout passed: computing here',
-      'nothing fresh': 'no fresh value after waiting: computing here',
-      released: 'stopped waiting for the call in flight: computing here',
-    }[how];
-    this.trace(context, decision);
+    this.trace(context, WAIT_ENDS[how]);
   }
 
   computing(): void {
@@ -130,7 +137,7 @@ export class Observer {
    * that hold digits (sizes, ports, timings, temp-file names, random ids), so
    * a backend that stays down warns once, not once per call or per operation.
    */
-  warnOnce(message: string, code: string, cause = message): void {
+  warnOnce(message: string, code: WarningCode, cause = message): void {
     const kind = `${code}:${cause.replace(/[\p{L}_-]*\d[\p{L}\d_-]*/gu, '#')}`;
     if (this.warned.has(kind)) {
       this.log.debug(message);

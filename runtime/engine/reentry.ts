@@ -11,7 +11,7 @@ import { isThenable } from '../plan.js';
  *   synchronously (a sync function, or an async one before its first `await`):
  *   {@link computeWithin} keeps the computations under way in a stack;
  * - V8's async stack trace, for calls made after an `await`: an async
- *   function's computation is awaited by a function named after it
+ *   function's computation is awaited by a function with a name of its own
  *   (`cachier computing #n`), which appears as an `at async` frame in the stack
  *   of any call its computation makes through a chain of `await`s. Reading the
  *   stack costs microseconds, so it is read only when a call is about to wait
@@ -31,12 +31,23 @@ interface Frame extends Computing {
   readonly outer: Frame | undefined;
 }
 
+type Awaiter = (result: PromiseLike<unknown>) => Promise<unknown>;
+
 /** The computations running synchronously now, innermost first. */
 let innermost: Frame | undefined;
 
-/** The async computations under way, by the number in the name of the function awaiting them. */
-const awaited = new Map<number, Computing>();
-let lastNumber = 0;
+/**
+ * The functions awaiting async computations, by slot: slot `n`'s is named
+ * `cachier computing #n` and awaits one computation at a time. Slots are
+ * reused, so a name is made once per slot, never per computation: a function
+ * named anew for each computation (an object literal with a new computed key)
+ * gives V8 a new hidden class each time, which made every miss slower.
+ */
+const awaiters: Awaiter[] = [];
+/** The computation each slot awaits now; `undefined` for a free slot. */
+const awaitedBySlot: Array<Computing | undefined> = [];
+const freeSlots: number[] = [];
+let busySlots = 0;
 
 const AWAITER_PREFIX = 'cachier computing #';
 
@@ -54,23 +65,32 @@ export function computeWithin(id: string, key: string, compute: () => unknown): 
   } finally {
     innermost = outer;
   }
-  return isThenable(result) ? awaitNamed({ id, key }, result) : result;
+  return isThenable(result) ? awaitInSlot({ id, key }, result) : result;
 }
 
-function awaitNamed(computing: Computing, result: PromiseLike<unknown>): Promise<unknown> {
-  const number = ++lastNumber;
-  const name = `${AWAITER_PREFIX}${number}`;
-  awaited.set(number, computing);
-  const awaiter = {
-    async [name](): Promise<unknown> {
-      try {
-        return await result;
-      } finally {
-        awaited.delete(number);
-      }
+function awaitInSlot(computing: Computing, result: PromiseLike<unknown>): Promise<unknown> {
+  const slot = freeSlots.pop() ?? awaiters.length;
+  const awaiter = awaiters[slot] ?? awaiterOf(slot);
+  awaiters[slot] = awaiter;
+  awaitedBySlot[slot] = computing;
+  busySlots++;
+  const awaiting = awaiter(result);
+  const free = (): void => {
+    awaitedBySlot[slot] = undefined;
+    freeSlots.push(slot);
+    busySlots--;
+  };
+  awaiting.then(free, free);
+  return awaiting;
+}
+
+function awaiterOf(slot: number): Awaiter {
+  const name = `${AWAITER_PREFIX}${slot}`;
+  return {
+    async [name](result: PromiseLike<unknown>): Promise<unknown> {
+      return await result;
     },
-  }[name] as () => Promise<unknown>;
-  return awaiter();
+  }[name] as Awaiter;
 }
 
 /** Whether the caller is, synchronously or through a chain of `await`s, part of the computation of `key` of function `id`. */
@@ -78,14 +98,17 @@ export function isComputing(id: string, key: string): boolean {
   for (let frame = innermost; frame; frame = frame.outer) {
     if (frame.key === key && frame.id === id) return true;
   }
-  return awaited.size > 0 && awaitedNumbers().some((number) => {
-    const computing = awaited.get(number);
-    return computing !== undefined && computing.key === key && computing.id === id;
-  });
+  return (
+    busySlots > 0 &&
+    awaitingSlots().some((slot) => {
+      const computing = awaitedBySlot[slot];
+      return computing !== undefined && computing.key === key && computing.id === id;
+    })
+  );
 }
 
-/** The numbers of the computations awaiting, through `await`s, the code running now. */
-function awaitedNumbers(): number[] {
+/** The slots of the computations awaiting, through `await`s, the code running now. */
+function awaitingSlots(): number[] {
   const { prepareStackTrace, stackTraceLimit } = Error;
   const holder: { stack?: NodeJS.CallSite[] } = {};
   try {
@@ -93,8 +116,7 @@ function awaitedNumbers(): number[] {
     Error.prepareStackTrace = (_, callSites) => callSites;
     Error.stackTraceLimit = 200;
     Error.captureStackTrace(holder, isComputing);
-    const sites = holder.stack ?? [];
-    return sites
+    return (holder.stack ?? [])
       .map((site) => site.getFunctionName() ?? '')
       .filter((name) => name.startsWith(AWAITER_PREFIX))
       .map((name) => Number(name.slice(AWAITER_PREFIX.length)));

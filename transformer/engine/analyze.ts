@@ -6,10 +6,9 @@ import { declarationIn, findBinding } from './scope.js';
 import { sourceHashOf } from './source-hash.js';
 import { hasModifier } from './syntax.js';
 import { checkTagOptions, type TagOption } from './tag-options.js';
+import { backendNamed } from '../../runtime/backends/registry.js';
 import { parseTag, type RawTag } from './tag-parser.js';
 
-/** Backends whose drivers are asynchronous: they serve async functions only. */
-const SERVER_BACKENDS: ReadonlySet<string> = new Set(['mongo', 'redis', 'postgres', 's3']);
 
 /** Where a tagged function sits, which decides how it is rewritten. */
 export type FunctionForm =
@@ -170,7 +169,7 @@ function describeTaggedNode(ts: TypeScript, node: TS.Node, tag: RawTag, sourceFi
   const options = checkTagOptions(tag, { findBinding: (binding) => findBinding(ts, target.node, binding) });
   const isAsync = hasModifier(ts, fn, ts.SyntaxKind.AsyncKeyword);
   const backend = options.find((option) => option.name === 'backend');
-  if (backend?.value.kind === 'string' && SERVER_BACKENDS.has(backend.value.text) && !isAsync) {
+  if (backend?.value.kind === 'string' && backendNamed(backend.value.text)?.servesSync === false && !isAsync) {
     const chosen = backend.value.text;
     throw new TagProblem(
       backend.raw.valueStart,

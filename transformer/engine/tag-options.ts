@@ -2,6 +2,8 @@ import type * as TS from 'typescript';
 import { closestName } from './closest-name.js';
 import { isByteSizeText, isDurationText, isZeroDuration } from './duration.js';
 import { TagProblem } from './problems.js';
+import { OPTIONS, optionsAt, type OptionKind } from '../../runtime/options/catalog.js';
+import { backendNamed, backends } from '../../runtime/backends/registry.js';
 import type { RawOption, RawTag } from './tag-parser.js';
 
 /** A checked tag value, ready to become a property of the runtime options object. */
@@ -19,42 +21,28 @@ export interface TagOption {
   readonly raw: RawOption;
 }
 
-type ValueKind = 'duration' | 'lease' | 'boolean' | 'backend' | 'text' | 'binding' | 'size';
+type ValueKind = 'duration' | 'lease' | 'boolean' | 'backend' | 'text' | 'binding' | 'size' | 'rate';
 
-/** The runtime's `cachier()` options a tag may set, with the kind of value each takes. */
-const OPTION_KINDS: Readonly<Record<string, ValueKind>> = {
-  staleAfter: 'duration',
-  nextTime: 'boolean',
-  backend: 'backend',
-  cacheDir: 'text',
-  reload: 'boolean',
-  separateFiles: 'boolean',
-  waitForCalcTimeout: 'duration',
-  allowUndefined: 'boolean',
-  mongetter: 'binding',
-  redis: 'binding',
-  postgres: 'binding',
-  s3: 'binding',
-  hash: 'binding',
-  entrySizeLimit: 'size',
+/** How a tag writes each kind of the option catalog: a function is a binding in scope. */
+const TAG_KIND: Readonly<Record<OptionKind, ValueKind>> = {
+  duration: 'duration',
+  shelfLife: 'duration',
+  maxAge: 'duration',
   lease: 'lease',
-  grace: 'duration',
-  graceBackoff: 'duration',
-  timeout: 'lease',
-  hardTimeout: 'lease',
-  strict: 'boolean',
-  shared: 'boolean',
-  cleanupStale: 'boolean',
-  cleanupInterval: 'duration',
-  metrics: 'boolean',
-  id: 'text',
-  sourceHash: 'text',
+  boolean: 'boolean',
+  backend: 'backend',
+  text: 'text',
+  function: 'binding',
+  size: 'size',
+  rate: 'rate',
 };
 
-const BACKENDS = ['memory', 'file', 'mongo', 'redis', 'postgres', 's3'];
-/** The option naming each server backend's connection (a binding in scope), as in the runtime. */
-const CONNECTION_OPTIONS: Readonly<Record<string, string>> = { mongetter: 'mongo', redis: 'redis', postgres: 'postgres', s3: 's3' };
-const FILE_ONLY = ['cacheDir', 'reload', 'separateFiles', 'shared'];
+/** The runtime's `cachier()` options a tag may set, from the option catalog and the backends' connection options. */
+const OPTION_KINDS: Readonly<Record<string, ValueKind>> = {
+  ...Object.fromEntries(optionsAt('tag').map((name) => [name, TAG_KIND[OPTIONS[name].kind]])),
+  ...Object.fromEntries(backends.flatMap((backend) => (backend.connection ? [[backend.connection.option, 'binding']] : []))),
+};
+
 const IDENTIFIER_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
 /** What option checking needs to know about the place the tag sits. */
@@ -110,8 +98,11 @@ function checkValue(raw: RawOption, kind: ValueKind, context: TagContext): TagVa
     case 'size':
       if (!isByteSizeText(value)) throw problem('expects a positive number of bytes or a size such as 64KB or 10MB');
       return numberOrText(value);
+    case 'rate':
+      if (!/^\d+(\.\d+)?$/.test(value) || Number(value) > 1) throw problem('expects a number from 0 to 1');
+      return numberOrText(value);
     case 'backend':
-      if (!BACKENDS.includes(value)) throw problem(`expects one of ${BACKENDS.join(', ')}`);
+      if (!backendNamed(value)) throw problem(`expects one of ${backends.map((backend) => backend.name).join(', ')}`);
       return { kind: 'string', text: value };
     case 'text':
       if (value.trim() === '') throw problem('expects a non-empty string');
@@ -142,20 +133,26 @@ function numberOrText(value: string): TagValue {
   return /^\d+(\.\d+)?$/.test(value) ? { kind: 'number', value: Number(value) } : { kind: 'string', text: value };
 }
 
+/** Options of one backend given with another are refused; a backend's connection binding is required with it. */
 function checkCombinations(options: ReadonlyMap<string, TagOption>): void {
   const backend = options.get('backend');
   if (!backend || backend.value.kind !== 'string') return;
   const chosen = backend.value.text;
-  for (const name of FILE_ONLY) {
-    const option = options.get(name);
-    if (option && chosen !== 'file') {
-      throw new TagProblem(option.raw.start, name.length, `option "${name}" applies to backend=file only, but backend=${chosen}; remove one of them`);
+  for (const owner of backends) {
+    if (owner.name === chosen) continue;
+    for (const name of [...owner.ownOptions, ...(owner.connection ? [owner.connection.option] : [])]) {
+      const option = options.get(name);
+      if (option) {
+        throw new TagProblem(option.raw.start, name.length, `option "${name}" applies to backend=${owner.name} only, but backend=${chosen}; remove one of them`);
+      }
     }
   }
-  for (const [name, owner] of Object.entries(CONNECTION_OPTIONS)) {
-    const option = options.get(name);
-    if (option && chosen !== owner) {
-      throw new TagProblem(option.raw.start, name.length, `option "${name}" applies to backend=${owner} only, but backend=${chosen}; remove one of them`);
-    }
+  const connection = backendNamed(chosen)?.connection;
+  if (connection && !options.has(connection.option)) {
+    throw new TagProblem(
+      backend.raw.valueStart,
+      chosen.length,
+      `backend=${chosen} needs ${connection.option}=<name of a binding in scope> (${connection.hint}); add it to the tag`,
+    );
   }
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { READ_LATER, type CacheCore, type ClaimResult, type CoreOperations, type CoreSettings, type Result, type StoredEntry } from '../../core.js';
 import { BackendError, CacheWriteError, CachierError, InvalidOptionError } from '../../errors.js';
-import { BLOCKING_IO_LIMIT, io, readFileUpToSync, runAsync, runMixed, runSync, type DiskPlan, type OpenedFile } from './disk.js';
+import { BLOCKING_IO_LIMIT, io, isMissing, readFileUpToSync, runAsync, runMixed, runSync, type DiskPlan, type OpenedFile } from './disk.js';
 import {
   DEFAULT_ENTRY_SIZE_LIMIT,
   checkedBytes,
@@ -34,8 +34,11 @@ const reportedFiles = new Set<string>();
 const SHARED_KEY_VARIABLE = 'CACHIER_SHARED_KEY';
 const SHARED_KEY_MIN_LENGTH = 16;
 
-/** The key of a shared cache, from the environment. */
-function sharedKey(): Buffer {
+/**
+ * The key of a shared cache, from the environment.
+ * @throws {@link InvalidOptionError} when it is missing or too short.
+ */
+export function sharedKey(): Buffer {
   const text = process.env[SHARED_KEY_VARIABLE] ?? '';
   if (text.length < SHARED_KEY_MIN_LENGTH) {
     throw new InvalidOptionError(
@@ -219,7 +222,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
   function reportUnreadable(path: string, problem: string): void {
     if (reportedFiles.has(path)) return log.debug(`${path} is still unreadable (${problem})`);
     reportedFiles.add(path);
-    log.warn(`the cache file ${path} is ${problem}; it counts as a miss and the next result replaces it`, 'CACHIER_CORRUPT_ENTRY');
+    log.warn(`the cache file ${path} is ${problem}; it counts as a miss and the next result replaces it`, 'CACHIER_UNREADABLE_ENTRY');
   }
 
   /** Whether this version's `used` stamp is due for a refresh: once an hour, checked without starting a plan. */
@@ -296,6 +299,11 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       if (!(yield* guarded(enterFolder(trust, layout.versionDir, false), BackendError))) return 0;
       return yield* guarded(countEntries(layout), BackendError);
     },
+    *delete(key: string): DiskPlan<boolean> {
+      rememberedEntries.get(layout.versionDir)?.delete(key);
+      if (!(yield* guarded(enterFolder(trust, layout.versionDir, false), BackendError))) return false;
+      return yield* guarded(removeFile(pathsOf(key).entry), BackendError);
+    },
     deleteStale: (isStale: (entry: StoredEntry) => boolean) => guarded(deleteStale(isStale), BackendError),
     totalBytes: () => guarded(totalBytes(), BackendError),
     readMark: (key: string) => guarded(readMark(pathsOf(key).mark), BackendError),
@@ -311,6 +319,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       clear: () => run(plans.clear()),
       clearBeingCalculated: () => run(plans.clearBeingCalculated()),
       count: () => run(plans.count()),
+      delete: (key) => run(plans.delete(key)),
     };
   }
 
@@ -369,6 +378,17 @@ function* eachEntryFile(layout: VersionLayout, visit: (path: string) => DiskPlan
     for (const name of yield* listNames(join(layout.entriesDir, shard))) {
       if (isEntryName(name)) yield* visit(join(layout.entriesDir, shard, name));
     }
+  }
+}
+
+/** Unlinks `path`; answers whether it was there. */
+function* removeFile(path: string): DiskPlan<boolean> {
+  try {
+    yield* io((disk) => disk.unlink(path));
+    return true;
+  } catch (error) {
+    if (isMissing(error)) return false;
+    throw error;
   }
 }
 

@@ -238,6 +238,11 @@ export function decodeEntryFile(bytes: Buffer, sealKey?: SealKey): StoredEntry |
   return decoded.ok ? decoded.entry : undefined;
 }
 
+/** Whether entry bytes are in a shared cache's signed format (checked with `CACHIER_SHARED_KEY`). */
+export function isSignedEntry(bytes: Buffer): boolean {
+  return bytes.subarray(0, MAGIC_LENGTH).equals(SHARED.magic);
+}
+
 /** What an entry file says about itself without deserializing its value (for tools listing caches). */
 export interface EntryHeader {
   /** When the value was computed, in epoch milliseconds. */

@@ -69,6 +69,13 @@ export const MANIFEST_NAME = 'manifest.json';
 const ENTRY_NAME = /^[0-9a-f]{62}$/;
 const UNSAFE_CHARACTERS = /[^A-Za-z0-9._-]+/g;
 const SLUG_LENGTH = 48;
+/** What {@link safeName} answers: a slug and 16 hex digits. */
+const SAFE_NAME = /^[A-Za-z0-9._-]{0,48}-[0-9a-f]{16}$/;
+
+/** Whether a folder name is one the core gives a function or a version ({@link versionLayout}). */
+export function isLayoutName(name: string): boolean {
+  return SAFE_NAME.test(name) && !name.startsWith('.');
+}
 
 /** A folder name for any text: readable, portable, and distinct for distinct texts. */
 function safeName(text: string): string {

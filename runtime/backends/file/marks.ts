@@ -40,8 +40,12 @@ const HOST = hostname();
 const CLAIM_ATTEMPTS = 3;
 /** A mark is a line of JSON; a larger file is not one, and is not read. */
 const MARK_MAX_BYTES = 4096;
-/** A mark being released lives under a temporary name for microseconds; one this old was left by a killed process. */
-const LEFTOVER_AGE_MS = 10_000;
+/**
+ * A temporary file lives for microseconds (a mark being released) or keeps
+ * its modification time fresh while written (an entry); one untouched this
+ * long was left by a killed process, and `cachier prune` removes it.
+ */
+export const LEFTOVER_AGE_MS = 10_000;
 /** How long after its creation an unreadable mark counts as one being written. */
 const BEING_WRITTEN_MS = 1000;
 

@@ -2,6 +2,7 @@ import { dirname, relative, join, sep } from 'node:path';
 import { BackendError, UnsafeCacheDirError } from '../../errors.js';
 import { io, type DiskPlan, type PathFacts } from './disk.js';
 import { errorCode, makeFolder, makeFolders, type Modes } from './files.js';
+import { markRoot } from './root-marker.js';
 
 /*
  * Who may write a cache folder. A private cache (the default) serves an entry
@@ -163,6 +164,8 @@ export function* enterFolder(trust: Trust, folder: string, create: boolean): Dis
       if (!create) return false;
       try {
         yield* makeFolders(path, trust.modes.folder);
+        // A root this core created is marked, so `cachier` knows it may clean it (root-marker.ts).
+        if (index === 0) yield* markRoot(path, trust.modes);
       } catch (error) {
         // A concurrent clear took a folder of the chain away: the caller's write retries and recreates it.
         if (errorCode(error) === 'ENOENT') return false;

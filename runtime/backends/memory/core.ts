@@ -84,6 +84,7 @@ export function createMemoryCore(settings: CoreSettings): CacheCore {
       for (const key of [...store.marks.keys()]) dropMark(key);
     },
     count: () => store.entries.size,
+    delete: (key) => store.entries.delete(key),
   };
 
   const waitForEntry = (key: string, options: WaitOptions): StoredEntry | undefined | Promise<StoredEntry | undefined> => {

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { CacheCore, ClaimResult, CoreSettings, StoredEntry, WaitOptions } from '../../core.js';
 import { InvalidOptionError } from '../../errors.js';
 import { serializeValue } from '../../serialization.js';
 import { asMongoCollection, ensureIndexes, type MongoCollection } from './collection.js';
+import { newClaimToken } from '../shared/claims.js';
 import { lazyClient, oncePerProcess, runOperation } from '../shared/connection.js';
 import { claimedWith, readableEntry } from '../shared/entries.js';
 import { waitWhileMarked } from '../shared/waiting.js';
@@ -16,11 +15,6 @@ const CLEAR_MARK = { $unset: { owner: '', leaseUntil: '' } } as const;
 function isDuplicateKeyError(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 11000;
 }
-
-/** Names this machine in claim tokens; read once, not on every miss. */
-const HOST = hostname();
-
-const newToken = (): string => `${HOST}:${process.pid}:${randomUUID()}`;
 
 /** How long entries of another source hash are kept after they were computed. */
 const OTHER_VERSIONS_KEPT_MS = 24 * 60 * 60 * 1000;
@@ -84,7 +78,7 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
   };
 
   const claimingRead = async (target: MongoCollection, key: string): Promise<StoredEntry | undefined> => {
-    const token = newToken();
+    const token = newClaimToken();
     const now = new Date();
     const update = claimUnlessFreshOrMarked(token, now, new Date(now.getTime() + leaseMs), freshSince());
     const attempt = () => target.findOneAndUpdate(identity(key), update, { upsert: true, returnDocument: 'after', projection: MARKED_ENTRY_FIELDS });
@@ -149,7 +143,7 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
         return handed;
       }
       return run('claim', async (target): Promise<ClaimResult> => {
-        const token = newToken();
+        const token = newClaimToken();
         try {
           // Matches only when nobody holds a live mark; otherwise the upsert
           // collides with the existing document on the unique index. The
@@ -199,6 +193,9 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
         await target.updateMany({ functionId, owner: { $ne: null } }, CLEAR_MARK);
       }),
     count: () => run('count', (target) => target.countDocuments({ functionId, sourceHash, value: { $exists: true } })),
+    // The document keeps any mark on the key: its owner stores as usual.
+    delete: (key) =>
+      run('delete', async (target) => (await target.updateOne({ ...identity(key), value: { $exists: true } }, { $unset: { value: '', computedAt: '' } })).matchedCount > 0),
     // Reads every entry of this version (a cleanup, once per cleanupInterval): staleness may depend on the value.
     deleteStale: (isStale) =>
       run('delete stale entries', async (target) => {

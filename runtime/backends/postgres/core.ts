@@ -1,7 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { createHash } from 'node:crypto';
 import type { CacheCore, ClaimResult, CoreSettings, StoredEntry } from '../../core.js';
 import { deserializeValue, serializeValue } from '../../serialization.js';
+import { newClaimToken } from '../shared/claims.js';
 import { lazyClient, oncePerProcess, runOperation } from '../shared/connection.js';
 import { claimedWith, readableEntry } from '../shared/entries.js';
 import { waitWhileMarked } from '../shared/waiting.js';
@@ -9,9 +9,6 @@ import { listenerOf } from './listener.js';
 import { asPostgresPool, type PostgresPool, type PostgresQuery } from './pool.js';
 import { ensureTable } from './schema.js';
 import * as SQL from './statements.js';
-
-/** Names this machine in claim tokens. */
-const HOST = hostname();
 
 /** How long rows of another source hash are kept after they were computed. */
 const OTHER_VERSIONS_KEPT_MS = 24 * 60 * 60 * 1000;
@@ -21,7 +18,7 @@ const HINT =
   'give the pg Pool connectionTimeoutMillis (and query_timeout) so that an unreachable server fails fast';
 
 /** The entry of a row, `undefined` for none, `'unreadable'` for a value that does not decode. */
-function entryOf(row: Record<string, unknown> | undefined): StoredEntry | undefined | 'unreadable' {
+export function entryOf(row: Record<string, unknown> | undefined): StoredEntry | undefined | 'unreadable' {
   if (!row || row['value'] === null || row['value'] === undefined) return undefined;
   const bytes = row['value'];
   const computedAt = row['computed_at'];
@@ -74,7 +71,7 @@ export function createPostgresCore(settings: CoreSettings): CacheCore {
     get: (key) => run('read', async (target) => readEntry((await query(target, SQL.GET, identity(key))).rows[0])),
     claim: (key) =>
       run('claim', async (target): Promise<ClaimResult> => {
-        const token = `${HOST}:${process.pid}:${randomUUID()}`;
+        const token = newClaimToken();
         const { rows } = await query(target, SQL.CLAIM, [...identity(key), token, leaseMs]);
         if (rows.length === 0) return { claimed: false };
         return claimedWith(token, entryOf(rows[0]));
@@ -115,5 +112,21 @@ export function createPostgresCore(settings: CoreSettings): CacheCore {
         await query(target, SQL.CLEAR_MARKS, [functionId]);
       }),
     count: () => run('count', async (target) => Number((await query(target, SQL.COUNT, [functionId, sourceHash])).rows[0]?.['entries'] ?? 0)),
+    delete: (key) => run('delete', async (target) => Number((await query(target, SQL.DELETE_ENTRY, [...identity(key), null])).rows[0]?.['deleted']) > 0),
+    totalBytes: () => run('measure', async (target) => Number((await query(target, SQL.TOTAL_BYTES, [functionId, sourceHash])).rows[0]?.['bytes'] ?? 0)),
+    // Reads every entry of this version (a cleanup, once per cleanupInterval): staleness may depend on the value.
+    deleteStale: (isStale) =>
+      run('delete stale entries', async (target) => {
+        let deleted = 0;
+        for (const row of (await query(target, SQL.ENTRIES, [functionId, sourceHash])).rows) {
+          const entry = entryOf(row);
+          if (entry === undefined || (entry !== 'unreadable' && !isStale(entry))) continue;
+          // Matching computedAt too spares an entry recomputed since it was read.
+          const computedAt = typeof row['computed_at'] === 'number' ? row['computed_at'] : null;
+          const { rows } = await query(target, SQL.DELETE_ENTRY, [functionId, sourceHash, row['key'], computedAt]);
+          deleted += Number(rows[0]?.['deleted'] ?? 0);
+        }
+        return deleted;
+      }),
   };
 }

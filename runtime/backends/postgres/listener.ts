@@ -4,11 +4,13 @@ import { CHANNEL } from './schema.js';
 import type { PostgresConnection, PostgresPool } from './pool.js';
 
 /**
- * The LISTEN side of one pool: while callers wait, one connection checked out
- * of the pool listens on {@link CHANNEL} and wakes the waiters of the key a
- * notification names; it goes back to the pool (closed, so it carries no
- * LISTEN state) when the last waiter leaves. Listening is never awaited:
- * until it is in place (or if it fails), waiters simply poll.
+ * The LISTEN side of one pool: while callers wait, one connection of its own
+ * (opened with the pool's client class and settings, outside the pool, so
+ * waiting never takes a connection the application's queries and cache hits
+ * need) listens on {@link CHANNEL} and wakes the waiters of the key a
+ * notification names; it closes when the last waiter leaves. Listening is
+ * never awaited: until it is in place (or if it fails, or the pool does not
+ * tell how it connects), waiters simply poll.
  */
 class PostgresListener implements Notifier {
   readonly wakeups = new Wakeups();
@@ -33,33 +35,38 @@ class PostgresListener implements Notifier {
     if (!this.wakeups.idle || !this.connection) return;
     const closing = this.connection;
     this.connection = undefined;
-    void closing.then((release) => release?.());
+    void closing.then((close) => close?.());
   }
 
-  /** Checks out a connection and LISTENs on it; answers how to give it back (once), or undefined if it failed. */
+  /** Opens a connection and LISTENs on it; answers how to close it (once), or undefined if it failed. */
   private async listen(lost: () => void): Promise<(() => void) | undefined> {
-    let connection: PostgresConnection | undefined;
-    let released = false;
-    const release = (error?: Error): void => {
-      if (released || !connection) return;
-      released = true;
-      connection.release(error ?? true);
+    const { Client, options } = this.pool;
+    if (Client === undefined || options === undefined) {
+      this.log.debug('the pool does not expose its Client and options, waiters poll');
+      return undefined;
+    }
+    const connection: PostgresConnection = new Client(options);
+    let closed = false;
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
+      connection.end().catch(() => undefined);
     };
     try {
-      connection = await this.pool.connect();
       connection.on('notification', (message) => {
         if (message.channel === CHANNEL && message.payload) this.wakeups.wake(message.payload);
       });
       connection.on('error', (error) => {
         this.log.debug(`the listening connection failed, waiters poll: ${error.message}`);
-        release(error);
+        close();
         lost();
       });
+      await connection.connect();
       await connection.query(`LISTEN ${CHANNEL}`);
-      return () => release();
+      return close;
     } catch (error) {
       this.log.debug(`could not LISTEN, waiters poll: ${String(error)}`);
-      release(error instanceof Error ? error : undefined);
+      close();
       lost();
       return undefined;
     }

@@ -14,12 +14,13 @@ export interface PostgresResult {
   readonly rowCount: number | null;
 }
 
-/** A connection checked out of the pool, used to LISTEN while callers wait. */
+/** A connection of its own, opened with the pool's settings, that LISTENs while callers wait. */
 export interface PostgresConnection {
-  query(query: PostgresQuery | string): Promise<PostgresResult>;
+  connect(): Promise<unknown>;
+  query(query: string): Promise<PostgresResult>;
   on(event: 'notification', listener: (message: { channel: string; payload?: string | undefined }) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
-  release(destroy?: boolean | Error): void;
+  end(): Promise<void>;
 }
 
 /**
@@ -28,7 +29,14 @@ export interface PostgresConnection {
  */
 export interface PostgresPool {
   query(query: PostgresQuery): Promise<PostgresResult>;
-  connect(): Promise<PostgresConnection>;
+  /**
+   * The client class and the settings the pool opens its connections with
+   * (pg-pool sets both). Waiters LISTEN on one connection of their own made
+   * from them, never on one of the pool's, so a small pool (`max: 1`) is not
+   * starved by waiting; without them, waiters poll.
+   */
+  readonly Client?: new (settings: object) => PostgresConnection;
+  readonly options?: object;
 }
 
 /** The `postgres` option: a `pg` Pool, or a function returning one (or a promise of one). */
@@ -36,5 +44,5 @@ export type PostgresOption = ClientOption<PostgresPool>;
 
 /** Checks that what the `postgres` option gave looks like a `pg` Pool. */
 export function asPostgresPool(value: unknown): PostgresPool {
-  return requireMethods<PostgresPool>(value, ['query', 'connect'], 'postgres', 'a pg Pool (new pg.Pool({ connectionString })) or a function returning one');
+  return requireMethods<PostgresPool>(value, ['query'], 'postgres', 'a pg Pool (new pg.Pool({ connectionString })) or a function returning one');
 }

@@ -82,3 +82,31 @@ export const DROP_OLDER_HASHES = {
   text: `DELETE FROM ${TABLE} WHERE function_id = $1 AND source_hash <> $2
   AND (computed_at < $3 OR (value IS NULL AND (lease_until IS NULL OR lease_until < clock_timestamp())))`,
 };
+
+/**
+ * Removes the entry of a key, if $4 (computedAt, or null for any) still
+ * matches: the row goes, or, while a live mark is on it, only its value (the
+ * mark's owner stores as usual). Answers how many entries went (0 or 1).
+ */
+export const DELETE_ENTRY = {
+  name: 'cachier_delete_entry',
+  text: `WITH removed AS (
+  DELETE FROM ${TABLE} WHERE ${IDENTITY} AND value IS NOT NULL AND ($4::float8 IS NULL OR computed_at = $4)
+    AND (owner IS NULL OR lease_until <= statement_timestamp()) RETURNING 1),
+emptied AS (
+  UPDATE ${TABLE} SET value = NULL, computed_at = NULL WHERE ${IDENTITY} AND value IS NOT NULL AND ($4::float8 IS NULL OR computed_at = $4)
+    AND owner IS NOT NULL AND lease_until > statement_timestamp() RETURNING 1)
+SELECT (SELECT count(*) FROM removed)::int + (SELECT count(*) FROM emptied)::int AS deleted`,
+};
+
+/** The entries of a function's source hash, for a cleanup that decides staleness from the value. */
+export const ENTRIES = {
+  name: 'cachier_entries',
+  text: `SELECT key, value, computed_at FROM ${TABLE} WHERE function_id = $1 AND source_hash = $2 AND value IS NOT NULL`,
+};
+
+/** The bytes the stored values of a function's source hash take. */
+export const TOTAL_BYTES = {
+  name: 'cachier_total_bytes',
+  text: `SELECT coalesce(sum(octet_length(value)), 0)::float8 AS bytes FROM ${TABLE} WHERE function_id = $1 AND source_hash = $2 AND value IS NOT NULL`,
+};

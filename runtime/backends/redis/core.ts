@@ -1,17 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { CacheCore, ClaimResult, CoreSettings, StoredEntry } from '../../core.js';
 import { serializeValue } from '../../serialization.js';
+import { newClaimToken } from '../shared/claims.js';
 import { lazyClient, oncePerProcess, runOperation } from '../shared/connection.js';
 import { claimedWith, readableEntry } from '../shared/entries.js';
 import { waitWhileMarked } from '../shared/waiting.js';
 import { asRedisClient, type RedisArgument, type RedisClient } from './client.js';
 import { channelsOf } from './channels.js';
-import { decodeEntry, encodeEntry, escapeGlob } from './entries.js';
-import { CLAIM, CLEAR_MARK, LOOK, RELEASE, RENEW, STORE } from './scripts.js';
-
-/** Names this machine in claim tokens. */
-const HOST = hostname();
+import { decodeEntry, encodeEntry, ENTRY_HEADER_BYTES, escapeGlob } from './entries.js';
+import { entryKey as entryKeyOf, functionPrefix, markKey as markKeyOf, versionPrefix } from './keys.js';
+import { CLAIM, CLEAR_MARK, DELETE_IF_UNCHANGED, LOOK, RELEASE, RENEW, STORE } from './scripts.js';
 
 /** Entries of another source hash are left to expire this long after a new hash first stores. */
 const OTHER_VERSIONS_KEPT_MS = 24 * 60 * 60 * 1000;
@@ -19,16 +16,18 @@ const OTHER_VERSIONS_KEPT_MS = 24 * 60 * 60 * 1000;
 /** Stale entries stay this long at least (and as long as `staleAfter`) before Redis evicts them, so `nextTime` can serve them. */
 const SHORTEST_MARGIN_MS = 60_000;
 
+/** Entries read or measured at once by cleanups and sizes. */
+const BATCH = 500;
+
 const HINT =
   'Check that the server is reachable; give the ioredis client maxRetriesPerRequest (and commandTimeout) so that an unreachable server fails fast';
 
 /**
- * The `redis` backend. Key layout, for function id F and source hash H (both
- * URI-encoded) and key K (the braces make F a cluster hash tag, so a
- * function's keys share a slot):
+ * The `redis` backend. Key layout (see `keys.ts`), for function id F and
+ * source hash H (both URI-encoded) and key K:
  *
  * ```
- * cachier:{F}:H:e:K   entry: 8-byte computedAt + node:v8 value, PX 2 x staleAfter (at least staleAfter + 1 min)
+ * cachier:{F}:H:e:K   entry: 8-byte computedAt + node:v8 value, PX 2 x its shelf life (at least shelf life + 1 min)
  * cachier:{F}:H:m:K   being-calculated mark: the owner's token, PX lease; also the channel that wakes waiters
  * ```
  *
@@ -39,14 +38,16 @@ const HINT =
 export function createRedisCore(settings: CoreSettings): CacheCore {
   const { functionId, sourceHash, leaseMs, log } = settings;
   const client = lazyClient(settings.connection, asRedisClient);
-  // Encoded, so that no id or hash can reach into another's keys (an id
-  // containing "}:" would otherwise extend another id's prefix).
-  const base = `cachier:{${encodeURIComponent(functionId)}}:`;
-  const version = `${base}${encodeURIComponent(sourceHash)}:`;
-  const entryKey = (key: string) => `${version}e:${key}`;
-  const markKey = (key: string) => `${version}m:${key}`;
+  const base = functionPrefix(functionId);
+  const version = versionPrefix(functionId, sourceHash);
+  const entryKey = (key: string) => entryKeyOf(version, key);
+  const markKey = (key: string) => markKeyOf(version, key);
   const staleAfterMs = settings.staleAfterMs ?? Infinity;
-  const ttlMs = Number.isFinite(staleAfterMs) ? Math.ceil(staleAfterMs + Math.max(staleAfterMs, SHORTEST_MARGIN_MS)) : 0;
+  // Per entry, since a staleAfter function gives each value its own shelf life.
+  const ttlOf = (value: unknown): number => {
+    const shelfLifeMs = settings.shelfLifeOf?.(value) ?? staleAfterMs;
+    return Number.isFinite(shelfLifeMs) ? Math.ceil(shelfLifeMs + Math.max(shelfLifeMs, SHORTEST_MARGIN_MS)) : 0;
+  };
 
   const run = <T>(what: string, operation: (redis: RedisClient) => Promise<T>): Promise<T> =>
     runOperation('Redis', what, HINT, async () => operation(await client()));
@@ -76,6 +77,12 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
     (error) => log.debug(`could not expire entries of older source hashes: ${String(error)}`),
   );
 
+  /** Runs `each` on the entry keys of this version, a batch at a time (the commands of a batch are pipelined on the connection). */
+  const eachEntryBatch = async (redis: RedisClient, each: (name: string) => Promise<void>): Promise<void> => {
+    const names = await scan(redis, `${escapeGlob(version)}e:*`);
+    for (let start = 0; start < names.length; start += BATCH) await Promise.all(names.slice(start, start + BATCH).map(each));
+  };
+
   const evaluate = (redis: RedisClient, script: string, keys: string[], args: RedisArgument[]): Promise<unknown> =>
     redis.callBuffer('EVAL', script, keys.length, ...keys, ...args);
 
@@ -85,7 +92,7 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
     get: (key) => run('read', async (redis) => readEntry(await redis.callBuffer('GET', entryKey(key)))),
     claim: (key) =>
       run('claim', async (redis): Promise<ClaimResult> => {
-        const token = `${HOST}:${process.pid}:${randomUUID()}`;
+        const token = newClaimToken();
         const [claimed, stored] = (await evaluate(redis, CLAIM, [entryKey(key), markKey(key)], [token, leaseMs])) as [number, unknown];
         if (claimed !== 1) return { claimed: false };
         return claimedWith(token, decodeEntry(stored));
@@ -97,7 +104,7 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
     async store(key, entry, token) {
       const bytes = encodeEntry(entry.computedAt, serializeValue(entry.value, settings.entrySizeLimit));
       await run('write', async (redis) => {
-        await evaluate(redis, STORE, [entryKey(key), markKey(key)], [bytes, ttlMs, token ?? '']);
+        await evaluate(redis, STORE, [entryKey(key), markKey(key)], [bytes, ttlOf(entry.value), token ?? '']);
         await sweepOlderSourceHashes(redis);
       });
     },
@@ -127,5 +134,29 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
         for (const mark of marks) await evaluate(redis, CLEAR_MARK, [mark], []);
       }),
     count: () => run('count', async (redis) => (await scan(redis, `${escapeGlob(version)}e:*`)).length),
+    delete: (key) => run('delete', async (redis) => Number(await redis.call('DEL', entryKey(key))) > 0),
+    totalBytes: () =>
+      run('measure', async (redis) => {
+        let total = 0;
+        await eachEntryBatch(redis, async (name) => {
+          const length = Number(await redis.call('STRLEN', name));
+          total += Math.max(0, length - ENTRY_HEADER_BYTES);
+        });
+        return total;
+      }),
+    // Reads every entry of this version (a cleanup, once per cleanupInterval): staleness may depend on the value.
+    deleteStale: (isStale) =>
+      run('delete stale entries', async (redis) => {
+        let deleted = 0;
+        await eachEntryBatch(redis, async (name) => {
+          const stored = await redis.callBuffer('GET', name);
+          const entry = decodeEntry(stored);
+          if (entry === undefined || (entry !== 'unreadable' && !isStale(entry))) return;
+          const header = (stored as Buffer).subarray(0, ENTRY_HEADER_BYTES);
+          const removed = Number(await evaluate(redis, DELETE_IF_UNCHANGED, [name], [header]));
+          deleted += removed;
+        });
+        return deleted;
+      }),
   };
 }

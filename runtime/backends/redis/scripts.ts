@@ -40,3 +40,13 @@ return 1`;
 export const CLAIM = `
 if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then return { 1, redis.call('GET', KEYS[1]) } end
 return { 0 }`;
+
+/**
+ * Deletes the entry KEYS[1] if it still starts with ARGV[1] (the bytes read
+ * before deciding it was stale: its computedAt header), so an entry rewritten
+ * since it was read is spared. Answers 1 if deleted.
+ */
+export const DELETE_IF_UNCHANGED = `
+local stored = redis.call('GET', KEYS[1])
+if stored and string.sub(stored, 1, string.len(ARGV[1])) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { CacheCore, ClaimResult, CoreSettings, StoredEntry } from '../../core.js';
 import { deserializeValue, serializeValue } from '../../serialization.js';
+import { newClaimToken } from '../shared/claims.js';
 import { lazyClient, oncePerProcess, runOperation } from '../shared/connection.js';
 import { readableEntry } from '../shared/entries.js';
 import { waitWhileMarked, type MarkState } from '../shared/waiting.js';
 import { importOptionalPeer } from '../shared/optional-peer.js';
+import { claimObject, entryObject, functionRoot, isClaimObject, prefixOf, versionRoot } from './layout.js';
 import { asS3Location, type S3Location } from './location.js';
 import { isConditionLost, readBody, statusOf, supportsConditionalWrites, unlessMissing } from './objects.js';
 
@@ -14,9 +15,6 @@ type GetOutput = import('@aws-sdk/client-s3').GetObjectCommandOutput;
 type HeadOutput = import('@aws-sdk/client-s3').HeadObjectCommandOutput;
 type PutOutput = import('@aws-sdk/client-s3').PutObjectCommandOutput;
 type ListOutput = import('@aws-sdk/client-s3').ListObjectsV2CommandOutput;
-
-/** Names this machine in claim tokens. */
-const HOST = hostname();
 
 /** How long objects of another source hash are kept after they were last written. */
 const OTHER_VERSIONS_KEPT_MS = 24 * 60 * 60 * 1000;
@@ -38,8 +36,8 @@ let sdkLoading: Promise<Sdk> | undefined;
 
 /**
  * The `s3` backend: one object per entry, with the claim a second object
- * beside it. Layout, for prefix P (default `cachier/`), function id F and
- * source hash H (both URI-encoded) and key K:
+ * beside it. Layout (see `layout.ts`), for prefix P (default `cachier/`),
+ * function id F and source hash H (both URI-encoded) and key K:
  *
  * ```
  * P F/H/e/K   entry: the node:v8 value as the body, computedAt in metadata x-amz-meta-computed-at
@@ -70,25 +68,26 @@ export function createS3Core(settings: CoreSettings): CacheCore {
     return { sdk, location: target, conditional };
   }, (value) => value as Connected);
 
-  const root = (target: S3Location) => `${prefixOf(target)}${encodeURIComponent(functionId)}/`;
-  const version = (target: S3Location) => `${root(target)}${encodeURIComponent(sourceHash)}/`;
-  const entryName = (target: S3Location, key: string) => `${version(target)}e/${key}`;
-  const claimName = (target: S3Location, key: string) => `${version(target)}c/${key}`;
+  const root = (target: S3Location) => functionRoot(target, functionId);
+  const version = (target: S3Location) => versionRoot(target, functionId, sourceHash);
+  const entryName = (target: S3Location, key: string) => entryObject(version(target), key);
+  const claimName = (target: S3Location, key: string) => claimObject(version(target), key);
   // The ETag of each claim this process holds, to release or renew exactly that claim.
   const claims = new Map<string, string>();
 
   const run = <T>(what: string, operation: (connected: Connected) => Promise<T>): Promise<T> =>
     runOperation('S3', what, HINT, async () => operation(await connect()));
 
-  const readEntry = async ({ sdk, location: target }: Connected, key: string): Promise<StoredEntry | undefined> => {
-    const object = await unlessMissing(
-      target.client.send(new sdk.GetObjectCommand({ Bucket: target.bucket, Key: entryName(target, key) })) as Promise<GetOutput>,
-    );
+  /** The entry stored under object `name`, `undefined` for none, `'unreadable'` for one that does not decode. */
+  const fetchEntry = async ({ sdk, location: target }: Connected, name: string): Promise<StoredEntry | undefined | 'unreadable'> => {
+    const object = await unlessMissing(target.client.send(new sdk.GetObjectCommand({ Bucket: target.bucket, Key: name })) as Promise<GetOutput>);
     if (!object?.Body) return undefined;
     const bytes = await readBody(object.Body, object.ContentLength);
-    const computedAt = Number(object.Metadata?.['computed-at']);
-    return readableEntry(decodeEntry(bytes, computedAt), 'S3', log);
+    return decodeEntry(bytes, Number(object.Metadata?.['computed-at']));
   };
+
+  const readEntry = async (connected: Connected, key: string): Promise<StoredEntry | undefined> =>
+    readableEntry(await fetchEntry(connected, entryName(connected.location, key)), 'S3', log);
 
   const headClaim = async ({ sdk, location: target }: Connected, key: string) => {
     const head = await unlessMissing(
@@ -133,7 +132,7 @@ export function createS3Core(settings: CoreSettings): CacheCore {
   };
 
   const claim = async (connected: Connected, key: string): Promise<ClaimResult> => {
-    const token = `${HOST}:${process.pid}:${randomUUID()}`;
+    const token = newClaimToken();
     if (!connected.conditional) {
       const current = await headClaim(connected, key);
       if (current && current.leaseUntil > Date.now()) return { claimed: false };
@@ -159,14 +158,14 @@ export function createS3Core(settings: CoreSettings): CacheCore {
   };
 
   const list = async ({ sdk, location: target }: Connected, prefix: string) => {
-    const objects: Array<{ name: string; lastModified: number }> = [];
+    const objects: Array<{ name: string; lastModified: number; size: number }> = [];
     let continuation: string | undefined;
     do {
       const page = (await target.client.send(
         new sdk.ListObjectsV2Command({ Bucket: target.bucket, Prefix: prefix, ContinuationToken: continuation }),
       )) as ListOutput;
       for (const object of page.Contents ?? []) {
-        if (object.Key) objects.push({ name: object.Key, lastModified: object.LastModified?.getTime() ?? 0 });
+        if (object.Key) objects.push({ name: object.Key, lastModified: object.LastModified?.getTime() ?? 0, size: object.Size ?? 0 });
       }
       continuation = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (continuation);
@@ -242,22 +241,41 @@ export function createS3Core(settings: CoreSettings): CacheCore {
     clearBeingCalculated: () =>
       run('clear marks', async (connected) => {
         const all = await list(connected, root(connected.location));
-        await deleteAll(connected, all.map((object) => object.name).filter((name) => /\/c\/[^/]+$/.test(name)));
+        await deleteAll(connected, all.map((object) => object.name).filter(isClaimObject));
       }),
     count: () => run('count', async (connected) => (await list(connected, `${version(connected.location)}e/`)).length),
+    // S3 does not tell whether a DeleteObject removed anything: a HEAD first answers it.
+    delete: (key) =>
+      run('delete', async (connected) => {
+        const { sdk, location: target } = connected;
+        const name = entryName(target, key);
+        const head = await unlessMissing(target.client.send(new sdk.HeadObjectCommand({ Bucket: target.bucket, Key: name })) as Promise<HeadOutput>);
+        if (!head) return false;
+        await target.client.send(new sdk.DeleteObjectCommand({ Bucket: target.bucket, Key: name }));
+        return true;
+      }),
+    totalBytes: () =>
+      run('measure', async (connected) => (await list(connected, `${version(connected.location)}e/`)).reduce((total, object) => total + object.size, 0)),
+    // Reads every entry of this version (a cleanup, once per cleanupInterval): staleness may depend on the value.
+    deleteStale: (isStale) =>
+      run('delete stale entries', async (connected) => {
+        const stale: string[] = [];
+        for (const { name } of await list(connected, `${version(connected.location)}e/`)) {
+          const entry = await fetchEntry(connected, name);
+          if (entry === 'unreadable' || (entry !== undefined && isStale(entry))) stale.push(name);
+        }
+        await deleteAll(connected, stale);
+        return stale.length;
+      }),
   };
 }
 
 /** The entry an object's bytes and computed-at metadata hold, or `'unreadable'`. */
-function decodeEntry(bytes: Uint8Array, computedAt: number): StoredEntry | 'unreadable' {
+export function decodeEntry(bytes: Uint8Array, computedAt: number): StoredEntry | 'unreadable' {
   if (!Number.isFinite(computedAt)) return 'unreadable';
   try {
     return { value: deserializeValue(bytes), computedAt };
   } catch {
     return 'unreadable';
   }
-}
-
-function prefixOf(location: S3Location): string {
-  return location.prefix ?? 'cachier/';
 }

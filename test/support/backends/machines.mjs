@@ -54,7 +54,8 @@ export async function connectMachine(backend, address) {
           trips.push(query.name ?? query.text.split(' ')[0]);
           return pool.query(query);
         },
-        connect: () => pool.connect(),
+        Client: pg.Client,
+        options: pool.options,
       };
       return { options: { backend, postgres: counted }, roundTrips, close: () => pool.end() };
     }

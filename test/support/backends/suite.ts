@@ -3,6 +3,10 @@ import { PutObjectCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { cachier, resetDefaults, type CachierOptions, type S3Location } from '../../../runtime/index.js';
 import type { BackendTarget } from './targets.js';
+import type { CacheCore } from '../../../runtime/core.js';
+import { coreFor } from '../../../runtime/backends/load-core.js';
+import { canonicalArguments, digestKey, flatKey } from '../../../runtime/keys.js';
+import { resolveOptions } from '../../../runtime/options.js';
 import { connectMachine, TEST_BUCKET, type Machine } from './machines.mjs';
 
 /** A warning cachier emitted. */
@@ -74,6 +78,22 @@ export function counted<T>(machine: Machine, id: string, body: (arg: number) => 
     { ...machine.options, id, sourceHash: 'v1', ...options },
   );
   return { fn, calls };
+}
+
+/**
+ * The core a function of id `id` (source hash `v1`) uses on `machine`, built
+ * as the engine builds it, for behaviour the public API does not reach yet
+ * (a core's `delete`).
+ */
+export function coreOn(machine: Machine, id: string): CacheCore {
+  const options = resolveOptions({ ...machine.options, id, sourceHash: 'v1' } as CachierOptions, {});
+  return coreFor(options, { functionId: id, sourceHash: 'v1' }, { debugEnabled: false, debug: () => undefined, warn: () => undefined });
+}
+
+/** The key a core stores the call with `args` under, as the engine computes it. */
+export function keyFor(core: CacheCore, args: unknown[]): string {
+  const canonical = canonicalArguments(args);
+  return core.rawKeys ? flatKey(canonical) : digestKey(canonical);
 }
 
 /** A promise and the function that resolves it. */

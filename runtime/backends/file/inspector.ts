@@ -1,19 +1,33 @@
 import { hash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { runAsync, runSync } from '../runtime/backends/file/disk.js';
-import { decodeEntry, readEntryHeader } from '../runtime/backends/file/entry-codec.js';
-import { errorCode } from '../runtime/backends/file/files.js';
-import { MANIFEST_NAME, TRASH_PREFIX, isEntryName, isMarkName, tempPathFor, type VersionManifest } from '../runtime/backends/file/layout.js';
-import { parseOwner, readMark, type MarkOwner } from '../runtime/backends/file/marks.js';
-import { discard } from '../runtime/backends/file/versions.js';
-import type { CacheStore, EntryInfo, FunctionInfo, MarkInfo, PrunePolicy, Removal, VersionInfo } from './model.js';
+import { NotACacheError, type CacheInspector, type InspectorOptions, type EntryInfo, type FunctionInfo, type MarkInfo, type Removal, type VersionInfo } from '../shared/inspection.js';
+import { sharedKey } from './core.js';
+import { runAsync, runSync } from './disk.js';
+import { decodeEntry, isSignedEntry, readEntryHeader, type SealKey } from './entry-codec.js';
+import { errorCode } from './files.js';
+import { MANIFEST_NAME, TRASH_PREFIX, isEntryName, isLayoutName, isMarkName, isTempName, tempPathFor, type VersionManifest } from './layout.js';
+import { LEFTOVER_AGE_MS, parseOwner, readMark } from './marks.js';
+import { notACacheRoot } from './root-marker.js';
+import { discard } from './versions.js';
 
-/** A temp file or trash folder untouched this long belongs to a writer or delete that was killed. */
-export const LEFTOVER_AGE_MS = 10 * 60 * 1000;
-
-/** Enough of an entry file for its header: 22 bytes and a 43-character key digest, with room to spare. */
+/** Enough of an entry file for its header: 50 bytes and a key digest, with room to spare. */
 const HEADER_BYTES = 512;
+
+/** Opens a file without following a symbolic link: the inspector never reads or removes outside the cache. */
+const READ_NO_FOLLOW = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW;
+
+/** Where the file backend's caches are, as the application configures them. */
+export interface FileInspectorSettings {
+  /** The cache root (`cacheDir`). */
+  readonly cacheDir: string;
+  /**
+   * Whether the cache is shared (`shared: true`): entries are then checked
+   * with `CACHIER_SHARED_KEY`. Absent: each entry is checked as its format
+   * says (signed entries with the key, which must then be set).
+   */
+  readonly shared?: boolean;
+}
 
 interface ScannedEntry {
   readonly path: string;
@@ -40,9 +54,10 @@ interface ScannedFunction {
   readonly leftovers: readonly string[];
 }
 
-function names(dir: string): string[] {
+/** The entries of a folder, none when it is missing; symbolic links show as such and are never entered. */
+function dirents(dir: string): fs.Dirent[] {
   try {
-    return fs.readdirSync(dir);
+    return fs.readdirSync(dir, { withFileTypes: true });
   } catch (error) {
     const code = errorCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') return [];
@@ -50,19 +65,20 @@ function names(dir: string): string[] {
   }
 }
 
-function mtimeOf(path: string): number | null {
+/** Whether `path` itself is a folder: a symbolic link to one is not, and is never entered. */
+function isRealFolder(path: string): boolean {
   try {
-    return fs.statSync(path).mtimeMs;
+    return fs.lstatSync(path).isDirectory();
   } catch {
-    return null;
+    return false;
   }
 }
 
-function isDirectory(path: string): boolean {
+function mtimeOf(path: string): number | null {
   try {
-    return fs.statSync(path).isDirectory();
+    return fs.lstatSync(path).mtimeMs;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -73,8 +89,13 @@ function isOldLeftover(path: string, now: number): boolean {
 
 function readManifest(versionDir: string): VersionManifest | undefined {
   try {
-    const manifest = JSON.parse(fs.readFileSync(join(versionDir, MANIFEST_NAME), 'utf8')) as VersionManifest | null;
-    return typeof manifest?.functionId === 'string' ? manifest : undefined;
+    const fd = fs.openSync(join(versionDir, MANIFEST_NAME), READ_NO_FOLLOW);
+    try {
+      const manifest = JSON.parse(fs.readFileSync(fd, 'utf8')) as VersionManifest | null;
+      return typeof manifest?.functionId === 'string' ? manifest : undefined;
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch {
     return undefined;
   }
@@ -84,9 +105,10 @@ function readManifest(versionDir: string): VersionManifest | undefined {
 function scanEntry(path: string, name: string): ScannedEntry | undefined {
   let fd: number;
   try {
-    fd = fs.openSync(path, 'r');
+    fd = fs.openSync(path, READ_NO_FOLLOW);
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
+    const code = errorCode(error);
+    if (code === 'ENOENT' || code === 'ELOOP') return undefined;
     throw error;
   }
   try {
@@ -101,25 +123,17 @@ function scanEntry(path: string, name: string): ScannedEntry | undefined {
   }
 }
 
-function ownerOf(markPath: string): MarkOwner | undefined {
-  try {
-    return parseOwner(fs.readFileSync(markPath));
-  } catch {
-    return undefined;
-  }
-}
-
 function scanMarks(marksDir: string, now: number): ScannedVersion['marks'] {
   const marks: Array<MarkInfo & { path: string }> = [];
-  for (const name of names(marksDir)) {
-    if (!isMarkName(name)) continue;
-    const path = join(marksDir, name);
+  for (const item of dirents(marksDir)) {
+    if (!item.isFile() || !isMarkName(item.name)) continue;
+    const path = join(marksDir, item.name);
     const state = runSync(readMark(path));
     if (state.kind === 'none') continue;
     const owner = state.kind === 'dead' ? parseOwner(state.bytes) : ownerOf(path);
     marks.push({
       path,
-      key: name.slice(0, -'.mark'.length),
+      key: item.name.slice(0, -'.mark'.length),
       pid: owner?.pid ?? null,
       host: owner?.host ?? null,
       live: state.kind === 'live',
@@ -129,27 +143,37 @@ function scanMarks(marksDir: string, now: number): ScannedVersion['marks'] {
   return marks;
 }
 
+function ownerOf(markPath: string): ReturnType<typeof parseOwner> {
+  try {
+    return parseOwner(fs.readFileSync(markPath));
+  } catch {
+    return undefined;
+  }
+}
+
 function scanVersion(functionDir: string, dir: string, now: number): ScannedVersion {
   const entriesDir = join(dir, 'entries');
+  const marksDir = join(dir, 'marks');
   const entries: ScannedEntry[] = [];
   const leftovers: string[] = [];
-  for (const shard of names(entriesDir)) {
-    const shardDir = join(entriesDir, shard);
-    for (const name of names(shardDir)) {
-      const path = join(shardDir, name);
-      if (isEntryName(name)) {
-        const entry = scanEntry(path, shard + name);
+  for (const shard of isRealFolder(entriesDir) ? dirents(entriesDir) : []) {
+    if (!shard.isDirectory() || !/^[0-9a-f]{2}$/.test(shard.name)) continue;
+    const shardDir = join(entriesDir, shard.name);
+    for (const item of dirents(shardDir)) {
+      if (!item.isFile()) continue;
+      const path = join(shardDir, item.name);
+      if (isEntryName(item.name)) {
+        const entry = scanEntry(path, shard.name + item.name);
         if (entry) entries.push(entry);
-      } else if (name.endsWith('.tmp') && isOldLeftover(path, now)) {
+      } else if (isTempName(item.name) && isOldLeftover(path, now)) {
         leftovers.push(path);
       }
     }
   }
-  const marksDir = join(dir, 'marks');
-  for (const folder of [dir, marksDir]) {
-    for (const name of names(folder)) {
-      const path = join(folder, name);
-      if (name.endsWith('.tmp') && isOldLeftover(path, now)) leftovers.push(path);
+  for (const folder of isRealFolder(marksDir) ? [dir, marksDir] : [dir]) {
+    for (const item of dirents(folder)) {
+      const path = join(folder, item.name);
+      if (item.isFile() && isTempName(item.name) && isOldLeftover(path, now)) leftovers.push(path);
     }
   }
   return {
@@ -158,7 +182,7 @@ function scanVersion(functionDir: string, dir: string, now: number): ScannedVers
     manifest: readManifest(dir),
     lastUsed: mtimeOf(join(dir, 'used')) ?? mtimeOf(dir),
     entries,
-    marks: scanMarks(marksDir, now),
+    marks: isRealFolder(marksDir) ? scanMarks(marksDir, now) : [],
     leftovers,
   };
 }
@@ -224,7 +248,7 @@ async function removeIfStill(path: string, stillRemovable: (aside: string) => bo
 }
 
 async function computedAtOf(path: string): Promise<number | null> {
-  const file = await fs.promises.open(path, 'r');
+  const file = await fs.promises.open(path, READ_NO_FOLLOW);
   try {
     const { buffer, bytesRead } = await file.read(Buffer.allocUnsafe(HEADER_BYTES), 0, HEADER_BYTES, 0);
     return readEntryHeader(buffer.subarray(0, bytesRead))?.computedAt ?? null;
@@ -233,12 +257,33 @@ async function computedAtOf(path: string): Promise<number | null> {
   }
 }
 
-async function removeTree(path: string, parent: string): Promise<boolean> {
-  return runAsync(discard(path, parent));
+/** Takes a folder of the layout out of the cache the way the core does (a rename into trash, then a delete that follows no link). */
+async function removeTree(path: string, functionDir: string): Promise<boolean> {
+  return runAsync(discard(path, functionDir));
 }
 
-/** The file backend's caches under one folder. */
-export function fileStore(cacheDir: string): CacheStore {
+/**
+ * The file backend's inspector on one cache root. Refuses a folder that is
+ * not a cache root (see `root-marker.ts`) before reading anything else, and
+ * reads and removes only the files and folders of the layout, following no
+ * symbolic link.
+ *
+ * @throws {@link NotACacheError} when `cacheDir` exists and is no cache root.
+ */
+export async function openFileInspector(settings: FileInspectorSettings): Promise<CacheInspector> {
+  const { cacheDir } = settings;
+  const problem = notACacheRoot(cacheDir);
+  if (problem !== undefined) {
+    throw new NotACacheError(
+      `${cacheDir} is not a cachier cache folder (${problem}); nothing was listed or removed. ` +
+        `Point --dir or CACHIER_DIR at the folder your functions cache into (cacheDir), which cachier marks with a CACHEDIR.TAG`,
+    );
+  }
+  // A shared cache's entries are signed: checking them needs its key, read as the core reads it.
+  const keyOf = (() => {
+    let key: SealKey;
+    return (): SealKey => (key ??= sharedKey());
+  })();
   const scanned = new Map<string, ScannedFunction>();
   let scannedAt = Date.now();
 
@@ -249,11 +294,12 @@ export function fileStore(cacheDir: string): CacheStore {
   function scanFunction(functionDir: string, folderName: string, now: number): ScannedFunction {
     const versions: ScannedVersion[] = [];
     const leftovers: string[] = [];
-    for (const name of names(functionDir)) {
-      const path = join(functionDir, name);
-      if (name.startsWith(TRASH_PREFIX)) {
+    for (const item of dirents(functionDir)) {
+      if (!item.isDirectory()) continue;
+      const path = join(functionDir, item.name);
+      if (item.name.startsWith(TRASH_PREFIX)) {
         if (isOldLeftover(path, now)) leftovers.push(path);
-      } else if (isDirectory(path)) {
+      } else if (isLayoutName(item.name)) {
         versions.push(scanVersion(functionDir, path, now));
       }
     }
@@ -262,13 +308,7 @@ export function fileStore(cacheDir: string): CacheStore {
     return {
       versions,
       leftovers,
-      info: {
-        id: described?.functionId ?? folderName,
-        location: functionDir,
-        sourceFile: described?.sourceFile ?? null,
-        backend: 'file',
-        versions: [],
-      },
+      info: { id: described?.functionId ?? folderName, location: functionDir, sourceFile: described?.sourceFile ?? null, backend: 'file', versions: [] },
     };
   }
 
@@ -278,6 +318,29 @@ export function fileStore(cacheDir: string): CacheStore {
     return found;
   }
 
+  /** Why an entry cannot be served, or `undefined` when it reads back whole, checked as the core checks it. */
+  function problemOf(entry: ScannedEntry): string | undefined {
+    let bytes: Buffer;
+    try {
+      const fd = fs.openSync(entry.path, READ_NO_FOLLOW);
+      try {
+        bytes = fs.readFileSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (error) {
+      return `unreadable (${errorCode(error) ?? String(error)})`;
+    }
+    const header = readEntryHeader(bytes);
+    if (!header) return 'not a cachier entry file';
+    // Without `shared` from the application's options, an entry's format says which cache wrote it.
+    const signed = settings.shared ?? isSignedEntry(bytes);
+    const decoded = decodeEntry(bytes, header.key, signed ? keyOf() : undefined);
+    if (!decoded.ok) return decoded.problem;
+    if (hash('sha256', header.key, 'hex') !== entry.name) return 'stored under another key’s file name';
+    return undefined;
+  }
+
   return {
     description: `file ${cacheDir}`,
 
@@ -285,15 +348,13 @@ export function fileStore(cacheDir: string): CacheStore {
       scannedAt = Date.now();
       scanned.clear();
       const functions: FunctionInfo[] = [];
-      for (const name of names(cacheDir).sort()) {
-        const functionDir = join(cacheDir, name);
-        if (name.startsWith('.') || !isDirectory(functionDir)) continue;
-        const fn = scanFunction(functionDir, name, scannedAt);
+      for (const item of dirents(cacheDir).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        if (!item.isDirectory() || !isLayoutName(item.name)) continue;
+        const functionDir = join(cacheDir, item.name);
+        const fn = scanFunction(functionDir, item.name, scannedAt);
         const info: FunctionInfo = {
           ...fn.info,
-          versions: fn.versions.map((version, index) =>
-            summarize(version, index === 0, staleAfterOf(version, staleAfterMs), scannedAt),
-          ),
+          versions: fn.versions.map((version, index) => summarize(version, index === 0, staleAfterOf(version, staleAfterMs), scannedAt)),
         };
         scanned.set(functionDir, { ...fn, info });
         functions.push(info);
@@ -320,16 +381,19 @@ export function fileStore(cacheDir: string): CacheStore {
 
     async clearPlan(functions) {
       return functions.flatMap((fn) =>
-        scannedOf(fn).versions.map((version, index): Removal => {
+        scannedOf(fn).versions.flatMap((version, index): Removal[] => {
+          if (version.entries.length === 0) return [];
           const entriesDir = join(version.dir, 'entries');
-          return {
-            kind: 'entries',
-            functionId: fn.id,
-            target: entriesDir,
-            entries: version.entries.length,
-            bytes: fn.versions[index]?.bytes ?? 0,
-            remove: () => removeTree(entriesDir, version.functionDir),
-          };
+          return [
+            {
+              kind: 'entries',
+              functionId: fn.id,
+              target: entriesDir,
+              entries: version.entries.length,
+              bytes: fn.versions[index]?.bytes ?? 0,
+              remove: () => removeTree(entriesDir, version.functionDir),
+            },
+          ];
         }),
       );
     },
@@ -343,6 +407,8 @@ export function fileStore(cacheDir: string): CacheStore {
           const summary = fn.versions[index];
           const unused = version.lastUsed === null || now - version.lastUsed > policy.unusedForMs;
           if (index > 0 && unused) {
+            // An old version holding no entry (after a clear) frees nothing worth listing; the core sweeps its folder.
+            if (version.entries.length === 0) return;
             removals.push({
               kind: 'old version',
               functionId: fn.id,
@@ -424,24 +490,14 @@ function leftover(fn: FunctionInfo, path: string): Removal {
     entries: 0,
     bytes: 0,
     remove: async () => {
-      fs.rmSync(path, { recursive: true, force: true });
+      await fs.promises.rm(path, { recursive: true, force: true });
       return true;
     },
   };
 }
 
-/** Why an entry cannot be served, or `undefined` when it reads back whole. */
-function problemOf(entry: ScannedEntry): string | undefined {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(entry.path);
-  } catch (error) {
-    return `unreadable (${errorCode(error) ?? String(error)})`;
-  }
-  const header = readEntryHeader(bytes);
-  if (!header) return 'not a cachier entry file';
-  const decoded = decodeEntry(bytes, header.key);
-  if (!decoded.ok) return decoded.problem;
-  if (hash('sha256', header.key, 'hex') !== entry.name) return 'stored under another key’s file name';
-  return undefined;
+/** The file inspector on the options the application uses: `cacheDir` (resolved already) and `shared`. */
+export function openInspector(options: InspectorOptions): Promise<CacheInspector> {
+  const shared = options['shared'];
+  return openFileInspector({ cacheDir: String(options['cacheDir']), ...(typeof shared === 'boolean' ? { shared } : {}) });
 }

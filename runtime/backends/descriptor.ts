@@ -1,0 +1,53 @@
+import type { CoreFactory } from '../core.js';
+
+/**
+ * How a backend is reached: the option holding its client, pool, bucket or
+ * collection getter, named like the backend (mongo keeps Python's `mongetter`).
+ */
+export interface ConnectionOption {
+  /** The option's name in `cachier()`, `setDefaults()` and the tag. */
+  readonly option: string;
+  /**
+   * What the option may hold: `'function'` (a function returning the
+   * connection, as `mongetter`) or `'client'` (the client itself, or a
+   * function returning it or a promise of it).
+   */
+  readonly holds: 'function' | 'client';
+  /** How to give it, shown when it is missing: `an ioredis client, e.g. redis: new Redis(process.env.REDIS_URL)`. */
+  readonly hint: string;
+  /** The npm package of the driver the user installs (an optional peer dependency of cachier), named in that message. */
+  readonly driver: string;
+}
+
+/**
+ * Everything the rest of cachier knows about one backend: option validation,
+ * the engine, the tag grammar and the `cachier` command read it from the
+ * {@link backends} registry, and nothing else names a backend. A descriptor
+ * loads no driver: a server backend's core is imported on first use.
+ *
+ * Adding a backend is one folder `runtime/backends/<name>/` (its core,
+ * descriptor and inspector) and one line in `registry.ts`, plus the type of
+ * its connection option in `SharedOptions` (`runtime/options/types.ts`).
+ */
+export interface BackendDescriptor {
+  /** The value of the `backend` option. */
+  readonly name: string;
+  /** Whether it serves synchronous functions; a backend whose driver is asynchronous serves async functions only. */
+  readonly servesSync: boolean;
+  /** The option naming its connection, required when the backend is chosen; absent for backends on this machine. */
+  readonly connection: ConnectionOption | undefined;
+  /** Options that apply to this backend only (refused with any other backend), e.g. the file backend's `cacheDir`. */
+  readonly ownOptions: readonly string[];
+  /**
+   * Its core factory. Backends that serve synchronous functions hand it over
+   * at once (a synchronous call cannot wait for an import), the others answer
+   * a promise and import their core on first use.
+   */
+  readonly loadCore: () => CoreFactory | Promise<CoreFactory>;
+  /**
+   * Its inspector (list, sizes, plan clear/prune/verify on its own layout),
+   * loaded on first use by the `cachier` command. Filled in by each backend's
+   * `inspector.ts`; absent while a backend has none.
+   */
+  readonly loadInspector?: () => Promise<unknown>;
+}

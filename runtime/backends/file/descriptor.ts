@@ -1,0 +1,11 @@
+import type { BackendDescriptor } from '../descriptor.js';
+import { createFileCore } from './core.js';
+
+/** One file per entry under `cacheDir`, shared by the machine's processes; serves sync and async functions. */
+export const fileBackend = {
+  name: 'file',
+  servesSync: true,
+  connection: undefined,
+  ownOptions: ['cacheDir', 'reload', 'separateFiles', 'shared'],
+  loadCore: () => createFileCore,
+} as const satisfies BackendDescriptor;

@@ -1,0 +1,11 @@
+import type { BackendDescriptor } from '../descriptor.js';
+import { createMemoryCore } from './core.js';
+
+/** Entries in this process only, kept as live values; serves sync and async functions. */
+export const memoryBackend = {
+  name: 'memory',
+  servesSync: true,
+  connection: undefined,
+  ownOptions: [],
+  loadCore: () => createMemoryCore,
+} as const satisfies BackendDescriptor;

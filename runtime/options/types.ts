@@ -1,0 +1,272 @@
+import type { Duration } from '../duration.js';
+import type { ByteSize } from '../size.js';
+import type { BackendName } from '../backends/registry.js';
+import type { MongoCollection } from '../backends/mongo/collection.js';
+import type { RedisOption } from '../backends/redis/client.js';
+import type { PostgresOption } from '../backends/postgres/pool.js';
+import type { S3Option } from '../backends/s3/location.js';
+
+/**
+ * Any function cachier can wrap. `any[]` is the one parameter list every
+ * function is assignable to and callable through (as in p-memoize); the
+ * wrapper's own type is always the caller's exact `F`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyFunction = (...args: any[]) => unknown;
+
+/** Where entries are kept: the name of a backend of the registry (`runtime/backends/registry.ts`). */
+export type Backend = BackendName;
+
+/**
+ * Returns the MongoDB `Collection` (or a promise of one) that holds the cache;
+ * it needs write permission and may hold other functions' caches too.
+ */
+export type Mongetter = () => MongoCollection | Promise<MongoCollection>;
+
+/** Options shared by {@link cachier} and {@link setDefaults}. */
+export interface SharedOptions {
+  /**
+   * How long a result stays fresh: milliseconds or a duration such as `500ms`,
+   * `30s`, `5m`, `3h`, `3d`, `2w`, `1h30m`. An older entry is recomputed.
+   * @defaultValue never stale
+   */
+  staleAfter?: Duration;
+  /**
+   * When an entry is stale, return it at once and refresh it in the background
+   * (one refresh per key, across processes) instead of waiting for the new value.
+   * @defaultValue false
+   */
+  nextTime?: boolean;
+  /**
+   * Where entries live: `file` (persistent, shared by the machine's processes),
+   * `memory` (this process only, values kept live, not copied), or `mongo`
+   * (shared across machines; needs `mongetter`; async functions only), or
+   * `redis`, `postgres`, `s3` (shared across machines; need the option of the
+   * same name; async functions only).
+   * @defaultValue 'file'
+   */
+  backend?: Backend;
+  /**
+   * Folder of the file backend.
+   * @defaultValue `$CACHIER_DIR`, else `~/.cachier`
+   */
+  cacheDir?: string;
+  /**
+   * File backend: check on every hit for entries other processes wrote or
+   * cleared. `false` trusts this process's view (faster; like pickle_reload=False).
+   * @defaultValue true
+   */
+  reload?: boolean;
+  /**
+   * File backend: accepted for compatibility with Python cachier and has no
+   * effect, because the file backend always keeps one file per entry (that is
+   * what keeps each call's cost independent of the number of entries).
+   * @defaultValue false
+   */
+  separateFiles?: boolean;
+  /**
+   * File backend: the cache folder is shared on purpose by several users (a
+   * team cache). Its folders may then belong to others and be writable by the
+   * group, which a private cache refuses; instead, every entry is signed with
+   * an HMAC keyed by the `CACHIER_SHARED_KEY` environment variable (at least
+   * 16 characters, the same in every sharing process), and entries without a
+   * valid signature are misses. New files and folders are group-writable.
+   * @defaultValue false
+   */
+  shared?: boolean;
+  /**
+   * How long to wait for another caller already computing the same key before
+   * computing it here. `0` waits as long as that caller is alive and holds its lease.
+   * @defaultValue 0
+   */
+  waitForCalcTimeout?: Duration;
+  /**
+   * Cache `undefined` results too (Python's allow_none).
+   * @defaultValue false
+   */
+  allowUndefined?: boolean;
+  /** MongoDB backend: returns the collection that holds the cache. */
+  mongetter?: Mongetter;
+  /** Redis backend: an ioredis client, or a function returning one (or a promise of one). */
+  redis?: RedisOption;
+  /** PostgreSQL backend: a `pg` Pool, or a function returning one (or a promise of one). */
+  postgres?: PostgresOption;
+  /** S3 backend: `{ client, bucket, prefix? }`, or a function returning it (or a promise of it). */
+  s3?: S3Option;
+  /**
+   * Results whose serialized size exceeds this are returned but not stored:
+   * bytes, or a size such as `64KB`, `10MB`.
+   * The file backend reads no entry file larger than this allows, so a huge
+   * file where an entry should be costs one `fstat`, not its size in memory.
+   * @defaultValue 256MB for the file backend; no limit for the others (mongo still cannot exceed 16 MiB)
+   */
+  entrySizeLimit?: ByteSize;
+  /**
+   * How long a being-calculated mark lives without renewal. The computing
+   * caller renews it every third of this while an async computation runs, so a
+   * computation may take longer; a crashed caller blocks others at most this long.
+   * @defaultValue '30s'
+   */
+  lease?: Duration;
+  /**
+   * Throw when the backend fails (unreachable, timed out, unwritable) instead
+   * of warning and calling the function uncached.
+   * @defaultValue false
+   */
+  strict?: boolean;
+  /**
+   * How long past `staleAfter` a stale entry may still be served when
+   * recomputing it fails (the function throws or rejects): the call then
+   * answers the stale value with a `CACHIER_SERVED_STALE` warning instead of
+   * the error, and the key is not recomputed for `graceBackoff`. An older entry,
+   * or no entry, lets the error through.
+   * @defaultValue off
+   */
+  grace?: Duration;
+  /**
+   * After recomputing a key failed and its stale value was served within
+   * `grace`, how long calls of that key get the stale value at once, without
+   * calling the function again.
+   * @defaultValue '10s'
+   */
+  graceBackoff?: Duration;
+  /**
+   * Async functions: when a stale entry exists and the call has waited this
+   * long for the new value (its own computation or another caller's), it
+   * answers the stale value; the computation goes on and stores its result.
+   * Without a stale entry the call keeps waiting. A sync function given it is refused.
+   * @defaultValue off
+   */
+  timeout?: Duration;
+  /**
+   * Async functions: a call that has waited this long for its value (its own
+   * computation or another caller's) rejects with `ComputeTimeoutError`; the
+   * computation goes on and stores its result for later calls. A sync function given it is refused.
+   * @defaultValue off
+   */
+  hardTimeout?: Duration;
+  /**
+   * Delete entries older than `staleAfter` in the background, at most once
+   * every `cleanupInterval` per process, started by a call (Python's cleanup_stale).
+   * @defaultValue false
+   */
+  cleanupStale?: boolean;
+  /**
+   * The least time between two background cleanups of one function, as a duration.
+   * @defaultValue '1d'
+   */
+  cleanupInterval?: Duration;
+  /**
+   * Count hits, misses, computations and the rest, and time a sample of hits
+   * and every computation, for `cacheInfo()` and the Prometheus and
+   * OpenTelemetry exporters. `false` skips all of it.
+   * @defaultValue true
+   */
+  metrics?: boolean;
+  /**
+   * The share of hits whose latency is timed, from 0 (none) to 1 (all);
+   * computations are always timed. Timing every hit costs two clock reads per hit.
+   * @defaultValue 0.01
+   */
+  metricsSamplingRate?: number;
+}
+
+/**
+ * What `this` is for `F`. A method's signature does not name its class, so
+ * where `F` declares no `this`, a `hash` may take the receiver as any type
+ * (`(args, shop: Shop) => ...`).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- no type can be written for an undeclared receiver
+export type ReceiverOf<F extends AnyFunction> = unknown extends ThisParameterType<F> ? any : ThisParameterType<F>;
+
+/**
+ * A shelf life read from the result itself, e.g. an HTTP response's max-age:
+ * called with the cached value whenever its freshness is judged.
+ */
+export type ShelfLife<T> = (value: T) => Duration;
+
+/** Options of {@link cachier}; every field is optional. */
+export interface CachierOptions<F extends AnyFunction = AnyFunction> extends Omit<SharedOptions, 'staleAfter'> {
+  /**
+   * How long a result stays fresh: milliseconds, a duration such as `500ms`,
+   * `30s`, `5m`, `3h`, `3d`, `2w`, `1h30m`, or a function of the cached value
+   * returning one (`(response) => response.maxAgeSeconds * 1000`). An older entry is recomputed.
+   * @defaultValue never stale
+   */
+  staleAfter?: Duration | ShelfLife<Awaited<ReturnType<F>>>;
+  /**
+   * Maps the arguments (and `this`, for methods) to a keyable value, for
+   * arguments cachier cannot key itself or should not key whole.
+   * @example `hash: ([order]) => order.id`
+   * @defaultValue the canonical encoding of all arguments; `this` is not part of the key
+   */
+  hash?: (args: Parameters<F>, thisArg: ReceiverOf<F>) => unknown;
+  /**
+   * The cache's stable name, shared by every process that runs this function.
+   * @defaultValue set by the transformer to `module/path.ts#qualifiedName`;
+   *   without it, the calling module's path in its package plus the function's name
+   */
+  id?: string;
+  /**
+   * Hash of the function's source, part of the cache identity so editing the
+   * function invalidates its cache.
+   * @defaultValue set by the transformer (insensitive to formatting and comments);
+   *   without it, a hash of `fn.toString()`
+   */
+  sourceHash?: string;
+}
+
+/** Global settings of {@link setDefaults}. */
+export interface CachierDefaults extends SharedOptions {
+  /**
+   * The clock deciding staleness, in epoch milliseconds. Inject one in tests
+   * instead of sleeping.
+   * @defaultValue `Date.now`
+   */
+  clock?: () => number;
+  /**
+   * Maps the arguments (and `this`) of every cached function without its own
+   * `hash` option to a keyable value (Python's global hash_func).
+   * @defaultValue the canonical encoding of all arguments
+   */
+  hash?: (args: unknown[], thisArg: unknown) => unknown;
+}
+
+/** Defaults with no built-in value: the connection of each server backend, the size limit and the key function. */
+type UnsetDefaults = 'mongetter' | 'redis' | 'postgres' | 's3' | 'entrySizeLimit' | 'hash' | 'grace' | 'timeout' | 'hardTimeout';
+/** The defaults in force: every setting of {@link CachierDefaults} with its effective value. */
+export type EffectiveDefaults = Readonly<Required<Omit<CachierDefaults, UnsetDefaults>> & Pick<CachierDefaults, UnsetDefaults>>;
+
+/** Options resolved to the values the engine uses. */
+export interface ResolvedOptions {
+  readonly staleAfterMs: number;
+  /** Set when `staleAfter` is a function of the value. */
+  readonly shelfLife: ShelfLife<unknown> | undefined;
+  readonly nextTime: boolean;
+  readonly backend: Backend;
+  readonly cacheDir: string;
+  readonly reload: boolean;
+  readonly separateFiles: boolean;
+  readonly shared: boolean;
+  readonly waitForCalcTimeoutMs: number;
+  readonly allowUndefined: boolean;
+  readonly mongetter: Mongetter | undefined;
+  /** The connection option of each backend that has one, by option name (`redis`, `postgres`, `s3`, `mongetter`), as given. */
+  readonly connections: Readonly<Record<string, unknown>>;
+  readonly entrySizeLimit: number | undefined;
+  readonly leaseMs: number;
+  /** 0 when off. */
+  readonly graceMs: number;
+  readonly graceBackoffMs: number;
+  /** `undefined` when off. */
+  readonly timeoutMs: number | undefined;
+  /** `undefined` when off. */
+  readonly hardTimeoutMs: number | undefined;
+  readonly strict: boolean;
+  readonly cleanupStale: boolean;
+  readonly cleanupIntervalMs: number;
+  readonly metrics: boolean;
+  readonly metricsSamplingRate: number;
+  readonly hash: ((args: unknown[], thisArg: unknown) => unknown) | undefined;
+  readonly clock: () => number;
+}
