@@ -81,7 +81,7 @@ export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<No
   if (fn.constructor.name.endsWith('GeneratorFunction')) {
     throw new CachierError(`cachier: ${fn.name || 'the function'} is a generator; its results are iterators and cannot be cached`);
   }
-  const derived = options.id === undefined ? deriveIdentity(fn) : undefined;
+  const derived = options.id === undefined ? deriveIdentity(fn, cachier) : undefined;
   const cache = new FunctionCache(fn, options as CachierOptions, {
     id: options.id ?? (derived?.id as string),
     sourceHash: options.sourceHash ?? derived?.sourceHash ?? sourceHashOf(fn.toString()),

@@ -14,15 +14,19 @@ interface Caller {
 }
 
 /**
- * The caller of `cachier()`: the first stack frame outside this package's
- * runtime folder.
+ * The caller of `entry` (the public `cachier()`): the first stack frame below
+ * it outside this package's runtime folder. The stack is cut at `entry`
+ * itself, not only by folder: a bundler such as webpack puts the runtime in
+ * the application's file but keeps `import.meta.url` pointing at the
+ * runtime's original file, so a folder test alone took the runtime's own
+ * frames for the caller.
  */
-function callerFrame(): Caller | undefined {
+function callerFrame(entry: AnyFunction): Caller | undefined {
   const holder: { stack?: NodeJS.CallSite[] } = {};
   const previous = Error.prepareStackTrace;
   Error.prepareStackTrace = (_error, frames) => frames;
   try {
-    Error.captureStackTrace(holder, callerFrame);
+    Error.captureStackTrace(holder, entry);
     const runtimeDir = dirname(fileURLToPath(import.meta.url));
     for (const frame of holder.stack ?? []) {
       let file = frame.getFileName() ?? undefined;
@@ -66,9 +70,10 @@ const NATIVE_SOURCE = /\{\s*\[native code\]\s*\}\s*$/;
  * may wrap a new closure over other values), and when another function of
  * this process with the same text already derived the same id.
  *
+ * @param entry - the public function the user called, whose caller is the calling module.
  * @throws {@link InvalidOptionError} for option `id` in those cases.
  */
-export function deriveIdentity(fn: AnyFunction): { id: string; sourceHash: string } {
+export function deriveIdentity(fn: AnyFunction, entry: AnyFunction): { id: string; sourceHash: string } {
   const source = fn.toString();
   const name = fn.name || 'anonymous';
   if (NATIVE_SOURCE.test(source)) {
@@ -77,7 +82,7 @@ export function deriveIdentity(fn: AnyFunction): { id: string; sourceHash: strin
       : `${name} shows no source (native code), so nothing tells what it computes`;
     throw new InvalidOptionError('id', `${what}; pass an id that names it, e.g. { id: '${name.replace(/^bound /, '')}-with-1' }`);
   }
-  const caller = callerFrame();
+  const caller = callerFrame(entry);
   if (caller?.functionName) {
     throw new InvalidOptionError(
       'id',

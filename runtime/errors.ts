@@ -135,3 +135,32 @@ export class UnsafeCacheDirError extends BackendError {
     this.path = path;
   }
 }
+
+/**
+ * A package cachier loads only for one route, backend or command (a
+ * parser, a driver, a bundler) is missing, or its installed version is one
+ * that route does not support. cachier declares these as optional peers
+ * without version floors, so `npm install cachier` never fails for them;
+ * the check happens here, when the piece is first needed.
+ */
+export class MissingPeerError extends CachierError {
+  /** The npm package that is missing or too old, e.g. `typescript-6`. */
+  readonly packageName: string;
+  /** The version found, or `undefined` when the package is not installed. */
+  readonly foundVersion: string | undefined;
+
+  /**
+   * @param neededBy - what needs it, e.g. `the Vite plugin (cachier/vite)`.
+   * @param hint - one sentence on how to fix it, with the command to run.
+   * @param found - the installed version and the versions `neededBy` supports, when it is installed but unsupported.
+   */
+  constructor(packageName: string, neededBy: string, hint: string, found?: { version: string; supported: string }) {
+    super(
+      found === undefined
+        ? `cachier: ${neededBy} needs the package ${packageName}, which is not installed. ${hint}`
+        : `cachier: ${neededBy} needs ${packageName} ${found.supported}, but ${found.version} is installed. ${hint}`,
+    );
+    this.packageName = packageName;
+    this.foundVersion = found?.version;
+  }
+}

@@ -28,4 +28,5 @@ export {
   CircularCallError,
   ComputeTimeoutError,
   UnsafeCacheDirError,
+  MissingPeerError,
 } from './errors.js';

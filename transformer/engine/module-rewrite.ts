@@ -285,7 +285,8 @@ class ModuleRewrite {
 
   private moduleClearCache(): string {
     const body = `{ return ${MODULE_CACHES}.clearCache(); }`;
-    if (this.settings.format === 'cjs' && !this.settings.typescript) return `\nexports.clearCache = function clearCache() ${body};\n`;
+    // CommonJS TypeScript reaches the engine as 'cjs' only where it runs as written (Node's type stripping): no export syntax there.
+    if (this.settings.format === 'cjs') return `\nexports.clearCache = function clearCache() ${body};\n`;
     return `\n/** Clears the caches of every cached function of this module. */\nexport function clearCache()${this.settings.typescript ? ': Promise<void>' : ''} ${body}\n`;
   }
 }

@@ -5,6 +5,7 @@ import { newClaimToken } from '../shared/claims.js';
 import { lazyClient, oncePerProcess, runOperation } from '../shared/connection.js';
 import { readableEntry } from '../shared/entries.js';
 import { waitWhileMarked, type MarkState } from '../shared/waiting.js';
+import { importOptionalPeer } from '../shared/optional-peer.js';
 import { claimObject, entryObject, functionRoot, isClaimObject, prefixOf, versionRoot } from './layout.js';
 import { asS3Location, type S3Location } from './location.js';
 import { isConditionLost, readBody, statusOf, supportsConditionalWrites, unlessMissing } from './objects.js';
@@ -55,7 +56,7 @@ export function createS3Core(settings: CoreSettings): CacheCore {
   const { functionId, sourceHash, leaseMs, log } = settings;
   const location = lazyClient(settings.connection, asS3Location);
   const connect = lazyClient(async (): Promise<Connected> => {
-    const [sdk, target] = await Promise.all([(sdkLoading ??= import('@aws-sdk/client-s3')), location()]);
+    const [sdk, target] = await Promise.all([(sdkLoading ??= importOptionalPeer<Sdk>('@aws-sdk/client-s3', 'the s3 backend')), location()]);
     const probeKey = `${prefixOf(target)}.cachier-probe/${randomUUID()}`;
     const conditional = await supportsConditionalWrites(
       target.client,

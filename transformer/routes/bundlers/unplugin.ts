@@ -8,8 +8,11 @@
  * `cachier/webpack`, ...) that exports the plugin as its default.
  * @packageDocumentation
  */
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { createUnplugin, type UnpluginInstance } from 'unplugin';
 import { BuildGraphs, bundledTypeScript, ModuleGraph, TagError, transformModule, moduleFormatOf, readFromDisk as readText } from '../../engine/index.js';
+import { requireToolVersion } from './tool-version.js';
 
 /** The modules the plugin looks at: TypeScript and JavaScript, never installed packages. */
 const SOURCE_MODULE = /\.(?:[cm]?[jt]s|[jt]sx)(?:\?.*)?$/;
@@ -50,6 +53,15 @@ function originalSource(fileName: string, code: string): { code: string; fileNam
   return onDisk === undefined || onDisk === code ? undefined : { code: onDisk, fileName };
 }
 
+/** The version of the Vite a project at `root` resolves (`undefined` when it resolves none: then Vite runs from elsewhere, and the check is skipped). */
+function viteVersionAt(root: string): string | undefined {
+  try {
+    return (createRequire(join(root, 'package.json'))('vite/package.json') as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
 /** What Vitest hands a plugin's `configureVitest` hook, as far as this plugin uses it (Vitest 4 names the method `experimental_...`). */
 interface VitestPluginContext {
   readonly defineCacheKeyGenerator?: (generator: (module: { readonly sourceCode: string }) => string | false | undefined) => void;
@@ -87,6 +99,11 @@ export const cachier: UnpluginInstance<undefined, false> = createUnplugin<undefi
       },
     },
     vite: {
+      /** The dev server's `hotUpdate` hook below is Vite 6's (its environment API): Vite 5 would never call it and serve stale hashes. */
+      configResolved(config) {
+        const version = viteVersionAt(config.root);
+        if (version) requireToolVersion('vite', version, 6, 'cachier/vite');
+      },
       /**
        * Vite's dev server only soft-invalidates the importers of a changed
        * file (their transformed code is reused), which would keep a tagged
@@ -110,6 +127,10 @@ export const cachier: UnpluginInstance<undefined, false> = createUnplugin<undefi
         const define = context.defineCacheKeyGenerator ?? context.experimental_defineCacheKeyGenerator;
         define?.(({ sourceCode }) => (sourceCode.includes('@cachier') ? false : undefined));
       },
+    },
+    /** `compiler.webpack` is webpack 5's; webpack 4 has no hook filters nor the loader API unplugin uses. */
+    webpack(compiler) {
+      requireToolVersion('webpack', compiler.webpack?.version ?? '4', 5, 'cachier/webpack');
     },
   };
 });

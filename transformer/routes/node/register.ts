@@ -16,6 +16,11 @@
 import module from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { addHook } from 'pirates';
+// The runtime the rewritten modules require, loaded and linked now: Node 22 cannot
+// require() an ES module graph from a CommonJS TypeScript entry point it runs through
+// its ES module loader (ERR_VM_MODULE_LINK_FAILURE) unless that graph is already linked.
+import '../../../runtime/index.js';
+import { warnOfCommonJsTypeScriptCompiledElsewhere } from './commonjs-typescript.js';
 import { transformForNode } from './node-transform.js';
 import { formatOf, shouldTransform, sourceText } from './register-hooks.js';
 
@@ -42,3 +47,4 @@ if (registerHooks) {
     matcher: (fileName) => shouldTransform(`file://${fileName}`, 'commonjs'),
   });
 }
+warnOfCommonJsTypeScriptCompiledElsewhere();
