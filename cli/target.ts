@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { inspectors } from '../runtime/backends/inspectors.js';
+import type { BackendDescriptor } from '../runtime/backends/descriptor.js';
+import { backendNamed, backends } from '../runtime/backends/registry.js';
 import type { CacheInspector, InspectorModule, InspectorOptions } from '../runtime/backends/shared/inspection.js';
 import { resolveOptions } from '../runtime/options.js';
 import { CliError, EXIT } from './exit-codes.js';
@@ -49,9 +50,9 @@ function configPath(options: TargetOptions): string | undefined {
 
 /** The inspector module of `backend`, loaded now (with its driver, for a server backend). */
 async function inspectorOf(backend: string): Promise<InspectorModule> {
-  const load = inspectors[backend];
+  const load = backendNamed(backend)?.loadInspector;
   if (!load) {
-    const known = Object.keys(inspectors).join(', ');
+    const known = (backends as readonly BackendDescriptor[]).flatMap((other) => (other.loadInspector ? [other.name] : [])).join(', ');
     throw new CliError(`the ${backend} backend keeps no cache the command can read (it can read ${known})`, EXIT.usage);
   }
   return load();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { carryOut, createOutput } from '../cli/output.js';
-import { inspectors } from '../runtime/backends/inspectors.js';
+import { backendNamed } from '../runtime/backends/registry.js';
 import type { CacheInspector, FunctionInfo, Removal } from '../runtime/backends/shared/inspection.js';
 import { cachier, setDefaults, type CachierOptions } from '../runtime/index.js';
 import { serializeValue } from '../runtime/serialization.js';
@@ -77,7 +77,7 @@ describe.each(targets.map((inspected) => [inspected.name, inspected] as const))(
   async function inspector(): Promise<CacheInspector> {
     const m = await machine();
     const options: Readonly<Record<string, unknown>> = { ...m.options, ...extra };
-    return (await (inspectors[target.backend] as () => ReturnType<(typeof inspectors)['file']>)()).openInspector(options);
+    return (await backendNamed(target.backend)!.loadInspector!()).openInspector(options);
   }
 
   async function listed(id: string, staleAfterMs?: number): Promise<{ fn: FunctionInfo; inspector: CacheInspector }> {

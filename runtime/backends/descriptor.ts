@@ -1,4 +1,5 @@
 import type { CoreFactory } from '../core.js';
+import type { InspectorModule } from './shared/inspection.js';
 
 /**
  * How a backend is reached: the option holding its client, pool, bucket or
@@ -45,9 +46,10 @@ export interface BackendDescriptor {
    */
   readonly loadCore: () => CoreFactory | Promise<CoreFactory>;
   /**
-   * Its inspector (list, sizes, plan clear/prune/verify on its own layout),
-   * loaded on first use by the `cachier` command. Filled in by each backend's
-   * `inspector.ts`; absent while a backend has none.
+   * Its inspector (list, sizes, plan clear/prune/verify on its own layout,
+   * codec and claim format), loaded only when the `cachier` command needs
+   * this backend (a server backend's inspector loads its driver). Absent for
+   * a backend that keeps nothing the command can reach (memory).
    */
-  readonly loadInspector?: () => Promise<unknown>;
+  readonly loadInspector?: () => Promise<InspectorModule>;
 }

@@ -8,4 +8,5 @@ export const fileBackend = {
   connection: undefined,
   ownOptions: ['cacheDir', 'reload', 'separateFiles', 'shared'],
   loadCore: () => createFileCore,
+  loadInspector: () => import('./inspector.js'),
 } as const satisfies BackendDescriptor;

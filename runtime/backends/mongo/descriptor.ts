@@ -12,4 +12,5 @@ export const mongoBackend = {
   },
   ownOptions: [],
   loadCore: async () => (await import('./core.js')).createMongoCore,
+  loadInspector: () => import('./inspector.js'),
 } as const satisfies BackendDescriptor;

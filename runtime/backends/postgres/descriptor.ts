@@ -12,4 +12,5 @@ export const postgresBackend = {
   },
   ownOptions: [],
   loadCore: async () => (await import('./core.js')).createPostgresCore,
+  loadInspector: () => import('./inspector.js'),
 } as const satisfies BackendDescriptor;

@@ -12,4 +12,5 @@ export const redisBackend = {
   },
   ownOptions: [],
   loadCore: async () => (await import('./core.js')).createRedisCore,
+  loadInspector: () => import('./inspector.js'),
 } as const satisfies BackendDescriptor;

@@ -12,4 +12,5 @@ export const s3Backend = {
   },
   ownOptions: [],
   loadCore: async () => (await import('./core.js')).createS3Core,
+  loadInspector: () => import('./inspector.js'),
 } as const satisfies BackendDescriptor;
