@@ -100,6 +100,8 @@ export class ModuleGraph {
   private readonly resolutions = new Map<string, Resolution>();
   private readonly linked = new WeakSet<TS.SourceFile>();
   /** A module's facts are asked for more than once (the tag check, the `tsc` route's rewrite of the emitted JavaScript): each hash is computed once. */
+  /** What each reached declaration adds to a source hash, by the name it was reached under. */
+  private readonly contributions = new WeakMap<TS.Node, Map<string, string>>();
   private readonly dependencyHashes = new WeakMap<TS.Node, { readonly ownHash: string; readonly hash: string; readonly files: ReadonlySet<string> }>();
 
   /**
@@ -182,8 +184,7 @@ export class ModuleGraph {
         contributions.add(dependency.origin);
       } else if (!visited.has(dependency.unit)) {
         visited.add(dependency.unit);
-        const file = dependency.unit.getSourceFile();
-        contributions.add(`${modulePathOf(this.ts, file.fileName)}#${dependency.name}:${this.hashOf(dependency.unit)}`);
+        contributions.add(this.contributionOf(dependency.unit, dependency.name));
         pending.push(dependency.unit);
       }
     };
@@ -194,8 +195,8 @@ export class ModuleGraph {
       for (const dependency of direct.dependencies) add(dependency);
     }
     if (contributions.size === 0) return { ownHash, hash: ownHash, files };
-    const digest = createHash('sha256').update(ownHash);
-    for (const contribution of [...contributions].sort()) digest.update(`\u0000${contribution}`);
+    // One update of the joined text: the same bytes, so the same digest, as an update per contribution.
+    const digest = createHash('sha256').update(`${ownHash}\u0000${[...contributions].sort().join('\u0000')}`);
     return { ownHash, hash: digest.digest('base64url').slice(0, 16), files };
   }
 
@@ -216,6 +217,21 @@ export class ModuleGraph {
       this.directDependencies.set(unit, direct);
     }
     return direct;
+  }
+
+  /** `src/m.ts#name:hash`, what a reached declaration adds to a source hash; made once per graph, however many tagged functions reach it. */
+  private contributionOf(unit: TS.Node, name: string): string {
+    let byName = this.contributions.get(unit);
+    if (!byName) {
+      byName = new Map();
+      this.contributions.set(unit, byName);
+    }
+    let contribution = byName.get(name);
+    if (contribution === undefined) {
+      contribution = `${modulePathOf(this.ts, unit.getSourceFile().fileName)}#${name}:${this.hashOf(unit)}`;
+      byName.set(name, contribution);
+    }
+    return contribution;
   }
 
   private hashOf(unit: TS.Node): string {
