@@ -29,6 +29,12 @@ export type ClaimResult =
 export interface WaitOptions {
   /** Give up after this many milliseconds; 0 means wait as long as the owner's mark is alive. */
   readonly timeoutMs: number;
+  /**
+   * Each look at the key (not the whole wait) must answer within this many
+   * milliseconds, else the wait fails with `BackendTimeoutError`; absent means
+   * no limit. Set from `backendTimeout` for server backends.
+   */
+  readonly lookTimeoutMs?: number;
 }
 
 /** Sinks for the messages a core reports. */

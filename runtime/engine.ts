@@ -7,6 +7,7 @@ import { CacheWriteError, CachierError, CircularCallError, EntryTooLargeError, I
 import { canonicalArguments, canonicalHashResult, digestKey, flatKey } from './keys.js';
 import { logFor } from './log.js';
 import { FunctionMetrics, trackedMetrics, UNCOUNTED, type MetricsSnapshot } from './metrics.js';
+import { guardCore } from './resilience/guard.js';
 import { resolveOptions, type AnyFunction, type CachierOptions, type ResolvedOptions } from './options.js';
 import { drive, isThenable, perform, type Operations, type Plan, type Step } from './plan.js';
 
@@ -173,7 +174,8 @@ export class FunctionCache {
     const options = resolveOptions(this.options, givenDefaults());
     const factory = coreFactories[options.backend];
     if (!factory) throw new InvalidOptionError('backend', `backend '${options.backend}' is not available in this build`);
-    const core = factory({
+    const connection = options.backend === 'redis' || options.backend === 'postgres' || options.backend === 's3' ? options[options.backend] : undefined;
+    const unguarded = factory({
       functionId: this.id,
       sourceHash: this.sourceHash,
       cacheDir: options.cacheDir,
@@ -181,7 +183,7 @@ export class FunctionCache {
       separateFiles: options.separateFiles,
       shared: options.shared,
       mongetter: options.mongetter,
-      connection: options.backend === 'redis' || options.backend === 'postgres' || options.backend === 's3' ? options[options.backend] : undefined,
+      connection,
       staleAfterMs: options.staleAfterMs,
       entrySizeLimit: options.entrySizeLimit,
       leaseMs: options.leaseMs,
@@ -189,6 +191,9 @@ export class FunctionCache {
       policy: { staleAfterMs: options.staleAfterMs, nextTime: options.nextTime },
       log: this.log,
     });
+    // Server backends get cachier's deadline and a circuit breaker per connection; memory and file need neither.
+    const shared = connection ?? (options.backend === 'mongo' ? options.mongetter : undefined);
+    const core = shared ? guardCore(unguarded, { connection: shared, timeoutMs: options.backendTimeoutMs, log: this.log }) : unguarded;
     this.environment = { options, core, metrics: options.metrics ? this.metrics : UNCOUNTED };
     this.environmentVersion = version;
     return this.environment;

@@ -24,6 +24,8 @@ export {
   CacheWriteError,
   EntryTooLargeError,
   BackendError,
+  BackendTimeoutError,
+  BackendSkippedError,
   CircularCallError,
   UnsafeCacheDirError,
 } from './errors.js';

@@ -111,6 +111,17 @@ export interface SharedOptions {
    */
   lease?: Duration;
   /**
+   * cachier's own deadline on each operation against a server backend
+   * (redis, postgres, s3, mongo), whatever the client's own timeouts: an
+   * operation not finished within it is abandoned (aborted, for S3) and
+   * counts as a backend failure, so a hung server costs a call at most this
+   * long. While waiting for another caller's computation, it bounds each look
+   * at the key, not the wait. A value of tens of MB over a slow link needs a
+   * longer one (see docs/failures.md). Ignored by the memory and file backends.
+   * @defaultValue '2s'
+   */
+  backendTimeout?: Duration;
+  /**
    * Throw when the backend fails (unreachable, timed out, unwritable) instead
    * of warning and calling the function uncached.
    * @defaultValue false
@@ -227,6 +238,7 @@ export interface ResolvedOptions {
   readonly s3: S3Option | undefined;
   readonly entrySizeLimit: number | undefined;
   readonly leaseMs: number;
+  readonly backendTimeoutMs: number;
   readonly strict: boolean;
   readonly cleanupStale: boolean;
   readonly cleanupIntervalMs: number;
@@ -299,6 +311,10 @@ const SHARED_CHECKS: Readonly<Record<keyof SharedOptions, Check>> = {
   s3: isObjectOrFunction,
   entrySizeLimit: isByteSize,
   lease: (value, option) => {
+    isDuration(value, option);
+    if (parseDuration(value as Duration) <= 0) throw new InvalidOptionError(option, 'must be longer than 0ms');
+  },
+  backendTimeout: (value, option) => {
     isDuration(value, option);
     if (parseDuration(value as Duration) <= 0) throw new InvalidOptionError(option, 'must be longer than 0ms');
   },
@@ -437,6 +453,7 @@ export function resolveOptions(options: CachierOptions, defaults: CachierDefault
     s3: pick('s3'),
     entrySizeLimit: entrySizeLimit === undefined ? undefined : parseByteSize(entrySizeLimit, 'entrySizeLimit'),
     leaseMs: parseDuration(pick('lease') ?? BUILT_IN_DEFAULTS.lease),
+    backendTimeoutMs: parseDuration(pick('backendTimeout') ?? BUILT_IN_DEFAULTS.backendTimeout),
     strict: pick('strict') ?? false,
     cleanupStale: pick('cleanupStale') ?? false,
     cleanupIntervalMs: parseDuration(pick('cleanupInterval') ?? BUILT_IN_DEFAULTS.cleanupInterval),
@@ -457,6 +474,7 @@ const BUILT_IN_DEFAULTS = {
   waitForCalcTimeout: 0,
   allowUndefined: false,
   lease: '30s',
+  backendTimeout: '2s',
   strict: false,
   cleanupStale: false,
   cleanupInterval: '1d',

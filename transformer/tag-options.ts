@@ -38,6 +38,7 @@ const OPTION_KINDS: Readonly<Record<string, ValueKind>> = {
   hash: 'binding',
   entrySizeLimit: 'size',
   lease: 'lease',
+  backendTimeout: 'lease',
   strict: 'boolean',
   shared: 'boolean',
   cleanupStale: 'boolean',
