@@ -87,6 +87,8 @@ export class BackendTimeoutError extends BackendError {
     super(
       `cachier: the ${server} backend did not answer (${what}) within ${timeoutMs}ms, so the operation was abandoned. ` +
         `Check that the server is up and answering; if it is only slow, or the values are large, raise the backendTimeout option`,
+      // The cause names the failure without the operation, so that warnings group one outage as one.
+      { cause: new Error(`the ${server} backend did not answer within ${timeoutMs}ms`) },
     );
     this.timeoutMs = timeoutMs;
   }

@@ -46,13 +46,15 @@ export function guardCore(core: CacheCore, settings: GuardSettings): CacheCore {
   // The largest value this function stored in this process: reads may bring one back, and get its extra time.
   let largestBytes = 0;
   const allowance = (bytes: number): number => settings.timeoutMs + Math.ceil(bytes * EXTRA_MS_PER_BYTE);
-  /** Runs `operation` unless the breaker skips the backend; `deadline` (null: none) is read once the operation has started. */
-  const guard = async <T>(what: string, operation: () => Promise<T>, deadline: () => number | null = () => allowance(largestBytes)): Promise<T> => {
+  /** Runs `operation` unless the breaker skips the backend; `deadline` (null: none) is read once the operation has started, see {@link withDeadline}. */
+  const guard = async <T>(
+    what: string,
+    operation: (signal: AbortSignal) => Promise<T>,
+    deadline: () => number | null = () => allowance(largestBytes),
+  ): Promise<T> => {
     guarded.admit();
     try {
-      const pending = operation();
-      const timeoutMs = deadline();
-      const answer = await (timeoutMs === null ? pending : withDeadline(timeoutMs, core.backend, what, pending));
+      const answer = await withDeadline(core.backend, what, operation, deadline);
       guarded.succeeded();
       return answer;
     } catch (error) {
@@ -64,23 +66,23 @@ export function guardCore(core: CacheCore, settings: GuardSettings): CacheCore {
   let storedBytes = 0;
   const wrapped: CacheCore = {
     ...core,
-    get: (key) => guard('read', async () => core.get(key)),
-    claim: (key) => guard('claim', async () => core.claim(key)),
-    renew: (key, token) => guard('renew a lease', async () => core.renew(key, token)),
+    get: (key) => guard('read', async (signal) => core.get(key, signal)),
+    claim: (key) => guard('claim', async (signal) => core.claim(key, signal)),
+    renew: (key, token) => guard('renew a lease', async (signal) => core.renew(key, token, signal)),
     store: (key, entry: StoredEntry, token) =>
       guard(
         'write',
-        () => {
+        (signal) => {
           // The core serializes the value before its first await: its size is known once store() has returned.
           takeSerializedBytes();
-          const storing = Promise.resolve(core.store(key, entry, token));
+          const storing = Promise.resolve(core.store(key, entry, token, signal));
           storedBytes = takeSerializedBytes();
           largestBytes = Math.max(largestBytes, storedBytes);
           return storing;
         },
         () => allowance(storedBytes),
       ),
-    release: (key, token) => guard('release a mark', async () => core.release(key, token)),
+    release: (key, token) => guard('release a mark', async (signal) => core.release(key, token, signal)),
     // The wait may last as long as another caller computes: the deadline bounds each of its looks instead.
     waitForEntry: (key, options: WaitOptions) =>
       guard('wait', async () => core.waitForEntry(key, { ...options, lookTimeoutMs: allowance(largestBytes) }), () => null),

@@ -39,7 +39,7 @@ export async function waitWhileMarked(
     const deadline = options.timeoutMs > 0 ? Date.now() + options.timeoutMs : Infinity;
     let pause = FIRST_POLL_MS;
     while (true) {
-      const state = await (options.lookTimeoutMs === undefined ? look() : withDeadline(options.lookTimeoutMs, 'cache', 'a look at a key being computed', look()));
+      const state = await withDeadline('cache', 'a look at a key being computed', look, () => options.lookTimeoutMs ?? null);
       if (state.leaseLeftMs <= 0) return state.entry;
       const now = Date.now();
       if (now >= deadline) return undefined;
