@@ -56,8 +56,8 @@ export class CircuitBreaker {
       `cachier: the ${this.backend} backend is skipped ${this.state === 'probing' ? 'while one call tries it again' : `for ${left}ms more`} ` +
         `(circuit breaker, after ${this.failures === 1 ? 'a failure' : `${this.failures} failures`}), so the call goes on without the cache; ` +
         `last failure: ${(failure?.message ?? String(failure)).replace(/^cachier: /, '')}`,
-      // The failure's own cause, as the engine's warnings group failures by it: one outage, one warning.
-      { cause: failure?.cause ?? failure },
+      // What the engine's warnings group the first failure by (its cause, else its message): one outage, one warning.
+      { cause: failure?.cause instanceof Error ? failure.cause : new Error((failure?.message ?? String(failure)).replace(/^cachier: /, '')) },
     );
   }
 
