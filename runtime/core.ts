@@ -31,6 +31,12 @@ export type ClaimResult =
 export interface WaitOptions {
   /** Give up after this many milliseconds; 0 means wait as long as the owner's mark is alive. */
   readonly timeoutMs: number;
+  /**
+   * Each look at the key (not the whole wait) must answer within this many
+   * milliseconds, else the wait fails with `BackendTimeoutError`; absent means
+   * no limit. Set from `backendTimeout` for server backends.
+   */
+  readonly lookTimeoutMs?: number;
 }
 
 /** Sinks for the messages a core reports. */
@@ -102,22 +108,25 @@ export type Result<Mode extends 'sync' | 'async', T> = Mode extends 'sync' ? T :
 /**
  * The operations of a core, in the synchronous or the asynchronous flavour.
  * Leases are measured in real time (`Date.now()`), never with the injected
- * clock, which only dates entries.
+ * clock, which only dates entries. The optional `signal` aborts when
+ * cachier's deadline on the operation (`backendTimeout`) passes: a core whose
+ * driver can cancel a request hands it on (the s3 core does); the others
+ * ignore it, and the operation is abandoned.
  */
 export interface CoreOperations<Mode extends 'sync' | 'async'> {
   /** The entry for `key`, or `undefined`. Unreadable data counts as no entry. */
-  get(key: string): Result<Mode, StoredEntry | undefined>;
+  get(key: string, signal?: AbortSignal): Result<Mode, StoredEntry | undefined>;
   /** Atomically marks `key` as being calculated by this caller unless a live mark exists. */
-  claim(key: string): Result<Mode, ClaimResult>;
+  claim(key: string, signal?: AbortSignal): Result<Mode, ClaimResult>;
   /** Extends the lease of a mark this caller holds. */
-  renew(key: string, token: string): Result<Mode, void>;
+  renew(key: string, token: string, signal?: AbortSignal): Result<Mode, void>;
   /**
    * Stores `entry` under `key` and, when `token` is given and still owns the
    * mark, clears the mark. Throws {@link CacheWriteError} when it cannot store.
    */
-  store(key: string, entry: StoredEntry, token?: string): Result<Mode, void>;
+  store(key: string, entry: StoredEntry, token?: string, signal?: AbortSignal): Result<Mode, void>;
   /** Clears the mark `token` holds without storing anything (the computation failed). */
-  release(key: string, token: string): Result<Mode, void>;
+  release(key: string, token: string, signal?: AbortSignal): Result<Mode, void>;
   /**
    * Waits until no live mark is held on `key`, then returns its entry (which
    * may be missing or old if the owner failed). Returns `undefined` when the

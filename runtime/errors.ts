@@ -76,6 +76,32 @@ export class EntryTooLargeError extends CacheWriteError {}
 export class BackendError extends CachierError {}
 
 /**
+ * A backend operation did not finish within `backendTimeout` and was
+ * abandoned; it counts as a backend failure (the call goes on without the cache).
+ */
+export class BackendTimeoutError extends BackendError {
+  /** The deadline that passed, in milliseconds. */
+  readonly timeoutMs: number;
+
+  constructor(server: string, what: string, timeoutMs: number) {
+    super(
+      `cachier: the ${server} backend did not answer (${what}) within ${timeoutMs}ms, so the operation was abandoned. ` +
+        `Check that the server is up and answering; if it is only slow, or the values are large, raise the backendTimeout option`,
+      // The cause names the failure without the operation, so that warnings group one outage as one.
+      { cause: new Error(`the ${server} backend did not answer within ${timeoutMs}ms`) },
+    );
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * The backend failed recently, so its circuit breaker skips it until its
+ * cool-down ends; the call goes on without the cache. The `cause` is the
+ * failure that opened the breaker.
+ */
+export class BackendSkippedError extends BackendError {}
+
+/**
  * A cached function called itself, directly or through other functions, with
  * the same arguments while computing them: waiting for its own result would
  * never end, so the inner call fails at once.

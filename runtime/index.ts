@@ -25,6 +25,8 @@ export {
   CacheWriteError,
   EntryTooLargeError,
   BackendError,
+  BackendTimeoutError,
+  BackendSkippedError,
   CircularCallError,
   ComputeTimeoutError,
   UnsafeCacheDirError,

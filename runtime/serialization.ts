@@ -16,6 +16,7 @@ import { CacheWriteError, EntryTooLargeError } from './errors.js';
  */
 export function serializeValue(value: unknown, sizeLimit: number | undefined, reserved = 0): Buffer {
   let bytes: Buffer;
+  lastSerializedBytes = 0;
   try {
     const serializer = new DefaultSerializer();
     if (reserved > 0) serializer.writeRawBytes(Buffer.alloc(reserved));
@@ -35,6 +36,21 @@ export function serializeValue(value: unknown, sizeLimit: number | undefined, re
         `it was returned but not stored (raise entrySizeLimit to cache it)`,
     );
   }
+  lastSerializedBytes = bytes.length;
+  return bytes;
+}
+
+let lastSerializedBytes = 0;
+
+/**
+ * The size of the value serialized last in this thread, then 0: a core's
+ * `store` serializes before its first `await`, so a caller that takes this
+ * right after calling `store` learns how many bytes the store sends (the
+ * backend deadline grows with them) without serializing twice.
+ */
+export function takeSerializedBytes(): number {
+  const bytes = lastSerializedBytes;
+  lastSerializedBytes = 0;
   return bytes;
 }
 

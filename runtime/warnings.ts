@@ -3,6 +3,8 @@
  * receives them); the same fault has the same code on every backend.
  *
  * - `CACHIER_BACKEND_FAILED`: the backend failed (unreachable, timed out, unwritable); the call went on without the cache.
+ * - `CACHIER_BACKEND_DOWN`: the circuit breaker opened: calls skip the backend for a growing cool-down (with the cause).
+ * - `CACHIER_BACKEND_BACK`: the backend answered again, with how long it was down.
  * - `CACHIER_NOT_STORED`: a result was returned but not stored (too large, or the write failed).
  * - `CACHIER_UNREADABLE_ENTRY`: a stored entry could not be read (damaged, truncated, not signed); it counts as a miss and is replaced.
  * - `CACHIER_REFRESH_FAILED`: a `nextTime` background refresh failed; the stale entry stays.
@@ -13,6 +15,8 @@
  */
 export type WarningCode =
   | 'CACHIER_BACKEND_FAILED'
+  | 'CACHIER_BACKEND_DOWN'
+  | 'CACHIER_BACKEND_BACK'
   | 'CACHIER_NOT_STORED'
   | 'CACHIER_UNREADABLE_ENTRY'
   | 'CACHIER_REFRESH_FAILED'

@@ -72,6 +72,12 @@ describe('the rewrite engine', () => {
     expect(output).toContain('staleAfter: "1h30m", waitForCalcTimeout: 500, entrySizeLimit: "64KB", nextTime: true, reload: false');
   });
 
+  test('backendTimeout= is a duration, refused at 0 like lease', () => {
+    expect(rewrite(`/** @cachier backendTimeout=500ms */\nexport async function f(x: number) { return x; }`)).toContain('backendTimeout: "500ms"');
+    const result = transformModule({ code: `/** @cachier backendTimeout=0s */\nexport async function f(x: number) { return x; }`, fileName: FILE });
+    expect(result.diagnostics).toMatchObject([{ message: 'option "backendTimeout" must be longer than 0ms, got "0s"' }]);
+  });
+
   test('an imported hash function is reached through a namespace import of its module, with require in CommonJS', () => {
     const code = `import { keyOf } from './keys.js';\n/** @cachier hash=keyOf */\nexport const f = (x: number) => x;`;
     expect(rewrite(code)).toContain('import * as __cachier_import_0 from "./keys.js";');

@@ -1,6 +1,8 @@
 import { READ_LATER, type CoreLog, type StoredEntry } from '../core.js';
 import { currentDefaultsVersion, givenDefaults, isCachingEnabled } from '../config.js';
 import { coreFor } from '../backends/load-core.js';
+import { backendNamed } from '../backends/registry.js';
+import { breakerStateOf, guardCore } from '../resilience/guard.js';
 import { CachierError, CircularCallError, InvalidOptionError } from '../errors.js';
 import { canonicalArguments, canonicalHashResult, digestKey, flatKey } from '../keys.js';
 import { logFor } from '../log.js';
@@ -71,7 +73,11 @@ export class FunctionCache {
     const version = currentDefaultsVersion();
     if (this.environment && this.environmentVersion === version) return this.environment;
     const options = resolveOptions(this.options, givenDefaults());
-    const core = coreFor(options, { functionId: this.id, sourceHash: this.sourceHash }, this.log, (value) => shelfLifeOf(options, value));
+    const unguarded = coreFor(options, { functionId: this.id, sourceHash: this.sourceHash }, this.log, (value) => shelfLifeOf(options, value));
+    // Server backends get cachier's deadline and a circuit breaker per connection; memory and file need neither.
+    const connection = backendNamed(options.backend)?.connection;
+    const shared = connection && options.connections[connection.option];
+    const core = shared ? guardCore(unguarded, { connection: shared, timeoutMs: options.backendTimeoutMs, log: this.log }) : unguarded;
     this.environment = { options, core, metrics: options.metrics ? this.metrics : UNCOUNTED };
     this.observer.metrics = this.environment.metrics;
     this.environmentVersion = version;
@@ -180,6 +186,9 @@ export class FunctionCache {
   /** Usage figures, the number of stored entries and their size. */
   async info(): Promise<CacheInfo> {
     const environment = this.resolve();
+    // The breaker belongs to the connection, shared by every function on it: read its state when asked.
+    const breaker = breakerStateOf(environment.core);
+    if (breaker) this.observer.backendStateChanged(breaker.state);
     const { entries, totalBytes } = await this.sizes();
     return {
       id: this.id,

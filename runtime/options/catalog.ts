@@ -56,6 +56,7 @@ export const OPTIONS = {
   allowUndefined: { kind: 'boolean', places: EVERYWHERE, default: false },
   entrySizeLimit: { kind: 'size', places: FUNCTION_AND_DEFAULTS, default: undefined },
   lease: { kind: 'lease', places: FUNCTION_AND_DEFAULTS, default: '30s' },
+  backendTimeout: { kind: 'lease', places: FUNCTION_AND_DEFAULTS, default: '2s' },
   strict: { kind: 'boolean', places: FUNCTION_AND_DEFAULTS, default: false },
   grace: { kind: 'duration', places: FUNCTION_AND_DEFAULTS, default: 0 },
   graceBackoff: { kind: 'duration', places: FUNCTION_AND_DEFAULTS, default: '10s' },

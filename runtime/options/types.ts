@@ -109,6 +109,17 @@ export interface SharedOptions {
    */
   lease?: Duration;
   /**
+   * cachier's own deadline on each operation against a server backend
+   * (redis, postgres, s3, mongo), whatever the client's own timeouts: an
+   * operation not finished within it is abandoned (aborted, for S3) and
+   * counts as a backend failure, so a hung server costs a call at most this
+   * long. While waiting for another caller's computation, it bounds each look
+   * at the key, not the wait. A value of tens of MB over a slow link needs a
+   * longer one (see docs/failures.md). Ignored by the memory and file backends.
+   * @defaultValue '2s'
+   */
+  backendTimeout?: Duration;
+  /**
    * Throw when the backend fails (unreachable, timed out, unwritable) instead
    * of warning and calling the function uncached.
    * @defaultValue false
@@ -255,6 +266,7 @@ export interface ResolvedOptions {
   readonly connections: Readonly<Record<string, unknown>>;
   readonly entrySizeLimit: number | undefined;
   readonly leaseMs: number;
+  readonly backendTimeoutMs: number;
   /** 0 when off. */
   readonly graceMs: number;
   readonly graceBackoffMs: number;

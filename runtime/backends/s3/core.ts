@@ -55,14 +55,16 @@ let sdkLoading: Promise<Sdk> | undefined;
 export function createS3Core(settings: CoreSettings): CacheCore {
   const { functionId, sourceHash, leaseMs, log } = settings;
   const location = lazyClient(settings.connection, asS3Location);
-  const connect = lazyClient(async (): Promise<Connected> => {
+  // The probe runs once per client and bucket, with the signal of the operation that waits for it.
+  const connect = lazyClient(async (signal?: AbortSignal): Promise<Connected> => {
     const [sdk, target] = await Promise.all([(sdkLoading ??= importOptionalPeer<Sdk>('@aws-sdk/client-s3', 'the s3 backend')), location()]);
     const probeKey = `${prefixOf(target)}.cachier-probe/${randomUUID()}`;
     const conditional = await supportsConditionalWrites(
       target.client,
       target.bucket,
-      (ifNoneMatch) => target.client.send(new sdk.PutObjectCommand({ Bucket: target.bucket, Key: probeKey, Body: PROBE_BODY, IfNoneMatch: ifNoneMatch })),
-      () => target.client.send(new sdk.DeleteObjectCommand({ Bucket: target.bucket, Key: probeKey })),
+      (ifNoneMatch) =>
+        target.client.send(new sdk.PutObjectCommand({ Bucket: target.bucket, Key: probeKey, Body: PROBE_BODY, IfNoneMatch: ifNoneMatch }), { abortSignal: signal }),
+      () => target.client.send(new sdk.DeleteObjectCommand({ Bucket: target.bucket, Key: probeKey }), { abortSignal: signal }),
     );
     if (!conditional) log.debug(`the S3 endpoint ignores If-None-Match: claims are a read then a write, and may race`);
     return { sdk, location: target, conditional };
@@ -75,8 +77,9 @@ export function createS3Core(settings: CoreSettings): CacheCore {
   // The ETag of each claim this process holds, to release or renew exactly that claim.
   const claims = new Map<string, string>();
 
-  const run = <T>(what: string, operation: (connected: Connected) => Promise<T>): Promise<T> =>
-    runOperation('S3', what, HINT, async () => operation(await connect()));
+  /** Runs one operation; its requests are cancelled when `signal` aborts (cachier's deadline passed). */
+  const run = <T>(what: string, operation: (connected: Connected) => Promise<T>, signal?: AbortSignal): Promise<T> =>
+    runOperation('S3', what, HINT, async () => operation(abortable(await connect(signal), signal)));
 
   /** The entry stored under object `name`, `undefined` for none, `'unreadable'` for one that does not decode. */
   const fetchEntry = async ({ sdk, location: target }: Connected, name: string): Promise<StoredEntry | undefined | 'unreadable'> => {
@@ -194,9 +197,9 @@ export function createS3Core(settings: CoreSettings): CacheCore {
   return {
     backend: 's3',
     sync: undefined,
-    get: (key) => run('read', (connected) => readEntry(connected, key)),
-    claim: (key) => run('claim', (connected) => claim(connected, key)),
-    renew: (key, token) =>
+    get: (key, signal) => run('read', (connected) => readEntry(connected, key), signal),
+    claim: (key, signal) => run('claim', (connected) => claim(connected, key), signal),
+    renew: (key, token, signal) =>
       run('renew a lease', async (connected) => {
         const etag = claims.get(token);
         if (connected.conditional && etag !== undefined) {
@@ -206,8 +209,8 @@ export function createS3Core(settings: CoreSettings): CacheCore {
           return;
         }
         if ((await headClaim(connected, key))?.owner === token) await putClaim(connected, key, token, {});
-      }),
-    async store(key, entry, token) {
+      }, signal),
+    async store(key, entry, token, signal) {
       const bytes = serializeValue(entry.value, settings.entrySizeLimit);
       await run('write', async (connected) => {
         const { sdk, location: target } = connected;
@@ -223,9 +226,9 @@ export function createS3Core(settings: CoreSettings): CacheCore {
         );
         if (token !== undefined) await dropClaim(connected, key, token);
         await dropOlderSourceHashes(connected);
-      });
+      }, signal);
     },
-    release: (key, token) => run('release a mark', (connected) => dropClaim(connected, key, token)),
+    release: (key, token, signal) => run('release a mark', (connected) => dropClaim(connected, key, token), signal),
     waitForEntry: (key, options) =>
       run('wait', (connected) =>
         waitWhileMarked(options, async (): Promise<MarkState> => {
@@ -278,4 +281,11 @@ export function decodeEntry(bytes: Uint8Array, computedAt: number): StoredEntry 
   } catch {
     return 'unreadable';
   }
+}
+
+/** `connected` with a client whose requests carry `signal`, so that they are cancelled when it aborts. */
+function abortable(connected: Connected, signal: AbortSignal | undefined): Connected {
+  if (!signal) return connected;
+  const { client } = connected.location;
+  return { ...connected, location: { ...connected.location, client: { send: (command) => client.send(command, { abortSignal: signal }) } } };
 }

@@ -7,7 +7,8 @@ import { InvalidOptionError } from '../../errors.js';
  * written structurally so that cachier loads the SDK only when used.
  */
 export interface S3Sender {
-  send(command: object): Promise<unknown>;
+  /** Sends one command; `abortSignal` cancels its request (cachier's deadline passed). */
+  send(command: object, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
 }
 
 /** Where the s3 backend keeps entries. */

@@ -8,14 +8,17 @@ export type ClientOption<T> = T | (() => T | Promise<T>);
 
 /**
  * Resolves a {@link ClientOption} once, checking its shape with `check`; a
- * failure (the factory threw, the server was down) is retried on the next call.
+ * failure (the factory threw, the server was down) is retried on the next
+ * call. The `signal` of the call that starts the resolution is handed to the
+ * factory, so that a connection step the backend makes itself (the s3 core's
+ * probe) is cancelled with the operation that waits for it.
  */
-export function lazyClient<T>(option: unknown, check: (value: unknown) => T): () => Promise<T> {
+export function lazyClient<T>(option: unknown, check: (value: unknown) => T): (signal?: AbortSignal) => Promise<T> {
   let resolved: Promise<T> | undefined;
-  return () => {
+  return (signal) => {
     if (!resolved) {
       const attempt = Promise.resolve()
-        .then(() => (typeof option === 'function' ? (option as () => unknown)() : option))
+        .then(() => (typeof option === 'function' ? (option as (signal?: AbortSignal) => unknown)(signal) : option))
         .then(check);
       attempt.catch(() => {
         if (resolved === attempt) resolved = undefined;

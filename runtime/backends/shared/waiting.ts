@@ -1,4 +1,5 @@
 import type { StoredEntry, WaitOptions } from '../../core.js';
+import { withDeadline } from '../../resilience/deadline.js';
 
 /** Polling of a key another caller computes starts this fast and slows down to once a second. */
 const FIRST_POLL_MS = 25;
@@ -38,7 +39,7 @@ export async function waitWhileMarked(
     const deadline = options.timeoutMs > 0 ? Date.now() + options.timeoutMs : Infinity;
     let pause = FIRST_POLL_MS;
     while (true) {
-      const state = await look();
+      const state = await withDeadline('cache', 'a look at a key being computed', look, () => options.lookTimeoutMs ?? null);
       if (state.leaseLeftMs <= 0) return state.entry;
       const now = Date.now();
       if (now >= deadline) return undefined;
