@@ -22,6 +22,8 @@ export {
   CacheWriteError,
   EntryTooLargeError,
   BackendError,
+  BackendTimeoutError,
+  BackendSkippedError,
   CircularCallError,
   ComputeTimeoutError,
   UnsafeCacheDirError,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { READ_LATER, type CacheCore, type ClaimResult, type CoreOperations, type CoreSettings, type Result, type StoredEntry } from '../../core.js';
-import { BackendError, CacheWriteError, CachierError, InvalidOptionError } from '../../errors.js';
+import { BackendError, CacheWriteError, CachierError } from '../../errors.js';
 import { BLOCKING_IO_LIMIT, io, isMissing, readFileUpToSync, runAsync, runMixed, runSync, type DiskPlan, type OpenedFile } from './disk.js';
 import {
   DEFAULT_ENTRY_SIZE_LIMIT,
@@ -18,6 +18,7 @@ import {
 import { describeFailure, errorCode, ifPresent, listNames, touch, writeAtomically } from './files.js';
 import { isEntryName, keyPaths, versionLayout, type KeyPaths, type VersionLayout } from './layout.js';
 import { writeManifestOnce } from './manifest.js';
+import { sharedKey } from './shared-key.js';
 import { claimMark, readMark, releaseMark, removeAllMarks, renewMark } from './marks.js';
 import { enterFolder, isEntered, trustFor } from './trust.js';
 import { STAMP_INTERVAL_MS, discard, sweepOldVersions } from './versions.js';
@@ -30,25 +31,6 @@ const nextStampAt = new Map<string, number>();
 const sweptVersions = new Set<string>();
 const reportedFiles = new Set<string>();
 
-/** The environment variable holding the key that authenticates a shared cache's entries. */
-const SHARED_KEY_VARIABLE = 'CACHIER_SHARED_KEY';
-const SHARED_KEY_MIN_LENGTH = 16;
-
-/**
- * The key of a shared cache, from the environment.
- * @throws {@link InvalidOptionError} when it is missing or too short.
- */
-export function sharedKey(): Buffer {
-  const text = process.env[SHARED_KEY_VARIABLE] ?? '';
-  if (text.length < SHARED_KEY_MIN_LENGTH) {
-    throw new InvalidOptionError(
-      'shared',
-      `a shared cache needs ${SHARED_KEY_VARIABLE} in the environment, at least ${SHARED_KEY_MIN_LENGTH} characters, ` +
-        `the same in every process that shares the cache (e.g. \`openssl rand -hex 32\`); it is ${text ? 'too short' : 'not set'}`,
-    );
-  }
-  return Buffer.from(text, 'utf8');
-}
 
 /** How many bytes of a large entry are checked per turn of the event loop: 1 MiB, 0.2 ms of CRC-32, 1 ms of HMAC. */
 const CHECK_PIECE = 1024 * 1024;

@@ -2,7 +2,7 @@ import { hash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { NotACacheError, type CacheInspector, type InspectorOptions, type EntryInfo, type FunctionInfo, type MarkInfo, type Removal, type VersionInfo } from '../shared/inspection.js';
-import { sharedKey } from './core.js';
+import { sharedKey } from './shared-key.js';
 import { runAsync, runSync } from './disk.js';
 import { decodeEntry, isSignedEntry, readEntryHeader, type SealKey } from './entry-codec.js';
 import { errorCode } from './files.js';
