@@ -1,4 +1,4 @@
-import type { ClaimResult, StoredEntry } from '../core.js';
+import type { ClaimResult, CoreLog, StoredEntry } from '../core.js';
 import { CacheWriteError, CircularCallError } from '../errors.js';
 import { drive, isThenable, perform, type Operations, type Plan, type Step } from '../plan.js';
 import type { CallContext, Environment } from './context.js';
@@ -218,7 +218,7 @@ export class CallFlow {
    * Clears the mark `token` holds, if this call holds one, without storing
    * anything. After a backend failure the call does not wait on the backend
    * again, but its mark would block every other caller of the key until its
-   * lease ends: it is released in the background, best effort.
+   * lease ends: it is released in the background ({@link releaseInBackground}).
    */
   private *release(context: CallContext, token: string | undefined): Plan<void> {
     if (token === undefined) return;
@@ -226,10 +226,7 @@ export class CallFlow {
       yield* this.tolerate(context, 'mark', (ops) => ops.release(context.key, token));
       return;
     }
-    const { core } = context.environment;
-    Promise.resolve()
-      .then(() => core.release(context.key, token))
-      .catch((error: unknown) => this.observer.log.debug(`could not release the mark of ${context.key} after a backend failure: ${messageOf(error)}`));
+    releaseInBackground(context, token, this.observer.log);
   }
 
   /**
@@ -292,4 +289,29 @@ export class CallFlow {
       return UNAVAILABLE;
     }
   }
+}
+
+/** How often a background release is tried again: about the circuit breaker's first cool-down. */
+const RELEASE_RETRY_MS = 1_000;
+
+/**
+ * Releases a mark after its call's backend failed, without the call waiting:
+ * tried now and, while the backend keeps failing (or the circuit breaker
+ * skips it), again every {@link RELEASE_RETRY_MS} until the lease would have
+ * ended anyway. Best effort: a mark past its lease blocks nobody.
+ */
+function releaseInBackground(context: CallContext, token: string, log: CoreLog): void {
+  const { core, options } = context.environment;
+  const { key } = context;
+  const leaseEnds = Date.now() + options.leaseMs;
+  const attempt = (): void => {
+    Promise.resolve()
+      .then(() => core.release(key, token))
+      .catch((error: unknown) => {
+        const retryMs = Math.min(RELEASE_RETRY_MS, options.leaseMs / 3);
+        if (Date.now() + retryMs < leaseEnds) setTimeout(attempt, retryMs).unref();
+        else log.debug(`could not release the mark of ${key} after a backend failure: ${messageOf(error)}`);
+      });
+  };
+  attempt();
 }
