@@ -13,22 +13,7 @@
  */
 import { CachierError } from './errors.js';
 
-export {
-  CachierError,
-  InvalidOptionError,
-  InvalidDurationError,
-  UnkeyableArgumentError,
-  NotCachedError,
-  CacheWriteError,
-  EntryTooLargeError,
-  BackendError,
-  BackendTimeoutError,
-  BackendSkippedError,
-  CircularCallError,
-  ComputeTimeoutError,
-  UnsafeCacheDirError,
-  MissingPeerError,
-} from './errors.js';
+export * from './errors.js';
 
 const NEEDS_NODE =
   'cachier: this is a browser build, and cachier runs in Node.js only (it caches in files and databases). ' +

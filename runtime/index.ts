@@ -16,19 +16,5 @@ export { cachierKey } from './keys.js';
 export type { WarningCode } from './warnings.js';
 export { parseDuration, type Duration } from './duration.js';
 export type { ByteSize } from './size.js';
-export {
-  CachierError,
-  InvalidOptionError,
-  InvalidDurationError,
-  UnkeyableArgumentError,
-  NotCachedError,
-  CacheWriteError,
-  EntryTooLargeError,
-  BackendError,
-  BackendTimeoutError,
-  BackendSkippedError,
-  CircularCallError,
-  ComputeTimeoutError,
-  UnsafeCacheDirError,
-  MissingPeerError,
-} from './errors.js';
+// Every error class users can catch: CachierError and its subclasses.
+export * from './errors.js';
