@@ -39,6 +39,20 @@ export type CachedFunction<F extends AnyFunction> = F & CacheControls<F>;
 
 const caches = new WeakMap<AnyFunction, FunctionCache>();
 
+/** The cache of each function given to {@link cachier}, by the function as defined (unwrapped). */
+const definitions = new WeakMap<AnyFunction, FunctionCache>();
+
+/**
+ * The cache of the first definition, taken over by a redefinition: a module
+ * evaluated again wraps the same function anew, and shares its entries,
+ * computations in flight and metrics instead of being refused.
+ */
+function cacheOfRedefined(first: AnyFunction | undefined, fn: AnyFunction, options: CachierOptions): FunctionCache | undefined {
+  const cache = first && definitions.get(first);
+  cache?.adopt(fn, options);
+  return cache;
+}
+
 /**
  * Wraps `fn` so that its results are cached, persisted and shared: calls
  * with equal arguments return the stored value until it is older than
@@ -60,7 +74,8 @@ const caches = new WeakMap<AnyFunction, FunctionCache>();
  * @throws {@link InvalidOptionError} naming an unknown option or bad value, or
  *   (option `id`) when no `id` is given and none can be derived safely: bound or
  *   native functions, a call inside a named function (a factory), or a second
- *   function with the same text and derived id in this process.
+ *   function with the same text and derived id in this process (a module
+ *   evaluated again is not refused: its function shares the first's cache).
  */
 export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<NoInfer<F>> = {}): CachedFunction<F> {
   if (typeof fn !== 'function') throw new CachierError(`cachier: expected a function to wrap, got ${typeof fn}`);
@@ -82,11 +97,13 @@ export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<No
     throw new CachierError(`cachier: ${fn.name || 'the function'} is a generator; its results are iterators and cannot be cached`);
   }
   const derived = options.id === undefined ? deriveIdentity(fn, cachier) : undefined;
-  const cache = new FunctionCache(fn, options as CachierOptions, {
-    id: options.id ?? (derived?.id as string),
-    sourceHash: options.sourceHash ?? derived?.sourceHash ?? sourceHashOf(fn.toString()),
-    isAsync,
-  });
+  const cache = cacheOfRedefined(derived?.redefines, fn, options as CachierOptions) ??
+    new FunctionCache(fn, options as CachierOptions, {
+      id: options.id ?? (derived?.id as string),
+      sourceHash: options.sourceHash ?? derived?.sourceHash ?? sourceHashOf(fn.toString()),
+      isAsync,
+    });
+  definitions.set(fn, cache);
   const wrapped = makeCaller(cache, NO_OVERRIDES);
   const controls: CacheControls<F> = {
     clearCache: async () => {

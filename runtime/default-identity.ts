@@ -7,10 +7,14 @@ import type { AnyFunction } from './options.js';
 
 const packageRoots = new Map<string, string>();
 
-/** Where `cachier()` was called from: the file, and the function running there (none at a module's top level). */
+/** Where `cachier()` was called from: the file, the function running there (none at a module's top level) and the call site. */
 interface Caller {
   readonly file: string;
   readonly functionName: string | undefined;
+  /** The file, line and column of the call, which stay the same when the module is evaluated again. */
+  readonly site: string;
+  /** The module's URL as it was loaded: a module evaluated again as a fresh instance has another one (`?v=2`, `?t=...`). */
+  readonly url: string;
 }
 
 /**
@@ -29,10 +33,10 @@ function callerFrame(entry: AnyFunction): Caller | undefined {
     Error.captureStackTrace(holder, entry);
     const runtimeDir = dirname(fileURLToPath(import.meta.url));
     for (const frame of holder.stack ?? []) {
-      let file = frame.getFileName() ?? undefined;
-      if (file?.startsWith('file://')) file = fileURLToPath(file);
-      if (file && !file.startsWith(runtimeDir + sep) && !file.startsWith('node:')) {
-        return { file, functionName: frame.getFunctionName() || undefined };
+      const url = frame.getFileName() ?? undefined;
+      const file = url?.startsWith('file://') ? fileURLToPath(url) : url;
+      if (url && file && !file.startsWith(runtimeDir + sep) && !file.startsWith('node:')) {
+        return { file, functionName: frame.getFunctionName() || undefined, site: `${file}:${frame.getLineNumber()}:${frame.getColumnNumber()}`, url };
       }
     }
     return undefined;
@@ -52,8 +56,15 @@ function packageRootOf(file: string): string {
   return root;
 }
 
-/** Derived identities (id and source hash) in use in this process, and the function each belongs to. */
-const derivedIds = new Map<string, WeakRef<AnyFunction>>();
+/** A derived identity in use in this process: the function it belongs to, and where it was wrapped. */
+interface Derivation {
+  readonly fn: WeakRef<AnyFunction>;
+  readonly site: string;
+  readonly url: string | undefined;
+}
+
+/** Derived identities (id and source hash) in use in this process. */
+const derivedIds = new Map<string, Derivation>();
 
 const NATIVE_SOURCE = /\{\s*\[native code\]\s*\}\s*$/;
 
@@ -68,12 +79,15 @@ const NATIVE_SOURCE = /\{\s*\[native code\]\s*\}\s*$/;
  * `id`, when the function's text does not tell what it computes (bound and
  * native functions), when `cachier()` runs inside a named function (each run
  * may wrap a new closure over other values), and when another function of
- * this process with the same text already derived the same id.
+ * this process with the same text already derived the same id, unless it is
+ * the same call site in a module loaded under another URL (a fresh instance
+ * of the module, e.g. `import('./prices.js?v=2')` or a dev server's `?t=`),
+ * whose new definition then shares the first's cache (`redefines` names the first).
  *
  * @param entry - the public function the user called, whose caller is the calling module.
  * @throws {@link InvalidOptionError} for option `id` in those cases.
  */
-export function deriveIdentity(fn: AnyFunction, entry: AnyFunction): { id: string; sourceHash: string } {
+export function deriveIdentity(fn: AnyFunction, entry: AnyFunction): { id: string; sourceHash: string; redefines: AnyFunction | undefined } {
   const source = fn.toString();
   const name = fn.name || 'anonymous';
   if (NATIVE_SOURCE.test(source)) {
@@ -93,19 +107,23 @@ export function deriveIdentity(fn: AnyFunction, entry: AnyFunction): { id: strin
   }
   const id = caller ? `${relative(packageRootOf(caller.file), caller.file).split(sep).join('/')}#${name}` : name;
   const sourceHash = sourceHashOf(source);
-  // Same id and same text: closures from one factory, or a function defined twice. Other
-  // text gives another source hash, which keeps their entries apart.
+  // Same id and same text: closures from one factory, a function defined twice, or the same
+  // module evaluated again. Other text gives another source hash, which keeps their entries apart.
   const identity = `${id}\0${sourceHash}`;
-  const owner = derivedIds.get(identity)?.deref();
-  if (owner !== undefined && owner !== fn) {
+  const earlier = derivedIds.get(identity);
+  const owner = earlier?.fn.deref();
+  const site = caller?.site ?? name;
+  // The same call site in a module loaded under another URL: a fresh instance of the module, not a second closure.
+  const redefines = owner !== undefined && owner !== fn && earlier?.site === site && earlier.url !== caller?.url ? owner : undefined;
+  if (owner !== undefined && owner !== fn && redefines === undefined) {
     throw new InvalidOptionError(
       'id',
       `another function with the same text already uses the derived cache id ${id} in this process (closures ` +
         `from one factory, or one function defined twice); they would share entries: give each its own id`,
     );
   }
-  derivedIds.set(identity, new WeakRef(fn));
-  return { id, sourceHash };
+  derivedIds.set(identity, { fn: new WeakRef(fn), site, url: caller?.url });
+  return { id, sourceHash, redefines };
 }
 
 /** Without the transformer, the source hash is a hash of the function's text as it runs. */

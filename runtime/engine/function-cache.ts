@@ -54,8 +54,8 @@ export class FunctionCache {
   returnsPromise: boolean;
 
   constructor(
-    private readonly fn: AnyFunction,
-    private readonly options: CachierOptions,
+    private fn: AnyFunction,
+    private options: CachierOptions,
     identity: { id: string; sourceHash: string; isAsync: boolean },
   ) {
     this.id = identity.id;
@@ -66,6 +66,17 @@ export class FunctionCache {
     this.metrics.probe = () => this.sizes();
     this.observer = new Observer(identity.id, this.log);
     this.flow = new CallFlow(this, this.observer);
+  }
+
+  /**
+   * Takes over a redefinition of the function (its module evaluated again):
+   * later calls run the newest definition with its options, while entries,
+   * computations in flight and metrics stay shared with the first.
+   */
+  adopt(fn: AnyFunction, options: CachierOptions): void {
+    this.fn = fn;
+    this.options = options;
+    this.environment = undefined;
   }
 
   /** Settings and core, re-resolved when the global defaults change. */
