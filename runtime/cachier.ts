@@ -1,7 +1,7 @@
 import { backendNamed } from './backends/registry.js';
 import { deriveIdentity, sourceHashOf } from './default-identity.js';
 import { FunctionCache, NO_OVERRIDES, resolveCallOptions, type CacheInfo, type CallOptions, type CallSettings } from './engine/index.js';
-import { CachierError, InvalidOptionError, NotCachedError } from './errors.js';
+import { CachierError, InvalidArgumentError, InvalidOptionError, NotCachedError } from './errors.js';
 import { impliedBackend, validateCallOptions, validateOptions, type AnyFunction, type CachierOptions } from './options.js';
 
 /** The controls every cached function carries. */
@@ -113,7 +113,10 @@ export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<No
       await cache.clearBeingCalculated();
     },
     // Through a promise even when the core answers at once, so a failed store rejects rather than throws.
-    precache: (args, value) => Promise.resolve().then(() => cache.precache(args as unknown[], value)).then(() => value),
+    precache: (args, value) =>
+      Promise.resolve()
+        .then(() => cache.precache(argumentList(args, 'precache', fn.name), value))
+        .then(() => value),
     cacheInfo: () => cache.info(),
     resetMetrics: () => cache.resetMetrics(),
     deleteStale: () => cache.deleteStale(),
@@ -126,6 +129,21 @@ export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<No
   const cached = Object.assign(wrapped, controls) as CachedFunction<F>;
   caches.set(cached, cache);
   return cached;
+}
+
+/**
+ * The arguments a control was given for one call of the function, checked to
+ * be an array (a call's argument list), so that `precache(5, v)` is an error
+ * rather than an entry stored under the wrong key.
+ * @throws {@link InvalidArgumentError} when they are not.
+ */
+function argumentList(args: unknown, control: string, name: string): unknown[] {
+  if (Array.isArray(args)) return args;
+  const label = name || 'fn';
+  throw new InvalidArgumentError(
+    `${label}.${control}()`,
+    `the arguments must be an array, as the function would be called with them: ${control}([${JSON.stringify(args) ?? String(args)}], value) for ${label}(${JSON.stringify(args) ?? String(args)}), got ${args === null ? 'null' : typeof args}`,
+  );
 }
 
 function makeCaller(cache: FunctionCache, overrides: CallSettings): AnyFunction {

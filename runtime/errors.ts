@@ -66,6 +66,17 @@ export class NotCachedError extends CachierError {
   }
 }
 
+/**
+ * A control of a cached function was called with arguments of the wrong shape,
+ * e.g. `precache(5, value)` where the arguments must be an array: `precache([5], value)`.
+ * Nothing is read or stored.
+ */
+export class InvalidArgumentError extends CachierError {
+  constructor(control: string, problem: string) {
+    super(`cachier: ${control}: ${problem}`);
+  }
+}
+
 /** A value could not be stored (too large, not serializable, the backend failed). The call still returns its value. */
 export class CacheWriteError extends CachierError {}
 

@@ -103,6 +103,9 @@ export function validateDefaults(defaults: unknown): void {
 
 /** Throws {@link InvalidOptionError} for an unknown override or a bad value in `withOptions()`. */
 export function validateCallOptions(overrides: object): void {
+  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
+    throw new CachierError(`cachier: withOptions() takes an object of per-call options, e.g. withOptions({ overwriteCache: true }), got ${describe(overrides)}`);
+  }
   for (const [name, value] of Object.entries(overrides)) {
     const check = CALL_OPTION_CHECKS[name];
     if (!check) throw new InvalidOptionError(name, `is not a per-call option; use ${Object.keys(CALL_OPTION_CHECKS).join(', ')}`);
