@@ -1,5 +1,5 @@
 import type { CacheCore, ClaimResult, CoreOperations, CoreSettings, StoredEntry, WaitOptions } from '../../core.js';
-import { serializeValue } from '../../serialization.js';
+import { checkRestorable, serializeValue } from '../../serialization.js';
 
 interface Mark {
   readonly token: string;
@@ -71,7 +71,9 @@ export function createMemoryCore(settings: CoreSettings): CacheCore {
       if (mark?.token === token) mark.expiresAt = Date.now() + settings.leaseMs;
     },
     store(key, entry, token) {
+      // Live values, but only those a persistent backend would give back as they are: a test on memory predicts file.
       if (settings.entrySizeLimit !== undefined) serializeValue(entry.value, settings.entrySizeLimit);
+      else checkRestorable(entry.value);
       store.entries.set(key, entry);
       if (token !== undefined) dropMark(key, token);
     },
