@@ -17,8 +17,11 @@ beforeAll(async () => {
 
 afterAll(async () => machine?.close());
 
+// A listing s3rver leaves unanswered (it happens under load) is abandoned after 5 s, so a waitFor polling it tries again.
 const objects = async (prefix: string) =>
-  ((await client.send(new ListObjectsV2Command({ Bucket: TEST_BUCKET, Prefix: prefix }))).Contents ?? []).map((object) => object.Key ?? '');
+  (
+    (await client.send(new ListObjectsV2Command({ Bucket: TEST_BUCKET, Prefix: prefix }), { abortSignal: AbortSignal.timeout(5_000) })).Contents ?? []
+  ).map((object) => object.Key ?? '');
 
 describe.skipIf('skip' in available)('s3 backend', () => {
   test('entries live under prefix/id/hash/e/key with computedAt in metadata; the claim sits under c/ while computing', async () => {
@@ -30,7 +33,7 @@ describe.skipIf('skip' in available)('s3 backend', () => {
       sourceHash: 'v1',
     });
     const pending = fn(1);
-    await vi.waitFor(async () => expect(await objects('team-a/app%2Fprices.ts%23fetch/v1/c/')).toHaveLength(1));
+    await vi.waitFor(async () => expect(await objects('team-a/app%2Fprices.ts%23fetch/v1/c/')).toHaveLength(1), { timeout: 20_000 });
     open(1);
     await pending;
     expect(await objects('team-a/app%2Fprices.ts%23fetch/')).toEqual([expect.stringMatching(/^team-a\/app%2Fprices\.ts%23fetch\/v1\/e\/[\w-]{43}$/)]);
