@@ -44,6 +44,7 @@ function duration(option: string, value: string | undefined): number | undefined
 
 /** Runs `action` with an inspector and output for the command's options, closing the inspector (and its connection) after. */
 function withContext<Args extends unknown[]>(
+  // biome-ignore lint/suspicious/noConfusingVoidType: a command answers its exit code, or nothing for 0.
   run: (context: Context, options: CommandOptions, ...args: Args) => Promise<number | void>,
 ): (...args: unknown[]) => Promise<void> {
   return async (...args) => {

@@ -295,11 +295,16 @@ const REMEMBERED_LAYOUTS = 1024;
 function layoutOf(keys: string[]): KeyLayout {
   if (lastLayout !== undefined && sameKeys(lastLayout.given, keys)) return lastLayout;
   const known = layouts.get(keys[0] as string);
-  if (known !== undefined && sameKeys(known.given, keys)) return (lastLayout = known);
+  if (known !== undefined && sameKeys(known.given, keys)) {
+    lastLayout = known;
+    return known;
+  }
   const order = sortedOrder(keys);
   const sorted = order.map((index) => keys[index] as string);
   const rank: number[] = [];
-  order.forEach((given, position) => (rank[given] = position));
+  order.forEach((given, position) => {
+    rank[given] = position;
+  });
   const layout: KeyLayout = {
     given: keys,
     sorted,
@@ -311,7 +316,8 @@ function layoutOf(keys: string[]): KeyLayout {
   if (keys.length > REMEMBERED_KEYS) return layout;
   if (layouts.size >= REMEMBERED_LAYOUTS) layouts.clear();
   layouts.set(keys[0] as string, layout);
-  return (lastLayout = layout);
+  lastLayout = layout;
+  return layout;
 }
 
 /** Whether two key lists are equal; property names are interned, so this compares pointers. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { cachier, CircularCallError, InvalidOptionError, resetDefaults, setDefaults } from '../runtime/index.js';
 import { keyOfArguments } from '../runtime/keys.js';
 import { keyPaths, versionLayout } from '../runtime/backends/file/layout.js';

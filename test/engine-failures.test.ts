@@ -164,7 +164,7 @@ describe('grace', () => {
 });
 
 /** Resolves after `ms` of the faked timers. */
-const after = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Whether `promise` has settled, without waiting for it. */
 function watch(promise: Promise<unknown>): { settled: boolean; outcome: Promise<unknown> } {
@@ -186,7 +186,7 @@ function slowRecomputation() {
   const cached = cachier(
     async (x: number): Promise<string> => {
       const call = ++state.calls;
-      if (call > 1) await after(5_000);
+      if (call > 1) await sleep(5_000);
       return `${x}:${call}`;
     },
     { backend: 'memory', id: uniqueId(), staleAfter: '1m', timeout: '1s' },
@@ -231,7 +231,7 @@ describe('timeout (soft)', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const cached = cachier(
       async (x: number): Promise<number> => {
-        await after(5_000);
+        await sleep(5_000);
         return x * 10;
       },
       { backend: 'memory', id: uniqueId(), timeout: '1s' },
@@ -251,7 +251,7 @@ describe('hardTimeout', () => {
     const cached = cachier(
       async (x: number): Promise<number> => {
         calls++;
-        await after(5_000);
+        await sleep(5_000);
         return x * 10;
       },
       { backend: 'memory', id: uniqueId(), hardTimeout: '2s' },
@@ -273,7 +273,7 @@ describe('hardTimeout', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const cached = cachier(
       async (x: number): Promise<number> => {
-        await after(5_000);
+        await sleep(5_000);
         return x * 10;
       },
       { backend: 'memory', id: uniqueId(), hardTimeout: '2s' },

@@ -248,7 +248,7 @@ describe('mongo backend: claiming reads across clients and processes', () => {
         ),
       );
       for (const [index, fn] of wrappers.entries()) await fn(1_000 + index);
-      machines.forEach((machine) => machine.roundTrips());
+      for (const machine of machines) machine.roundTrips();
       const keys = Array.from({ length: 20 }, (_, i) => i);
       const results = await Promise.all(wrappers.flatMap((fn) => keys.map((x) => fn(x))));
       expect(computedBy).toHaveLength(wrappers.length + keys.length);

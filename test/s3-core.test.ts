@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, test, vi } from 'vitest';
 import { cachier, type S3Location } from '../runtime/index.js';
 import { connectMachine, TEST_BUCKET, type Machine } from './support/backends/machines.mjs';

@@ -15,7 +15,7 @@ import { renderLogLogChart } from '../lib/chart.mjs';
 import { countedQuotes } from '../lib/counted.mjs';
 import { keyPaths, versionLayout } from '../../dist/runtime/backends/file/layout.js';
 import { interleaved } from '../lib/interleaved.mjs';
-import { cachier, keyOfArguments } from '../lib/ours.mjs';
+import { keyOfArguments } from '../lib/ours.mjs';
 import { measure, sequential } from '../lib/measure.mjs';
 import { PERSISTENT_CONTENDERS } from '../lib/persistent.mjs';
 import { formatNumber, publish } from '../lib/report.mjs';

@@ -1,7 +1,13 @@
 import { cachier, cacheOf, disableCaching, enableCaching, setDefaults } from 'cachier';
 
 let computations = 0;
-const square = cachier((n: number) => (computations++, n * n), { backend: 'memory' });
+const square = cachier(
+  (n: number) => {
+    computations++;
+    return n * n;
+  },
+  { backend: 'memory' },
+);
 
 await square.precache([12], 144); // stored without computing
 console.log(square(12), computations); // 144 0

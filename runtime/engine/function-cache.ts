@@ -3,7 +3,7 @@ import { currentDefaultsVersion, givenDefaults, isCachingEnabled } from '../conf
 import { coreFor } from '../backends/load-core.js';
 import { backendNamed } from '../backends/registry.js';
 import { breakerStateOf, guardCore } from '../resilience/guard.js';
-import { CachierError, CircularCallError, InvalidOptionError } from '../errors.js';
+import { CircularCallError, InvalidOptionError } from '../errors.js';
 import { canonicalArguments, canonicalHashResult, digestKey, flatKey } from '../keys.js';
 import { logFor } from '../log.js';
 import { FunctionMetrics, trackedMetrics, UNCOUNTED, type MetricsSnapshot } from '../metrics.js';

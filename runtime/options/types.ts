@@ -11,7 +11,7 @@ import type { S3Option } from '../backends/s3/location.js';
  * function is assignable to and callable through (as in p-memoize); the
  * wrapper's own type is always the caller's exact `F`.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: parameters are contravariant, so only any[] accepts every function's parameters.
 export type AnyFunction = (...args: any[]) => unknown;
 
 /** Where entries are kept: the name of a backend of the registry (`runtime/backends/registry.ts`). */
@@ -187,7 +187,7 @@ export interface SharedOptions {
  * where `F` declares no `this`, a `hash` may take the receiver as any type
  * (`(args, shop: Shop) => ...`).
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- no type can be written for an undeclared receiver
+// biome-ignore lint/suspicious/noExplicitAny: no type can be written for an undeclared receiver.
 export type ReceiverOf<F extends AnyFunction> = unknown extends ThisParameterType<F> ? any : ThisParameterType<F>;
 
 /**

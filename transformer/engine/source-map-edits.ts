@@ -50,7 +50,8 @@ export function followGeneratedEdits(map: string, before: string, after: string,
   decode(raw.mappings).forEach((segments, line) => {
     for (const segment of segments) {
       const { line: movedLine, column } = to.position(generatedOffset(from.offset(line, segment[0])));
-      (moved[movedLine] ??= []).push([column, ...segment.slice(1)] as SourceMapSegment);
+      moved[movedLine] ??= [];
+      moved[movedLine].push([column, ...segment.slice(1)] as SourceMapSegment);
     }
   });
   const lines = Array.from(moved, (segments) => (segments ?? []).sort((a, b) => a[0] - b[0]));

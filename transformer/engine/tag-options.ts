@@ -136,7 +136,7 @@ function numberOrText(value: string): TagValue {
 /** Options of one backend given with another are refused; a backend's connection binding is required with it. */
 function checkCombinations(options: ReadonlyMap<string, TagOption>): void {
   const backend = options.get('backend');
-  if (!backend || backend.value.kind !== 'string') return;
+  if (backend?.value.kind !== 'string') return;
   const chosen = backend.value.text;
   for (const owner of backends) {
     if (owner.name === chosen) continue;

@@ -197,7 +197,7 @@ function locateFunctions(ts: TypeScript, sourceFile: TS.SourceFile): Map<string,
         if (!(error instanceof TagProblem)) throw error;
       }
     }
-    if (target && target.fn.body) {
+    if (target?.fn.body) {
       const topLevel = ts.isSourceFile(target.node.parent);
       const name = topLevel && target.form === 'declaration' && defaultNames.has(target.name) ? 'default' : qualify(ts, target.node, target.name, target.form);
       if (!found.has(name)) found.set(name, target);

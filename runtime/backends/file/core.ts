@@ -202,7 +202,10 @@ export function createFileCore(settings: CoreSettings): CacheCore {
   }
 
   function reportUnreadable(path: string, problem: string): void {
-    if (reportedFiles.has(path)) return log.debug(`${path} is still unreadable (${problem})`);
+    if (reportedFiles.has(path)) {
+      log.debug(`${path} is still unreadable (${problem})`);
+      return;
+    }
     reportedFiles.add(path);
     log.warn(`the cache file ${path} is ${problem}; it counts as a miss and the next result replaces it`, 'CACHIER_UNREADABLE_ENTRY');
   }
@@ -376,6 +379,7 @@ function* removeFile(path: string): DiskPlan<boolean> {
 
 function* countEntries(layout: VersionLayout): DiskPlan<number> {
   let count = 0;
+  // biome-ignore lint/correctness/useYield: eachEntryFile visits with a disk plan; counting a file needs no disk step.
   yield* eachEntryFile(layout, function* () {
     count++;
   });

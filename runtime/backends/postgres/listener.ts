@@ -78,6 +78,9 @@ const listenerOfPool = new WeakMap<PostgresPool, PostgresListener>();
 /** The listener of `pool`, shared by every function cached through it. */
 export function listenerOf(pool: PostgresPool, log: CoreLog): PostgresListener {
   let listener = listenerOfPool.get(pool);
-  if (!listener) listenerOfPool.set(pool, (listener = new PostgresListener(pool, log)));
+  if (!listener) {
+    listener = new PostgresListener(pool, log);
+    listenerOfPool.set(pool, listener);
+  }
   return listener;
 }

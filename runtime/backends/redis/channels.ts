@@ -58,6 +58,9 @@ const channelsOfClient = new WeakMap<RedisClient, RedisChannels>();
 /** The {@link RedisChannels} of `client`. */
 export function channelsOf(client: RedisClient, log: CoreLog): RedisChannels {
   let channels = channelsOfClient.get(client);
-  if (!channels) channelsOfClient.set(client, (channels = new RedisChannels(client, log)));
+  if (!channels) {
+    channels = new RedisChannels(client, log);
+    channelsOfClient.set(client, channels);
+  }
   return channels;
 }

@@ -57,7 +57,8 @@ export function createS3Core(settings: CoreSettings): CacheCore {
   const location = lazyClient(settings.connection, asS3Location);
   // The probe runs once per client and bucket, with the signal of the operation that waits for it.
   const connect = lazyClient(async (signal?: AbortSignal): Promise<Connected> => {
-    const [sdk, target] = await Promise.all([(sdkLoading ??= importOptionalPeer<Sdk>('@aws-sdk/client-s3', 'the s3 backend')), location()]);
+    sdkLoading ??= importOptionalPeer<Sdk>('@aws-sdk/client-s3', 'the s3 backend');
+    const [sdk, target] = await Promise.all([sdkLoading, location()]);
     const probeKey = `${prefixOf(target)}.cachier-probe/${randomUUID()}`;
     const conditional = await supportsConditionalWrites(
       target.client,

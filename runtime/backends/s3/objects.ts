@@ -42,7 +42,10 @@ export function supportsConditionalWrites(
   remove: () => Promise<unknown>,
 ): Promise<boolean> {
   let buckets = conditionalWrites.get(client);
-  if (!buckets) conditionalWrites.set(client, (buckets = new Map()));
+  if (!buckets) {
+    buckets = new Map();
+    conditionalWrites.set(client, buckets);
+  }
   let answer = buckets.get(bucket);
   if (!answer) {
     answer = (async () => {

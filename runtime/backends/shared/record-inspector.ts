@@ -98,7 +98,10 @@ export function recordInspector<R extends StoredRecord>(store: RecordStore<R>): 
       readAt = Date.now();
       for (const record of records) {
         let versions = byFunction.get(record.functionId);
-        if (!versions) byFunction.set(record.functionId, (versions = new Map()));
+        if (!versions) {
+          versions = new Map();
+          byFunction.set(record.functionId, versions);
+        }
         const list = versions.get(record.sourceHash) ?? [];
         list.push(record);
         versions.set(record.sourceHash, list);

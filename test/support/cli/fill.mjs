@@ -25,7 +25,7 @@ for (const spec of config.functions) {
   const compute = cachier(
     async (key) => {
       computations++;
-      return `${spec.id}:${key}:` + '.'.repeat(spec.size ?? 0);
+      return `${spec.id}:${key}:${'.'.repeat(spec.size ?? 0)}`;
     },
     {
       id: spec.id,

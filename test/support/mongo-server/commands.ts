@@ -1,6 +1,6 @@
 import { EJSON, Long, ObjectId, type Document } from 'bson';
 import { Aggregator, Query, update as applyOperators } from 'mingo';
-import { Collection, CommandError, MAX_DOCUMENT_BYTES, copyDocument, type Storage } from './collection.js';
+import { type Collection, CommandError, MAX_DOCUMENT_BYTES, copyDocument, type Storage } from './collection.js';
 import { MAX_MESSAGE_BYTES } from './wire.js';
 
 /**
