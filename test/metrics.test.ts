@@ -41,8 +41,25 @@ describe('cacheInfo() metrics', () => {
     expect(info).toMatchObject({ entries: 2, hits: 3, misses: 3, staleHits: 1, computations: 4, refusedBySize: 1, waits: 0, waitTimeouts: 0 });
     expect(info.hitLatency.samples).toBe(3);
     expect(info.computeLatency.samples).toBe(4);
-    expect(info.computeLatency.meanMs).toBeGreaterThanOrEqual(0);
+    expect(info.computeLatency.maxMs).toBeGreaterThanOrEqual(info.computeLatency.meanMs);
     expect(info.totalBytes).toBeGreaterThan(0);
+  });
+
+  test('computations are timed: a computation that runs 20 ms counts at least that', async () => {
+    const busy = cachier(
+      (x: number) => {
+        const until = performance.now() + 20;
+        while (performance.now() < until);
+        return x;
+      },
+      { backend: 'memory', id: uniqueId() },
+    );
+    busy(1);
+    busy(2);
+    const { computeLatency } = await busy.cacheInfo();
+    expect(computeLatency.samples).toBe(2);
+    expect(computeLatency.meanMs).toBeGreaterThanOrEqual(19);
+    expect(computeLatency.maxMs).toBeGreaterThanOrEqual(computeLatency.meanMs);
   });
 
   test('only a share of hits is timed, by metricsSamplingRate', async () => {

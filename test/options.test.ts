@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { cachier, CachierError, InvalidOptionError, resetDefaults, setDefaults, type CachierOptions } from '../runtime/index.js';
 
@@ -94,25 +97,29 @@ describe('option validation at wrap time', () => {
     expect(() => cachier(function* numbers() {})).toThrow(/numbers is a generator/);
   });
 
-  test('valid options of every kind are accepted', () => {
-    expect(() =>
-      cachier(fn, {
-        staleAfter: '1h30m',
-        nextTime: true,
-        backend: 'file',
-        cacheDir: '/tmp/cachier-options-test',
-        reload: false,
-        separateFiles: true,
-        waitForCalcTimeout: 5000,
-        allowUndefined: true,
-        hash: ([x]) => x,
-        entrySizeLimit: '10MB',
-        lease: '10s',
-        backendTimeout: '500ms',
-        strict: true,
-        id: 'my-id',
-        sourceHash: 'abc',
-      }),
-    ).not.toThrow();
+  test('valid options of every kind are accepted and take effect', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'cachier-options-'));
+    const add = cachier(async (x: number, y: number) => x + y, {
+      staleAfter: '1h30m',
+      nextTime: true,
+      backend: 'file',
+      cacheDir,
+      reload: false,
+      separateFiles: true,
+      waitForCalcTimeout: 5000,
+      allowUndefined: true,
+      // Keyed on the first argument only, so a second call with another y is a hit.
+      hash: ([x]) => x,
+      entrySizeLimit: '10MB',
+      lease: '10s',
+      backendTimeout: '500ms',
+      strict: true,
+      id: 'my-id',
+      sourceHash: 'abc',
+    });
+    expect(await add(1, 2)).toBe(3);
+    expect(await add(1, 5)).toBe(3);
+    expect(await add.cacheInfo()).toMatchObject({ id: 'my-id', sourceHash: 'abc', backend: 'file', entries: 1, hits: 1, misses: 1 });
+    expect(readdirSync(cacheDir).length).toBeGreaterThan(0);
   });
 });
