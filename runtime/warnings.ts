@@ -11,7 +11,8 @@
  * - `CACHIER_SERVED_STALE`: recomputing a stale entry failed, and the stale value was served within `grace`.
  * - `CACHIER_CLEANUP_FAILED`: a `cleanupStale` background cleanup failed.
  * - `CACHIER_UNDECLARED_ASYNC`: a function not declared `async` returned a promise.
- * - `CACHIER_LEASE_EXCEEDED`: a computation on this host, its process alive, had not renewed its mark for 10 leases; another caller took the key over, so it is computed twice (raise `lease`).
+ * - `CACHIER_LEASE_EXCEEDED`: a key's computer on this host, alive, had not renewed its mark for 10 leases;
+ *   this caller took the key over, so it is computed twice (raise `lease`).
  * - `CACHIER_LOADER_ORDER`: the Node hook (`cachier/register`) ran after a loader that strips comments (tsx): tagged functions run uncached.
  */
 export type WarningCode =

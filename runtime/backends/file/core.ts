@@ -244,8 +244,8 @@ export function createFileCore(settings: CoreSettings): CacheCore {
         if (!dead.overdue || warnedOverdue) return log.debug(message);
         warnedOverdue = true;
         log.warn(
-          `${message}, so the key is computed twice at once. A sync computation cannot renew its lease: ` +
-            `if this function may compute that long, raise its lease (on one host a mark holds ${LIVE_OWNER_LEASES} leases while its owner runs)`,
+          `${message}, so the key is computed twice at once. A sync computation cannot renew its lease: if this ` +
+            `function may compute that long, raise its lease (on one host a mark holds ${LIVE_OWNER_LEASES} leases while its owner runs)`,
           'CACHIER_LEASE_EXCEEDED',
         );
       };
