@@ -11,6 +11,8 @@
  * - `CACHIER_SERVED_STALE`: recomputing a stale entry failed, and the stale value was served within `grace`.
  * - `CACHIER_CLEANUP_FAILED`: a `cleanupStale` background cleanup failed.
  * - `CACHIER_UNDECLARED_ASYNC`: a function not declared `async` returned a promise.
+ * - `CACHIER_LEASE_EXCEEDED`: a key's computer on this host, alive, had not renewed its mark for 10 leases;
+ *   this caller took the key over, so it is computed twice (raise `lease`).
  * - `CACHIER_LOADER_ORDER`: the Node hook (`cachier/register`) ran after a loader that strips comments (tsx): tagged functions run uncached.
  */
 export type WarningCode =
@@ -23,4 +25,5 @@ export type WarningCode =
   | 'CACHIER_SERVED_STALE'
   | 'CACHIER_CLEANUP_FAILED'
   | 'CACHIER_UNDECLARED_ASYNC'
+  | 'CACHIER_LEASE_EXCEEDED'
   | 'CACHIER_LOADER_ORDER';

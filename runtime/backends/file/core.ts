@@ -19,7 +19,7 @@ import { describeFailure, errorCode, ifPresent, listNames, touch, writeAtomicall
 import { isEntryName, keyPaths, versionLayout, type KeyPaths, type VersionLayout } from './layout.js';
 import { writeManifestOnce } from './manifest.js';
 import { sharedKey } from './shared-key.js';
-import { claimMark, readMark, releaseMark, removeAllMarks, renewMark } from './marks.js';
+import { claimMark, readMark, releaseMark, removeAllMarks, renewMark, LIVE_OWNER_LEASES, type DeadMark } from './marks.js';
 import { enterFolder, isEntered, trustFor } from './trust.js';
 import { STAMP_INTERVAL_MS, discard, sweepOldVersions } from './versions.js';
 import { deadlineOf, waitWhileMarked, waitWhileMarkedSync } from './waiting.js';
@@ -63,6 +63,8 @@ export function createFileCore(settings: CoreSettings): CacheCore {
   const trust = trustFor(settings.cacheDir, settings.shared === true);
   const sealKey: SealKey = settings.shared ? sharedKey() : undefined;
   const sizeLimit = settings.entrySizeLimit ?? DEFAULT_ENTRY_SIZE_LIMIT;
+  // Taking a key over from a live owner is told once, then logged like other takeovers.
+  let warnedOverdue = false;
 
   // A miss asks for one key's paths five times (read, claim, read again,
   // store, release): each costs a SHA-256, so the last answer is kept.
@@ -240,7 +242,16 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       return remembered?.get(key) ?? (yield* readFromDisk(key));
     },
     *claim(key: string): DiskPlan<ClaimResult> {
-      const onDeadMarkRemoved = (why: string): void => log.debug(`key ${key.slice(0, 10)}: removed a dead mark: ${why}`);
+      const onDeadMarkRemoved = (dead: DeadMark): void => {
+        const message = `key ${key.slice(0, 10)}: took over its mark: ${dead.why}`;
+        if (!dead.overdue || warnedOverdue) return log.debug(message);
+        warnedOverdue = true;
+        log.warn(
+          `${message}, so the key is computed twice at once. A sync computation cannot renew its lease: if this ` +
+            `function may compute that long, raise its lease (on one host a mark holds ${LIVE_OWNER_LEASES} leases while its owner runs)`,
+          'CACHIER_LEASE_EXCEEDED',
+        );
+      };
       const mark = pathsOf(key).mark;
       yield* guarded(enterFolder(trust, layout.marksDir, true), BackendError);
       // The claim may create the version's folder: name its function there even if no call ever stores.

@@ -5,21 +5,28 @@ import type { ClaimResult } from '../../core.js';
 import { io, type DiskPlan, type FileIdentity } from './disk.js';
 import { createIfAbsent, errorCode, ifPresent, listNames, uniqueSuffix, type Modes } from './files.js';
 import { isMarkName, isTempName, tempPathFor } from './layout.js';
+import { PROCESS_START_TIME, livenessOf } from './owner-liveness.js';
 
 /*
  * A being-calculated mark is a small JSON file, `<marks>/<key hash>.mark`,
- * naming its owner (token, pid, host) and its lease length. The lease runs
- * from the file's modification time, so renewing is one `utimes`, and the
- * content never changes after the mark is created: comparing contents tells
- * one mark from another.
+ * naming its owner (token, pid, host, and on Linux the process's start time)
+ * and its lease length. The lease runs from the file's modification time, so
+ * renewing is one `utimes`, and the content never changes after the mark is
+ * created: comparing contents tells one mark from another.
  *
- * A mark is live while its lease runs and, on this host, while its pid is
- * alive. Anything else (expired, dead owner, unreadable) may be taken over,
- * except that a mark is written in place (created with O_EXCL, then filled
- * through the same descriptor, where a temporary file, a hard link and an
- * unlink took more calls), so a mark that cannot be read yet is live for
- * BEING_WRITTEN_MS after its creation; one still unreadable then was left by
- * a claimer killed in between.
+ * A mark is live while its lease runs, unless its owner is on this host and
+ * gone (see `owner-liveness.ts`). Past its lease, a mark whose owner runs on
+ * this host stays live for up to LIVE_OWNER_LEASES leases: a synchronous
+ * computation blocks its event loop, so it cannot renew, and computing its
+ * key again elsewhere would only do the same work twice. Past that bound its
+ * owner counts as hung. A stopped owner computes nothing, and an owner on
+ * another host cannot be asked: for those, the lease alone counts. Anything
+ * else (expired, dead owner, unreadable) may be taken over, except that a
+ * mark is written in place (created with O_EXCL, then filled through the same
+ * descriptor, where a temporary file, a hard link and an unlink took more
+ * calls), so a mark that cannot be read yet is live for BEING_WRITTEN_MS
+ * after its creation; one still unreadable then was left by a claimer killed
+ * in between.
  */
 
 /** What a mark file holds: its owner and lease. */
@@ -28,13 +35,30 @@ export interface MarkOwner {
   readonly pid: number;
   readonly host: string;
   readonly leaseMs: number;
+  /** When the owner process started, on hosts that tell it (see `owner-liveness.ts`). */
+  readonly startTime?: string;
+}
+
+/** A mark that no longer holds its key: its content, and why. */
+export interface DeadMark {
+  readonly kind: 'dead';
+  readonly bytes: Buffer;
+  readonly why: string;
+  /** Its owner still runs on this host, but has not renewed it for {@link LIVE_OWNER_LEASES} leases. */
+  readonly overdue: boolean;
 }
 
 /** What a mark file says about its key. */
 export type MarkState =
   | { readonly kind: 'none' }
   | { readonly kind: 'live'; readonly expiresAt: number; readonly ownedByThisProcess: boolean }
-  | { readonly kind: 'dead'; readonly bytes: Buffer; readonly why: string };
+  | DeadMark;
+
+/**
+ * How many leases past its last renewal a mark holds while its owner runs on
+ * this host: 5 minutes with the default lease of 30 s.
+ */
+export const LIVE_OWNER_LEASES = 10;
 
 const HOST = hostname();
 const CLAIM_ATTEMPTS = 3;
@@ -55,16 +79,6 @@ function* readMarkBytes(path: string): DiskPlan<Buffer | undefined> {
   return file && (file.bytes ?? Buffer.alloc(0));
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to another user.
-    return errorCode(error) === 'EPERM';
-  }
-}
-
 /** The owner a mark file names, or `undefined` when it is unreadable. */
 export function parseOwner(bytes: Buffer): MarkOwner | undefined {
   try {
@@ -72,8 +86,11 @@ export function parseOwner(bytes: Buffer): MarkOwner | undefined {
     const valid =
       typeof owner?.token === 'string' &&
       Number.isInteger(owner.pid) &&
+      // process.kill(0 or -1, 0) would ask about whole process groups.
+      (owner.pid as number) > 0 &&
       typeof owner.host === 'string' &&
-      typeof owner.leaseMs === 'number';
+      typeof owner.leaseMs === 'number' &&
+      (owner.startTime === undefined || typeof owner.startTime === 'string');
     return valid ? (owner as MarkOwner) : undefined;
   } catch {
     return undefined;
@@ -86,16 +103,26 @@ export function* readMark(path: string): DiskPlan<MarkState> {
   if (!file) return { kind: 'none' };
   const bytes = file.bytes ?? Buffer.alloc(0);
   const owner = parseOwner(bytes);
-  const dead = (why: string): MarkState => ({ kind: 'dead', bytes, why });
+  const dead = (why: string, overdue = false): MarkState => ({ kind: 'dead', bytes, why, overdue });
   if (!owner) {
     const writtenBy = file.mtimeMs + BEING_WRITTEN_MS;
     return Date.now() < writtenBy ? { kind: 'live', expiresAt: writtenBy, ownedByThisProcess: false } : dead('it was unreadable');
   }
-  const expiresAt = file.mtimeMs + owner.leaseMs;
-  if (Date.now() >= expiresAt) return dead(`its lease ran out (pid ${owner.pid} on ${owner.host})`);
-  const onThisHost = owner.host === HOST;
-  if (onThisHost && !isAlive(owner.pid)) return dead(`its owner, pid ${owner.pid}, is gone`);
-  return { kind: 'live', expiresAt, ownedByThisProcess: onThisHost && owner.pid === process.pid };
+  const now = Date.now();
+  const leaseEnds = file.mtimeMs + owner.leaseMs;
+  if (owner.host !== HOST) {
+    if (now < leaseEnds) return { kind: 'live', expiresAt: leaseEnds, ownedByThisProcess: false };
+    return dead(`its lease ran out (pid ${owner.pid} on ${owner.host})`);
+  }
+  const liveness = livenessOf(owner.pid, owner.startTime);
+  if (liveness === 'gone') return dead(`its owner, pid ${owner.pid}, is gone`);
+  const ownedByThisProcess = owner.pid === process.pid;
+  if (now < leaseEnds) return { kind: 'live', expiresAt: leaseEnds, ownedByThisProcess };
+  if (liveness === 'stopped') return dead(`its lease ran out while its owner, pid ${owner.pid}, was stopped`);
+  const holdEnds = file.mtimeMs + owner.leaseMs * LIVE_OWNER_LEASES;
+  if (now < holdEnds) return { kind: 'live', expiresAt: holdEnds, ownedByThisProcess };
+  const silentFor = `${LIVE_OWNER_LEASES} leases (${owner.leaseMs * LIVE_OWNER_LEASES}ms)`;
+  return dead(`its owner, pid ${owner.pid}, is alive on this host but has not renewed its mark for ${silentFor}`, true);
 }
 
 /**
@@ -146,16 +173,16 @@ const heldMarks = new Map<string, FileIdentity>();
 
 /**
  * Marks the key at `path` as being calculated by a new owner, unless a live
- * mark holds it. Dead marks are removed (and `onDeadMarkRemoved` hears why) and taken over.
+ * mark holds it. Dead marks are removed (and `onDeadMarkRemoved` hears which) and taken over.
  */
 export function* claimMark(
   path: string,
   leaseMs: number,
   modes: Modes,
-  onDeadMarkRemoved: (why: string) => void,
+  onDeadMarkRemoved: (dead: DeadMark) => void,
 ): DiskPlan<ClaimResult> {
   const token = randomUUID();
-  const owner: MarkOwner = { token, pid: process.pid, host: HOST, leaseMs };
+  const owner: MarkOwner = { token, pid: process.pid, host: HOST, leaseMs, startTime: PROCESS_START_TIME };
   const bytes = Buffer.from(JSON.stringify(owner), 'utf8');
   for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
     const created = yield* createIfAbsent(path, bytes, modes);
@@ -166,7 +193,7 @@ export function* claimMark(
     const state = yield* readMark(path);
     if (state.kind === 'live') return { claimed: false };
     if (state.kind !== 'dead') continue;
-    if (yield* removeMarkIf(path, (found) => found.equals(state.bytes))) onDeadMarkRemoved(state.why);
+    if (yield* removeMarkIf(path, (found) => found.equals(state.bytes))) onDeadMarkRemoved(state);
   }
   return { claimed: false };
 }

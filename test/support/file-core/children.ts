@@ -12,6 +12,8 @@ export interface WorkerConfig {
   readonly sideFile: string;
   readonly keys: readonly string[];
   readonly sync?: boolean;
+  /** A sync computation spins on the CPU instead of sleeping. */
+  readonly busy?: boolean;
   readonly computeMs?: number;
   readonly prefix?: string;
   readonly concurrency?: number;

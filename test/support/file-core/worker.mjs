@@ -7,7 +7,8 @@
 // keys, sync (wrap a sync function), computeMs (how long a computation takes),
 // prefix (values are "<prefix>-<key>"), concurrency (async calls in flight),
 // options (extra cachier() options), waitForRefresh (let nextTime refreshes finish),
-// padding (characters appended to each value, for bigger files), overwrite (recompute every key).
+// padding (characters appended to each value, for bigger files), overwrite (recompute every key),
+// busy (a sync computation spins on the CPU for computeMs instead of sleeping).
 // The injected clock runs CLOCK_OFFSET_MS ahead of real time.
 import { appendFileSync } from 'node:fs';
 import { cachier, setDefaults } from '../../../dist/runtime/index.js';
@@ -35,7 +36,8 @@ function recordComputation(key) {
 const work = config.sync
   ? function work(key) {
       recordComputation(key);
-      if (computeMs > 0) Atomics.wait(sleeper, 0, 0, computeMs);
+      if (config.busy) for (const until = Date.now() + computeMs; Date.now() < until; );
+      else if (computeMs > 0) Atomics.wait(sleeper, 0, 0, computeMs);
       return `${prefix}-${key}${padding}`;
     }
   : async function work(key) {
@@ -57,4 +59,6 @@ async function callNext() {
 }
 await Promise.all(Array.from({ length: config.sync ? 1 : (config.concurrency ?? 1) }, callNext));
 if (config.waitForRefresh) await new Promise((resolve) => setTimeout(resolve, config.waitForRefresh));
+// Warnings are emitted on the next tick: a sync call's come after its value.
+await new Promise((resolve) => setImmediate(resolve));
 process.stdout.write(JSON.stringify({ results, warnings }));
