@@ -22,7 +22,7 @@ const ROUTES = ['test/routes-*.test.ts', 'test/{install,node-matrix,babel-plugin
 /** Tests that run real child processes and tools (the command, tspc, tsserver, processes sharing a cache folder): no server, no tarball. */
 const INTEGRATION = [
   'test/cli{,-safety,-doctor,-terminal}.test.ts',
-  'test/file-{faults,core-processes}.test.ts',
+  'test/file-{faults,core-processes,live-owner}.test.ts',
   'test/bench-smoke.test.ts',
   'test/transformer-{dependencies,fixtures,language-service,typescript6,typed-controls,diagnostics,watch,build-hashes}.test.ts',
 ];

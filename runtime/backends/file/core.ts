@@ -244,7 +244,10 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     *claim(key: string): DiskPlan<ClaimResult> {
       const onDeadMarkRemoved = (dead: DeadMark): void => {
         const message = `key ${key.slice(0, 10)}: took over its mark: ${dead.why}`;
-        if (!dead.overdue || warnedOverdue) return log.debug(message);
+        if (!dead.overdue || warnedOverdue) {
+          log.debug(message);
+          return;
+        }
         warnedOverdue = true;
         log.warn(
           `${message}, so the key is computed twice at once. A sync computation cannot renew its lease: if this ` +
