@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import cachier from './transformer/routes/bundlers/vite.js';
 
-// Tests are split into tiers by file name (the rule is in CONTRIBUTING.md), so each tier pays only
+// Tests are split into tiers by folder and name (the rule is in CONTRIBUTING.md), so each tier pays only
 // for the global setup it needs: the unit tier starts no server and packs nothing.
 const SERVERS = ['test/support/mongo-server/global-setup.ts', 'test/support/servers/global-setup.ts'];
 // Node 22 and 24 from npm, and the package packed once, for tests that install the tarball as users do.
@@ -9,25 +9,24 @@ const PACKED = ['test/support/node-versions/global-setup.ts', 'test/support/rout
 
 /** Tests against the real backend servers. */
 const BACKENDS = [
-  'test/backend-*.test.ts',
-  'test/inspector-*.test.ts',
-  'test/{mongo,redis,postgres,s3}-*.test.ts',
-  'test/shared-backend-options.test.ts',
-  'test/bench-shared-backends.test.ts',
-  'test/cli-{mongo,shortcuts}.test.ts',
-  'test/{defects,reference-controls}.test.ts',
+  'test/runtime/backends/{conformance,conformance-servers,faults,inspector-conformance,shared-options}.test.ts',
+  'test/runtime/backends/{mongo,redis,postgres,s3}/**/*.test.ts',
+  'test/runtime/{defects,reference-controls}.test.ts',
+  'test/cli/{mongo,shortcuts}.test.ts',
+  'test/bench/shared-backends.test.ts',
 ];
-/** Tests that run a toolchain, a Node version or the packed package. */
-const ROUTES = ['test/routes-*.test.ts', 'test/{install,node-matrix,babel-plugin,bundler-typed-controls}.test.ts'];
+/** Tests that run a toolchain, a Node version or the packed package from an empty folder. */
+const ROUTES = ['test/routes/**/*.test.ts', 'test/transformer/routes/bundlers/typed-controls.test.ts', 'test/transformer/routes/babel/plugin.test.ts'];
 /** Tests that run real child processes and tools (the command, tspc, tsserver, processes sharing a cache folder): no server, no tarball. */
 const INTEGRATION = [
-  'test/cli{,-safety,-doctor,-terminal}.test.ts',
-  'test/file-{faults,core-processes,live-owner}.test.ts',
-  'test/bench-smoke.test.ts',
-  'test/transformer-{dependencies,fixtures,language-service,typescript6,typed-controls,diagnostics,watch,build-hashes}.test.ts',
+  'test/cli/{commands,safety,doctor,terminal}.test.ts',
+  'test/runtime/backends/file/{faults,processes,live-owner}.test.ts',
+  'test/bench/smoke.test.ts',
+  'test/transformer/engine/{dependencies,fixtures,diagnostics,build-hashes}.test.ts',
+  'test/transformer/routes/ts-patch/**/*.test.ts',
 ];
 /** Tests that run the README's and the docs' examples, which use the servers and the packed package. */
-const DOCS = ['test/readme-*.test.ts', 'test/*-docs-example.test.ts', 'test/shared-backend-examples.test.ts', 'test/cli-packed-backends.test.ts'];
+const DOCS = ['test/docs/**/*.test.ts', 'test/cli/packed-backends.test.ts'];
 
 export default defineConfig({
   // Our own suite runs through the Vite plugin too, so tests can tag functions.

@@ -7,7 +7,7 @@
  *
  * The functions below are never reached (the module throws first); they are
  * here because bundlers check that each imported name is exported.
- * `test/install.test.ts` checks this module exports the same names as the
+ * `test/routes/install.test.ts` checks this module exports the same names as the
  * Node entry.
  * @packageDocumentation
  */

@@ -1,4 +1,4 @@
-// A child process for the fault-injection suite (test/file-faults.test.ts),
+// A child process for the fault-injection suite (test/runtime/backends/file/faults.test.ts),
 // using the BUILT runtime as an application would.
 //
 //   node child.mjs '<json config>'

@@ -1,0 +1,158 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import type { Finding } from '../../cli/doctor.js';
+import { CLI } from '../support/cli/run.js';
+
+// `cachier doctor` in small projects made here, built by the real tsc and tspc.
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+const SOURCE = `
+/** Squares. @cachier staleAfter=1h */
+export function square(x: number): number { return x * x; }
+
+/** @cachier */
+export const cube = async (x: number) => x * x * x;
+
+export class Shop {
+  /** @cachier */
+  size(category: string): number { return category.length; }
+}
+`;
+
+interface ProjectSetup {
+  readonly plugin?: boolean;
+  readonly scripts?: Record<string, string>;
+  /** Installs a stand-in `typescript` package of this version instead of linking ours. */
+  readonly typescriptVersion?: string;
+  readonly files?: Record<string, string>;
+}
+
+function project(setup: ProjectSetup): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cachier-doctor-'));
+  mkdirSync(join(dir, 'src'));
+  mkdirSync(join(dir, 'node_modules'));
+  writeFileSync(join(dir, 'src/a.ts'), SOURCE);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', scripts: setup.scripts ?? {} }));
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    `{
+  // Comments are allowed here, as tsc allows them.
+  "compilerOptions": {
+    "target": "ES2022", "module": "nodenext", "outDir": "dist", "rootDir": "src", "skipLibCheck": true,
+    ${setup.plugin ? '"plugins": [{ "transform": "cachier/transformer", "transformProgram": true }],' : ''}
+  },
+  "include": ["src"],
+}`,
+  );
+  symlinkSync(root, join(dir, 'node_modules/cachier'), 'dir');
+  if (setup.typescriptVersion) {
+    // What TypeScript 7 (the Go compiler) installs as far as require() sees: its version and nothing else.
+    mkdirSync(join(dir, 'node_modules/typescript'));
+    writeFileSync(join(dir, 'node_modules/typescript/package.json'), JSON.stringify({ name: 'typescript', version: setup.typescriptVersion, main: 'index.js' }));
+    writeFileSync(join(dir, 'node_modules/typescript/index.js'), `module.exports = { version: '${setup.typescriptVersion}', versionMajorMinor: '7.0' };\n`);
+  } else {
+    symlinkSync(join(root, 'node_modules/typescript'), join(dir, 'node_modules/typescript'), 'dir');
+    symlinkSync(join(root, 'node_modules/ts-patch'), join(dir, 'node_modules/ts-patch'), 'dir');
+  }
+  for (const [name, text] of Object.entries(setup.files ?? {})) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+function build(dir: string, compiler: 'tsc' | 'tspc'): void {
+  execFileSync(join(root, 'node_modules/.bin', compiler), ['-p', dir], { cwd: dir, stdio: 'pipe' });
+}
+
+function doctor(dir: string, cacheDir = join(dir, 'cache')): { status: number | null; findings: Finding[]; text: string } {
+  const run = (json: boolean) => {
+    try {
+      return { status: 0, stdout: execFileSync(process.execPath, [CLI, 'doctor', ...(json ? ['--json'] : [])], { cwd: dir, encoding: 'utf8', env: { ...process.env, CACHIER_DIR: cacheDir } }) };
+    } catch (error) {
+      const failed = error as { status: number; stdout: string };
+      return { status: failed.status, stdout: failed.stdout };
+    }
+  };
+  const json = run(true);
+  return { status: json.status, findings: (JSON.parse(json.stdout) as { findings: Finding[] }).findings, text: run(false).stdout };
+}
+
+const finding = (findings: Finding[], check: string) => findings.filter((item) => item.check === check);
+
+describe('cachier doctor', () => {
+  test('a project built by tspc with the plugin entry is healthy (exit 0)', () => {
+    const dir = project({ plugin: true, scripts: { build: 'tspc' } });
+    build(dir, 'tspc');
+    const { status, findings, text } = doctor(dir);
+    expect(finding(findings, 'tsconfig plugin')).toEqual([expect.objectContaining({ status: 'ok', detail: expect.stringContaining('ts-patch 3.') })]);
+    expect(finding(findings, 'built output')).toEqual([expect.objectContaining({ status: 'ok', detail: '1 built file in dist holds tags, all wrapped' })]);
+    expect(finding(findings, 'TypeScript')[0]?.detail).toMatch(/^typescript 5\.\d+\.\d+, ts-patch 3\./);
+    expect(findings.filter((item) => item.status === 'fail')).toEqual([]);
+    expect(status).toBe(0);
+    expect(text).toContain('✓ Node: Node ');
+  });
+
+  test('output built by plain tsc holds tagged functions emitted unwrapped: named with file and line (exit 1)', () => {
+    const dir = project({ plugin: true, scripts: { build: 'tsc' } });
+    build(dir, 'tsc');
+    const { status, findings, text } = doctor(dir);
+    expect(status).toBe(1);
+    expect(finding(findings, 'built output')[0]).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('dist/a.js:1 square, dist/a.js:3 cube, dist/a.js:6 size'),
+    });
+    expect(finding(findings, 'tsconfig plugin')[0]).toMatchObject({ status: 'warn', fix: expect.stringContaining('tspc') });
+    expect(text).toContain('fix: ');
+  });
+
+  test('TypeScript 7 with the plugin entry: tags silently not applied (exit 1)', () => {
+    const dir = project({ plugin: true, typescriptVersion: '7.0.2', scripts: { build: 'tsc' } });
+    const { status, findings } = doctor(dir);
+    expect(status).toBe(1);
+    expect(finding(findings, 'tsconfig plugin')[0]).toMatchObject({ status: 'fail', detail: expect.stringContaining('Go compiler') });
+
+    const withoutPlugin = doctor(project({ typescriptVersion: '7.0.2', scripts: { build: 'tsc' } }));
+    expect(withoutPlugin.status).toBe(1);
+    expect(finding(withoutPlugin.findings, 'TypeScript 7')[0]).toMatchObject({ status: 'fail', fix: expect.stringContaining('cachier/vite') });
+  });
+
+  test('tagged sources with nothing to apply the tag fail; a Vite config using cachier is a route', () => {
+    const bare = doctor(project({ scripts: { build: 'tsc' } }));
+    expect(bare.status).toBe(1);
+    expect(finding(bare.findings, 'route')[0]).toMatchObject({ status: 'fail', detail: expect.stringContaining('1 source file holds @cachier tags') });
+
+    const vite = doctor(project({ files: { 'vite.config.ts': "import cachier from 'cachier/vite';\nexport default { plugins: [cachier()] };\n" } }));
+    expect(finding(vite.findings, 'bundler or Babel')[0]).toMatchObject({ status: 'ok', detail: expect.stringContaining('vite.config.ts') });
+    expect(finding(vite.findings, 'route')).toEqual([]);
+  });
+
+  test('a script importing tsx before cachier/register is told the order that applies the tags', () => {
+    const wrongOrder = doctor(project({ scripts: { start: 'node --import tsx --import cachier/register src/a.ts' } }));
+    expect(finding(wrongOrder.findings, 'Node hooks')[0]).toMatchObject({ status: 'warn', fix: expect.stringContaining('--import cachier/register --import tsx') });
+    const rightOrder = doctor(project({ scripts: { start: 'node --import cachier/register --import tsx src/a.ts' } }));
+    expect(finding(rightOrder.findings, 'Node hooks')[0]).toMatchObject({ status: 'ok' });
+  });
+
+  test('tagged sources with no script at all may run under node --import cachier/register: a warning, not a failure', () => {
+    const byHand = doctor(project({}));
+    expect(byHand.status).toBe(0);
+    // The summary says "to fix" only of what makes the exit code non-zero.
+    expect(byHand.text).toContain('Nothing to fix; 1 warning.');
+    expect(byHand.text).not.toMatch(/\d+ to fix/);
+    expect(finding(byHand.findings, 'route')[0]).toMatchObject({ status: 'warn', detail: expect.stringContaining('unless you run them with node --import cachier/register') });
+  });
+
+  test('a cache folder others can write to is reported with the chmod that fixes it', () => {
+    const dir = project({ plugin: true, scripts: { build: 'tspc' } });
+    const cacheDir = join(dir, 'shared-cache');
+    mkdirSync(cacheDir);
+    chmodSync(cacheDir, 0o777);
+    const { findings } = doctor(dir, cacheDir);
+    expect(finding(findings, 'cache folder')).toEqual([
+      expect.objectContaining({ status: 'warn', detail: expect.stringContaining('writable by every user (mode 777)'), fix: `chmod 700 ${cacheDir}` }),
+    ]);
+  });
+});

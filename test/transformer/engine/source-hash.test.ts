@@ -1,0 +1,56 @@
+import * as ts from 'typescript';
+import { describe, expect, test } from 'vitest';
+import { sourceHashOf } from '../../../transformer/engine/source-hash.js';
+
+/** The source hash of the first function declared in `code`. */
+function hashOf(code: string): string {
+  const sourceFile = ts.createSourceFile('module.ts', code, ts.ScriptTarget.ESNext, true);
+  const fn = sourceFile.statements.find((statement) => ts.isFunctionDeclaration(statement) || ts.isVariableStatement(statement));
+  if (!fn) throw new Error('no function in the sample');
+  const node = ts.isVariableStatement(fn) ? (fn.declarationList.declarations[0]?.initializer as ts.Node) : fn;
+  return sourceHashOf(ts, node, sourceFile);
+}
+
+const ORIGINAL = `
+export async function prices(symbol: string, limit = 10): Promise<number[]> {
+  const url = 'https://example.com/' + symbol;
+  const rows = await fetchRows(url, { limit, order: 'desc' });
+  return rows.map((row) => row.price * (1 + tax));
+}`;
+
+describe('source hash', () => {
+  test.each([
+    ['other indentation and line breaks', ORIGINAL.replace(/\n {2}/g, '\n\t\t').replace('{ limit, order', '{\n limit,\n order')],
+    ['CRLF line endings', ORIGINAL.replace(/\n/g, '\r\n')],
+    ['comments added or edited', ORIGINAL.replace('const url', '// where the prices live\n  const url').replace('{', '{ /* note */')],
+    ['double quotes instead of single quotes', ORIGINAL.replace(/'/g, '"')],
+    ['no semicolons', ORIGINAL.replace(/;$/gm, '')],
+    ['trailing commas', ORIGINAL.replace("order: 'desc' }", "order: 'desc', }").replace('limit = 10)', 'limit = 10,)')],
+    ['parentheses around a lone arrow parameter removed', ORIGINAL.replace('(row) =>', 'row =>')],
+    ['redundant parentheses', ORIGINAL.replace('row.price * (1 + tax)', '(row.price * ((1 + tax)))')],
+    ['not exported', ORIGINAL.replace('export ', '')],
+  ])('is unchanged by %s', (_change, reformatted) => {
+    expect(hashOf(reformatted)).toBe(hashOf(ORIGINAL));
+  });
+
+  test.each([
+    ['a renamed local', ORIGINAL.replace(/\brows\b/g, 'lines')],
+    ['another operator', ORIGINAL.replace('row.price * (1 + tax)', 'row.price / (1 + tax)')],
+    ['parentheses that change precedence', ORIGINAL.replace('row.price * (1 + tax)', 'row.price * 1 + tax')],
+    ['another string', ORIGINAL.replace("'desc'", "'asc'")],
+    ['another number', ORIGINAL.replace('limit = 10', 'limit = 11')],
+    ['another type', ORIGINAL.replace('symbol: string', 'symbol: String')],
+    ['async removed', ORIGINAL.replace('async ', '').replace('await ', '')],
+    ['a statement added', ORIGINAL.replace('return rows', 'log(rows);\n  return rows')],
+  ])('changes with %s', (_change, edited) => {
+    expect(hashOf(edited)).not.toBe(hashOf(ORIGINAL));
+  });
+
+  test('is the same for an arrow function written with or without parentheses and braces around its body', () => {
+    expect(hashOf('const f = (x: number) => x * 2;')).toBe(hashOf('const f = (x: number) =>\n  (x * 2)'));
+  });
+
+  test('is 16 URL-safe characters', () => {
+    expect(hashOf(ORIGINAL)).toMatch(/^[\w-]{16}$/);
+  });
+});

@@ -1,0 +1,49 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { afterAll, describe, expect, test } from 'vitest';
+import { transformModule } from '../../../../transformer/engine/index.js';
+import { rewriteForBundler } from '../../../../transformer/routes/bundlers/unplugin.js';
+
+const PRICES = ["import { rate } from './helper.js';", '', '/** @cachier */', 'export function price(n: number): number {', '  return rate(n) + 1;', '}', ''].join('\n');
+
+describe('the rewrite every bundler plugin applies', () => {
+  const project = mkdtempSync(join(tmpdir(), 'cachier-bundler-plugin-'));
+  mkdirSync(join(project, 'src'));
+  writeFileSync(join(project, 'package.json'), '{ "name": "bundled", "type": "module" }');
+  writeFileSync(join(project, 'src/helper.ts'), 'export function rate(n: number): number {\n  return n * 2;\n}\n');
+  writeFileSync(join(project, 'src/unused.ts'), 'export const nobody = 1;\n');
+  const prices = join(project, 'src/prices.ts');
+  writeFileSync(prices, PRICES);
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+  const engineFacts = transformModule({ code: PRICES, fileName: prices }).functions[0];
+
+  test('names the project files the tagged functions’ hashes cover, for the bundler to watch', () => {
+    expect(rewriteForBundler(PRICES, `${prices}?v=3`)?.dependencies).toEqual([join(project, 'src/helper.ts')]);
+  });
+
+  test('JavaScript an earlier plugin compiled gets the ids and hashes of the TypeScript on disk', () => {
+    const compiled = ts.transpileModule(PRICES, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const rewritten = rewriteForBundler(compiled, prices);
+    // JavaScript stays JavaScript: no type annotations, no non-null assertions.
+    expect(rewritten?.code).not.toMatch(/: number|\)!/);
+    expect(rewritten?.code).toContain(`{ id: "${engineFacts?.id}", sourceHash: "${engineFacts?.sourceHash}" }`);
+  });
+
+  test('loads the runtime with require in CommonJS modules and with import elsewhere', () => {
+    const commonJs = "const { rate } = require('./helper.js');\n\n/** @cachier */\nfunction price(n) {\n  return rate(n) + 1;\n}\nmodule.exports = { price };\n";
+    writeFileSync(join(project, 'src/prices.cjs'), commonJs);
+    writeFileSync(join(project, 'src/prices.js'), commonJs);
+    expect(rewriteForBundler(commonJs, join(project, 'src/prices.cjs'))?.code).toMatch(/^const __cachier = require\("cachier"\);/);
+    expect(rewriteForBundler(commonJs, join(project, 'src/prices.js'))?.code).toMatch(/^const __cachier = require\("cachier"\);/);
+    expect(rewriteForBundler(PRICES, prices)?.code).toMatch(/^import \* as __cachier from "cachier";/);
+  });
+
+  test('a bad tag throws with file:line:column', () => {
+    const bad = join(project, 'src/bad.ts');
+    const code = PRICES.replace('@cachier', '@cachier staleAfter=soon');
+    writeFileSync(bad, code);
+    expect(() => rewriteForBundler(code, bad)).toThrow(/src\/bad\.ts:3:25: cachier: option "staleAfter"/);
+  });
+});
