@@ -1,15 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, test } from 'vitest';
+import { backends } from '../../runtime/backends/registry.js';
+import { OPTIONS } from '../../runtime/options/catalog.js';
 
-// The README shows these files verbatim; here each one is compiled as a user
-// would and run against the built package, and its output checked.
+// The README and the docs show these files verbatim, each in one document; here each one is
+// compiled as a user would and run against the built package, and its output checked.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
 function runExample(name: string): string {
   const source = readFileSync(join(root, 'docs/examples', `${name}.ts`), 'utf8');
@@ -29,23 +30,66 @@ function runExample(name: string): string {
   });
 }
 
-describe.each([
-  ['quick-start', /^\[ 4, 8 \]\n\[ 4, 8 \]\n\{[\s\S]*entries: 1,\s+hits: 1,\s+misses: 1,[\s\S]*\}\n$/],
-  ['keys', /^5\n5\nUnkeyableArgumentError: cachier: cannot build a cache key: argument 1 is an instance of Customer/],
-  ['controls', /^144 0\n9\n144\n144\n\{ entries: 1, hits: 2, misses: 0, computations: 3 \}\n$/],
-  ['reference-controls', /^page 3 page 2\n144\n144\n1\n\{ staleAfter: '1d', nextTime: false, backend: 'file' \}\n$/],
+const EXAMPLES: [name: string, document: string, expected: RegExp][] = [
+  ['quick-start', 'README.md', /^\[ 4, 8 \]\n\[ 4, 8 \]\n\{[\s\S]*entries: 1,\s+hits: 1,\s+misses: 1,[\s\S]*\}\n$/],
+  [
+    'keys',
+    'docs/keys-and-values.md',
+    /^5\n5\nUnkeyableArgumentError: cachier: cannot build a cache key: argument 1 is an instance of Customer/,
+  ],
+  ['controls', 'docs/controls.md', /^144 0\n9\n144\n144\n\{ entries: 1, hits: 2, misses: 0, computations: 3 \}\n$/],
+  [
+    'reference-controls',
+    'docs/python-parity.md',
+    /^page 3 page 2\n144\n144\n1\n\{ staleAfter: '1d', nextTime: false, backend: 'file' \}\n$/,
+  ],
   [
     'metrics',
+    'docs/metrics.md',
     /^\{ hits: 2, misses: 1, computations: 1, timedHits: 2 \}\ncachier_hits_total\{function="double"\} 2\ncachier_misses_total\{function="double"\} 1\n$/,
   ],
-  ['opentelemetry', /^cachier\.hits 1\ncachier\.misses 1\ncachier\.entries 1\n$/],
-])('README example %s', (name, expected) => {
-  test('is shown in the README as it is in docs/examples', () => {
+  ['opentelemetry', 'docs/metrics.md', /^cachier\.hits 1\ncachier\.misses 1\ncachier\.entries 1\n$/],
+];
+
+describe.each(EXAMPLES)('example %s', (name, document, expected) => {
+  test(`is shown in ${document} as it is in docs/examples`, () => {
     const code = readFileSync(join(root, 'docs/examples', `${name}.ts`), 'utf8');
-    expect(readme).toContain(code);
+    expect(readFileSync(join(root, document), 'utf8')).toContain(code);
   });
 
   test('runs and prints what its comments say', () => {
     expect(runExample(name)).toMatch(expected);
   });
+});
+
+describe('example file-cache.mjs', () => {
+  const example = join(root, 'docs/examples/file-cache.mjs');
+
+  test('is shown in docs/file-backend.md as it is', () => {
+    expect(readFileSync(join(root, 'docs/file-backend.md'), 'utf8')).toContain(readFileSync(example, 'utf8'));
+  });
+
+  test('computes in its first run and is served from disk in the second', () => {
+    // Its cacheDir is under os.tmpdir(), which TMPDIR moves into a folder of this test's own.
+    const env = { ...process.env, TMPDIR: mkdtempSync(join(tmpdir(), 'cachier-example-file-')) };
+    const run = () => execFileSync(process.execPath, [example], { cwd: root, encoding: 'utf8', env });
+    expect(run()).toMatch(/^slowSquare\(12\) = 144 in \d+ms\n[\s\S]*hits: 0,\s+misses: 1,\s+staleHits: 0,\s+computations: 1,/);
+    expect(run()).toMatch(/^slowSquare\(12\) = 144 in \d+ms\n[\s\S]*hits: 1,\s+misses: 0,\s+staleHits: 0,\s+computations: 0,/);
+  });
+});
+
+test('every TypeScript example in docs/examples is shown and run above', () => {
+  const files = readdirSync(join(root, 'docs/examples')).filter((file) => file.endsWith('.ts'));
+  expect(files.map((file) => file.replace(/\.ts$/, '')).sort()).toEqual(EXAMPLES.map(([name]) => name).sort());
+});
+
+test('docs/options.md has a table row for every option of the catalog and every connection option', () => {
+  const doc = readFileSync(join(root, 'docs/options.md'), 'utf8');
+  const connections = backends.flatMap((backend) => (backend.connection ? [backend.connection.option] : []));
+  const missing = [...Object.keys(OPTIONS), ...connections].filter((name) => !new RegExp(`^\\| [^|]*\`${name}\``, 'm').test(doc));
+  expect(missing).toEqual([]);
+});
+
+test('the README fits its budget of 300 lines', () => {
+  expect(readFileSync(join(root, 'README.md'), 'utf8').split('\n').length).toBeLessThanOrEqual(300);
 });
