@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, inject, test } from 'vitest';
-import { TEST_BUCKET } from './support/backends/machines.mjs';
+import { TEST_BUCKET } from '../support/backends/machines.mjs';
 
 // Each shared backend's runnable example, as docs/<backend>.md shows it, run
 // against the suite's server for that backend.
