@@ -76,13 +76,13 @@ export class UnkeyableThisError extends UnkeyableArgumentError {
    * @param className - the class of `this`, or `undefined` for a plain object.
    */
   constructor(method: string, path: string, problem: string, className: string | undefined) {
-    const keyMethod = className === undefined ? '' : `give ${className} a [cachierKey]() method returning what tells its instances apart (e.g. [this.id]), or `;
+    const keyMethod = className && `give ${className} a [cachierKey]() method returning what tells its instances apart, or `;
     super(
       path,
       problem,
       `cachier: cannot key the call of ${method}: ${path} ${problem}. ` +
         `A method's cache key includes the object it is called on (this), so that instances never share entries: ` +
-        `${keyMethod}set allowNonStaticMethods: true (in a @cachier tag: allowNonStaticMethods) to share one cache ` +
+        `${keyMethod ?? ''}set allowNonStaticMethods: true (in a @cachier tag: allowNonStaticMethods) to share one cache ` +
         `across all instances on purpose. A hash option mapping (args, this) to a keyable value, or a static method, also works`,
     );
     this.method = method;
