@@ -32,6 +32,7 @@ function runExample(name: string): string {
 describe.each([
   ['quick-start', /^\[ 4, 8 \]\n\[ 4, 8 \]\n\{[^]*entries: 1,\s+hits: 1,\s+misses: 1,[^]*\}\n$/],
   ['keys', /^5\n5\nUnkeyableArgumentError: cachier: cannot build a cache key: argument 1 is an instance of Customer/],
+  ['methods', /^a-1 in May: 10\nb-2 in May: 99\nUnkeyableThisError: cachier: cannot key the call of Visitor\.greet\(\): this is an instance of Visitor/],
   ['controls', /^144 0\n9\n144\n144\n\{ entries: 1, hits: 2, misses: 0, computations: 3 \}\n$/],
   ['reference-controls', /^page 3 page 2\n144\n144\n1\n\{ staleAfter: '1d', nextTime: false, backend: 'file' \}\n$/],
   [
