@@ -194,6 +194,7 @@ describe('a tagged instance method', () => {
     expect(problem?.message).toContain('Give Pantry a [cachierKey]() method');
     expect(problem?.message).toContain('add allowNonStaticMethods to this tag');
     expect(problem?.message).toContain('or make describe static');
+    expect(engineProblems(method('export const Pantry = class', ''))[0]?.message).toContain('but Pantry has no [cachierKey]() method');
     expect(engineProblems(method('export class Pantry', 'allowNonStaticMethods=false'))).toHaveLength(1);
     expect(engineProblems(method('export class Pantry', ''))).toHaveLength(1);
     expect(engineProblems(method('export class Pantry', '', '  [Symbol.iterator]() { return [][Symbol.iterator](); }\n'))).toHaveLength(1);

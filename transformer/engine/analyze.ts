@@ -261,7 +261,9 @@ function checkInstanceMethod(
   const classLike = target.node.parent as TS.ClassLikeDeclaration;
   const extendsAnother = classLike.heritageClauses?.some((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword) ?? false;
   if (keyedOtherwise || extendsAnother || classLike.members.some((member) => mayBeKeyMethod(ts, member))) return;
-  const className = classLike.name?.text ?? 'this class';
+  const holder = classLike.parent;
+  const bound = ts.isVariableDeclaration(holder) && ts.isIdentifier(holder.name) ? holder.name.text : undefined;
+  const className = classLike.name?.text ?? bound ?? 'this class';
   throw at(
     `${target.name} is an instance method, so cachier keys each call by its instance too (instances never share entries), ` +
       `but ${className} has no [cachierKey]() method to key an instance by: every call would throw UnkeyableThisError. ` +
