@@ -131,7 +131,7 @@ export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<No
   });
   const cached = Object.assign(wrapped, controls) as CachedFunction<F>;
   caches.set(cached, cache);
-  cache.callers.add(cached);
+  cache.receivers.callers.add(cached);
   return cached;
 }
 

@@ -154,6 +154,11 @@ describe.each(backends)('on the %s backend', (_name, options) => {
     expect(double.call(globalThis, 21)).toBe(42);
     expect(computations).toBe(0);
     expect((await double.cacheInfo()).entries).toBe(1);
+    // Called through a namespace, an unkeyable argument is named as such, not `this`.
+    const badArgument = () => double.call(exportsObject, (() => 21) as never);
+    expect(badArgument).toThrow(UnkeyableArgumentError);
+    expect(badArgument).not.toThrow(UnkeyableThisError);
+    expect(badArgument).toThrow(/argument 1 is a function/);
   });
 });
 

@@ -4,7 +4,7 @@ import { coreFor } from '../backends/load-core.js';
 import { backendNamed } from '../backends/registry.js';
 import { breakerStateOf, guardCore } from '../resilience/guard.js';
 import { CachierError, CircularCallError, InvalidOptionError } from '../errors.js';
-import { canonicalArguments, canonicalHashResult, canonicalMethodCall, digestKey, flatKey } from '../keys.js';
+import { canonicalArguments, canonicalHashResult, digestKey, flatKey } from '../keys.js';
 import { logFor } from '../log.js';
 import { FunctionMetrics, trackedMetrics, UNCOUNTED, type MetricsSnapshot } from '../metrics.js';
 import { resolveOptions, type AnyFunction, type CachierOptions } from '../options.js';
@@ -16,7 +16,7 @@ import { withinDeadlines } from './deadlines.js';
 import { isEntryFresh, shelfLifeOf } from './entry-freshness.js';
 import { InFlight, type InFlightCall } from './inflight.js';
 import { Observer } from './observer.js';
-import { keysReceiver } from './receiver.js';
+import { Receivers } from './receiver.js';
 import { computeWithin, isComputing } from './reentry.js';
 
 /** What a cache holds, and how this wrapper has been used since it was made (or since `resetMetrics()`). */
@@ -53,8 +53,8 @@ export class FunctionCache {
   private nextCleanupAt = -Infinity;
   /** Set once a function not declared `async` turns out to return promises. */
   returnsPromise: boolean;
-  /** The wrapped functions of this cache: an object holding one is their namespace, not an instance (see `receiver.ts`). */
-  readonly callers = new WeakSet<AnyFunction>();
+  /** What `this` adds to a call's key. */
+  readonly receivers = new Receivers();
 
   constructor(
     private fn: AnyFunction,
@@ -103,9 +103,9 @@ export class FunctionCache {
     const { hash, allowNonStaticMethods } = environment.options;
     const canonical = hash
       ? canonicalHashResult(hash(args, thisArg))
-      : !allowNonStaticMethods && keysReceiver(thisArg, this.callers)
-        ? canonicalMethodCall(thisArg, args, this.fn.name)
-        : canonicalArguments(args);
+      : allowNonStaticMethods
+        ? canonicalArguments(args)
+        : this.receivers.canonicalCall(thisArg, args, this.fn.name);
     return environment.core.rawKeys ? flatKey(canonical) : digestKey(canonical);
   }
 
