@@ -24,8 +24,8 @@ export class Receivers {
    * @throws `UnkeyableThisError` when `thisArg` is an instance that cannot be keyed.
    */
   canonicalCall(thisArg: unknown, args: readonly unknown[], method: string): string {
-    if (thisArg === undefined || thisArg === null || thisArg === globalThis || typeof thisArg === 'function') return canonicalArguments(args);
-    if (this.namespaces.has(thisArg as object)) return canonicalArguments(args);
+    const withoutInstance = thisArg === undefined || thisArg === null || thisArg === globalThis || typeof thisArg === 'function';
+    if (withoutInstance || this.namespaces.has(thisArg as object)) return canonicalArguments(args);
     try {
       return canonicalMethodCall(thisArg, args, method);
     } catch (error) {
