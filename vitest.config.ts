@@ -16,7 +16,13 @@ const BACKENDS = [
   'test/bench/shared-backends.test.ts',
 ];
 /** Tests that run a toolchain, a Node version or the packed package from an empty folder. */
-const ROUTES = ['test/routes/**/*.test.ts', 'test/transformer/routes/bundlers/typed-controls.test.ts', 'test/transformer/routes/babel/plugin.test.ts'];
+const ROUTES = [
+  'test/routes/**/*.test.ts',
+  // Runs one case under node --import cachier/register on Node 24.
+  'test/runtime/instance-methods.test.ts',
+  'test/transformer/routes/bundlers/typed-controls.test.ts',
+  'test/transformer/routes/babel/plugin.test.ts',
+];
 /** Tests that run real child processes and tools (the command, tspc, tsserver, processes sharing a cache folder): no server, no tarball. */
 const INTEGRATION = [
   'test/cli/{commands,safety,doctor,terminal}.test.ts',
@@ -38,7 +44,14 @@ export default defineConfig({
     // The default reporter for people, and a JSON file that .ci/run counts from (one file for all tiers).
     reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['**/node_modules/**', ...INTEGRATION, ...BACKENDS, ...ROUTES, ...DOCS] } },
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['**/node_modules/**', ...INTEGRATION, ...BACKENDS, ...ROUTES, ...DOCS],
+        },
+      },
       { extends: true, test: { name: 'integration', include: INTEGRATION } },
       // The bundled MongoDB-compatible server unless MONGODB_URI names a real one;
       // Redis, PostgreSQL and an S3 server unless REDIS_URL, DATABASE_URL, S3_ENDPOINT name others.

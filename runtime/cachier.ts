@@ -1,7 +1,7 @@
 import { backendNamed } from './backends/registry.js';
 import { deriveIdentity, sourceHashOf } from './default-identity.js';
 import { FunctionCache, NO_OVERRIDES, resolveCallOptions, type CacheInfo, type CallOptions, type CallSettings } from './engine/index.js';
-import { CachierError, InvalidArgumentError, InvalidOptionError, NotCachedError } from './errors.js';
+import { CachierError, InvalidArgumentError, InvalidOptionError, NotCachedError, type UnkeyableThisError } from './errors.js';
 import { impliedBackend, validateCallOptions, validateOptions, type AnyFunction, type CachierOptions } from './options.js';
 
 /** The controls every cached function carries. */
@@ -60,8 +60,11 @@ function cacheOfRedefined(first: AnyFunction | undefined, fn: AnyFunction, optio
  * machines) compute a key once. The wrapper keeps `fn`'s exact type, sync
  * stays sync and async stays async.
  *
- * `this` is passed through to `fn` but is not part of the key: methods of
- * different instances share entries unless a `hash` option keys on `this`.
+ * Called as a method of an instance (`shop.price()`), the key includes
+ * `this`, which must be plain data or have a `[cachierKey]()` method (else
+ * the call throws {@link UnkeyableThisError}), unless `allowNonStaticMethods`
+ * shares one cache across instances; calls without an object, static methods
+ * and a module's exports key on the arguments alone.
  *
  * @example
  * ```ts
@@ -128,6 +131,7 @@ export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<No
   });
   const cached = Object.assign(wrapped, controls) as CachedFunction<F>;
   caches.set(cached, cache);
+  cache.receivers.callers.add(cached);
   return cached;
 }
 

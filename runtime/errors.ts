@@ -42,16 +42,50 @@ export class InvalidDurationError extends CachierError {
 
 /** An argument cannot be turned into a cache key faithfully (class instance, function, symbol, cycle...). */
 export class UnkeyableArgumentError extends CachierError {
-  /** Where the offending value sits, e.g. `argument 2` or `argument 1.items[3]`. */
+  /** Where the offending value sits, e.g. `argument 2`, `argument 1.items[3]` or `this.owner`. */
   readonly path: string;
 
-  constructor(path: string, problem: string) {
+  /**
+   * @param problem - what is wrong with the value at `path`, e.g. `is a function, which cannot be compared by value`.
+   * @param message - the whole message, for subclasses that advise other fixes.
+   */
+  constructor(path: string, problem: string, message?: string) {
     super(
-      `cachier: cannot build a cache key: ${path} ${problem}. ` +
-        `Pass a \`hash\` option that maps the arguments to a keyable value ` +
-        `(strings, numbers, plain objects, arrays, Dates, Maps, Sets, typed arrays...)`,
+      message ??
+        `cachier: cannot build a cache key: ${path} ${problem}. ` +
+          `Pass a \`hash\` option that maps the arguments to a keyable value ` +
+          `(strings, numbers, plain objects, arrays, Dates, Maps, Sets, typed arrays...)`,
     );
     this.path = path;
+  }
+}
+
+/**
+ * A cached function was called as a method (`shop.price()`) on an object that
+ * cannot be keyed. A method's key includes the object it is called on, so that
+ * two instances never share entries; the object must be plain data or have a
+ * `[cachierKey]()` method, unless `allowNonStaticMethods` shares one cache
+ * across all instances on purpose.
+ */
+export class UnkeyableThisError extends UnkeyableArgumentError {
+  /** The method as called, e.g. `Shop.price()`. */
+  readonly method: string;
+
+  /**
+   * @param path - `this`, or where inside it the offending value sits (`this.owner`).
+   * @param className - the class of `this`, or `undefined` for a plain object.
+   */
+  constructor(method: string, path: string, problem: string, className: string | undefined) {
+    const keyMethod = className && `give ${className} a [cachierKey]() method returning what tells its instances apart, or `;
+    super(
+      path,
+      problem,
+      `cachier: cannot key the call of ${method}: ${path} ${problem}. ` +
+        `A method's cache key includes the object it is called on (this), so that instances never share entries: ` +
+        `${keyMethod ?? ''}set allowNonStaticMethods: true (in a @cachier tag: allowNonStaticMethods) to share one cache ` +
+        `across all instances on purpose. A hash option mapping (args, this) to a keyable value, or a static method, also works`,
+    );
+    this.method = method;
   }
 }
 

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { UnkeyableArgumentError } from './errors.js';
+import { UnkeyableArgumentError, UnkeyableThisError } from './errors.js';
 
 /**
  * Give a class a method under this symbol to make its instances usable as
@@ -50,7 +50,14 @@ class KeyProblem {
   /** Innermost first. */
   readonly segments: string[] = [];
 
-  constructor(readonly problem: string) {}
+  /**
+   * @param problem - what is wrong, e.g. `is an instance of Order, which cachier cannot compare by value`.
+   * @param fix - how to make such a value keyable, when there is a way: `give Order a [cachierKey]() method`.
+   */
+  constructor(
+    readonly problem: string,
+    readonly fix?: string,
+  ) {}
 }
 
 /**
@@ -79,7 +86,7 @@ function within(error: unknown, segment: string): unknown {
  * {@link UnkeyableArgumentError} it ran into. Errors of a `[cachierKey]()`
  * method are thrown as they are.
  */
-function recover(error: unknown, value: unknown, path: string): string {
+function recover(error: unknown, value: unknown, path: string, unkeyable: Unkeyable = argumentError): string {
   let problem = error;
   if (error === TOO_DEEP) {
     try {
@@ -89,7 +96,17 @@ function recover(error: unknown, value: unknown, path: string): string {
     }
   }
   if (!(problem instanceof KeyProblem)) throw problem;
-  throw new UnkeyableArgumentError(path + problem.segments.reverse().join(''), problem.problem);
+  throw unkeyable(path + problem.segments.reverse().join(''), problem);
+}
+
+/** Makes the error thrown for a value that cannot be keyed, from where it sits and what is wrong with it. */
+type Unkeyable = (path: string, problem: KeyProblem) => Error;
+
+const argumentError: Unkeyable = (path, problem) => new UnkeyableArgumentError(path, withFix(problem));
+
+/** The problem and its fix, as one clause. */
+function withFix({ problem, fix }: KeyProblem): string {
+  return fix === undefined ? problem : `${problem}; ${fix}`;
 }
 
 /** `s<length>:` for short strings, the most common prefix of all. */
@@ -178,7 +195,7 @@ function encodeObject(object: object, depth: number, ancestors: object[] | undef
   if (object instanceof Set) return encodeSet(object, depth, ancestors);
   if (object instanceof RegExp) return `r${encode(object.source, depth, ancestors)}${object.flags};`;
   const name = (object.constructor as { name?: string } | undefined)?.name || 'anonymous class';
-  throw new KeyProblem(`is an instance of ${name}, which cachier cannot compare by value; give ${name} a [cachierKey]() method`);
+  throw new KeyProblem(`is an instance of ${name}, which cachier cannot compare by value`, `give ${name} a [cachierKey]() method`);
 }
 
 function encodeArray(array: readonly unknown[], depth: number, ancestors: object[] | undefined): string {
@@ -367,7 +384,7 @@ function encodeBinaryView(view: ArrayBufferView): string {
   if (Object.getPrototypeOf(Object.getPrototypeOf(view)) === TYPED_ARRAY_PROTO || view instanceof DataView) {
     return `T${view.constructor.name}:${bytes};`;
   }
-  throw new KeyProblem(`is an instance of ${view.constructor.name}; give it a [cachierKey]() method`);
+  throw new KeyProblem(`is an instance of ${view.constructor.name}`, 'give it a [cachierKey]() method');
 }
 
 function encodeMap(map: Map<unknown, unknown>, depth: number, ancestors: object[] | undefined): string {
@@ -421,6 +438,44 @@ export function canonicalArguments(args: readonly unknown[]): string {
     }
   }
   return `${encoded}]`;
+}
+
+/**
+ * The canonical encoding of a method call: `this` (see {@link canonicalEncode})
+ * and then the arguments (see {@link canonicalArguments}). It starts with `R`,
+ * which no encoding of arguments alone starts with, so a method's keys never
+ * meet those of a call without `this`.
+ *
+ * @param method - the function's name, for the error.
+ * @throws {@link UnkeyableThisError} when `this` cannot be keyed, naming its class and the method.
+ */
+export function canonicalMethodCall(thisArg: unknown, args: readonly unknown[], method: string): string {
+  startEncoding();
+  let receiver: string;
+  try {
+    receiver = encode(thisArg, 0, undefined);
+  } catch (error) {
+    // The error advises a key method for the class of `this` itself, beside the other fixes.
+    receiver = recover(error, thisArg, 'this', (path, problem) =>
+      new UnkeyableThisError(methodLabel(thisArg, method), path, path === 'this' ? problem.problem : withFix(problem), classOf(thisArg)),
+    );
+  }
+  return `R${receiver}${canonicalArguments(args)}`;
+}
+
+/** The name of the class of `value`, or `undefined` for a plain object or a primitive. */
+function classOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const proto = Object.getPrototypeOf(value) as object | null;
+  if (proto === Object.prototype || proto === null) return undefined;
+  return (value.constructor as { name?: string } | undefined)?.name || 'anonymous class';
+}
+
+/** `Shop.price()`, or `price()` on a plain object. */
+function methodLabel(thisArg: unknown, method: string): string {
+  const className = classOf(thisArg);
+  const name = `${method || '<anonymous>'}()`;
+  return className === undefined ? name : `${className}.${name}`;
 }
 
 /** The canonical encoding of the value a custom `hash` option returned. */

@@ -16,6 +16,7 @@ import { withinDeadlines } from './deadlines.js';
 import { isEntryFresh, shelfLifeOf } from './entry-freshness.js';
 import { InFlight, type InFlightCall } from './inflight.js';
 import { Observer } from './observer.js';
+import { Receivers } from './receiver.js';
 import { computeWithin, isComputing } from './reentry.js';
 
 /** What a cache holds, and how this wrapper has been used since it was made (or since `resetMetrics()`). */
@@ -52,6 +53,8 @@ export class FunctionCache {
   private nextCleanupAt = -Infinity;
   /** Set once a function not declared `async` turns out to return promises. */
   returnsPromise: boolean;
+  /** What `this` adds to a call's key. */
+  readonly receivers = new Receivers();
 
   constructor(
     private fn: AnyFunction,
@@ -95,10 +98,14 @@ export class FunctionCache {
     return this.environment;
   }
 
-  /** The cache key of a call, in the form the core takes. */
+  /** The cache key of a call, in the form the core takes: with `this` for a method called on an instance. */
   keyOf(environment: Environment, thisArg: unknown, args: unknown[]): string {
-    const { hash } = environment.options;
-    const canonical = hash ? canonicalHashResult(hash(args, thisArg)) : canonicalArguments(args);
+    const { hash, allowNonStaticMethods } = environment.options;
+    const canonical = hash
+      ? canonicalHashResult(hash(args, thisArg))
+      : allowNonStaticMethods
+        ? canonicalArguments(args)
+        : this.receivers.canonicalCall(thisArg, args, this.fn.name);
     return environment.core.rawKeys ? flatKey(canonical) : digestKey(canonical);
   }
 

@@ -54,6 +54,7 @@ export const OPTIONS = {
   shared: { kind: 'boolean', places: FUNCTION_AND_DEFAULTS, default: false },
   waitForCalcTimeout: { kind: 'duration', places: EVERYWHERE, default: 0 },
   allowUndefined: { kind: 'boolean', places: EVERYWHERE, default: false },
+  allowNonStaticMethods: { kind: 'boolean', places: FUNCTION_AND_DEFAULTS, default: false },
   entrySizeLimit: { kind: 'size', places: FUNCTION_AND_DEFAULTS, default: undefined },
   lease: { kind: 'lease', places: FUNCTION_AND_DEFAULTS, default: '30s' },
   backendTimeout: { kind: 'lease', places: FUNCTION_AND_DEFAULTS, default: '2s' },

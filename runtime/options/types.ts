@@ -85,6 +85,16 @@ export interface SharedOptions {
    * @defaultValue false
    */
   allowUndefined?: boolean;
+  /**
+   * Let a method's calls on different instances share one cache, as if `this`
+   * were not there (Python's allow_non_static_methods). By default a call made
+   * on an object (`shop.price()`) includes that object in its key, and throws
+   * `UnkeyableThisError` when the object is neither plain data nor has a
+   * `[cachierKey]()` method. Calls without an object, on a class (static
+   * methods) or on a module's exports are unaffected either way.
+   * @defaultValue false
+   */
+  allowNonStaticMethods?: boolean;
   /** MongoDB backend: returns the collection that holds the cache. */
   mongetter?: Mongetter;
   /** Redis backend: an ioredis client, or a function returning one (or a promise of one). */
@@ -209,7 +219,7 @@ export interface CachierOptions<F extends AnyFunction = AnyFunction> extends Omi
    * Maps the arguments (and `this`, for methods) to a keyable value, for
    * arguments cachier cannot key itself or should not key whole.
    * @example `hash: ([order]) => order.id`
-   * @defaultValue the canonical encoding of all arguments; `this` is not part of the key
+   * @defaultValue the canonical encoding of all arguments, and of `this` for a method called on an instance
    */
   hash?: (args: Parameters<F>, thisArg: ReceiverOf<F>) => unknown;
   /**
@@ -261,6 +271,7 @@ export interface ResolvedOptions {
   readonly shared: boolean;
   readonly waitForCalcTimeoutMs: number;
   readonly allowUndefined: boolean;
+  readonly allowNonStaticMethods: boolean;
   readonly mongetter: Mongetter | undefined;
   /** The connection option of each backend that has one, by option name (`redis`, `postgres`, `s3`, `mongetter`), as given. */
   readonly connections: Readonly<Record<string, unknown>>;

@@ -19,7 +19,7 @@ export function square(x: number): number { return x * x; }
 export const cube = async (x: number) => x * x * x;
 
 export class Shop {
-  /** @cachier */
+  /** @cachier allowNonStaticMethods */
   size(category: string): number { return category.length; }
 }
 `;

@@ -37,6 +37,11 @@ const EXAMPLES: [name: string, document: string, expected: RegExp][] = [
     'docs/keys-and-values.md',
     /^5\n5\nUnkeyableArgumentError: cachier: cannot build a cache key: argument 1 is an instance of Customer/,
   ],
+  [
+    'methods',
+    'docs/keys-and-values.md',
+    /^a-1 in May: 10\nb-2 in May: 99\nUnkeyableThisError: cachier: cannot key the call of Visitor\.greet\(\): this is an instance of Visitor/,
+  ],
   ['controls', 'docs/controls.md', /^144 0\n9\n144\n144\n\{ entries: 1, hits: 2, misses: 0, computations: 3 \}\n$/],
   [
     'reference-controls',

@@ -96,14 +96,14 @@ describe('controls', () => {
 });
 
 describe('methods and this', () => {
-  test('this reaches the function but is not part of the key by default', () => {
+  test('this reaches the function (test/instance-methods.test.ts: when it is part of the key)', () => {
     class Greeter {
       constructor(readonly greeting: string) {}
       greet = cachier(
         function (this: Greeter, name: string) {
           return `${this.greeting}, ${name}`;
         },
-        { backend: 'memory', id: uniqueId() },
+        { backend: 'memory', id: uniqueId(), allowNonStaticMethods: true },
       );
     }
     const hello = new Greeter('hello');

@@ -9,7 +9,6 @@ import { checkTagOptions, type TagOption } from './tag-options.js';
 import { backendNamed } from '../../runtime/backends/registry.js';
 import { parseTag, type RawTag } from './tag-parser.js';
 
-
 /** Where a tagged function sits, which decides how it is rewritten. */
 export type FunctionForm =
   /** `function f() {}`, exported or not, at any depth. */
@@ -177,6 +176,7 @@ function describeTaggedNode(ts: TypeScript, node: TS.Node, tag: RawTag, sourceFi
       `backend=${chosen} serves async functions only (its driver is asynchronous); declare ${describe(name)} async or choose backend=file`,
     );
   }
+  if (form === 'method') checkInstanceMethod(ts, target, options, at);
   const explicitId = options.find((option) => option.name === 'id');
   const explicitHash = options.find((option) => option.name === 'sourceHash');
   const qualifiedName = qualify(ts, target.node, name, form);
@@ -240,6 +240,50 @@ function methodTarget(ts: TypeScript, node: TS.MethodDeclaration, at: (message: 
   const implementation = implementationOf(ts, node, at);
   const isStatic = hasModifier(ts, node, ts.SyntaxKind.StaticKeyword);
   return { form: isStatic ? 'static-method' : 'method', node: implementation, fn: implementation, name: node.name.text };
+}
+
+/**
+ * The runtime keys a method called on an instance by that instance too, and
+ * throws `UnkeyableThisError` when the instance has no `[cachierKey]()`
+ * method. A class that declares none and extends nothing can have none, so
+ * every call of its tagged method would throw: reported here, with the same
+ * fixes. A class that extends another may inherit one: the runtime decides.
+ * @throws {@link TagProblem} for such a method without `hash` or `allowNonStaticMethods`.
+ */
+function checkInstanceMethod(
+  ts: TypeScript,
+  target: TaggedTarget,
+  options: readonly TagOption[],
+  at: (message: string) => TagProblem,
+): void {
+  const shared = options.some((option) => option.name === 'allowNonStaticMethods' && option.value.kind === 'boolean' && option.value.value);
+  const keyedOtherwise = shared || options.some((option) => option.name === 'hash');
+  const classLike = target.node.parent as TS.ClassLikeDeclaration;
+  const extendsAnother = classLike.heritageClauses?.some((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword) ?? false;
+  if (keyedOtherwise || extendsAnother || classLike.members.some((member) => mayBeKeyMethod(ts, member))) return;
+  const holder = classLike.parent;
+  const bound = ts.isVariableDeclaration(holder) && ts.isIdentifier(holder.name) ? holder.name.text : undefined;
+  const className = classLike.name?.text ?? bound ?? 'this class';
+  throw at(
+    `${target.name} is an instance method, so cachier keys each call by its instance too (instances never share entries), ` +
+      `but ${className} has no [cachierKey]() method to key an instance by: every call would throw UnkeyableThisError. ` +
+      `Give ${className} a [cachierKey]() method returning what tells its instances apart (import { cachierKey } from 'cachier'), ` +
+      'add allowNonStaticMethods to this tag to share one cache across all instances on purpose, ' +
+      `key with hash=..., or make ${target.name} static`,
+  );
+}
+
+/**
+ * Whether a class member may be the `[cachierKey]()` method: any member with
+ * a computed name, unless the name is a literal or a well-known symbol
+ * (`[Symbol.iterator]`). The symbol may be imported under another name, so
+ * this errs on the side of no report: the runtime still checks each call.
+ */
+function mayBeKeyMethod(ts: TypeScript, member: TS.ClassElement): boolean {
+  if (!member.name || !ts.isComputedPropertyName(member.name)) return false;
+  const key = member.name.expression;
+  if (ts.isStringLiteralLike(key) || ts.isNumericLiteral(key)) return false;
+  return !(ts.isPropertyAccessExpression(key) && ts.isIdentifier(key.expression) && key.expression.text === 'Symbol');
 }
 
 /**

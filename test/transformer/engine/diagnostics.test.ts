@@ -21,6 +21,13 @@ const EXPECTED: ReadonlyArray<readonly [string, string]> = [
   ['src/forms.ts(41,5)', 'twice is tagged twice (on an overload and on its implementation); keep one tag'],
   ['src/forms.ts(47,7)', 'functions inside a namespace cannot be tagged; move inside to the top level of the module'],
   ['src/hoisting.ts(1,22)', 'compute is used here while the module loads, above its @cachier declaration, which the rewrite turns into a const that is not hoisted; move this code below the declaration'],
+  [
+    'src/methods.ts(4,7)',
+    'describe is an instance method, so cachier keys each call by its instance too (instances never share entries), but Pantry has no ' +
+      '[cachierKey]() method to key an instance by: every call would throw UnkeyableThisError. Give Pantry a [cachierKey]() method returning ' +
+      "what tells its instances apart (import { cachierKey } from 'cachier'), add allowNonStaticMethods to this tag to share one cache across " +
+      'all instances on purpose, key with hash=..., or make describe static',
+  ],
   ['src/more-ids.ts(1,5)', 'the cache id "shared" is already used by a tagged function of src/conflicts.ts; give one of them its own id=...'],
   ['src/options.ts(1,14)', 'unknown @cachier option "staleAftr"; did you mean "staleAfter"?'],
   ['src/options.ts(6,25)', 'option "staleAfter" expects milliseconds or a duration such as 500ms, 30s, 5m, 3h, 3d, 2w or 1h30m, got "3x"'],

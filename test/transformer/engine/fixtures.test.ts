@@ -10,7 +10,7 @@ const EXPECTED_RESULTS = {
   halveTwice: 2,
   greet: 'hello Ada',
   describe: ['number 1', 'string one'],
-  // `this` is not part of the key: the second shop is served the first shop's entry.
+  // allowNonStaticMethods: `this` is not part of the key, so the second shop is served the first shop's entry.
   price: ['3 EUR', '3 EUR'],
   // With a hash that keys on `this`, each shop gets its own entry.
   localPrice: ['3 EUR', '3 USD'],

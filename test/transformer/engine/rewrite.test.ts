@@ -34,7 +34,7 @@ describe('the rewrite engine', () => {
       'export function g(x: number): number;',
       'export function g(x: unknown) { return x; }',
       'export class Shop {',
-      '  /** @cachier */',
+      '  /** @cachier allowNonStaticMethods */',
       '  price(item: string) { return item.length; }',
       '}',
     ].join('\n');
@@ -58,7 +58,8 @@ describe('the rewrite engine', () => {
   });
 
   test('a method is wrapped in a static block of its class', () => {
-    const output = rewrite(`export const Shop = class {\n  /** @cachier */\n  price(item: string) { return item.length; }\n};`);
+    const shop = `export const Shop = class {\n  /** @cachier allowNonStaticMethods */\n  price(item: string) { return item.length; }\n};`;
+    const output = rewrite(shop);
     expect(output).toContain('static { Object.defineProperty(this.prototype, "price", { value: __cachier_module.cachier(this.prototype["price"], { id: "module.ts#Shop.prototype.price"');
   });
 
