@@ -1,6 +1,7 @@
 import type { ClaimResult, CoreLog, StoredEntry } from '../core.js';
 import { CacheWriteError, CircularCallError } from '../errors.js';
 import { drive, isThenable, perform, type Operations, type Plan, type Step } from '../plan.js';
+import { Computations, type Computation } from './computations.js';
 import type { CallContext, Environment } from './context.js';
 import { isEntryFresh, shelfLifeOf } from './entry-freshness.js';
 import { decideStale, isFresh, isWithinGrace } from './freshness.js';
@@ -46,6 +47,7 @@ type Claim = ClaimResult | typeof UNAVAILABLE;
 export class CallFlow {
   private readonly refreshing = new Set<string>();
   private readonly backoff = new GraceBackoff();
+  private readonly computations = new Computations();
 
   constructor(
     private readonly host: FlowHost,
@@ -171,9 +173,24 @@ export class CallFlow {
    * is served instead ({@link recover}).
    */
   private *computeAndStore(context: CallContext, token: string | undefined): Plan<unknown> {
+    const computation = this.computations.begin(context.key);
+    try {
+      return yield* this.computeAndStoreAs(computation, context, token);
+    } finally {
+      this.computations.end(context.key, computation);
+    }
+  }
+
+  private *computeAndStoreAs(computation: Computation, context: CallContext, token: string | undefined): Plan<unknown> {
     const { environment, key } = context;
     const { options } = environment;
     const stopRenewing = token === undefined ? undefined : renewWhileComputing(environment.core, key, token, { leaseMs: options.leaseMs, log: this.observer.log });
+    if (stopRenewing !== undefined && token !== undefined) {
+      computation.letGo = () => {
+        stopRenewing();
+        return environment.core.release(key, token);
+      };
+    }
     this.observer.computing();
     const startedAt = performance.now();
     let value: unknown;
@@ -191,10 +208,27 @@ export class CallFlow {
       yield* this.release(context, token);
       return value;
     }
-    const stored = yield* this.tolerate(context, 'write', (ops) => ops.store(key, { value, computedAt: options.clock() }, token));
+    if (computation.forgotten) {
+      this.observer.trace(context, 'forgotten while computing: returned, not stored');
+      yield* this.release(context, token);
+      return value;
+    }
+    const stored = yield* this.tolerate(context, 'write', (ops) => {
+      const storing = ops.store(key, { value, computedAt: options.clock() }, token);
+      if (isThenable(storing)) computation.storing = Promise.resolve(storing);
+      return storing;
+    });
     if (stored === UNAVAILABLE) yield* this.release(context, token);
     else this.backoff.end(key);
     return value;
+  }
+
+  /**
+   * Keeps the computations of `key` under way in this process from storing
+   * their values; answers when the stores already started have ended.
+   */
+  forget(key: string): Promise<unknown> | undefined {
+    return this.computations.forget(key);
   }
 
   /**

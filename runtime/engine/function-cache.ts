@@ -245,6 +245,22 @@ export class FunctionCache {
     );
   }
 
+  /**
+   * Removes the entry of the call with `args` (and `thisArg`, for a `hash`
+   * that keys on it) and answers whether there was one. A computation of the
+   * key under way in this process is joined by no later call and stores
+   * nothing: its value may come from what the caller wants forgotten.
+   * @throws {@link UnkeyableArgumentError} for arguments a call could not key either.
+   */
+  forget(thisArg: unknown, args: unknown[]): boolean | Promise<boolean> {
+    const environment = this.resolve();
+    const key = this.keyOf(environment, thisArg, args);
+    this.inflight.drop(key);
+    const stores = this.flow.forget(key);
+    const { core } = environment;
+    return stores === undefined ? core.delete(key) : stores.then(() => core.delete(key));
+  }
+
   /** Removes this function's entries. */
   clear(): unknown {
     return this.resolve().core.clear();

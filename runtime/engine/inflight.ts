@@ -35,6 +35,11 @@ export class InFlight {
     call.promise.then(forget, forget);
   }
 
+  /** Stops listing the call in flight for `key`: later calls do not join it (those already waiting still get its value). */
+  drop(key: string): void {
+    this.calls.delete(key);
+  }
+
   /**
    * Waits for `pending`, up to `timeoutMs` (0: as long as it takes) or until
    * {@link releaseAll}; then answers what `giveUp` answers instead.
