@@ -191,18 +191,19 @@ export class CallFlow {
         return environment.core.release(key, token);
       };
     }
-    this.observer.computing();
+    this.observer.computing(context);
     const startedAt = performance.now();
     let value: unknown;
     try {
       value = yield* perform(() => this.host.invoke(context));
     } catch (error) {
+      this.observer.computeFailed(context, performance.now() - startedAt, error);
       yield* this.release(context, token);
       return this.recover(context, error);
     } finally {
       stopRenewing?.();
     }
-    this.observer.computed(performance.now() - startedAt);
+    this.observer.computed(context, performance.now() - startedAt);
     if (value === undefined && !(context.settings.allowUndefined ?? options.allowUndefined)) {
       this.observer.trace(context, 'returned undefined: not stored (set allowUndefined to cache it)');
       yield* this.release(context, token);
@@ -319,7 +320,7 @@ export class CallFlow {
         if (context.environment.options.strict) throw error;
         context.backendFailed = true;
       }
-      this.observer.backendFailed(what, context.environment.core.backend, error);
+      this.observer.backendFailed(what, context.environment.core.backend, error, context.key);
       return UNAVAILABLE;
     }
   }

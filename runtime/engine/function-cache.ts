@@ -91,6 +91,7 @@ export class FunctionCache {
     const core = shared ? guardCore(unguarded, { connection: shared, timeoutMs: options.backendTimeoutMs, log: this.log }) : unguarded;
     this.environment = { options, core, metrics: options.metrics ? this.metrics : UNCOUNTED };
     this.observer.metrics = this.environment.metrics;
+    this.observer.backend = core.backend;
     this.environmentVersion = version;
     return this.environment;
   }
@@ -147,10 +148,15 @@ export class FunctionCache {
     if (isComputing(this.id, context.key)) throw new CircularCallError(this.id);
     this.observer.waiting(context, true);
     const timeoutMs = context.settings.waitForCalcTimeoutMs ?? context.environment.options.waitForCalcTimeoutMs;
-    const joined = this.inflight.join(flight.promise, timeoutMs, (why) => {
-      this.observer.waitEnded(context, why);
-      return this.flow.run(context, this.flow.compute(context, 'compute', false));
-    });
+    const joined = this.inflight.join(
+      flight.promise,
+      timeoutMs,
+      (why) => {
+        this.observer.waitEnded(context, why);
+        return this.flow.run(context, this.flow.compute(context, 'compute', false));
+      },
+      () => this.observer.waitEnded(context, 'received'),
+    );
     return withinDeadlines(joined, context, flight.context, this.observer);
   }
 

@@ -42,9 +42,10 @@ export class InFlight {
 
   /**
    * Waits for `pending`, up to `timeoutMs` (0: as long as it takes) or until
-   * {@link releaseAll}; then answers what `giveUp` answers instead.
+   * {@link releaseAll}; then answers what `giveUp` answers instead. Calls
+   * `received` when the value arrives in time.
    */
-  join(pending: Promise<unknown>, timeoutMs: number, giveUp: (why: GiveUp) => unknown): Promise<unknown> {
+  join(pending: Promise<unknown>, timeoutMs: number, giveUp: (why: GiveUp) => unknown, received: () => void): Promise<unknown> {
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const stopWaiting = (): void => {
@@ -64,6 +65,8 @@ export class InFlight {
       this.waiters.add(release);
       pending.then(
         (value) => {
+          // Still waiting, unless it gave up (timed out, released) before the value came.
+          if (this.waiters.has(release)) received();
           stopWaiting();
           resolve(value);
         },
