@@ -39,6 +39,8 @@ describe.each([
     /^\{ hits: 2, misses: 1, computations: 1, timedHits: 2 \}\ncachier_hits_total\{function="double"\} 2\ncachier_misses_total\{function="double"\} 1\n$/,
   ],
   ['opentelemetry', /^cachier\.hits 1\ncachier\.misses 1\ncachier\.entries 1\n$/],
+  ['forget', /^tea 10 EUR coffee 20 EUR\ntrue\nfalse\ntea 30 EUR coffee 20 EUR\n$/],
+  ['events', /^cachier:miss double\ncachier:computation-started double\ncachier:computation-finished double\ncachier:hit double\n$/],
 ])('README example %s', (name, expected) => {
   test('is shown in the README as it is in docs/examples', () => {
     const code = readFileSync(join(root, 'docs/examples', `${name}.ts`), 'utf8');
