@@ -1,7 +1,7 @@
 import type { ClaimResult, CoreLog, StoredEntry } from '../core.js';
 import { CacheWriteError, CircularCallError } from '../errors.js';
 import { drive, isThenable, perform, type Operations, type Plan, type Step } from '../plan.js';
-import { Computations, type Computation } from './computations.js';
+import { Computations } from './computations.js';
 import type { CallContext, Environment } from './context.js';
 import { isEntryFresh, shelfLifeOf } from './entry-freshness.js';
 import { decideStale, isFresh, isWithinGrace } from './freshness.js';
@@ -173,17 +173,9 @@ export class CallFlow {
    * is served instead ({@link recover}).
    */
   private *computeAndStore(context: CallContext, token: string | undefined): Plan<unknown> {
-    const computation = this.computations.begin(context.key);
-    try {
-      return yield* this.computeAndStoreAs(computation, context, token);
-    } finally {
-      this.computations.end(context.key, computation);
-    }
-  }
-
-  private *computeAndStoreAs(computation: Computation, context: CallContext, token: string | undefined): Plan<unknown> {
     const { environment, key } = context;
     const { options } = environment;
+    const computation = this.computations.begin(key);
     const stopRenewing = token === undefined ? undefined : renewWhileComputing(environment.core, key, token, { leaseMs: options.leaseMs, log: this.observer.log });
     if (stopRenewing !== undefined && token !== undefined) {
       computation.letGo = () => {
@@ -191,37 +183,41 @@ export class CallFlow {
         return environment.core.release(key, token);
       };
     }
-    this.observer.computing(context);
-    const startedAt = performance.now();
-    let value: unknown;
     try {
-      value = yield* perform(() => this.host.invoke(context));
-    } catch (error) {
-      this.observer.computeFailed(context, performance.now() - startedAt, error);
-      yield* this.release(context, token);
-      return this.recover(context, error);
+      this.observer.computing(context);
+      const startedAt = performance.now();
+      let value: unknown;
+      try {
+        value = yield* perform(() => this.host.invoke(context));
+      } catch (error) {
+        this.observer.computeFailed(context, performance.now() - startedAt, error);
+        yield* this.release(context, token);
+        return this.recover(context, error);
+      } finally {
+        stopRenewing?.();
+      }
+      this.observer.computed(context, performance.now() - startedAt);
+      if (value === undefined && !(context.settings.allowUndefined ?? options.allowUndefined)) {
+        this.observer.trace(context, 'returned undefined: not stored (set allowUndefined to cache it)');
+        yield* this.release(context, token);
+        return value;
+      }
+      if (computation.forgotten) {
+        this.observer.trace(context, 'forgotten while computing: returned, not stored');
+        yield* this.release(context, token);
+        return value;
+      }
+      const stored = yield* this.tolerate(context, 'write', (ops) => {
+        const storing = ops.store(key, { value, computedAt: options.clock() }, token);
+        if (isThenable(storing)) computation.storing = Promise.resolve(storing);
+        return storing;
+      });
+      if (stored === UNAVAILABLE) yield* this.release(context, token);
+      else this.backoff.end(key);
+      return value;
     } finally {
-      stopRenewing?.();
+      this.computations.end(computation);
     }
-    this.observer.computed(context, performance.now() - startedAt);
-    if (value === undefined && !(context.settings.allowUndefined ?? options.allowUndefined)) {
-      this.observer.trace(context, 'returned undefined: not stored (set allowUndefined to cache it)');
-      yield* this.release(context, token);
-      return value;
-    }
-    if (computation.forgotten) {
-      this.observer.trace(context, 'forgotten while computing: returned, not stored');
-      yield* this.release(context, token);
-      return value;
-    }
-    const stored = yield* this.tolerate(context, 'write', (ops) => {
-      const storing = ops.store(key, { value, computedAt: options.clock() }, token);
-      if (isThenable(storing)) computation.storing = Promise.resolve(storing);
-      return storing;
-    });
-    if (stored === UNAVAILABLE) yield* this.release(context, token);
-    else this.backoff.end(key);
-    return value;
   }
 
   /**

@@ -1,5 +1,6 @@
 /** One computation of a key under way in this process, from the call of the function until its value is stored. */
 export interface Computation {
+  readonly key: string;
   /** Set by `forget()`: the value may come from what the caller asked to forget, so it is returned but not stored. */
   forgotten: boolean;
   /** Set once the value is being stored: `forget()` then waits for the store to end before it deletes. */
@@ -18,23 +19,18 @@ export interface Computation {
  * reason to forget a call is usually that what it read has changed.
  */
 export class Computations {
-  private readonly byKey = new Map<string, Set<Computation>>();
+  // One set of every computation, not a map by key: a miss then hashes no key, and forget(), rare, looks through them all.
+  private readonly running = new Set<Computation>();
 
   /** Lists a new computation of `key` until {@link end}. */
   begin(key: string): Computation {
-    const computation: Computation = { forgotten: false, storing: undefined, letGo: undefined };
-    let running = this.byKey.get(key);
-    if (running === undefined) {
-      running = new Set();
-      this.byKey.set(key, running);
-    }
-    running.add(computation);
+    const computation: Computation = { key, forgotten: false, storing: undefined, letGo: undefined };
+    this.running.add(computation);
     return computation;
   }
 
-  end(key: string, computation: Computation): void {
-    const running = this.byKey.get(key);
-    if (running?.delete(computation) && running.size === 0) this.byKey.delete(key);
+  end(computation: Computation): void {
+    this.running.delete(computation);
   }
 
   /**
@@ -45,15 +41,14 @@ export class Computations {
    * ends with its lease.
    */
   forget(key: string): Promise<unknown> | undefined {
-    const running = this.byKey.get(key);
-    if (running === undefined) return undefined;
     const pending: unknown[] = [];
-    for (const computation of running) {
+    for (const computation of this.running) {
+      if (computation.key !== key) continue;
       computation.forgotten = true;
       if (computation.storing) pending.push(computation.storing);
       else if (computation.letGo) pending.push(Promise.resolve().then(computation.letGo));
       computation.letGo = undefined;
     }
-    return Promise.allSettled(pending);
+    return pending.length === 0 ? undefined : Promise.allSettled(pending);
   }
 }
