@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, expectTypeOf, test, vi } from 'vitest';
-import { cachier, cacheOf, UnkeyableArgumentError } from '../runtime/index.js';
+import { Redis } from 'ioredis';
+import { describe, expect, expectTypeOf, inject, test, vi } from 'vitest';
+import { cachier, cacheOf, UnkeyableArgumentError, type RedisClient } from '../runtime/index.js';
 
 let nextId = 0;
 const uniqueId = (): string => `forget-${process.pid}-${nextId++}`;
@@ -106,5 +107,51 @@ describe('forget(...args)', () => {
     expectTypeOf(cached.forget).parameters.toEqualTypeOf<[bigint, string?]>();
     expectTypeOf(cached.forget).returns.toEqualTypeOf<Promise<boolean>>();
     expectTypeOf(cacheOf(cached).forget).parameters.toEqualTypeOf<[bigint, string?]>();
+  });
+});
+
+const redisServer = inject('redisServer');
+
+describe.skipIf('skip' in redisServer)('forget(...args) and a store under way', () => {
+  test('a store already sent when forget is called is waited for, then removed: nothing is left once forget resolves', async () => {
+    const redis = new Redis('url' in redisServer ? redisServer.url : '', { maxRetriesPerRequest: 1 });
+    const storeSent = gate<void>();
+    const storeLands = gate<void>();
+    let holdNextEval = false;
+    // The server as seen through a slow link: once armed, the next EVAL (the store) is sent and answered only when let through.
+    const client: RedisClient = {
+      call: (command, ...args) => redis.call(command, ...(args as Array<string | Buffer>)),
+      callBuffer: async (command, ...args) => {
+        if (command === 'EVAL' && holdNextEval) {
+          holdNextEval = false;
+          storeSent.open();
+          await storeLands.promise;
+        }
+        return redis.callBuffer(command, ...(args as Array<string | Buffer>));
+      },
+      duplicate: () => redis.duplicate(),
+    };
+    let calls = 0;
+    const cached = cachier(
+      async (x: number) => {
+        calls++;
+        holdNextEval = true;
+        return x * 10;
+      },
+      { backend: 'redis', redis: client, id: uniqueId(), sourceHash: 'v1' },
+    );
+    try {
+      const computing = cached(1);
+      await storeSent.promise;
+      const forgetting = cached.forget(1);
+      await sleep(50);
+      storeLands.open();
+      expect(await computing).toBe(10);
+      expect(await forgetting).toBe(true);
+      expect(await cached(1)).toBe(10);
+      expect(calls).toBe(2);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
