@@ -222,7 +222,8 @@ export class CallFlow {
 
   /**
    * Keeps the computations of `key` under way in this process from storing
-   * their values; answers when the stores already started have ended.
+   * their values and releases their marks; answers when that is done and the
+   * stores already started have ended (undefined when there is nothing to wait for).
    */
   forget(key: string): Promise<unknown> | undefined {
     return this.computations.forget(key);
