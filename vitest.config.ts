@@ -12,6 +12,7 @@ const BACKENDS = [
   'test/runtime/backends/{conformance,conformance-servers,faults,inspector-conformance,shared-options}.test.ts',
   'test/runtime/backends/{mongo,redis,postgres,s3}/**/*.test.ts',
   'test/runtime/{defects,reference-controls}.test.ts',
+  'test/runtime/engine/forget.test.ts',
   'test/cli/{mongo,shortcuts}.test.ts',
   'test/bench/shared-backends.test.ts',
 ];

@@ -14,6 +14,8 @@
 import { CachierError } from './errors.js';
 
 export * from './errors.js';
+// Names only (no Node built-in behind them), so a bundler sees the export the Node entry has.
+export { cachierChannels } from './events.js';
 
 const NEEDS_NODE =
   'cachier: this is a browser build, and cachier runs in Node.js only (it caches in files and databases). ' +

@@ -8,6 +8,24 @@ import { impliedBackend, validateCallOptions, validateOptions, type AnyFunction,
 export interface CacheControls<F extends AnyFunction> {
   /** Removes every entry of this function (other functions' caches are untouched). */
   clearCache(): Promise<void>;
+  /**
+   * Removes the entry of exactly these arguments, the one a call with them
+   * would be served, on every backend; resolves to `true` when there was
+   * one. A computation of these arguments already under way in this process
+   * is not served to later calls (callers already waiting for it still get
+   * its value) and does not store its value; one under way in another
+   * process stores it when it ends, as after `clearCache()`.
+   *
+   * For a method whose `hash` keys on `this`, give the instance as `this`:
+   * `Shop.prototype.price.forget.call(shop, item)`.
+   *
+   * @example
+   * ```ts
+   * await prices.forget('ACME'); // true: the next prices('ACME') computes again
+   * ```
+   * @throws {@link UnkeyableArgumentError} (as a rejection) for arguments a call could not key either.
+   */
+  forget(...args: Parameters<F>): Promise<boolean>;
   /** Removes this function's being-calculated marks, e.g. after a crash, so nobody waits on them. */
   clearBeingCalculated(): Promise<void>;
   /** Stores `value` as the fresh result for `args`, without calling the function, and answers it. */
@@ -120,6 +138,14 @@ export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<No
       Promise.resolve()
         .then(() => cache.precache(argumentList(args, 'precache', fn.name), value))
         .then(() => value),
+    // A method, so that `forget.call(instance, ...args)` keys on the instance as a call on it would.
+    forget(this: unknown, ...args) {
+      try {
+        return Promise.resolve(cache.forget(this === wrapped ? undefined : this, args));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
     cacheInfo: () => cache.info(),
     resetMetrics: () => cache.resetMetrics(),
     deleteStale: () => cache.deleteStale(),

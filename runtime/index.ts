@@ -13,6 +13,20 @@ export type { PostgresPool, PostgresOption } from './backends/postgres/pool.js';
 export type { S3Location, S3Option } from './backends/s3/location.js';
 export { setDefaults, getDefaults, resetDefaults, enableCaching, disableCaching, isCachingEnabled } from './config.js';
 export { cachierKey } from './keys.js';
+export {
+  cachierChannels,
+  type CachierBackendError,
+  type CachierCallEvent,
+  type CachierComputationFailed,
+  type CachierComputationFinished,
+  type CachierComputationStarted,
+  type CachierEvent,
+  type CachierEviction,
+  type CachierHit,
+  type CachierMiss,
+  type CachierStaleHit,
+  type CachierWait,
+} from './events.js';
 export type { WarningCode } from './warnings.js';
 export { parseDuration, type Duration } from './duration.js';
 export type { ByteSize } from './size.js';

@@ -1,4 +1,4 @@
-import { cachier } from '../../dist/runtime/index.js';
+import { cachier, cachierChannels } from '../../dist/runtime/index.js';
 import { backendNamed } from '../../dist/runtime/backends/registry.js';
 import { keyOfArguments } from '../../dist/runtime/keys.js';
 import { makeTempDir } from './temp-dir.mjs';
@@ -6,7 +6,7 @@ import { makeTempDir } from './temp-dir.mjs';
 // Any cache a benchmark forgets to point somewhere still lands in a temp folder.
 process.env['CACHIER_DIR'] = makeTempDir('default');
 
-export { cachier, keyOfArguments };
+export { cachier, cachierChannels, keyOfArguments };
 
 /**
  * Whether the built runtime registers a backend, so scenarios needing a core

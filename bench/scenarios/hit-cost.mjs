@@ -4,10 +4,11 @@
  * (cachier's file core, default and `reload: false`, against cacache and
  * cache-manager over keyv-file).
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { join } from 'node:path';
 import { countedQuotes } from '../lib/counted.mjs';
 import { measure, sequential, sequentialSync } from '../lib/measure.mjs';
-import { cachier, hasBackend } from '../lib/ours.mjs';
+import { cachier, cachierChannels, hasBackend } from '../lib/ours.mjs';
 import { persistentRows } from '../lib/persistent.mjs';
 import { memoizeeAsync, memoizeeSync, pMemoized } from '../lib/peers.mjs';
 import { publish } from '../lib/report.mjs';
@@ -65,8 +66,33 @@ async function inMemorySync() {
       }),
       { contender: 'p-memoize', unavailable: 'async functions only' },
       ...(await metricsCostRows()),
+      ...(await eventsCostRows()),
     ],
   };
+}
+
+/**
+ * The cost of events on the same hit: with a subscriber on `cachier:hit`
+ * (each hit builds and publishes a message), and with subscribers on the
+ * other channels only (a hit checks its channel and builds nothing). Without
+ * any subscriber is the table's own "cachier memory core" row.
+ */
+async function eventsCostRows() {
+  const rows = [];
+  for (const [contender, channels, note] of [
+    ['cachier memory core, a cachier:hit subscriber', ['hit'], 'every hit publishes a message'],
+    ['cachier memory core, subscribers on other channels', ['miss', 'computationFinished'], 'hits publish nothing'],
+  ]) {
+    let heard = 0;
+    const listener = () => heard++;
+    for (const name of channels) subscribe(cachierChannels[name], listener);
+    const counted = countedQuotes();
+    const memoized = cachier(counted.syncQuote, { backend: 'memory', id: `bench/hit#sync-${contender}` });
+    const row = await hitRow(contender, memoized, { sync: true, calls: IN_MEMORY_CALLS, computations: counted.computations });
+    for (const name of channels) unsubscribe(cachierChannels[name], listener);
+    rows.push({ ...row, note: row.note || `${note}${heard === 0 ? ' (none heard: the subscriber was not reached)' : ''}` });
+  }
+  return rows;
 }
 
 /**

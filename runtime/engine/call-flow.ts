@@ -1,6 +1,7 @@
 import type { ClaimResult, CoreLog, StoredEntry } from '../core.js';
 import { CacheWriteError, CircularCallError } from '../errors.js';
 import { drive, isThenable, perform, type Operations, type Plan, type Step } from '../plan.js';
+import { Computations } from './computations.js';
 import type { CallContext, Environment } from './context.js';
 import { isEntryFresh, shelfLifeOf } from './entry-freshness.js';
 import { decideStale, isFresh, isWithinGrace } from './freshness.js';
@@ -46,6 +47,7 @@ type Claim = ClaimResult | typeof UNAVAILABLE;
 export class CallFlow {
   private readonly refreshing = new Set<string>();
   private readonly backoff = new GraceBackoff();
+  private readonly computations = new Computations();
 
   constructor(
     private readonly host: FlowHost,
@@ -173,28 +175,58 @@ export class CallFlow {
   private *computeAndStore(context: CallContext, token: string | undefined): Plan<unknown> {
     const { environment, key } = context;
     const { options } = environment;
+    const computation = this.computations.begin(key);
     const stopRenewing = token === undefined ? undefined : renewWhileComputing(environment.core, key, token, { leaseMs: options.leaseMs, log: this.observer.log });
-    this.observer.computing();
-    const startedAt = performance.now();
-    let value: unknown;
+    if (stopRenewing !== undefined && token !== undefined) {
+      computation.letGo = () => {
+        stopRenewing();
+        return environment.core.release(key, token);
+      };
+    }
     try {
-      value = yield* perform(() => this.host.invoke(context));
-    } catch (error) {
-      yield* this.release(context, token);
-      return this.recover(context, error);
-    } finally {
-      stopRenewing?.();
-    }
-    this.observer.computed(performance.now() - startedAt);
-    if (value === undefined && !(context.settings.allowUndefined ?? options.allowUndefined)) {
-      this.observer.trace(context, 'returned undefined: not stored (set allowUndefined to cache it)');
-      yield* this.release(context, token);
+      this.observer.computing(context);
+      const startedAt = performance.now();
+      let value: unknown;
+      try {
+        value = yield* perform(() => this.host.invoke(context));
+      } catch (error) {
+        this.observer.computeFailed(context, performance.now() - startedAt, error);
+        yield* this.release(context, token);
+        return this.recover(context, error);
+      } finally {
+        stopRenewing?.();
+      }
+      this.observer.computed(context, performance.now() - startedAt);
+      if (value === undefined && !(context.settings.allowUndefined ?? options.allowUndefined)) {
+        this.observer.trace(context, 'returned undefined: not stored (set allowUndefined to cache it)');
+        yield* this.release(context, token);
+        return value;
+      }
+      if (computation.forgotten) {
+        this.observer.trace(context, 'forgotten while computing: returned, not stored');
+        yield* this.release(context, token);
+        return value;
+      }
+      const stored = yield* this.tolerate(context, 'write', (ops) => {
+        const storing = ops.store(key, { value, computedAt: options.clock() }, token);
+        if (isThenable(storing)) computation.storing = Promise.resolve(storing);
+        return storing;
+      });
+      if (stored === UNAVAILABLE) yield* this.release(context, token);
+      else this.backoff.end(key);
       return value;
+    } finally {
+      this.computations.end(computation);
     }
-    const stored = yield* this.tolerate(context, 'write', (ops) => ops.store(key, { value, computedAt: options.clock() }, token));
-    if (stored === UNAVAILABLE) yield* this.release(context, token);
-    else this.backoff.end(key);
-    return value;
+  }
+
+  /**
+   * Keeps the computations of `key` under way in this process from storing
+   * their values and releases their marks; answers when that is done and the
+   * stores already started have ended (undefined when there is nothing to wait for).
+   */
+  forget(key: string): Promise<unknown> | undefined {
+    return this.computations.forget(key);
   }
 
   /**
@@ -285,7 +317,7 @@ export class CallFlow {
         if (context.environment.options.strict) throw error;
         context.backendFailed = true;
       }
-      this.observer.backendFailed(what, context.environment.core.backend, error);
+      this.observer.backendFailed(what, context.environment.core.backend, error, context.key);
       return UNAVAILABLE;
     }
   }

@@ -94,6 +94,7 @@ export class FunctionCache {
     const core = shared ? guardCore(unguarded, { connection: shared, timeoutMs: options.backendTimeoutMs, log: this.log }) : unguarded;
     this.environment = { options, core, metrics: options.metrics ? this.metrics : UNCOUNTED };
     this.observer.metrics = this.environment.metrics;
+    this.observer.backend = core.backend;
     this.environmentVersion = version;
     return this.environment;
   }
@@ -154,10 +155,15 @@ export class FunctionCache {
     if (isComputing(this.id, context.key)) throw new CircularCallError(this.id);
     this.observer.waiting(context, true);
     const timeoutMs = context.settings.waitForCalcTimeoutMs ?? context.environment.options.waitForCalcTimeoutMs;
-    const joined = this.inflight.join(flight.promise, timeoutMs, (why) => {
-      this.observer.waitEnded(context, why);
-      return this.flow.run(context, this.flow.compute(context, 'compute', false));
-    });
+    const joined = this.inflight.join(
+      flight.promise,
+      timeoutMs,
+      (why) => {
+        this.observer.waitEnded(context, why);
+        return this.flow.run(context, this.flow.compute(context, 'compute', false));
+      },
+      () => this.observer.waitEnded(context, 'received'),
+    );
     return withinDeadlines(joined, context, flight.context, this.observer);
   }
 
@@ -250,6 +256,22 @@ export class FunctionCache {
     this.deleteStale().catch((error: unknown) =>
       this.observer.warnOnce(`could not delete stale entries: ${(error as Error)?.message ?? String(error)}`, 'CACHIER_CLEANUP_FAILED'),
     );
+  }
+
+  /**
+   * Removes the entry of the call with `args` (and `thisArg`, for a `hash`
+   * that keys on it) and answers whether there was one. A computation of the
+   * key under way in this process is joined by no later call and stores
+   * nothing: its value may come from what the caller wants forgotten.
+   * @throws {@link UnkeyableArgumentError} for arguments a call could not key either.
+   */
+  forget(thisArg: unknown, args: unknown[]): boolean | Promise<boolean> {
+    const environment = this.resolve();
+    const key = this.keyOf(environment, thisArg, args);
+    this.inflight.drop(key);
+    const stores = this.flow.forget(key);
+    const { core } = environment;
+    return stores === undefined ? core.delete(key) : stores.then(() => core.delete(key));
   }
 
   /** Removes this function's entries. */

@@ -35,11 +35,17 @@ export class InFlight {
     call.promise.then(forget, forget);
   }
 
+  /** Stops listing the call in flight for `key`: later calls do not join it (those already waiting still get its value). */
+  drop(key: string): void {
+    this.calls.delete(key);
+  }
+
   /**
    * Waits for `pending`, up to `timeoutMs` (0: as long as it takes) or until
-   * {@link releaseAll}; then answers what `giveUp` answers instead.
+   * {@link releaseAll}; then answers what `giveUp` answers instead. Calls
+   * `received` when the value arrives in time.
    */
-  join(pending: Promise<unknown>, timeoutMs: number, giveUp: (why: GiveUp) => unknown): Promise<unknown> {
+  join(pending: Promise<unknown>, timeoutMs: number, giveUp: (why: GiveUp) => unknown, received: () => void): Promise<unknown> {
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const stopWaiting = (): void => {
@@ -59,6 +65,8 @@ export class InFlight {
       this.waiters.add(release);
       pending.then(
         (value) => {
+          // Still waiting, unless it gave up (timed out, released) before the value came.
+          if (this.waiters.has(release)) received();
           stopWaiting();
           resolve(value);
         },

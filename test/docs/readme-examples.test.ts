@@ -42,6 +42,12 @@ const EXAMPLES: [name: string, document: string, expected: RegExp][] = [
     'docs/keys-and-values.md',
     /^a-1 in May: 10\nb-2 in May: 99\nUnkeyableThisError: cachier: cannot key the call of Visitor\.greet\(\): this is an instance of Visitor/,
   ],
+  ['forget', 'README.md', /^tea 10 EUR coffee 20 EUR\ntrue\nfalse\ntea 30 EUR coffee 20 EUR\n$/],
+  [
+    'events',
+    'docs/events.md',
+    /^cachier:miss double\ncachier:computation-started double\ncachier:computation-finished double\ncachier:hit double\n$/,
+  ],
   ['controls', 'docs/controls.md', /^144 0\n9\n144\n144\n\{ entries: 1, hits: 2, misses: 0, computations: 3 \}\n$/],
   [
     'reference-controls',

@@ -1,7 +1,7 @@
 import type { ModuleAnalysis } from './analyze.js';
 import { GENERATED_MARKER } from './analyze.js';
 
-const CONTROLS = ['clearCache', 'clearBeingCalculated', 'precache', 'cacheInfo', 'withOptions'];
+const CONTROLS = ['clearCache', 'clearBeingCalculated', 'precache', 'forget', 'cacheInfo', 'withOptions'];
 
 /**
  * Declarations that make the generated names visible to the type checker and

@@ -269,6 +269,38 @@ describe.each(backendTargets().map((target) => [target.backend, target] as const
     expect(calls.count).toBe(3);
   });
 
+  spec('forget(...args) removes the entry of exactly these arguments for every machine, and answers whether there was one', async () => {
+    const id = uniqueId('forget');
+    const a = counted(await machine(), id, (x) => `a${x}`);
+    await a.fn(1);
+    await a.fn(2);
+    const b = counted(await machine(), id, (x) => `b${x}`);
+    expect(await b.fn.forget(1)).toBe(true);
+    expect(await b.fn.forget(1)).toBe(false);
+    expect(await a.fn.forget(3)).toBe(false);
+    expect((await a.fn.cacheInfo()).entries).toBe(1);
+    expect(await a.fn(2)).toBe('a2');
+    expect(await a.fn(1)).toBe('a1');
+    expect(a.calls.count).toBe(3);
+    expect(await b.fn(1)).toBe('a1');
+    expect(b.calls.count).toBe(0);
+  });
+
+  spec('a computation forgotten while in flight is not served: the next call computes at once, and the old value is not stored', async () => {
+    const slow = gate<string>();
+    let started = 0;
+    const { fn, calls } = counted(await machine(), uniqueId('forget-in-flight'), (x): string | Promise<string> => (++started === 1 ? slow.promise : `${x} new`));
+    const pending = fn(1);
+    await vi.waitFor(() => expect(calls.count).toBe(1));
+    expect(await fn.forget(1)).toBe(false);
+    expect(await fn(1)).toBe('1 new');
+    expect(calls.count).toBe(2);
+    slow.open('1 old');
+    expect(await pending).toBe('1 old');
+    expect(await fn(1)).toBe('1 new');
+    expect((await fn.cacheInfo()).waits).toBe(0);
+  });
+
   spec('clearBeingCalculated lets the next caller compute instead of waiting for the marked computation', async () => {
     const id = uniqueId('marks');
     const slow = gate<string>();

@@ -120,4 +120,13 @@ describe.each(FORMATS)('a $format project built with tspc', ({ format, stackFram
     await project.run('main.js');
     expect(project.newCalls()).toEqual(FORMS_MODULE_CALLS);
   });
+
+  test('fn.forget(args) of a tagged function removes that call only: the next process computes it alone', async () => {
+    await project.run('main.js');
+    project.newCalls();
+    const forget = await project.run('main.js', ['forget-square']);
+    expect(forget.stdout.trim()).toBe('[true,false]');
+    await project.run('main.js');
+    expect(project.newCalls()).toEqual(['square']);
+  });
 });

@@ -46,6 +46,17 @@ describe('file core across processes', () => {
     expect(computations(place.sideFile)).toHaveLength(1);
   });
 
+  test('forget(key) of a sync function in one process: the next process computes that key again and is served the others', async () => {
+    const place = freshPlace();
+    await runWorker({ ...place, keys: ['a', 'b'], sync: true });
+    const work = cachier((key: string) => `here-${key}`, { backend: 'file', cacheDir: place.cacheDir, id: 'test/file-core#work', sourceHash: 'v1' });
+    expect(await work.forget('a')).toBe(true);
+    expect(await work.forget('a')).toBe(false);
+    const next = await runWorker({ ...place, keys: ['a', 'b'], sync: true, prefix: 'next' });
+    expect(next.results).toEqual(['next-a', 'value-b']);
+    expect(computations(place.sideFile).map(([, key]) => key)).toEqual(['a', 'b', 'a']);
+  });
+
   test('8 processes x 200 keys, each key asked by all: each computed once, all values right', async () => {
     const place = freshPlace();
     const keys = keysUpTo(200);
