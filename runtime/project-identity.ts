@@ -59,8 +59,7 @@ export function projectFinder(files: ProjectFiles): (moduleFile: string) => Modu
     if (known) return known;
     let packageRoot: string | undefined;
     let named: { root: string; name: string } | undefined;
-    let folder = moduleFolder === '' ? undefined : moduleFolder;
-    for (; folder !== undefined && named === undefined; folder = parentOf(folder)) {
+    for (let folder = moduleFolder || undefined; folder !== undefined && named === undefined; folder = parentOf(folder)) {
       const packageFile = packageFileIn(folder);
       if (packageFile === undefined) continue;
       packageRoot ??= folder;
