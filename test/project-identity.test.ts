@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, test } from 'vitest';
+import { defaultFunctionId, projectFinder } from '../runtime/project-identity.js';
 import { transformModule } from '../transformer/engine/index.js';
 import { cachierCli, cachierJson } from './support/cli/run.js';
 import { NODE, RouteProject } from './support/routes/route-project.js';
@@ -111,6 +112,24 @@ describe('the default id', () => {
     const code = '/** @cachier id=shared-prices */\nexport function price(x) { return x; }\n';
     const fromTag = transformModule({ code, fileName: join(folder, 'prices.mjs') });
     expect(fromTag.functions[0]?.id).toBe('shared-prices');
+  });
+});
+
+describe('the project rule on paths of any OS', () => {
+  /** A finder over an in-memory disk of package.json files (path -> text). */
+  const finderOver = (disk: Record<string, string>) => projectFinder({ exists: (path) => path in disk, read: (path) => disk[path] });
+
+  test('a Windows path gives the id a POSIX path gives: the drive and the separators are not part of it', () => {
+    const posix = finderOver({ '/work/app/package.json': json({ name: 'my-app' }) });
+    const windows = finderOver({ 'C:/work/app/package.json': json({ name: 'my-app' }) });
+    const windowsFile = 'C:\\work\\app\\src\\prices.ts';
+    expect(defaultFunctionId(windows(windowsFile), windowsFile, 'fetchPrice')).toBe('my-app:src/prices.ts#fetchPrice');
+    expect(defaultFunctionId(posix('/work/app/src/prices.ts'), '/work/app/src/prices.ts', 'fetchPrice')).toBe('my-app:src/prices.ts#fetchPrice');
+  });
+
+  test('a module at the root of a drive, with no package.json, has no project part', () => {
+    expect(defaultFunctionId(finderOver({})('C:/prices.ts'), 'C:/prices.ts', 'f')).toBe('prices.ts#f');
+    expect(defaultFunctionId(finderOver({})('/prices.ts'), '/prices.ts', 'f')).toBe('prices.ts#f');
   });
 });
 
