@@ -124,7 +124,8 @@ describe('the project rule on paths of any OS', () => {
     const windows = finderOver({ 'C:/work/app/package.json': json({ name: 'my-app' }) });
     const windowsFile = 'C:\\work\\app\\src\\prices.ts';
     expect(defaultFunctionId(windows(windowsFile), windowsFile, 'fetchPrice')).toBe('my-app:src/prices.ts#fetchPrice');
-    expect(defaultFunctionId(posix('/work/app/src/prices.ts'), '/work/app/src/prices.ts', 'fetchPrice')).toBe('my-app:src/prices.ts#fetchPrice');
+    const posixFile = '/work/app/src/prices.ts';
+    expect(defaultFunctionId(posix(posixFile), posixFile, 'fetchPrice')).toBe('my-app:src/prices.ts#fetchPrice');
   });
 
   test('a module at the root of a drive, with no package.json, has no project part', () => {
