@@ -19,8 +19,8 @@ const BACKENDS = [
 /** Tests that run a toolchain, a Node version or the packed package from an empty folder. */
 const ROUTES = [
   'test/routes/**/*.test.ts',
-  // Runs one case under node --import cachier/register on Node 24.
-  'test/runtime/instance-methods.test.ts',
+  // Each runs a case under node --import cachier/register with the packed package.
+  'test/runtime/{instance-methods,project-identity}.test.ts',
   'test/transformer/routes/bundlers/typed-controls.test.ts',
   'test/transformer/routes/babel/plugin.test.ts',
 ];

@@ -51,7 +51,7 @@ export interface CoreLog {
 
 /** Everything a core needs to know about the function whose cache it holds. */
 export interface CoreSettings {
-  /** The function's stable id (module path and qualified name, or the `id` option). */
+  /** The function's stable id (`project:module/path.ts#qualifiedName`, or the `id` option). */
   readonly functionId: string;
   /** Hash of the function's source; entries of another hash are never served. */
   readonly sourceHash: string;

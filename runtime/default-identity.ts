@@ -1,11 +1,10 @@
 import { hash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidOptionError } from './errors.js';
 import type { AnyFunction } from './options.js';
-
-const packageRoots = new Map<string, string>();
+import { defaultFunctionId, projectFinder } from './project-identity.js';
 
 /** Where `cachier()` was called from: the file, the function running there (none at a module's top level) and the call site. */
 interface Caller {
@@ -45,16 +44,16 @@ function callerFrame(entry: AnyFunction): Caller | undefined {
   }
 }
 
-function packageRootOf(file: string): string {
-  const start = dirname(file);
-  const known = packageRoots.get(start);
-  if (known) return known;
-  let dir = start;
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  const root = existsSync(join(dir, 'package.json')) ? dir : start;
-  packageRoots.set(start, root);
-  return root;
-}
+const projectOf = projectFinder({
+  exists: (path) => existsSync(path),
+  read: (path) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+});
 
 /** A derived identity in use in this process: the function it belongs to, and where it was wrapped. */
 interface Derivation {
@@ -70,9 +69,10 @@ const NATIVE_SOURCE = /\{\s*\[native code\]\s*\}\s*$/;
 
 /**
  * The identity a function gets when neither the transformer nor the `id`
- * option names it: the calling module's path inside its package (so it is the
- * same wherever the package is installed) and the function's name, with a hash
- * of its text as the source hash.
+ * option names it: the calling module's project (its package name), its path
+ * inside that package and the function's name, `my-app:src/prices.ts#fetchPrice`
+ * (see project-identity.ts), the same wherever the package is installed and
+ * apart from every other project's; with a hash of its text as the source hash.
  *
  * Two functions must never derive one identity, or one would be served the
  * other's entries. So a derived identity is refused, with an error asking for
@@ -105,7 +105,7 @@ export function deriveIdentity(fn: AnyFunction, entry: AnyFunction): { id: strin
         `or wrap the function once at the top level of its module`,
     );
   }
-  const id = caller ? `${relative(packageRootOf(caller.file), caller.file).split(sep).join('/')}#${name}` : name;
+  const id = caller ? defaultFunctionId(projectOf(caller.file), caller.file, name) : name;
   const sourceHash = sourceHashOf(source);
   // Same id and same text: closures from one factory, a function defined twice, or the same
   // module evaluated again. Other text gives another source hash, which keeps their entries apart.

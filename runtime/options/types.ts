@@ -224,8 +224,10 @@ export interface CachierOptions<F extends AnyFunction = AnyFunction> extends Omi
   hash?: (args: Parameters<F>, thisArg: ReceiverOf<F>) => unknown;
   /**
    * The cache's stable name, shared by every process that runs this function.
-   * @defaultValue set by the transformer to `module/path.ts#qualifiedName`;
-   *   without it, the calling module's path in its package plus the function's name
+   * @defaultValue `<project>:<module path>#<qualified name>`, e.g. `my-app:src/prices.ts#fetchPrice`: the name of
+   *   the nearest package.json that has one (else its folder), the module's path in that package and the function's
+   *   name (set by the transformer, or derived from the calling module without it). Two projects share a cache only
+   *   when they give the same `id`
    */
   id?: string;
   /**

@@ -10,7 +10,7 @@ describe('the README quick start, with npm install cachier typescript (the lates
   const project = new RouteProject('quick-start');
   beforeAll(async () => {
     cpSync(example, project.dir, { recursive: true });
-    await project.install(inject('cachierTarball'), { typescript: 'latest', '@types/node': 'latest' }, { type: 'module' });
+    await project.install(inject('cachierTarball'), { typescript: 'latest', '@types/node': 'latest' }, { name: 'my-app', type: 'module' });
   }, 300_000);
   afterAll(() => project.remove());
 
@@ -24,9 +24,9 @@ describe('the README quick start, with npm install cachier typescript (the lates
     expect(build.output).toBe('');
     expect(build.code).toBe(0);
     const first = await project.node(['dist/prices.js']);
-    expect(first.stdout).toBe('computing ACME...\n400\nsrc/prices.ts#fetchPrice\n');
+    expect(first.stdout).toBe('computing ACME...\n400\nmy-app:src/prices.ts#fetchPrice\n');
     const second = await project.node(['dist/prices.js']);
-    expect(second.stdout).toBe('400\nsrc/prices.ts#fetchPrice\n');
+    expect(second.stdout).toBe('400\nmy-app:src/prices.ts#fetchPrice\n');
   });
 
   test('npx cachier doctor finds nothing to fix in that build', async () => {

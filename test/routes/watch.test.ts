@@ -39,17 +39,17 @@ describe('watch rebuilds give the source hashes of a clean build', () => {
     const watcher = watch(process.execPath, [tspc, '-p', project.dir, '--watch', '--preserveWatchOutput', '--pretty', 'false'], project.dir);
     try {
       await watcher.until(/Watching for file changes\./, 1);
-      const before = hashIn(project.read('dist/prices.js'), 'src/prices.ts#gross');
+      const before = hashIn(project.read('dist/prices.js'), 'dependencies:src/prices.ts#gross');
       // A body edit that leaves the helper's declaration (and so its .d.ts) as it was: tsc's builder
       // re-emits only the helper, so the dependent gets its new hash only if its rewrite counts as a change.
       project.write('src/rates.ts', project.read('src/rates.ts').replace('* 100) / 100', '* 1000) / 1000'));
       await watcher.until(/Watching for file changes\./, 2);
-      const watched = hashIn(project.read('dist/prices.js'), 'src/prices.ts#gross');
+      const watched = hashIn(project.read('dist/prices.js'), 'dependencies:src/prices.ts#gross');
       watcher.stop();
       rmSync(join(project.dir, 'dist'), { recursive: true });
       const clean = await project.compile();
       expect(clean.code).toBe(0);
-      const cleanHash = hashIn(project.read('dist/prices.js'), 'src/prices.ts#gross');
+      const cleanHash = hashIn(project.read('dist/prices.js'), 'dependencies:src/prices.ts#gross');
       expect(before).toMatch(/^[\w-]{16}$/);
       expect(watched).not.toBe(before);
       expect(watched).toBe(cleanHash);
@@ -72,13 +72,13 @@ describe('watch rebuilds give the source hashes of a clean build', () => {
       const watcher = watch(bin, ['--watch', '--preserveWatchOutput'], project.dir, { PATH: `${join(project.dir, 'node_modules/.bin')}:${process.env['PATH'] ?? ''}` });
       try {
         await watcher.until(/Watching for file changes\./, 1);
-        const before = hashIn(project.read('dist/prices.js'), 'src/prices.ts#price');
+        const before = hashIn(project.read('dist/prices.js'), 'route-fixture:src/prices.ts#price');
         project.write('src/scale.ts', project.read('src/scale.ts').replace('FACTOR = 10', 'FACTOR = 1000'));
         await watcher.until(/Watching for file changes\./, 2);
-        const watched = hashIn(project.read('dist/prices.js'), 'src/prices.ts#price');
+        const watched = hashIn(project.read('dist/prices.js'), 'route-fixture:src/prices.ts#price');
         expect(before).toMatch(/^[\w-]{16}$/);
         expect(watched).not.toBe(before);
-        expect(watched).toBe(engineFacts(project.dir).find((fact) => fact.id === 'src/prices.ts#price')?.sourceHash);
+        expect(watched).toBe(engineFacts(project.dir).find((fact) => fact.id === 'route-fixture:src/prices.ts#price')?.sourceHash);
         expect(watcher.output()).not.toMatch(/error/i);
       } finally {
         watcher.stop();

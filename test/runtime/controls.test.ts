@@ -57,11 +57,11 @@ describe('controls', () => {
     expect(info.id).toMatch(/^controls-/);
   });
 
-  test('the default id is the calling module path in its package plus the function name', async () => {
+  test('the default id is the calling project (its package name), the module path in its package and the function name', async () => {
     const cached = cachier(function namedForId() {
       return 1;
     }, { backend: 'memory' });
-    expect((await cached.cacheInfo()).id).toBe('test/runtime/controls.test.ts#namedForId');
+    expect((await cached.cacheInfo()).id).toBe('cachier:test/runtime/controls.test.ts#namedForId');
   });
 
   test('clearBeingCalculated() lets a waiting caller stop waiting and compute', async () => {

@@ -52,7 +52,7 @@ describe('a module evaluated again', () => {
       distinct: true,
       values: [400, 400, 400],
       computations: 1,
-      info: { id: 'prices.js#price', misses: 1, computations: 1 },
+      info: { id: 'redefinition-app:prices.js#price', misses: 1, computations: 1 },
     });
   });
 

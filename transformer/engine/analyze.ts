@@ -1,6 +1,6 @@
 import type * as TS from 'typescript';
 import type { TypeScript } from './typescript-api.js';
-import { modulePathOf } from './module-path.js';
+import { defaultIdOf } from './module-path.js';
 import { TagProblem } from './problems.js';
 import { declarationIn, findBinding } from './scope.js';
 import { sourceHashOf } from './source-hash.js';
@@ -37,7 +37,7 @@ export interface TaggedTarget {
 
 /** A function with a valid `@cachier` tag, and everything the rewriter needs to know about it. */
 export interface TaggedFunction extends TaggedTarget {
-  /** `module/path.ts#Qualified.name`, or the tag's `id=`. */
+  /** `project:module/path.ts#Qualified.name`, or the tag's `id=`. */
   readonly id: string;
   /** The names enclosing the function, outermost first: `Shop.prototype.price`. */
   readonly qualifiedName: string;
@@ -88,7 +88,6 @@ function analyzeTags(ts: TypeScript, sourceFile: TS.SourceFile): ModuleAnalysis 
   const functions = new Map<TS.Node, TaggedFunction>();
   const problems: TagProblem[] = [];
   const claimed = new Set<number>();
-  const modulePath = modulePathOf(ts, sourceFile.fileName);
   const userCodeEnd = endOfUserCode(sourceFile);
   const holdsTag = tagFinder(sourceFile.text);
 
@@ -101,7 +100,7 @@ function analyzeTags(ts: TypeScript, sourceFile: TS.SourceFile): ModuleAnalysis 
       try {
         const tag = parseTag(sourceFile.text.slice(range.pos, range.end), range.pos);
         if (tag) {
-          const tagged = describeTaggedNode(ts, node, tag, sourceFile, modulePath);
+          const tagged = describeTaggedNode(ts, node, tag, sourceFile);
           if (functions.has(tagged.node)) {
             throw new TagProblem(tag.start, '@cachier'.length, `${tagged.name} is tagged twice (on an overload and on its implementation); keep one tag`);
           }
@@ -156,7 +155,7 @@ function endOfUserCode(sourceFile: TS.SourceFile): number {
  * signature, the implementation), with its checked options.
  * @throws {@link TagProblem} when the tag or what it sits on cannot be cached.
  */
-function describeTaggedNode(ts: TypeScript, node: TS.Node, tag: RawTag, sourceFile: TS.SourceFile, modulePath: string): TaggedFunction {
+function describeTaggedNode(ts: TypeScript, node: TS.Node, tag: RawTag, sourceFile: TS.SourceFile): TaggedFunction {
   const at = (message: string): TagProblem => new TagProblem(tag.start, '@cachier'.length, message);
   const target = taggedTarget(ts, node, at);
   const { form, fn, name } = target;
@@ -188,7 +187,7 @@ function describeTaggedNode(ts: TypeScript, node: TS.Node, tag: RawTag, sourceFi
     node: target.node,
     fn,
     name,
-    id: explicitId?.value.kind === 'string' ? explicitId.value.text : `${modulePath}#${qualifiedName}`,
+    id: explicitId?.value.kind === 'string' ? explicitId.value.text : defaultIdOf(ts, sourceFile.fileName, qualifiedName),
     qualifiedName,
     sourceHash: explicitHash?.value.kind === 'string' ? explicitHash.value.text : sourceHashOf(ts, fn, sourceFile),
     pinnedSourceHash: explicitHash !== undefined,

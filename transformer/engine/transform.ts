@@ -36,7 +36,7 @@ export interface CachierDiagnostic {
 
 /** What the engine decided for one tagged function. */
 export interface FunctionFacts {
-  /** The cache id: `src/prices.ts#fetchPrices`, or the tag's `id=`. */
+  /** The cache id: `my-app:src/prices.ts#fetchPrices`, or the tag's `id=`. */
   readonly id: string;
   /** The source hash the cache belongs to: the function's code and the project code and packages it uses. */
   readonly sourceHash: string;

@@ -42,9 +42,9 @@ export interface VersionLayout {
  * any tool (its folder names are slugs and hashes).
  */
 export interface VersionManifest {
-  /** The function's cache id (`module/path.ts#qualifiedName`, or its `id` option). */
+  /** The function's cache id (`project:module/path.ts#qualifiedName`, or its `id` option). */
   readonly functionId: string;
-  /** The module that declares the function, when the id names one. */
+  /** The project and module that declare the function (`my-app:src/prices.ts`), when the id names one. */
   readonly sourceFile: string | null;
   /** The function's (qualified) name, when the id names one. */
   readonly functionName: string | null;

@@ -110,7 +110,7 @@ export interface CacheInspector {
 /** The sum of `values`. */
 export const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 
-/** Whether a function id names its module (`module/path.ts#name`): then that module. */
+/** Whether a function id names its module (`project:module/path.ts#name`): then that project and module. */
 export function sourceFileOf(functionId: string): string | null {
   const hashAt = functionId.lastIndexOf('#');
   return hashAt > 0 ? functionId.slice(0, hashAt) : null;

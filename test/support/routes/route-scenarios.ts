@@ -76,7 +76,7 @@ export function describeRoute(route: Route): void {
       expect(first.results).toEqual({ price: 40, total: 6 });
       expect(newCalls()).toEqual(['price', 'total']);
       expect(first.facts).toEqual(engineFacts(project.dir).map(({ id, sourceHash }) => ({ id, sourceHash })));
-      expect(first.facts.map((fact) => fact.id)).toEqual(['src/prices.ts#price', 'src/prices.ts#total']);
+      expect(first.facts.map((fact) => fact.id)).toEqual(['route-fixture:src/prices.ts#price', 'route-fixture:src/prices.ts#total']);
       const second = await route.start(project);
       expect(JSON.parse(second.stdout) as Printed).toEqual(first);
       expect(newCalls()).toEqual([]);

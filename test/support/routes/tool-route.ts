@@ -92,7 +92,7 @@ export function describeToolRoute(name: string, route: ToolRoute): void {
       const reports = await runAll(false);
       expect((await report(formats[0] as string)).hits).toBe(1);
       for (const { value, id, sourceHash } of reports) expect({ value, id, sourceHash }).toEqual({ value: 41, ...engineFacts() });
-      expect(engineFacts().id).toBe('src/prices.ts#price');
+      expect(engineFacts().id).toBe('route-fixture:src/prices.ts#price');
     });
 
     if (route.typeCheck) {

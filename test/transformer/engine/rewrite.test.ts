@@ -2,6 +2,7 @@ import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { describe, expect, test } from 'vitest';
 import { transformModule, type TransformInput } from '../../../transformer/engine/index.js';
 
+// No package.json on the disk above it: the module's folder names the project (`src:module.ts#f`).
 const FILE = '/project/src/module.ts';
 
 function rewrite(code: string, input: Partial<TransformInput> = {}): string {
@@ -60,7 +61,7 @@ describe('the rewrite engine', () => {
   test('a method is wrapped in a static block of its class', () => {
     const shop = `export const Shop = class {\n  /** @cachier allowNonStaticMethods */\n  price(item: string) { return item.length; }\n};`;
     const output = rewrite(shop);
-    expect(output).toContain('static { Object.defineProperty(this.prototype, "price", { value: __cachier_module.cachier(this.prototype["price"], { id: "module.ts#Shop.prototype.price"');
+    expect(output).toContain('static { Object.defineProperty(this.prototype, "price", { value: __cachier_module.cachier(this.prototype["price"], { id: "src:module.ts#Shop.prototype.price"');
   });
 
   test('id= replaces the generated id and sourceHash= pins the hash', () => {
@@ -132,12 +133,12 @@ describe('the rewrite of JavaScript emitted from TypeScript', () => {
     const fromSource = transformModule({ code: source, fileName: FILE });
     const fromEmitted = transformModule({ code: commonJs, fileName: '/project/dist/module.js', original: { code: source, fileName: FILE }, format: 'cjs' });
     expect(fromEmitted.functions).toEqual(fromSource.functions);
-    expect(fromEmitted.functions.map((fn) => fn.id)).toEqual(['module.ts#f', 'module.ts#default']);
+    expect(fromEmitted.functions.map((fn) => fn.id)).toEqual(['src:module.ts#f', 'src:module.ts#default']);
   });
 
   test('rebinds declarations after them and assigns CommonJS exports again', () => {
     const { code } = transformModule({ code: commonJs, fileName: '/project/dist/module.js', original: { code: source, fileName: FILE }, format: 'cjs' });
-    expect(code).toMatch(/function f\(x\) \{ return x \* 2; \} f = __cachier_module\.cachier\(f, \{ id: "module\.ts#f", sourceHash: "[\w-]+", hash: __cachier_import_0\.keyOf \}\); exports\.f = f;/);
+    expect(code).toMatch(/function f\(x\) \{ return x \* 2; \} f = __cachier_module\.cachier\(f, \{ id: "src:module\.ts#f", sourceHash: "[\w-]+", hash: __cachier_import_0\.keyOf \}\); exports\.f = f;/);
     expect(code).toMatch(/function default_1\(y\) \{ return y; \} default_1 = __cachier_module\.cachier\(default_1, .*\); exports\.default = default_1;/);
     expect(code.split('\n')[0]).toBe('"use strict"; const __cachier = require("cachier"); const __cachier_module = __cachier.moduleCaches(); const __cachier_import_0 = require("./keys.js"); ');
     expect(code).toContain('exports.clearCache = function clearCache()');

@@ -37,7 +37,7 @@ describe('the cachier/babel plugin', () => {
 
   test('rewrites a tagged function into a cached one, with a source map into the file as written', () => {
     const output = transform(PRICES);
-    expect(output.code).toContain('price = __cachier_module.cachier(price, {\n  id: "src/prices.js#price"');
+    expect(output.code).toContain('price = __cachier_module.cachier(price, {\n  id: "babel-user:src/prices.js#price"');
     expect(originOf(output, 'return rate(n) + 1;')).toEqual({ source: 'prices.js', line: 5, column: 2 });
     // The engine put the runtime's import before this one on the same line: Babel's positions are the file's own.
     expect(originOf(output, "import { rate } from './helper.js';")).toEqual({ source: 'prices.js', line: 1, column: 0 });

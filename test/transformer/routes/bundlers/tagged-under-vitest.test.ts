@@ -76,6 +76,6 @@ describe('functions tagged in a test file run through the Vite plugin', () => {
   });
 
   test('the generated id of a declaration names this module and the function', async () => {
-    expect((await cacheOf(square).cacheInfo()).id).toBe('test/transformer/routes/bundlers/tagged-under-vitest.test.ts#square');
+    expect((await cacheOf(square).cacheInfo()).id).toBe('cachier:test/transformer/routes/bundlers/tagged-under-vitest.test.ts#square');
   });
 });

@@ -13,7 +13,7 @@ function project(): string {
   const dir = mkdtempSync(join(tmpdir(), 'cachier-node-transform-'));
   mkdirSync(join(dir, 'src'));
   mkdirSync(join(dir, 'dist'));
-  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
+  writeFileSync(join(dir, 'package.json'), '{ "name": "math-app", "type": "module" }');
   return dir;
 }
 
@@ -25,14 +25,14 @@ describe('what cachier/register does with each module Node loads', () => {
     writeFileSync(join(dir, 'dist/math.js.map'), JSON.stringify(map));
     const output = transformForNode(join(dir, 'dist/math.js'), `${EMITTED}//# sourceMappingURL=math.js.map\n`, 'esm');
     const expected = transformModule({ code: SOURCE, fileName: join(dir, 'src/math.ts') }).functions[0];
-    expect(output).toContain(`double = __cachier_module.cachier(double, { id: "src/math.ts#double", sourceHash: "${expected?.sourceHash}" });`);
+    expect(output).toContain(`double = __cachier_module.cachier(double, { id: "math-app:src/math.ts#double", sourceHash: "${expected?.sourceHash}" });`);
     expect(output).toMatch(/\n\/\/# sourceMappingURL=data:application\/json;base64,[\w+/=]+\n$/);
   });
 
   test('built JavaScript without a source map is rewritten from the tags in its own comments, and its ids name the .js file', () => {
     const dir = project();
     const output = transformForNode(join(dir, 'dist/math.js'), EMITTED, 'esm');
-    expect(output).toContain('double = __cachier_module.cachier(double, { id: "dist/math.js#double"');
+    expect(output).toContain('double = __cachier_module.cachier(double, { id: "math-app:dist/math.js#double"');
   });
 
   test('TypeScript run as CommonJS loads the runtime with require', () => {

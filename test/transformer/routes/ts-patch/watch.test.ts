@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { FixtureProject, repoRoot } from '../../../support/transformer/fixture-project.js';
 
-const SQUARE_HASH = /id: "src\/forms\.ts#square", sourceHash: "([\w-]+)"/;
+const SQUARE_HASH = /id: "forms-esm:src\/forms\.ts#square", sourceHash: "([\w-]+)"/;
 
 describe('tspc --watch', () => {
   const project = new FixtureProject('forms', 'forms/esm');
