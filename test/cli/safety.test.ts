@@ -96,7 +96,7 @@ describe('a folder that is not a cachier cache', () => {
       }
     }
     expect({ home: snapshot(home), outside: snapshot(outside), etc: snapshot(etc) }).toEqual(before);
-  });
+  }, 240_000); // about 40 runs of the command, one after another: slow on a loaded machine
 
   test('a cache folder the file backend created carries a CACHEDIR.TAG naming cachier', () => {
     const cacheDir = join(root, 'cache');
