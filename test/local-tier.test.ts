@@ -82,7 +82,7 @@ describe.each(shared)('a local tier on $backend', (target) => {
     expect(calls.count).toBe(1);
   });
 
-  test.each(['precache', 'clear', 'forget'] as const)(
+  test.for(['precache', 'clear', 'forget'] as const)(
     `after another process's %s returns, the old copy is not served beyond the bound`,
     async (action, context) => {
       if (target.skip) return context.skip(target.skip);
