@@ -13,6 +13,11 @@ interface TierSubscriber extends RedisSubscriber {
   readonly stream?: { unref?(): void };
 }
 
+/** An ioredis client, which tells when it has closed for good (`quit()`, `disconnect()`). */
+interface EndingClient {
+  on(event: 'end', listener: () => void): unknown;
+}
+
 /**
  * The local tiers of every function cached through one client: one
  * connection of their own (the client's `duplicate()`, apart from the one
@@ -28,6 +33,8 @@ class RedisTiers {
 
   constructor(client: RedisClient, log: CoreLog) {
     this.subscriber = client.duplicate() as TierSubscriber;
+    // The application closes its own client, not this one: close this one with it, or its reconnections keep the process alive.
+    (client as Partial<EndingClient>).on?.('end', () => this.subscriber.disconnect());
     this.subscriber.on('error', (error) => log.debug(`local tier subscriber connection: ${error.message}`));
     let connectedBefore = false;
     this.subscriber.on('ready', () => {

@@ -25,7 +25,7 @@ export interface InvalidationChannel {
 
 /** The local copies a channel drops when it learns of changes. */
 export interface LocalCopies {
-  /** Drops the copy of `key`, or every copy (`undefined`). */
+  /** Drops the copy of `key` (as the backend stores it, the digest), or every copy (`undefined`). */
   drop(key: string | undefined): void;
   /** A mark of this moment, for {@link LocalCopies.dropOlderThan}. */
   mark(): number;

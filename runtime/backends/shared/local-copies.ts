@@ -2,13 +2,15 @@ import { serialize } from 'node:v8';
 import type { StoredEntry } from '../../core.js';
 import type { LocalCopies } from './invalidation.js';
 
-/** One copy: the entry, when it stops being fresh, its size, and when it was taken. */
+/** One copy: the entry, its key in the backend, when it stops being fresh, its size, when it was taken, and whether it was used since. */
 interface Copy {
   readonly entry: StoredEntry;
+  readonly backendKey: string;
   /** Epoch milliseconds of the configured clock after which the copy is not served. */
   readonly expiresAt: number;
   readonly bytes: number;
   readonly mark: number;
+  used: boolean;
 }
 
 /** What bounds a {@link LocalCopyStore} and tells a copy's shelf life. */
@@ -22,14 +24,20 @@ export interface LocalCopySettings {
 }
 
 /**
- * A local tier's copies of one function's entries, least recently used first
- * (a `Map` keeps insertion order, and a hit moves its copy to the end), within
- * a number of entries and of serialized bytes. Every change made after a read
- * of the backend began makes that read's answer too old to keep: see
- * {@link LocalCopyStore.keep}.
+ * A local tier's copies of one function's entries, within a number of entries
+ * and of serialized bytes. Copies are found by the call's canonical key (no
+ * hash on a hit) and dropped by their key in the backend, which the other
+ * processes announce. Eviction is the CLOCK approximation of least recently
+ * used: a hit only marks its copy used, and the eviction scan, from the
+ * oldest, gives a used copy a second chance (moves it to the end) and drops
+ * the first unused one, so a hit never reorders the map. Every change made
+ * after a read of the backend began makes that read's answer too old to
+ * keep: see {@link LocalCopyStore.keep}.
  */
 export class LocalCopyStore implements LocalCopies {
   private readonly copies = new Map<string, Copy>();
+  /** The canonical key of each copy, by its key in the backend. */
+  private readonly byBackendKey = new Map<string, string>();
   private bytes = 0;
   /** Counts reads begun and copies dropped, so a read knows whether a drop came after it began. */
   private clock = 0;
@@ -41,12 +49,11 @@ export class LocalCopyStore implements LocalCopies {
   get(key: string): StoredEntry | undefined {
     const copy = this.copies.get(key);
     if (copy === undefined) return undefined;
-    if (this.settings.clock() >= copy.expiresAt) {
+    if (copy.expiresAt !== Infinity && this.settings.clock() >= copy.expiresAt) {
       this.remove(key, copy);
       return undefined;
     }
-    this.copies.delete(key);
-    this.copies.set(key, copy);
+    copy.used = true;
     return copy.entry;
   }
 
@@ -55,7 +62,7 @@ export class LocalCopyStore implements LocalCopies {
    * `mark` was taken (just before the backend was read or written): the
    * entry may then be older than what another process has stored since.
    */
-  keep(key: string, entry: StoredEntry, mark: number): void {
+  keep(key: string, backendKey: string, entry: StoredEntry, mark: number): void {
     if (mark < this.lastDrop) return;
     const shelfLifeMs = this.settings.shelfLifeOf(entry.value);
     const expiresAt = entry.computedAt + shelfLifeMs;
@@ -64,11 +71,23 @@ export class LocalCopyStore implements LocalCopies {
     if (bytes > this.settings.maxBytes) return;
     const previous = this.copies.get(key);
     if (previous) this.remove(key, previous);
-    this.copies.set(key, { entry, expiresAt, bytes, mark });
+    this.copies.set(key, { entry, backendKey, expiresAt, bytes, mark, used: false });
+    this.byBackendKey.set(backendKey, key);
     this.bytes += bytes;
+    while (this.copies.size > this.settings.maxEntries || this.bytes > this.settings.maxBytes) this.evictOne();
+  }
+
+  /** Drops the oldest copy not used since it was kept or last spared, sparing (moving to the end) the used ones before it. */
+  private evictOne(): void {
     for (const [oldest, copy] of this.copies) {
-      if (this.copies.size <= this.settings.maxEntries && this.bytes <= this.settings.maxBytes) break;
-      this.remove(oldest, copy);
+      this.copies.delete(oldest);
+      if (!copy.used) {
+        this.byBackendKey.delete(copy.backendKey);
+        this.bytes -= copy.bytes;
+        return;
+      }
+      copy.used = false;
+      this.copies.set(oldest, copy);
     }
   }
 
@@ -76,15 +95,18 @@ export class LocalCopyStore implements LocalCopies {
     return ++this.clock;
   }
 
-  drop(key: string | undefined): void {
+  /** Drops the copy whose key in the backend is `backendKey`, or every copy (`undefined`). */
+  drop(backendKey: string | undefined): void {
     this.lastDrop = this.mark();
-    if (key === undefined) {
+    if (backendKey === undefined) {
       this.copies.clear();
+      this.byBackendKey.clear();
       this.bytes = 0;
       return;
     }
-    const copy = this.copies.get(key);
-    if (copy) this.remove(key, copy);
+    const key = this.byBackendKey.get(backendKey);
+    const copy = key === undefined ? undefined : this.copies.get(key);
+    if (copy) this.remove(key as string, copy);
   }
 
   dropOlderThan(mark: number): void {
@@ -99,6 +121,7 @@ export class LocalCopyStore implements LocalCopies {
 
   private remove(key: string, copy: Copy): void {
     this.copies.delete(key);
+    this.byBackendKey.delete(copy.backendKey);
     this.bytes -= copy.bytes;
   }
 }

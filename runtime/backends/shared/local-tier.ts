@@ -1,4 +1,5 @@
 import { READ_LATER, type CacheCore, type ClaimResult, type CoreLog, type StoredEntry } from '../../core.js';
+import { digestKey } from '../../keys.js';
 import type { InvalidationChannel, InvalidationFactory } from './invalidation.js';
 import { LocalCopyStore, type LocalCopySettings } from './local-copies.js';
 
@@ -26,6 +27,8 @@ export interface LocalTierSettings extends LocalCopySettings {
  * reaches the circuit breaker, so it is served while the backend is down.
  *
  * Like the memory backend, a hit answers the kept value itself, not a copy.
+ * Keys come in canonical (`rawKeys`), so a hit hashes nothing; the core is
+ * handed their digest, as it would be without the tier.
  */
 export function withLocalTier(core: CacheCore, settings: LocalTierSettings): CacheCore {
   const copies = new LocalCopyStore(settings);
@@ -43,8 +46,8 @@ export function withLocalTier(core: CacheCore, settings: LocalTierSettings): Cac
 
   /** Whether copies may be served and kept now: see {@link InvalidationChannel.ready}. */
   const ready = (): boolean | Promise<boolean> => (channel ? channel.ready() : loading.then((loaded) => loaded?.ready() ?? false));
-  const keep = (key: string, entry: StoredEntry | undefined, mark: number): void => {
-    if (entry !== undefined && channel?.ready() === true) copies.keep(key, entry, mark);
+  const keep = (key: string, backendKey: string, entry: StoredEntry | undefined, mark: number): void => {
+    if (entry !== undefined && channel?.ready() === true) copies.keep(key, backendKey, entry, mark);
   };
   const announce = async (key: string | undefined): Promise<void> => {
     await (channel ?? (await loading))?.announce(key);
@@ -52,13 +55,16 @@ export function withLocalTier(core: CacheCore, settings: LocalTierSettings): Cac
 
   const readThrough = async (key: string, signal?: AbortSignal): Promise<StoredEntry | undefined> => {
     const mark = copies.mark();
-    const entry = await core.get(key, signal);
-    keep(key, entry, mark);
+    const backendKey = digestKey(key);
+    const entry = await core.get(backendKey, signal);
+    keep(key, backendKey, entry, mark);
     return entry;
   };
 
   return {
     ...core,
+    // Copies are found by the canonical key: a hit hashes nothing. The backend gets the digest, as without the tier.
+    rawKeys: true,
     readAtOnce: (key) => {
       if (channel?.ready() !== true) return READ_LATER;
       return copies.get(key) ?? READ_LATER;
@@ -71,21 +77,26 @@ export function withLocalTier(core: CacheCore, settings: LocalTierSettings): Cac
     },
     claim: async (key, signal): Promise<ClaimResult> => {
       const mark = copies.mark();
-      const result = await core.claim(key, signal);
-      if (result.claimed) keep(key, result.current, mark);
+      const backendKey = digestKey(key);
+      const result = await core.claim(backendKey, signal);
+      if (result.claimed) keep(key, backendKey, result.current, mark);
       return result;
     },
+    renew: (key, token, signal) => core.renew(digestKey(key), token, signal),
+    release: (key, token, signal) => core.release(digestKey(key), token, signal),
     async store(key, entry, token, signal) {
-      copies.drop(key);
+      const backendKey = digestKey(key);
+      copies.drop(backendKey);
       const mark = copies.mark();
-      await core.store(key, entry, token, signal);
-      await announce(key);
-      keep(key, entry, mark);
+      await core.store(backendKey, entry, token, signal);
+      await announce(backendKey);
+      keep(key, backendKey, entry, mark);
     },
     waitForEntry: async (key, options) => {
       const mark = copies.mark();
-      const entry = await core.waitForEntry(key, options);
-      keep(key, entry, mark);
+      const backendKey = digestKey(key);
+      const entry = await core.waitForEntry(backendKey, options);
+      keep(key, backendKey, entry, mark);
       return entry;
     },
     async clear() {
@@ -94,9 +105,10 @@ export function withLocalTier(core: CacheCore, settings: LocalTierSettings): Cac
       await announce(undefined);
     },
     async delete(key) {
-      copies.drop(key);
-      const deleted = await core.delete(key);
-      await announce(key);
+      const backendKey = digestKey(key);
+      copies.drop(backendKey);
+      const deleted = await core.delete(backendKey);
+      await announce(backendKey);
       return deleted;
     },
   };
