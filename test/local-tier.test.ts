@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, test } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, inject, test } from 'vitest';
 import { cachier, InvalidOptionError, resetDefaults, setDefaults, type Backend } from '../runtime/index.js';
 import { GENERATION_CHECK_MS } from '../runtime/backends/shared/invalidation.js';
 import { connectMachine } from './support/backends/machines.mjs';
@@ -148,5 +149,23 @@ describe('the local option', () => {
     ['yes', /expected true, false or \{ maxEntries\?, maxBytes\? \}/],
   ])('refuses %j with a message naming the fix', (local, message) => {
     expect(() => cachier(async () => 1, { backend: 'redis', redis: {} as never, local: local as never })).toThrow(message);
+  });
+});
+
+describe('the README example of the local tier', () => {
+  const example = 'docs/examples/local-tier.mjs';
+
+  test('README.md and docs/local-tier.md point at it, and the README shows it as it is', () => {
+    const code = readFileSync(new URL(`../${example}`, import.meta.url), 'utf8');
+    expect(readFileSync(new URL('../README.md', import.meta.url), 'utf8')).toContain(code);
+    expect(readFileSync(new URL('../docs/local-tier.md', import.meta.url), 'utf8')).toContain('local: true');
+  });
+
+  test('runs against Redis: local hits, then the precached value', async (context) => {
+    const server = inject('redisServer');
+    if ('skip' in server) return context.skip(server.skip);
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, [example], { cwd: root, env: { ...process.env, REDIS_URL: server.url } });
+    expect(stdout).toMatch(/^100,000 hits in \d+ ms, without a round trip\nprice\('ACME'\)\.price = 99\n$/);
   });
 });
