@@ -39,7 +39,7 @@ class RedisTiers {
     let connectedBefore = false;
     this.subscriber.on('ready', () => {
       this.subscriber.stream?.unref?.();
-      if (connectedBefore) for (const tiers of this.tiers.values()) for (const tier of tiers) tier.copies.drop(undefined);
+      if (connectedBefore) for (const channel of this.tiers.keys()) this.resync(channel, log);
       connectedBefore = true;
     });
     this.subscriber.on('message', (channel, message) => {
@@ -49,6 +49,20 @@ class RedisTiers {
       const key = message.slice(space + 1);
       for (const tier of tiers) tier.copies.drop(key === '' ? undefined : key);
     });
+  }
+
+  /**
+   * After a reconnection: drops every copy of the channel's tiers (messages
+   * may have been missed), and again once the subscription is acknowledged,
+   * since ioredis resubscribes only after telling it is ready: a copy kept in
+   * between may have missed a message too.
+   */
+  private resync(channel: string, log: CoreLog): void {
+    const dropAll = (): void => {
+      for (const tier of this.tiers.get(channel) ?? []) tier.copies.drop(undefined);
+    };
+    dropAll();
+    this.subscriber.subscribe(channel).then(dropAll, (error: unknown) => log.debug(`could not subscribe again to ${channel}: ${String(error)}`));
   }
 
   /** Subscribes to `channel` for `copies`; answers whether copies may be kept yet (once the subscription is acknowledged). */
