@@ -5,10 +5,10 @@ import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, inject, test } from 'vitest';
-import { cachier, InvalidOptionError, resetDefaults, setDefaults, type Backend } from '../runtime/index.js';
+import { cachier, InvalidOptionError, resetDefaults, setDefaults } from '../runtime/index.js';
 import { GENERATION_CHECK_MS } from '../runtime/backends/shared/invalidation.js';
 import { connectMachine } from './support/backends/machines.mjs';
-import { backendTargets } from './support/backends/targets.js';
+import { backendTargets, type BackendTarget } from './support/backends/targets.js';
 
 // The local tier (option `local`): hits served from this process's memory,
 // kept consistent with other processes by each backend's invalidation
@@ -40,7 +40,8 @@ async function until(condition: () => Promise<boolean>, timeoutMs: number, what:
 /** A function cached with a local tier on `machine`; each computation answers a new `n`. */
 function localFunction(machine: Machine, id: string, extra: object = {}) {
   const calls = { count: 0 };
-  const fn = cachier(async (x: number) => ({ x, n: ++calls.count, by: 'here' }), { ...machine.options, id, sourceHash: 'v1', local: true, ...extra });
+  const options = { ...machine.options, id, sourceHash: 'v1', local: true, ...extra };
+  const fn = cachier(async (x: number) => ({ x, n: ++calls.count, by: 'here' }), options);
   return { fn, calls };
 }
 
@@ -57,9 +58,12 @@ async function untilServedLocally(machine: Machine, fn: (x: number) => Promise<u
   );
 }
 
+type Change = 'precache' | 'clear' | 'forget';
+
 /** Runs the other machine's change in a child process; answers when (epoch ms) the change had returned there. */
-async function changeElsewhere(backend: Backend, address: string, id: string, action: 'precache' | 'clear' | 'forget', value?: unknown): Promise<number> {
-  const { stdout } = await promisify(execFile)(process.execPath, [WORKER, JSON.stringify({ backend, address, id, action, arg: 1, value })]);
+async function changeElsewhere(target: BackendTarget, id: string, action: Change, value?: unknown): Promise<number> {
+  const config = { backend: target.backend, address: target.address(), id, action, arg: 1, value };
+  const { stdout } = await promisify(execFile)(process.execPath, [WORKER, JSON.stringify(config)]);
   return Number(stdout);
 }
 
@@ -91,9 +95,10 @@ describe.each(shared)('a local tier on $backend', (target) => {
       const id = `local-${action}-${randomUUID()}`;
       const { fn, calls } = localFunction(machine, id);
       await untilServedLocally(machine, fn);
-      const returnedAt = await changeElsewhere(target.backend, target.address(), id, action, { x: 1, n: 0, by: 'worker' });
+      const returnedAt = await changeElsewhere(target, id, action, { x: 1, n: 0, by: 'worker' });
       const expected = action === 'precache' ? { x: 1, n: 0, by: 'worker' } : { x: 1, n: 2, by: 'here' };
-      const seenAt = await until(async () => JSON.stringify(await fn(1)) === JSON.stringify(expected), bound + 5000, `the new value after ${action}`);
+      const isNew = async (): Promise<boolean> => JSON.stringify(await fn(1)) === JSON.stringify(expected);
+      const seenAt = await until(isNew, bound + 5000, `the new value after ${action}`);
       expect(seenAt - returnedAt).toBeLessThanOrEqual(bound);
       expect(calls.count).toBe(action === 'precache' ? 1 : 2);
     },
@@ -165,7 +170,8 @@ describe('the README example of the local tier', () => {
     const server = inject('redisServer');
     if ('skip' in server) return context.skip(server.skip);
     const root = fileURLToPath(new URL('..', import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, [example], { cwd: root, env: { ...process.env, REDIS_URL: server.url } });
+    const env = { ...process.env, REDIS_URL: server.url };
+    const { stdout } = await promisify(execFile)(process.execPath, [example], { cwd: root, env });
     expect(stdout).toMatch(/^100,000 hits in \d+ ms, without a round trip\nprice\('ACME'\)\.price = 99\n$/);
   });
 });

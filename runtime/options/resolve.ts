@@ -7,7 +7,16 @@ import { backendNamed, backends } from '../backends/registry.js';
 import type { BackendDescriptor } from '../backends/descriptor.js';
 import { defaultOf } from './catalog.js';
 import { impliedBackend } from './validate.js';
-import type { Backend, CachierDefaults, CachierOptions, EffectiveDefaults, LocalTierBounds, ResolvedOptions, SharedOptions, ShelfLife } from './types.js';
+import type {
+  Backend,
+  CachierDefaults,
+  CachierOptions,
+  EffectiveDefaults,
+  LocalTierBounds,
+  ResolvedOptions,
+  SharedOptions,
+  ShelfLife,
+} from './types.js';
 
 /**
  * Merges a function's options over the global defaults and the catalog's
@@ -57,7 +66,7 @@ export function resolveOptions(options: CachierOptions, defaults: CachierDefault
     metrics: pick('metrics'),
     metricsSamplingRate: pick('metricsSamplingRate'),
     hash: (options.hash as ResolvedOptions['hash']) ?? defaults.hash,
-    local: localTierOf(options.local, defaults.local, backend, (descriptor as BackendDescriptor | undefined)?.loadInvalidation !== undefined),
+    local: localTierOf(options.local, defaults.local, backend, descriptor?.loadInvalidation !== undefined),
     clock: defaults.clock ?? defaultOf('clock'),
   };
 }
@@ -95,12 +104,18 @@ const LOCAL_MAX_BYTES = 64 * 1024 * 1024;
  * itself on a backend of this machine, `local` is refused; set as a default,
  * it applies to the functions on shared backends only.
  */
-function localTierOf(own: SharedOptions['local'], byDefault: SharedOptions['local'], backend: Backend, shared: boolean): LocalTierBounds | undefined {
+function localTierOf(
+  own: SharedOptions['local'],
+  byDefault: SharedOptions['local'],
+  backend: Backend,
+  shared: boolean,
+): LocalTierBounds | undefined {
   if (own && !shared) {
+    const sharedBackends = (backends as readonly BackendDescriptor[]).filter((b) => b.loadInvalidation).map((b) => b.name);
     throw new InvalidOptionError(
       'local',
       `backend '${backend}' keeps its entries on this machine already, so a local tier would only duplicate them; ` +
-        `local applies to the shared backends (${(backends as readonly BackendDescriptor[]).filter((b) => b.loadInvalidation).map((b) => b.name).join(', ')}): remove it or choose one of them`,
+        `local applies to the shared backends (${sharedBackends.join(', ')}): remove it or choose one of them`,
     );
   }
   const local = own ?? byDefault;

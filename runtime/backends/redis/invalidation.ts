@@ -62,7 +62,9 @@ class RedisTiers {
       for (const tier of this.tiers.get(channel) ?? []) tier.copies.drop(undefined);
     };
     dropAll();
-    this.subscriber.subscribe(channel).then(dropAll, (error: unknown) => log.debug(`could not subscribe again to ${channel}: ${String(error)}`));
+    this.subscriber
+      .subscribe(channel)
+      .then(dropAll, (error: unknown) => log.debug(`could not subscribe again to ${channel}: ${String(error)}`));
   }
 
   /** Subscribes to `channel` for `copies`; answers whether copies may be kept yet (once the subscription is acknowledged). */

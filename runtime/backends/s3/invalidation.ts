@@ -24,7 +24,8 @@ export function createInvalidationChannel(settings: InvalidationSettings): Inval
     {
       async read() {
         const { sdk: s3, where, name } = await target();
-        const object = await unlessMissing(where.client.send(new s3.GetObjectCommand({ Bucket: where.bucket, Key: name })) as Promise<GetOutput>);
+        const reading = where.client.send(new s3.GetObjectCommand({ Bucket: where.bucket, Key: name })) as Promise<GetOutput>;
+        const object = await unlessMissing(reading);
         return object?.Body ? Buffer.from(await readBody(object.Body, object.ContentLength)).toString('utf8') : undefined;
       },
       async write(token) {
