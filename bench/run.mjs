@@ -29,7 +29,7 @@ const TMPFS_MAGIC = 0x01021994;
  * The scenarios, in the order of issue 6, then the shared backends of issue 13, the build time of the tag's routes,
  * issue 14's floors, issue 22's await cost and issue 23's cold import.
  */
-const SCENARIOS = ['hit-cost', 'scaling', 'key-derivation', 'cross-process', 'cold-start', 'mongo', 'shared-backends', 'build-time', 'floors', 'await-cost', 'cold-import'];
+const SCENARIOS = ['hit-cost', 'scaling', 'key-derivation', 'cross-process', 'cold-start', 'mongo', 'shared-backends', 'build-time', 'floors', 'await-cost', 'cold-import', 'local-tier'];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -1,5 +1,6 @@
 import type { CoreFactory } from '../core.js';
 import type { InspectorModule } from './shared/inspection.js';
+import type { InvalidationFactory } from './shared/invalidation.js';
 
 /**
  * How a backend is reached: the option holding its client, pool, bucket or
@@ -52,4 +53,10 @@ export interface BackendDescriptor {
    * a backend that keeps nothing the command can reach (memory).
    */
   readonly loadInspector?: () => Promise<InspectorModule>;
+  /**
+   * Its invalidation channel, which keeps the local tiers (the `local`
+   * option) of several processes consistent; loaded on first use. Absent for
+   * the backends of this machine (memory, file), which refuse `local`.
+   */
+  readonly loadInvalidation?: () => Promise<InvalidationFactory>;
 }

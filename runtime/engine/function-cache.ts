@@ -1,4 +1,5 @@
-import { READ_LATER, type CoreLog, type StoredEntry } from '../core.js';
+import { READ_LATER, type CacheCore, type CoreLog, type StoredEntry } from '../core.js';
+import { withLocalTier } from '../backends/shared/local-tier.js';
 import { currentDefaultsVersion, givenDefaults, isCachingEnabled } from '../config.js';
 import { coreFor } from '../backends/load-core.js';
 import { backendNamed } from '../backends/registry.js';
@@ -7,7 +8,7 @@ import { CircularCallError, InvalidOptionError } from '../errors.js';
 import { canonicalArguments, canonicalHashResult, digestKey, flatKey } from '../keys.js';
 import { logFor } from '../log.js';
 import { FunctionMetrics, trackedMetrics, UNCOUNTED, type MetricsSnapshot } from '../metrics.js';
-import { resolveOptions, type AnyFunction, type CachierOptions } from '../options.js';
+import { resolveOptions, type AnyFunction, type CachierOptions, type ResolvedOptions } from '../options.js';
 import { isThenable, type Operations } from '../plan.js';
 import { NO_OVERRIDES, type CallSettings } from './call-options.js';
 import { CallFlow, NOT_SERVED } from './call-flow.js';
@@ -91,12 +92,30 @@ export class FunctionCache {
     // Server backends get cachier's deadline and a circuit breaker per connection; memory and file need neither.
     const connection = backendNamed(options.backend)?.connection;
     const shared = connection && options.connections[connection.option];
-    const core = shared ? guardCore(unguarded, { connection: shared, timeoutMs: options.backendTimeoutMs, log: this.log }) : unguarded;
+    const guarded = shared ? guardCore(unguarded, { connection: shared, timeoutMs: options.backendTimeoutMs, log: this.log }) : unguarded;
+    const core = options.local ? this.localTierOver(guarded, options, shared) : guarded;
     this.environment = { options, core, metrics: options.metrics ? this.metrics : UNCOUNTED };
     this.observer.metrics = this.environment.metrics;
     this.observer.backend = core.backend;
     this.environmentVersion = version;
     return this.environment;
+  }
+
+  /** The local tier (option `local`) in front of a shared backend's guarded core, so a local hit never meets the breaker. */
+  private localTierOver(core: CacheCore, options: ResolvedOptions, connection: unknown): CacheCore {
+    const loadChannel = backendNamed(options.backend)?.loadInvalidation;
+    if (!options.local || !loadChannel) return core;
+    return withLocalTier(core, {
+      ...options.local,
+      functionId: this.id,
+      sourceHash: this.sourceHash,
+      connection,
+      loadChannel,
+      shelfLifeOf: (value) => shelfLifeOf(options, value),
+      clock: options.clock,
+      timeoutMs: options.backendTimeoutMs,
+      log: this.log,
+    });
   }
 
   /** The cache key of a call, in the form the core takes: with `this` for a method called on an instance. */

@@ -26,7 +26,9 @@ export type OptionKind =
   /** Bytes or a size such as `64KB`. */
   | 'size'
   /** A number from 0 to 1. */
-  | 'rate';
+  | 'rate'
+  /** `true`, or the bounds of a local tier `{ maxEntries?, maxBytes? }` (in a tag: a bare flag). */
+  | 'localTier';
 
 /** Where an option may be given. */
 export type OptionPlace = 'cachier' | 'setDefaults' | 'withOptions' | 'tag';
@@ -65,6 +67,7 @@ export const OPTIONS = {
   hardTimeout: { kind: 'lease', places: FUNCTION_AND_DEFAULTS, default: undefined },
   cleanupStale: { kind: 'boolean', places: FUNCTION_AND_DEFAULTS, default: false },
   cleanupInterval: { kind: 'duration', places: FUNCTION_AND_DEFAULTS, default: '1d' },
+  local: { kind: 'localTier', places: FUNCTION_AND_DEFAULTS, default: false },
   metrics: { kind: 'boolean', places: FUNCTION_AND_DEFAULTS, default: true },
   metricsSamplingRate: { kind: 'rate', places: FUNCTION_AND_DEFAULTS, default: 0.01 },
   hash: { kind: 'function', places: FUNCTION_AND_DEFAULTS, default: undefined },

@@ -4,9 +4,19 @@ import { parseDuration, type Duration } from '../duration.js';
 import { InvalidOptionError } from '../errors.js';
 import { parseByteSize } from '../size.js';
 import { backendNamed, backends } from '../backends/registry.js';
+import type { BackendDescriptor } from '../backends/descriptor.js';
 import { defaultOf } from './catalog.js';
 import { impliedBackend } from './validate.js';
-import type { Backend, CachierDefaults, CachierOptions, EffectiveDefaults, ResolvedOptions, SharedOptions, ShelfLife } from './types.js';
+import type {
+  Backend,
+  CachierDefaults,
+  CachierOptions,
+  EffectiveDefaults,
+  LocalTierBounds,
+  ResolvedOptions,
+  SharedOptions,
+  ShelfLife,
+} from './types.js';
 
 /**
  * Merges a function's options over the global defaults and the catalog's
@@ -57,6 +67,7 @@ export function resolveOptions(options: CachierOptions, defaults: CachierDefault
     metrics: pick('metrics'),
     metricsSamplingRate: pick('metricsSamplingRate'),
     hash: (options.hash as ResolvedOptions['hash']) ?? defaults.hash,
+    local: localTierOf(options.local, defaults.local, backend, descriptor?.loadInvalidation !== undefined),
     clock: defaults.clock ?? defaultOf('clock'),
   };
 }
@@ -81,8 +92,42 @@ const BUILT_IN = {
   metrics: defaultOf('metrics'),
   metricsSamplingRate: defaultOf('metricsSamplingRate'),
   shared: defaultOf('shared'),
+  local: defaultOf('local'),
   clock: defaultOf('clock'),
 };
+
+/** A local tier holds this many copies at most unless `local` says otherwise. */
+const LOCAL_MAX_ENTRIES = 10_000;
+/** ...and this many bytes of serialized values. */
+const LOCAL_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The bounds of the local tier, or `undefined` for none. Given to the function
+ * itself on a backend of this machine, `local` is refused; set as a default,
+ * it applies to the functions on shared backends only.
+ */
+function localTierOf(
+  own: SharedOptions['local'],
+  byDefault: SharedOptions['local'],
+  backend: Backend,
+  shared: boolean,
+): LocalTierBounds | undefined {
+  if (own && !shared) {
+    const sharedBackends = (backends as readonly BackendDescriptor[]).filter((b) => b.loadInvalidation).map((b) => b.name);
+    throw new InvalidOptionError(
+      'local',
+      `backend '${backend}' keeps its entries on this machine already, so a local tier would only duplicate them; ` +
+        `local applies to the shared backends (${sharedBackends.join(', ')}): remove it or choose one of them`,
+    );
+  }
+  const local = own ?? byDefault;
+  if (!local || !shared) return undefined;
+  const bounds = local === true ? {} : local;
+  return {
+    maxEntries: bounds.maxEntries ?? LOCAL_MAX_ENTRIES,
+    maxBytes: bounds.maxBytes === undefined ? LOCAL_MAX_BYTES : parseByteSize(bounds.maxBytes, 'local.maxBytes'),
+  };
+}
 
 function optionalDuration(duration: Duration | undefined): number | undefined {
   return duration === undefined ? undefined : parseDuration(duration);

@@ -104,6 +104,20 @@ export interface SharedOptions {
   /** S3 backend: `{ client, bucket, prefix? }`, or a function returning it (or a promise of it). */
   s3?: S3Option;
   /**
+   * Shared backends (mongo, redis, postgres, s3): keep a copy of each entry
+   * read or stored in this process's memory and serve hits from it, with no
+   * round trip. A store, `clearCache()`, forget or `precache()` in any process
+   * that also sets `local` drops the copies in the others: at once over Redis
+   * pub/sub or PostgreSQL LISTEN/NOTIFY, within 1 s on MongoDB and S3 (a
+   * per-function generation checked at most once a second). A copy is never
+   * served past its shelf life, and hits keep being served while the backend
+   * is unreachable. `true` bounds the tier to 10,000 entries and 64 MB;
+   * an object sets the bounds (the least recently used copies go first).
+   * Refused with the memory and file backends (see docs/local-tier.md).
+   * @defaultValue false
+   */
+  local?: boolean | LocalTierOptions;
+  /**
    * Results whose serialized size exceeds this are returned but not stored:
    * bytes, or a size such as `64KB`, `10MB`.
    * The file backend reads no entry file larger than this allows, so a huge
@@ -260,6 +274,26 @@ type UnsetDefaults = 'mongetter' | 'redis' | 'postgres' | 's3' | 'entrySizeLimit
 /** The defaults in force: every setting of {@link CachierDefaults} with its effective value. */
 export type EffectiveDefaults = Readonly<Required<Omit<CachierDefaults, UnsetDefaults>> & Pick<CachierDefaults, UnsetDefaults>>;
 
+/** The bounds of a local tier (the `local` option); the least recently used copies are dropped first. */
+export interface LocalTierOptions {
+  /**
+   * The most copies kept.
+   * @defaultValue 10000
+   */
+  readonly maxEntries?: number;
+  /**
+   * The most bytes the copies' serialized values take: bytes, or a size such as `64MB`.
+   * @defaultValue '64MB'
+   */
+  readonly maxBytes?: ByteSize;
+}
+
+/** The bounds of a local tier, resolved. */
+export interface LocalTierBounds {
+  readonly maxEntries: number;
+  readonly maxBytes: number;
+}
+
 /** Options resolved to the values the engine uses. */
 export interface ResolvedOptions {
   readonly staleAfterMs: number;
@@ -293,5 +327,7 @@ export interface ResolvedOptions {
   readonly metrics: boolean;
   readonly metricsSamplingRate: number;
   readonly hash: ((args: unknown[], thisArg: unknown) => unknown) | undefined;
+  /** `undefined` when there is no local tier. */
+  readonly local: LocalTierBounds | undefined;
   readonly clock: () => number;
 }

@@ -60,7 +60,29 @@ const CHECKS: Readonly<Record<OptionKind, Check>> = {
       throw new InvalidOptionError(option, `expected a number from 0 to 1, got ${describe(value)}`);
     }
   },
+  localTier: checkLocalTier,
 };
+
+/** `local`: a boolean, or an object whose only fields are positive bounds. */
+function checkLocalTier(value: unknown, option: string): void {
+  if (typeof value === 'boolean') return;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidOptionError(option, `expected true, false or { maxEntries?, maxBytes? }, got ${describe(value)}`);
+  }
+  for (const [field, bound] of Object.entries(value)) {
+    if (field === 'maxEntries') {
+      if (bound !== undefined && !(Number.isSafeInteger(bound) && (bound as number) > 0)) {
+        throw new InvalidOptionError(option, `maxEntries must be a whole number above 0, got ${describe(bound)}`);
+      }
+    } else if (field === 'maxBytes') {
+      if (bound !== undefined && parseByteSize(bound as ByteSize, `${option}.maxBytes`) <= 0) {
+        throw new InvalidOptionError(option, `maxBytes must be above 0, got ${describe(bound)}`);
+      }
+    } else {
+      throw new InvalidOptionError(option, `has no field "${field}"; it takes maxEntries and maxBytes`);
+    }
+  }
+}
 
 /** The check of each backend's connection option: a function (mongetter), or a client object or a function returning one. */
 const checkConnection = (backend: BackendDescriptor): Check => {

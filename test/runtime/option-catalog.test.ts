@@ -22,6 +22,7 @@ const TAG_SAMPLES: Readonly<Record<OptionKind, string>> = {
   function: 'keyOf',
   size: '64KB',
   rate: '0.25',
+  localTier: 'true',
 };
 
 /** Every name resolves to a binding, as if declared in the module. */

@@ -35,6 +35,7 @@ const TAG_KIND: Readonly<Record<OptionKind, ValueKind>> = {
   function: 'binding',
   size: 'size',
   rate: 'rate',
+  localTier: 'boolean',
 };
 
 /** The runtime's `cachier()` options a tag may set, from the option catalog and the backends' connection options. */

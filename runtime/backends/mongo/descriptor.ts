@@ -13,4 +13,5 @@ export const mongoBackend = {
   ownOptions: [],
   loadCore: async () => (await import('./core.js')).createMongoCore,
   loadInspector: () => import('./inspector.js'),
+  loadInvalidation: async () => (await import('./invalidation.js')).createInvalidationChannel,
 } as const satisfies BackendDescriptor;

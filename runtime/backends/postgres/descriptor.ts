@@ -13,4 +13,5 @@ export const postgresBackend = {
   ownOptions: [],
   loadCore: async () => (await import('./core.js')).createPostgresCore,
   loadInspector: () => import('./inspector.js'),
+  loadInvalidation: async () => (await import('./invalidation.js')).createInvalidationChannel,
 } as const satisfies BackendDescriptor;

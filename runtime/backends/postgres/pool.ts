@@ -21,6 +21,8 @@ export interface PostgresConnection {
   on(event: 'notification', listener: (message: { channel: string; payload?: string | undefined }) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
   end(): Promise<void>;
+  /** pg's wire connection, whose socket is unreferenced so that listening never keeps a process alive. */
+  readonly connection?: { readonly stream?: { unref?(): void } };
 }
 
 /**

@@ -13,4 +13,5 @@ export const redisBackend = {
   ownOptions: [],
   loadCore: async () => (await import('./core.js')).createRedisCore,
   loadInspector: () => import('./inspector.js'),
+  loadInvalidation: async () => (await import('./invalidation.js')).createInvalidationChannel,
 } as const satisfies BackendDescriptor;

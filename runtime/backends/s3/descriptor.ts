@@ -13,4 +13,5 @@ export const s3Backend = {
   ownOptions: [],
   loadCore: async () => (await import('./core.js')).createS3Core,
   loadInspector: () => import('./inspector.js'),
+  loadInvalidation: async () => (await import('./invalidation.js')).createInvalidationChannel,
 } as const satisfies BackendDescriptor;
