@@ -1,7 +1,7 @@
 import { CachierError } from '../runtime/errors.js';
 
 /**
- * The exit codes of the `cachier` command (also in README, "Managing caches").
+ * The exit codes of the `cachier` command (also in docs/cli.md, "Exit codes").
  * Scripts can tell "found problems" from "could not look".
  */
 export const EXIT = {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, expect, inject, test } from 'vitest';
 
 // Proves bench scenario 7 runs end to end in quick mode against the suite's
-// servers and reports the round trips the README states. No timing is asserted.
+// servers and reports the round trips each backend's doc states. No timing is asserted.
 const resultsDir = mkdtempSync(join(tmpdir(), 'cachier-bench-shared-'));
 afterAll(() => rmSync(resultsDir, { recursive: true, force: true }));
 

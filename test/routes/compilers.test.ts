@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describeRoute } from '../support/routes/route-scenarios.js';
 import { NODE } from '../support/routes/route-project.js';
 
-// Every row of the README's "Pick your toolchain" table that builds with a compiler, from an empty folder
+// Every row of the route table in docs/toolchains.md that builds with a compiler, from an empty folder
 // that installs the packed tarball and the tool at the version named.
 
 describeRoute({

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { describeRoute } from '../support/routes/route-scenarios.js';
 import { NODE, RouteProject, repoRoot } from '../support/routes/route-project.js';
 
-// The README's "Pick your toolchain" rows that run through Node's module hooks (cachier/register).
+// The rows of docs/toolchains.md that run through Node's module hooks (cachier/register).
 
 describeRoute({
   name: 'node --import cachier/register on Node 24 (type stripping)',

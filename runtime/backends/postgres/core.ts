@@ -33,7 +33,7 @@ export function entryOf(row: Record<string, unknown> | undefined): StoredEntry |
 /**
  * The `postgres` backend: one row per (function id, source hash, key) in the
  * table `cachier_entries`, created on first use (schema in
- * `postgres/schema.ts` and the README). Round trips: a hit is one SELECT; a
+ * `postgres/schema.ts` and docs/postgres.md). Round trips: a hit is one SELECT; a
  * miss is a SELECT, an INSERT ... ON CONFLICT that claims the key, and an
  * INSERT ... ON CONFLICT that stores the value, clears the claim and
  * notifies waiters (LISTEN/NOTIFY, with polling as the fallback). Serves

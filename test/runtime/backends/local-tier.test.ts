@@ -182,7 +182,7 @@ describe('the local option', () => {
   });
 });
 
-describe('the README example of the local tier', () => {
+describe('the example of the local tier', () => {
   const example = 'docs/examples/local-tier.mjs';
 
   test('docs/local-tier.md shows it as it is, and the README links there', () => {
