@@ -28,6 +28,7 @@ export function coreFor(
     staleAfterMs: options.staleAfterMs,
     ...(shelfLifeOf && { shelfLifeOf }),
     entrySizeLimit: options.entrySizeLimit,
+    ...(options.bounds && { bounds: options.bounds }),
     leaseMs: options.leaseMs,
     clock: options.clock,
     policy: { staleAfterMs: options.staleAfterMs, nextTime: options.nextTime },

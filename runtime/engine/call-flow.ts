@@ -193,7 +193,10 @@ export class CallFlow {
     }
     const stored = yield* this.tolerate(context, 'write', (ops) => ops.store(key, { value, computedAt: options.clock() }, token));
     if (stored === UNAVAILABLE) yield* this.release(context, token);
-    else this.backoff.end(key);
+    else {
+      this.observer.evicted(stored);
+      this.backoff.end(key);
+    }
     return value;
   }
 

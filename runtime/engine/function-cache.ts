@@ -191,7 +191,14 @@ export class FunctionCache {
   precache(args: unknown[], value: unknown): unknown {
     const environment = this.resolve();
     const stored = environment.core.store(this.keyOf(environment, undefined, args), { value, computedAt: environment.options.clock() });
-    return isThenable(stored) ? Promise.resolve(stored).then(() => value) : value;
+    if (!isThenable(stored)) {
+      this.observer.evicted(stored);
+      return value;
+    }
+    return Promise.resolve(stored).then((evicted) => {
+      this.observer.evicted(evicted);
+      return value;
+    });
   }
 
   /** Usage figures, the number of stored entries and their size. */

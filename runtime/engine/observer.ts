@@ -80,6 +80,13 @@ export class Observer {
     this.metrics.record('computation', milliseconds);
   }
 
+  /** A store removed `count` least recently used entries to keep the cache within `maxEntries` or `maxBytes`. */
+  evicted(count: number): void {
+    if (count <= 0) return;
+    this.metrics.evictions += count;
+    if (this.log.debugEnabled) this.log.debug(`evicted ${count} least recently used ${count === 1 ? 'entry' : 'entries'} to stay within the bounds`);
+  }
+
   /** A decision worth a debug line and no counter. */
   trace(context: CallContext, decision: string): void {
     if (context.settings.debug) console.error(`cachier ${this.functionId}: key ${context.key.slice(0, 10)}: ${decision}`);
