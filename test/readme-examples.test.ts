@@ -39,6 +39,7 @@ describe.each([
     /^\{ hits: 2, misses: 1, computations: 1, timedHits: 2 \}\ncachier_hits_total\{function="double"\} 2\ncachier_misses_total\{function="double"\} 1\n$/,
   ],
   ['opentelemetry', /^cachier\.hits 1\ncachier\.misses 1\ncachier\.entries 1\n$/],
+  ['bounded', /^\{ entries: 3, evictions: 1 \}\n$/],
 ])('README example %s', (name, expected) => {
   test('is shown in the README as it is in docs/examples', () => {
     const code = readFileSync(join(root, 'docs/examples', `${name}.ts`), 'utf8');
