@@ -97,6 +97,12 @@ export interface CoreSettings {
    * recently used ones to stay within it.
    */
   readonly bounds?: Bounds;
+  /**
+   * Hears evictions a core makes after its `store` has answered (the file
+   * core looks at a large cache in the background for async functions);
+   * the evictions a `store` makes itself are its answer instead.
+   */
+  readonly onEvicted?: (count: number) => void;
   /** How long a being-calculated mark lives without renewal, in milliseconds. */
   readonly leaseMs: number;
   /** Current time in epoch milliseconds. */

@@ -84,7 +84,13 @@ export class FunctionCache {
     const version = currentDefaultsVersion();
     if (this.environment && this.environmentVersion === version) return this.environment;
     const options = resolveOptions(this.options, givenDefaults());
-    const unguarded = coreFor(options, { functionId: this.id, sourceHash: this.sourceHash }, this.log, (value) => shelfLifeOf(options, value));
+    const unguarded = coreFor(
+      options,
+      { functionId: this.id, sourceHash: this.sourceHash },
+      this.log,
+      (value) => shelfLifeOf(options, value),
+      (count) => this.observer.evicted(count),
+    );
     // Server backends get cachier's deadline and a circuit breaker per connection; memory and file need neither.
     const connection = backendNamed(options.backend)?.connection;
     const shared = connection && options.connections[connection.option];

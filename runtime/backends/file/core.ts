@@ -32,6 +32,8 @@ const nextStampAt = new Map<string, number>();
 const sweptVersions = new Set<string>();
 const reportedFiles = new Set<string>();
 const tallies = new Map<string, BoundsTally>();
+/** Version folders a background look is running on, so that one runs at a time. */
+const looking = new Set<string>();
 
 
 /** How many bytes of a large entry are checked per turn of the event loop: 1 MiB, 0.2 ms of CRC-32, 1 ms of HMAC. */
@@ -274,6 +276,19 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     }
   }
 
+  /** Starts a look at the bounds when one is `due` and none runs on this version yet; answers 0, the evictions `store` made itself. */
+  function lookInBackground(due: boolean, key: string): number {
+    if (!due || looking.has(layout.versionDir)) return 0;
+    looking.add(layout.versionDir);
+    const keptPath = pathsOf(key).entry;
+    Promise.resolve()
+      .then(() => runAsync(plans.look(keptPath)))
+      .then((evicted) => settings.onEvicted?.(evicted))
+      .catch((error: unknown) => log.debug(`could not evict beyond the bounds: ${String(error)}`))
+      .finally(() => looking.delete(layout.versionDir));
+    return 0;
+  }
+
   function sweepOnce(): void {
     if (sweptVersions.has(layout.versionDir)) return;
     sweptVersions.add(layout.versionDir);
@@ -301,7 +316,8 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       return current ? { ...claim, current } : claim;
     },
     renew: (key: string, token: string) => guarded(renewMark(pathsOf(key).mark, token), BackendError),
-    *store(key: string, entry: StoredEntry, bytes: Buffer, token?: string): DiskPlan<number> {
+    /** Writes the entry; answers whether a look at the bounds is due. */
+    *write(key: string, entry: StoredEntry, bytes: Buffer, token?: string): DiskPlan<boolean> {
       const paths = pathsOf(key);
       yield* guarded(enterFolder(trust, paths.shard, true), CacheWriteError);
       yield* guarded(writeEntryFile(paths.entry, bytes), CacheWriteError);
@@ -311,21 +327,29 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       yield* writeManifestOnce(layout, settings, trust.modes);
       sweepOnce();
       // O(1) while the tally says the cache fits; a look at every entry once it may not.
-      if (!bounds || !tally?.stored(bytes.length)) return 0;
+      return bounds !== undefined && tally !== undefined && tally.stored(bytes.length);
+    },
+    /** Looks at the bounds (see {@link evictBeyondBounds}); answers how many entries it evicted. */
+    *look(keptPath: string): DiskPlan<number> {
+      if (!bounds) return 0;
       try {
-        return yield* evictBeyondBounds(bounds, paths.entry);
+        return yield* evictBeyondBounds(bounds, keptPath);
       } catch (error) {
         // The entry is stored: a failed look only leaves the cache over its bounds until the next one.
-        tally.forget();
+        tally?.forget();
         log.debug(`could not evict beyond the bounds in ${layout.entriesDir}: ${String(error)}`);
         return 0;
       }
     },
-    /** Stores a large entry serialized without its check: the check is computed in pieces first, from the next turn of the event loop on (the serialization just held it). */
-    *sealAndStore(key: string, entry: StoredEntry, unsealed: Buffer, token?: string): DiskPlan<number> {
+    /** A synchronous function's store: the look, when due, is part of it. */
+    *store(key: string, entry: StoredEntry, bytes: Buffer, token?: string): DiskPlan<number> {
+      return (yield* plans.write(key, entry, bytes, token)) ? yield* plans.look(pathsOf(key).entry) : 0;
+    },
+    /** Writes a large entry serialized without its check: the check is computed in pieces first, from the next turn of the event loop on (the serialization just held it). */
+    *sealAndWrite(key: string, entry: StoredEntry, unsealed: Buffer, token?: string): DiskPlan<boolean> {
       yield* io((disk) => disk.nextTurn());
       const bytes = sealEntry(unsealed, sealKey, yield* checkInTurns(unsealed));
-      return yield* plans.store(key, entry, bytes, token);
+      return yield* plans.write(key, entry, bytes, token);
     },
     release: (key: string, token: string) => guarded(releaseMark(pathsOf(key).mark, token), BackendError),
     *clear(): DiskPlan<void> {
@@ -390,10 +414,13 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     claim: (key) => runMixed(plans.claim(key)),
     renew: (key, token) => runSync(plans.renew(key, token)),
     release: (key, token) => runSync(plans.release(key, token)),
+    // An async function's store answers once the entry is written; a look,
+    // when due, runs after it on the thread pool (a look at 100,000 entries
+    // is 100,000 lstat calls) and reports its evictions to onEvicted.
     store(key, entry, token) {
       const bytes = encodeUnsealedEntry(key, entry, sizeLimit, sealKey);
-      if (bytes.length > BLOCKING_IO_LIMIT) return runAsync(plans.sealAndStore(key, entry, bytes, token));
-      return runSync(plans.store(key, entry, sealEntry(bytes, sealKey), token));
+      if (bytes.length > BLOCKING_IO_LIMIT) return Promise.resolve(runAsync(plans.sealAndWrite(key, entry, bytes, token))).then((due) => lookInBackground(due, key));
+      return lookInBackground(runSync(plans.write(key, entry, sealEntry(bytes, sealKey), token)), key);
     },
     deleteStale: (isStale) => runAsync(plans.deleteStale(isStale)),
     totalBytes: () => runAsync(plans.totalBytes()),
