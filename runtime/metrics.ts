@@ -218,7 +218,7 @@ export const COUNTERS: readonly CounterDescription[] = [
   { field: 'servedStale', prometheus: 'served_stale_total', openTelemetry: 'served_stale', help: 'Calls answered by a stale entry within grace or after timeout' },
   { field: 'computeTimeouts', prometheus: 'compute_timeouts_total', openTelemetry: 'compute_timeouts', help: 'Calls rejected at hardTimeout' },
   { field: 'backendFailures', prometheus: 'backend_failures_total', openTelemetry: 'backend_failures', help: 'Backend operations that failed' },
-  { field: 'evictions', prometheus: 'evictions_total', openTelemetry: 'evictions', help: 'Entries removed to keep the cache within maxEntries or maxBytes' },
+  { field: 'evictions', prometheus: 'evictions_total', openTelemetry: 'evictions', help: 'Entries evicted for maxEntries or maxBytes' },
 ];
 
 /** Help texts of the latency histograms and the size gauges, shared by the exporters. */

@@ -16,7 +16,8 @@ describe.each(backendTargets().map((target) => [target.backend, target] as const
   const { spec, machine, uniqueId } = suiteFor(target);
 
   /** Waits until the cache of `fn` holds at most `maxEntries` entries and its evictions account for every other store. */
-  const settled = async (fn: { cacheInfo(): Promise<{ entries: number; evictions: number }> }, stores: number, maxEntries = Infinity) => {
+  type Inspectable = { cacheInfo(): Promise<{ entries: number; evictions: number }> };
+  const settled = async (fn: Inspectable, stores: number, maxEntries = Infinity) => {
     await vi.waitFor(
       async () => {
         const info = await fn.cacheInfo();

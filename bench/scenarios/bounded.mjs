@@ -6,7 +6,9 @@
  * one entry over it, so it looks at the whole cache and evicts a batch every
  * tenth of the bound: the figure compared is the mean over all rounds (the
  * looks included, amortised over the stores between them), not a median,
- * which would leave the looks out.
+ * which would leave the looks out. An async function's look runs after its
+ * store has answered, on the thread pool: the scenario then waits until the
+ * bounded cache is back within its bound, and reports how long that took.
  */
 import { cachier } from '../lib/ours.mjs';
 import { countedQuotes } from '../lib/counted.mjs';
@@ -20,6 +22,8 @@ const ENTRIES = budget(100_000, 2_000);
 const CALLS = budget(1_000, 100);
 const ROUNDS = budget(25, 5);
 const LIMIT = 1.2;
+/** How long the bounded cache may take to come back within its bound once the misses end. */
+const SETTLE_LIMIT_MS = 300_000;
 
 const contenders = [
   { name: 'file, maxEntries 100,000', options: { maxEntries: ENTRIES } },
@@ -59,7 +63,13 @@ for (let round = -1; round < ROUNDS; round++) {
 const [bounded, unbounded] = contenders;
 const meanUs = (contender) => (contender.spentMs * 1000) / contender.calls;
 const ratio = meanUs(bounded) / meanUs(unbounded);
-const info = await bounded.fn.cacheInfo();
+const settleStarted = performance.now();
+let info = await bounded.fn.cacheInfo();
+while (info.entries > ENTRIES && performance.now() - settleStarted < SETTLE_LIMIT_MS) {
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  info = await bounded.fn.cacheInfo();
+}
+const settleSeconds = (performance.now() - settleStarted) / 1000;
 
 /** @type {import('../lib/report.mjs').Table} */
 const table = {
@@ -70,14 +80,23 @@ const table = {
   extraColumns: [{ key: 'slowestMs', label: 'slowest miss, ms (a look)' }],
 };
 const targets = [
-  { claim: `file miss with maxEntries at ${formatNumber(ENTRIES)} entries: <= ${LIMIT}x the miss without it`, met: ratio <= LIMIT, measured: `${formatNumber(ratio)}x` },
-  { claim: 'the bounded cache stays within maxEntries', met: info.entries <= ENTRIES, measured: `${formatNumber(info.entries)} entries, ${formatNumber(info.evictions)} evicted` },
+  {
+    claim: `file miss with maxEntries at ${formatNumber(ENTRIES)} entries: <= ${LIMIT}x the miss without it`,
+    met: ratio <= LIMIT,
+    measured: `${formatNumber(ratio)}x`,
+  },
+  {
+    claim: 'the bounded cache is back within maxEntries once its background looks end',
+    met: info.entries <= ENTRIES,
+    measured: `${formatNumber(info.entries)} entries, ${formatNumber(info.evictions)} evicted, after ${formatNumber(settleSeconds)} s`,
+  },
 ];
 publish('bounded', {
   title: 'Scenario: bounded caches, the cost of maxEntries on a file miss',
   tables: [table],
   targets,
   fillSeconds,
+  settleSeconds,
   evictions: info.evictions,
 });
 for (const contender of contenders) removeTempDir(contender.dir, { later: true });

@@ -84,7 +84,7 @@ export class Observer {
   evicted(count: number): void {
     if (count <= 0) return;
     this.metrics.evictions += count;
-    if (this.log.debugEnabled) this.log.debug(`evicted ${count} least recently used ${count === 1 ? 'entry' : 'entries'} to stay within the bounds`);
+    if (this.log.debugEnabled) this.log.debug(`evicted ${count} least recently used ${count === 1 ? 'entry' : 'entries'} (bounds)`);
   }
 
   /** A decision worth a debug line and no counter. */

@@ -65,7 +65,10 @@ export function resolveOptions(options: CachierOptions, defaults: CachierDefault
 /** The bounds of a function's cache, `undefined` when it has none. */
 function boundsOf(maxEntries: number | undefined, maxBytes: ByteSize | undefined): Bounds | undefined {
   if (maxEntries === undefined && maxBytes === undefined) return undefined;
-  return { ...(maxEntries !== undefined && { maxEntries }), ...(maxBytes !== undefined && { maxBytes: parseByteSize(maxBytes, 'maxBytes') }) };
+  return {
+    ...(maxEntries !== undefined && { maxEntries }),
+    ...(maxBytes !== undefined && { maxBytes: parseByteSize(maxBytes, 'maxBytes') }),
+  };
 }
 
 /** The built-in value of every setting of `setDefaults` that has one, from the catalog. */

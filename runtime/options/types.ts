@@ -261,7 +261,18 @@ export interface CachierDefaults extends SharedOptions {
 }
 
 /** Defaults with no built-in value: the connection of each server backend, the size limit and the key function. */
-type UnsetDefaults = 'mongetter' | 'redis' | 'postgres' | 's3' | 'entrySizeLimit' | 'maxEntries' | 'maxBytes' | 'hash' | 'grace' | 'timeout' | 'hardTimeout';
+type UnsetDefaults =
+  | 'mongetter'
+  | 'redis'
+  | 'postgres'
+  | 's3'
+  | 'entrySizeLimit'
+  | 'maxEntries'
+  | 'maxBytes'
+  | 'hash'
+  | 'grace'
+  | 'timeout'
+  | 'hardTimeout';
 /** The defaults in force: every setting of {@link CachierDefaults} with its effective value. */
 export type EffectiveDefaults = Readonly<Required<Omit<CachierDefaults, UnsetDefaults>> & Pick<CachierDefaults, UnsetDefaults>>;
 

@@ -17,7 +17,7 @@ import {
 } from './entry-codec.js';
 import { describeFailure, errorCode, ifPresent, listNames, touch, writeAtomically } from './files.js';
 import { entryNameOfMark, isEntryName, isMarkName, keyPaths, versionLayout, type KeyPaths, type VersionLayout } from './layout.js';
-import { BoundsTally, EVICT_DOWN_TO, RECENCY_RESOLUTION_MS, victimsOf, type EvictionCandidate } from '../shared/bounds.js';
+import { BoundsTally, EVICT_DOWN_TO, RECENCY_RESOLUTION_MS, bytesOf, victimsOf, type EvictionCandidate } from '../shared/bounds.js';
 import { writeManifestOnce } from './manifest.js';
 import { sharedKey } from './shared-key.js';
 import { claimMark, readMark, releaseMark, removeAllMarks, renewMark } from './marks.js';
@@ -146,7 +146,9 @@ export function createFileCore(settings: CoreSettings): CacheCore {
         if (!isEntryName(name)) continue;
         const path = join(folder, name);
         const facts = yield* ifPresent((disk) => disk.sizeAndMtime(path));
-        if (facts) candidates.push({ name: path, usedAt: facts.mtimeMs, bytes: facts.size, keep: path === keptPath || inFlight.has(shard + name) });
+        if (!facts) continue;
+        const keep = path === keptPath || inFlight.has(shard + name);
+        candidates.push({ name: path, usedAt: facts.mtimeMs, bytes: facts.size, keep });
       }
     }
     const victims = victimsOf(candidates, limits, EVICT_DOWN_TO);
@@ -159,7 +161,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     }
     // Remembered entries are found by key, and a file's name does not give its key back.
     if (evicted > 0) rememberedEntries.get(layout.versionDir)?.clear();
-    tally?.looked(candidates.length - evicted, candidates.reduce((total, candidate) => total + candidate.bytes, 0) - evictedBytes);
+    tally?.looked(candidates.length - evicted, bytesOf(candidates) - evictedBytes);
     return evicted;
   }
 
@@ -345,7 +347,11 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     *store(key: string, entry: StoredEntry, bytes: Buffer, token?: string): DiskPlan<number> {
       return (yield* plans.write(key, entry, bytes, token)) ? yield* plans.look(pathsOf(key).entry) : 0;
     },
-    /** Writes a large entry serialized without its check: the check is computed in pieces first, from the next turn of the event loop on (the serialization just held it). */
+    /**
+     * Writes a large entry serialized without its check: the check is computed
+     * in pieces first, from the next turn of the event loop on (the
+     * serialization just held it).
+     */
     *sealAndWrite(key: string, entry: StoredEntry, unsealed: Buffer, token?: string): DiskPlan<boolean> {
       yield* io((disk) => disk.nextTurn());
       const bytes = sealEntry(unsealed, sealKey, yield* checkInTurns(unsealed));
@@ -419,7 +425,9 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     // is 100,000 lstat calls) and reports its evictions to onEvicted.
     store(key, entry, token) {
       const bytes = encodeUnsealedEntry(key, entry, sizeLimit, sealKey);
-      if (bytes.length > BLOCKING_IO_LIMIT) return Promise.resolve(runAsync(plans.sealAndWrite(key, entry, bytes, token))).then((due) => lookInBackground(due, key));
+      if (bytes.length > BLOCKING_IO_LIMIT) {
+        return Promise.resolve(runAsync(plans.sealAndWrite(key, entry, bytes, token))).then((due) => lookInBackground(due, key));
+      }
       return lookInBackground(runSync(plans.write(key, entry, sealEntry(bytes, sealKey), token)), key);
     },
     deleteStale: (isStale) => runAsync(plans.deleteStale(isStale)),

@@ -110,7 +110,8 @@ export function createMemoryCore(settings: CoreSettings): CacheCore {
     store(key, entry, token) {
       // Live values, but only those a persistent backend would give back as they are: a test on memory predicts file.
       let bytes: number | undefined;
-      if (settings.entrySizeLimit !== undefined || bounds?.maxBytes !== undefined) bytes = serializeValue(entry.value, settings.entrySizeLimit).length;
+      const measured = settings.entrySizeLimit !== undefined || bounds?.maxBytes !== undefined;
+      if (measured) bytes = serializeValue(entry.value, settings.entrySizeLimit).length;
       else checkRestorable(entry.value);
       if (bounds) remove(key);
       store.entries.set(key, entry);

@@ -6,7 +6,7 @@ import { newClaimToken } from '../shared/claims.js';
 import { lazyClient, oncePerProcess, runOperation } from '../shared/connection.js';
 import { claimedWith, readableEntry } from '../shared/entries.js';
 import { waitWhileMarked } from '../shared/waiting.js';
-import { BoundsTally, EVICT_DOWN_TO, RECENCY_RESOLUTION_MS, victimsOf } from '../shared/bounds.js';
+import { BoundsTally, EVICT_DOWN_TO, RECENCY_RESOLUTION_MS, bytesOf, victimsOf } from '../shared/bounds.js';
 import { checkFitsInDocument, claimUnlessFreshOrMarked, entryOf, leaseEndOf, valueBytesOf, type CacheDocument } from './documents.js';
 
 const ENTRY_FIELDS = { _id: 0, value: 1, computedAt: 1, usedAt: 1 } as const;
@@ -87,10 +87,10 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
     if (victims.length > 0) {
       // A victim claimed since the look keeps its document: deleting it would delete the mark too.
       const unmarked = { $or: [{ owner: null }, { leaseUntil: { $lte: new Date() } }] };
-      evicted = (await target.deleteMany({ functionId, sourceHash, key: { $in: victims.map((victim) => victim.name) }, ...unmarked })).deletedCount;
+      const keys = victims.map((victim) => victim.name);
+      evicted = (await target.deleteMany({ functionId, sourceHash, key: { $in: keys }, ...unmarked })).deletedCount;
     }
-    const bytes = candidates.reduce((total, candidate) => total + candidate.bytes, 0) - victims.reduce((total, victim) => total + victim.bytes, 0);
-    tally.looked(candidates.length - evicted, bytes);
+    tally.looked(candidates.length - evicted, bytesOf(candidates) - bytesOf(victims));
     return evicted;
   };
 

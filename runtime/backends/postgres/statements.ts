@@ -50,7 +50,8 @@ export const STORE_BOUNDED = {
   name: 'cachier_store_bounded',
   text: `WITH stored AS (
   INSERT INTO ${TABLE} AS e (function_id, source_hash, key, value, computed_at, used_at) VALUES ($1, $2, $3, $4, $5, $8)
-  ON CONFLICT (function_id, source_hash, key) DO UPDATE SET value = excluded.value, computed_at = excluded.computed_at, used_at = excluded.used_at,
+  ON CONFLICT (function_id, source_hash, key) DO UPDATE SET
+    value = excluded.value, computed_at = excluded.computed_at, used_at = excluded.used_at,
     owner = CASE WHEN e.owner = $6::text THEN NULL ELSE e.owner END,
     lease_until = CASE WHEN e.owner = $6::text THEN NULL ELSE e.lease_until END
   RETURNING 1)
@@ -130,7 +131,8 @@ export const TOTAL_BYTES = {
 export const GET_AND_TOUCH = {
   name: 'cachier_get_and_touch',
   text: `WITH touched AS (
-  UPDATE ${TABLE} SET used_at = $4 WHERE ${IDENTITY} AND value IS NOT NULL AND (used_at IS NULL OR used_at < $4::float8 - $5::float8) RETURNING 1)
+  UPDATE ${TABLE} SET used_at = $4
+  WHERE ${IDENTITY} AND value IS NOT NULL AND (used_at IS NULL OR used_at < $4::float8 - $5::float8) RETURNING 1)
 SELECT value, computed_at FROM ${TABLE} WHERE ${IDENTITY}`,
 };
 

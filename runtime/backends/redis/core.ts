@@ -88,9 +88,10 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
     backend: 'redis',
     sync: undefined,
     get: (key) =>
-      run('read', async (redis) =>
-        readEntry(bounds ? await evaluate(redis, GET_AND_TOUCH, [entryKey(key), indexes[0]], [Date.now(), key]) : await redis.callBuffer('GET', entryKey(key))),
-      ),
+      run('read', async (redis) => {
+        if (!bounds) return readEntry(await redis.callBuffer('GET', entryKey(key)));
+        return readEntry(await evaluate(redis, GET_AND_TOUCH, [entryKey(key), indexes[0]], [Date.now(), key]));
+      }),
     claim: (key) =>
       run('claim', async (redis): Promise<ClaimResult> => {
         const token = newClaimToken();
@@ -107,8 +108,9 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
       return run('write', async (redis) => {
         const keys = [entryKey(key), markKey(key)];
         const args = [bytes, ttlOf(entry.value), token ?? ''];
-        const evicted = bounds
-          ? await evaluate(redis, STORE_BOUNDED, [...keys, ...indexes], [...args, key, Date.now(), bounds.maxEntries ?? -1, bounds.maxBytes ?? -1, version])
+        const limits = bounds && [bounds.maxEntries ?? -1, bounds.maxBytes ?? -1];
+        const evicted = limits
+          ? await evaluate(redis, STORE_BOUNDED, [...keys, ...indexes], [...args, key, Date.now(), ...limits, version])
           : await evaluate(redis, STORE, keys, args);
         await sweepOlderSourceHashes(redis);
         return bounds ? Number(evicted) : 0;

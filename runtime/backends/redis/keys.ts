@@ -31,7 +31,11 @@ export const entryKey = (version: string, key: string): string => `${version}e:$
 export const markKey = (version: string, key: string): string => `${version}m:${key}`;
 
 /** The indexes of a bounded cache under a {@link versionPrefix}: recency sorted set, sizes hash, total bytes. */
-export const boundsKeys = (version: string): [recency: string, sizes: string, total: string] => [`${version}u`, `${version}s`, `${version}t`];
+export const boundsKeys = (version: string): [recency: string, sizes: string, total: string] => [
+  `${version}u`,
+  `${version}s`,
+  `${version}t`,
+];
 
 /** A SCAN MATCH pattern of every key cachier writes. */
 export const ALL_KEYS = 'cachier:{*';

@@ -6,7 +6,7 @@ import { lazyClient, oncePerProcess, runOperation } from '../shared/connection.j
 import { readableEntry } from '../shared/entries.js';
 import { waitWhileMarked, type MarkState } from '../shared/waiting.js';
 import { importOptionalPeer } from '../shared/optional-peer.js';
-import { BoundsTally, EVICT_DOWN_TO, RECENCY_RESOLUTION_MS, victimsOf } from '../shared/bounds.js';
+import { BoundsTally, EVICT_DOWN_TO, RECENCY_RESOLUTION_MS, bytesOf, victimsOf } from '../shared/bounds.js';
 import { claimObject, entryObject, useObject, functionRoot, isClaimObject, prefixOf, versionRoot } from './layout.js';
 import { asS3Location, type S3Location } from './location.js';
 import { isConditionLost, readBody, statusOf, supportsConditionalWrites, unlessMissing } from './objects.js';
@@ -101,7 +101,8 @@ export function createS3Core(settings: CoreSettings): CacheCore {
     return { entry: decodeEntry(bytes, Number(object.Metadata?.['computed-at'])), lastModified: object.LastModified?.getTime() ?? 0 };
   };
 
-  const fetchEntry = async (connected: Connected, name: string): Promise<StoredEntry | undefined | 'unreadable'> => (await fetchObject(connected, name)).entry;
+  const fetchEntry = async (connected: Connected, name: string): Promise<StoredEntry | undefined | 'unreadable'> =>
+    (await fetchObject(connected, name)).entry;
 
   const { bounds } = settings;
   const tally = bounds && new BoundsTally(bounds);
@@ -141,9 +142,9 @@ export function createS3Core(settings: CoreSettings): CacheCore {
       return { name: objectKey, usedAt, bytes: object.size, keep: objectKey === key || claimed.has(objectKey) };
     });
     const victims = victimsOf(candidates, bounds, EVICT_DOWN_TO);
-    await deleteAll(connected, victims.flatMap((victim) => [entryObject(root, victim.name), ...(used.has(victim.name) ? [useObject(root, victim.name)] : [])]));
-    const bytes = candidates.reduce((total, candidate) => total + candidate.bytes, 0) - victims.reduce((total, victim) => total + victim.bytes, 0);
-    tally.looked(candidates.length - victims.length, bytes);
+    const objectsOf = (name: string): string[] => [entryObject(root, name), ...(used.has(name) ? [useObject(root, name)] : [])];
+    await deleteAll(connected, victims.flatMap((victim) => objectsOf(victim.name)));
+    tally.looked(candidates.length - victims.length, bytesOf(candidates) - bytesOf(victims));
     return victims.length;
   };
 

@@ -44,7 +44,7 @@ export function victimsOf(candidates: readonly EvictionCandidate[], bounds: Boun
   const maxEntries = Math.floor((bounds.maxEntries ?? Infinity) * share);
   const maxBytes = Math.floor((bounds.maxBytes ?? Infinity) * share);
   let entries = candidates.length;
-  let bytes = candidates.reduce((total, candidate) => total + candidate.bytes, 0);
+  let bytes = bytesOf(candidates);
   const victims: EvictionCandidate[] = [];
   if (entries <= maxEntries && bytes <= maxBytes) return victims;
   const byAge = candidates.filter((candidate) => !candidate.keep).sort((a, b) => a.usedAt - b.usedAt);
@@ -60,6 +60,11 @@ export function victimsOf(candidates: readonly EvictionCandidate[], bounds: Boun
 /** Whether `entries` and `bytes` exceed a bound of `bounds`. */
 export function isOver(bounds: Bounds, entries: number, bytes: number): boolean {
   return entries > (bounds.maxEntries ?? Infinity) || bytes > (bounds.maxBytes ?? Infinity);
+}
+
+/** The sum of the candidates' bytes. */
+export function bytesOf(candidates: readonly EvictionCandidate[]): number {
+  return candidates.reduce((total, candidate) => total + candidate.bytes, 0);
 }
 
 /**
