@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, vi } from 'vitest';
+import { cachier } from '../runtime/index.js';
 import { backendTargets } from './support/backends/targets.js';
 import { coreOn, counted, gate, keyFor, suiteFor } from './support/backends/suite.js';
 import type { Machine } from './support/backends/machines.mjs';
@@ -136,6 +137,22 @@ describe.each(backendTargets().map((target) => [target.backend, target] as const
     },
     undefined,
     60_000,
+  );
+
+  spec(
+    "a sync function's cache is bounded too: its store evicts before it returns",
+    async () => {
+      const m = await machine();
+      let calls = 0;
+      const fn = cachier((x: number) => (calls++, x * 2), { ...m.options, id: uniqueId('sync'), sourceHash: 'v1', maxEntries: 3 });
+      for (let x = 0; x < 10; x++) expect(fn(x)).toBe(x * 2);
+      const info = await fn.cacheInfo();
+      expect(info.entries).toBeLessThanOrEqual(3);
+      expect(info.evictions).toBe(10 - info.entries);
+      expect(fn(9)).toBe(18);
+      expect(calls).toBe(10);
+    },
+    () => (target.backend === 'memory' || target.backend === 'file' ? undefined : `${target.backend} serves async functions only`),
   );
 
   spec('without bounds nothing is evicted and cacheInfo reports no evictions', async () => {
