@@ -138,6 +138,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
    * flight (any mark file counts). Answers how many it removed.
    */
   function* evictBeyondBounds(limits: NonNullable<typeof bounds>, keptPath: string): DiskPlan<number> {
+    tally?.lookStarting();
     const inFlight = new Set((yield* listNames(layout.marksDir)).filter(isMarkName).map(entryNameOfMark));
     const candidates: EvictionCandidate[] = [];
     for (const shard of yield* listNames(layout.entriesDir)) {

@@ -72,6 +72,7 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
   /** Looks at the version's entries and evicts the least recently used down to {@link EVICT_DOWN_TO} of the bounds. */
   const evictBeyondBounds = async (target: MongoCollection, kept: string): Promise<number> => {
     if (!bounds || !tally) return 0;
+    tally.lookStarting();
     const now = Date.now();
     const documents = (await target
       .find({ functionId, sourceHash, value: { $exists: true } }, { projection: EVICTION_FIELDS })

@@ -101,6 +101,7 @@ export function createPostgresCore(settings: CoreSettings): CacheCore {
         await (bounds ? query(target, SQL.STORE_BOUNDED, [...values, Date.now()]) : query(target, SQL.STORE, values));
         await dropOlderSourceHashes(target);
         if (!bounds || !tally?.stored(bytes.length)) return 0;
+        tally.lookStarting();
         const targets = [(bounds.maxEntries ?? Infinity) * EVICT_DOWN_TO, (bounds.maxBytes ?? Infinity) * EVICT_DOWN_TO].map(Math.floor);
         const row = (await query(target, SQL.EVICT, [...identity(key), ...targets])).rows[0];
         tally.looked(Number(row?.['entries'] ?? 0), Number(row?.['bytes'] ?? 0));

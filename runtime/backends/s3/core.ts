@@ -129,6 +129,7 @@ export function createS3Core(settings: CoreSettings): CacheCore {
    */
   const evictBeyondBounds = async (connected: Connected, key: string): Promise<number> => {
     if (!bounds || !tally) return 0;
+    tally.lookStarting();
     const root = version(connected.location);
     const [claims, entries, uses] = ['c/', 'e/', 'u/'].map((kind) => `${root}${kind}`) as [string, string, string];
     const now = Date.now();

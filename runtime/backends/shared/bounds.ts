@@ -78,21 +78,32 @@ export function bytesOf(candidates: readonly EvictionCandidate[]): number {
 export class BoundsTally {
   private entries: number | undefined;
   private bytes = 0;
+  // Stores made since the current look started, which its listing may have missed.
+  private entriesDuringLook = 0;
+  private bytesDuringLook = 0;
 
   constructor(readonly bounds: Bounds) {}
 
   /** Counts a store of `bytes`; answers whether the cache may now be over a bound, so a look is due. */
   stored(bytes: number): boolean {
+    this.entriesDuringLook++;
+    this.bytesDuringLook += bytes;
     if (this.entries === undefined) return true;
     this.entries++;
     this.bytes += bytes;
     return isOver(this.bounds, this.entries, this.bytes);
   }
 
-  /** What a look left after evicting. */
+  /** A look starts listing the cache. */
+  lookStarting(): void {
+    this.entriesDuringLook = 0;
+    this.bytesDuringLook = 0;
+  }
+
+  /** What a look left after evicting, plus the stores made while it ran (counted twice if it saw them: the next look only comes sooner). */
   looked(entries: number, bytes: number): void {
-    this.entries = entries;
-    this.bytes = bytes;
+    this.entries = entries + this.entriesDuringLook;
+    this.bytes = bytes + this.bytesDuringLook;
   }
 
   /** Forgets the estimate (the cache was cleared), so the next store looks. */
