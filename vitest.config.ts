@@ -9,7 +9,7 @@ const PACKED = ['test/support/node-versions/global-setup.ts', 'test/support/rout
 
 /** Tests against the real backend servers. */
 const BACKENDS = [
-  'test/runtime/backends/{conformance,conformance-servers,faults,inspector-conformance,shared-options,local-tier}.test.ts',
+  'test/runtime/backends/{conformance,conformance-servers,faults,inspector-conformance,shared-options,local-tier,bounds}.test.ts',
   'test/runtime/backends/{mongo,redis,postgres,s3}/**/*.test.ts',
   'test/runtime/{defects,reference-controls}.test.ts',
   'test/runtime/engine/forget.test.ts',

@@ -27,9 +27,23 @@ const TMPFS_MAGIC = 0x01021994;
 
 /**
  * The scenarios, in the order of issue 6, then the shared backends of issue 13, the build time of the tag's routes,
- * issue 14's floors, issue 22's await cost and issue 23's cold import.
+ * issue 14's floors, issue 22's await cost, issue 23's cold import and issue 24's bounded caches.
  */
-const SCENARIOS = ['hit-cost', 'scaling', 'key-derivation', 'cross-process', 'cold-start', 'mongo', 'shared-backends', 'build-time', 'floors', 'await-cost', 'cold-import', 'local-tier'];
+const SCENARIOS = [
+  'hit-cost',
+  'scaling',
+  'key-derivation',
+  'cross-process',
+  'cold-start',
+  'mongo',
+  'shared-backends',
+  'build-time',
+  'floors',
+  'await-cost',
+  'cold-import',
+  'local-tier',
+  'bounded',
+];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -228,7 +228,7 @@ function routeFindings(dir: string, pkg: PackageJson | undefined, tsconfig: TsCo
       detail: plainTsc
         ? `${files} @cachier tags, but nothing here applies them: the scripts build with plain tsc, so they run uncached`
         : `${files} @cachier tags, and no script, plugin or bundler config here applies them: they run uncached unless you run them with node --import cachier/register`,
-      fix: 'build with npx cachier-tsc, or with tspc and the plugins entry of the README's quick start, or use a bundler plugin (cachier/vite...) or node --import cachier/register',
+      fix: 'build with npx cachier-tsc, or with tspc and the plugins entry of the quick start in the README, or use a bundler plugin (cachier/vite...) or node --import cachier/register',
     });
   }
   return findings;

@@ -15,6 +15,14 @@ export interface StoredEntry {
   readonly computedAt: number;
 }
 
+/** The most a function's cache may hold; each limit absent means none. */
+export interface Bounds {
+  /** The most entries, a positive integer. */
+  readonly maxEntries?: number;
+  /** The most bytes of serialized values, a positive integer. */
+  readonly maxBytes?: number;
+}
+
 /** The outcome of asking to become the one caller that computes a key. */
 export type ClaimResult =
   /**
@@ -82,6 +90,19 @@ export interface CoreSettings {
   readonly shelfLifeOf?: (value: unknown) => number;
   /** Entries whose serialized value exceeds this many bytes are not stored. */
   readonly entrySizeLimit: number | undefined;
+  /**
+   * How much this function's cache may hold (`maxEntries`, `maxBytes`);
+   * absent means unbounded. A core that has it keeps the recency of entries
+   * (to the precision its storage affords) and its `store` evicts the least
+   * recently used ones to stay within it.
+   */
+  readonly bounds?: Bounds;
+  /**
+   * Hears evictions a core makes after its `store` has answered (the file
+   * core looks at a large cache in the background for async functions);
+   * the evictions a `store` makes itself are its answer instead.
+   */
+  readonly onEvicted?: (count: number) => void;
   /** How long a being-calculated mark lives without renewal, in milliseconds. */
   readonly leaseMs: number;
   /** Current time in epoch milliseconds. */
@@ -122,9 +143,12 @@ export interface CoreOperations<Mode extends 'sync' | 'async'> {
   renew(key: string, token: string, signal?: AbortSignal): Result<Mode, void>;
   /**
    * Stores `entry` under `key` and, when `token` is given and still owns the
-   * mark, clears the mark. Throws {@link CacheWriteError} when it cannot store.
+   * mark, clears the mark. With {@link CoreSettings.bounds}, then removes the
+   * least recently used entries the cache holds beyond them, never `key`'s
+   * nor one under a live mark, and answers how many it removed (0 without
+   * bounds). Throws {@link CacheWriteError} when it cannot store.
    */
-  store(key: string, entry: StoredEntry, token?: string, signal?: AbortSignal): Result<Mode, void>;
+  store(key: string, entry: StoredEntry, token?: string, signal?: AbortSignal): Result<Mode, number>;
   /** Clears the mark `token` holds without storing anything (the computation failed). */
   release(key: string, token: string, signal?: AbortSignal): Result<Mode, void>;
   /**

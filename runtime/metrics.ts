@@ -37,6 +37,8 @@ export interface MetricsSnapshot {
   readonly computeTimeouts: number;
   /** Backend operations that failed (unreachable, timed out, refused), after which their call went on without the cache. */
   readonly backendFailures: number;
+  /** Entries this process's stores removed to keep the cache within `maxEntries` or `maxBytes`. */
+  readonly evictions: number;
   /**
    * The backend as this process sees it: `up`, or `down` while calls skip it
    * after failures (then `probing` while one call tries it again).
@@ -90,6 +92,7 @@ export class FunctionMetrics {
   servedStale = 0;
   computeTimeouts = 0;
   backendFailures = 0;
+  evictions = 0;
   /** Set by whatever watches the backend's health (a guard around the core); `up` until told otherwise. */
   backendState: BackendState = 'up';
   /** Reads the backend's entry count and size; set by the wrapper. */
@@ -125,6 +128,7 @@ export class FunctionMetrics {
       servedStale: this.servedStale,
       computeTimeouts: this.computeTimeouts,
       backendFailures: this.backendFailures,
+      evictions: this.evictions,
       backendState: this.backendState,
       hitLatency: this.hitLatency.summary(),
       computeLatency: this.computeLatency.summary(),
@@ -134,7 +138,7 @@ export class FunctionMetrics {
   reset(): void {
     this.hits = this.misses = this.staleHits = this.computations = 0;
     this.waits = this.waitTimeouts = this.refusedBySize = 0;
-    this.servedStale = this.computeTimeouts = this.backendFailures = 0;
+    this.servedStale = this.computeTimeouts = this.backendFailures = this.evictions = 0;
     this.hitLatency = new Latency();
     this.computeLatency = new Latency();
   }
@@ -195,7 +199,8 @@ export interface CounterDescription {
     | 'refusedBySize'
     | 'servedStale'
     | 'computeTimeouts'
-    | 'backendFailures';
+    | 'backendFailures'
+    | 'evictions';
   readonly prometheus: string;
   readonly openTelemetry: string;
   readonly help: string;
@@ -213,6 +218,7 @@ export const COUNTERS: readonly CounterDescription[] = [
   { field: 'servedStale', prometheus: 'served_stale_total', openTelemetry: 'served_stale', help: 'Calls answered by a stale entry within grace or after timeout' },
   { field: 'computeTimeouts', prometheus: 'compute_timeouts_total', openTelemetry: 'compute_timeouts', help: 'Calls rejected at hardTimeout' },
   { field: 'backendFailures', prometheus: 'backend_failures_total', openTelemetry: 'backend_failures', help: 'Backend operations that failed' },
+  { field: 'evictions', prometheus: 'evictions_total', openTelemetry: 'evictions', help: 'Entries evicted for maxEntries or maxBytes' },
 ];
 
 /** Help texts of the latency histograms and the size gauges, shared by the exporters. */

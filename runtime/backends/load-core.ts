@@ -7,13 +7,15 @@ import { backendNamed } from './registry.js';
 /**
  * The core of one function (`functionId`, `sourceHash`) on the backend its
  * resolved options name. `shelfLifeOf` answers a value's shelf life when
- * `staleAfter` is a function of the value.
+ * `staleAfter` is a function of the value; `onEvicted` hears evictions made
+ * after a store answered.
  */
 export function coreFor(
   options: ResolvedOptions,
   identity: { readonly functionId: string; readonly sourceHash: string },
   log: CoreLog,
   shelfLifeOf?: (value: unknown) => number,
+  onEvicted?: (count: number) => void,
 ): CacheCore {
   const backend = backendNamed(options.backend);
   if (!backend) throw new InvalidOptionError('backend', `backend '${options.backend}' is not available in this build`);
@@ -28,6 +30,8 @@ export function coreFor(
     staleAfterMs: options.staleAfterMs,
     ...(shelfLifeOf && { shelfLifeOf }),
     entrySizeLimit: options.entrySizeLimit,
+    ...(options.bounds && { bounds: options.bounds }),
+    ...(options.bounds && onEvicted && { onEvicted }),
     leaseMs: options.leaseMs,
     clock: options.clock,
     policy: { staleAfterMs: options.staleAfterMs, nextTime: options.nextTime },

@@ -213,7 +213,10 @@ export class CallFlow {
         return storing;
       });
       if (stored === UNAVAILABLE) yield* this.release(context, token);
-      else this.backoff.end(key);
+      else {
+        this.observer.evicted(stored);
+        this.backoff.end(key);
+      }
       return value;
     } finally {
       this.computations.end(computation);

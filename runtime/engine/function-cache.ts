@@ -88,7 +88,13 @@ export class FunctionCache {
     const version = currentDefaultsVersion();
     if (this.environment && this.environmentVersion === version) return this.environment;
     const options = resolveOptions(this.options, givenDefaults());
-    const unguarded = coreFor(options, { functionId: this.id, sourceHash: this.sourceHash }, this.log, (value) => shelfLifeOf(options, value));
+    const unguarded = coreFor(
+      options,
+      { functionId: this.id, sourceHash: this.sourceHash },
+      this.log,
+      (value) => shelfLifeOf(options, value),
+      (count) => this.observer.evicted(count),
+    );
     // Server backends get cachier's deadline and a circuit breaker per connection; memory and file need neither.
     const connection = backendNamed(options.backend)?.connection;
     const shared = connection && options.connections[connection.option];
@@ -223,7 +229,14 @@ export class FunctionCache {
   precache(args: unknown[], value: unknown): unknown {
     const environment = this.resolve();
     const stored = environment.core.store(this.keyOf(environment, undefined, args), { value, computedAt: environment.options.clock() });
-    return isThenable(stored) ? Promise.resolve(stored).then(() => value) : value;
+    if (!isThenable(stored)) {
+      this.observer.evicted(stored);
+      return value;
+    }
+    return Promise.resolve(stored).then((evicted) => {
+      this.observer.evicted(evicted);
+      return value;
+    });
   }
 
   /** Usage figures, the number of stored entries and their size. */

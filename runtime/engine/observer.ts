@@ -135,13 +135,16 @@ export class Observer {
     }
   }
 
-  /** A bounded cache removed `count` entries to make room. Counted by the caller, published here. */
-  evicted(count: number): void {
-    if (evictionChannel.hasSubscribers) evictionChannel.publish({ id: this.functionId, backend: this.backend, count } satisfies CachierEviction);
-  }
-
   private aboutCall(context: CallContext): CachierCallEvent {
     return { id: this.functionId, backend: context.environment.core.backend, key: context.key };
+  }
+
+  /** A store removed `count` least recently used entries to keep the cache within `maxEntries` or `maxBytes`. */
+  evicted(count: number): void {
+    if (count <= 0) return;
+    this.metrics.evictions += count;
+    if (evictionChannel.hasSubscribers) evictionChannel.publish({ id: this.functionId, backend: this.backend, count } satisfies CachierEviction);
+    if (this.log.debugEnabled) this.log.debug(`evicted ${count} least recently used ${count === 1 ? 'entry' : 'entries'} (bounds)`);
   }
 
   /** A decision worth a debug line and no counter. */

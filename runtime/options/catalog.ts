@@ -25,6 +25,8 @@ export type OptionKind =
   | 'function'
   /** Bytes or a size such as `64KB`. */
   | 'size'
+  /** A whole number above 0. */
+  | 'count'
   /** A number from 0 to 1. */
   | 'rate'
   /** `true`, or the bounds of a local tier `{ maxEntries?, maxBytes? }` (in a tag: a bare flag). */
@@ -58,6 +60,8 @@ export const OPTIONS = {
   allowUndefined: { kind: 'boolean', places: EVERYWHERE, default: false },
   allowNonStaticMethods: { kind: 'boolean', places: FUNCTION_AND_DEFAULTS, default: false },
   entrySizeLimit: { kind: 'size', places: FUNCTION_AND_DEFAULTS, default: undefined },
+  maxEntries: { kind: 'count', places: FUNCTION_AND_DEFAULTS, default: undefined },
+  maxBytes: { kind: 'size', places: FUNCTION_AND_DEFAULTS, default: undefined },
   lease: { kind: 'lease', places: FUNCTION_AND_DEFAULTS, default: '30s' },
   backendTimeout: { kind: 'lease', places: FUNCTION_AND_DEFAULTS, default: '2s' },
   strict: { kind: 'boolean', places: FUNCTION_AND_DEFAULTS, default: false },

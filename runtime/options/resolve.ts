@@ -2,7 +2,8 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDuration, type Duration } from '../duration.js';
 import { InvalidOptionError } from '../errors.js';
-import { parseByteSize } from '../size.js';
+import { parseByteSize, type ByteSize } from '../size.js';
+import type { Bounds } from '../core.js';
 import { backendNamed, backends } from '../backends/registry.js';
 import type { BackendDescriptor } from '../backends/descriptor.js';
 import { defaultOf } from './catalog.js';
@@ -55,6 +56,7 @@ export function resolveOptions(options: CachierOptions, defaults: CachierDefault
     mongetter: given('mongetter'),
     connections,
     entrySizeLimit: entrySizeLimit === undefined ? undefined : parseByteSize(entrySizeLimit, 'entrySizeLimit'),
+    bounds: boundsOf(given('maxEntries'), given('maxBytes')),
     leaseMs: parseDuration(pick('lease')),
     backendTimeoutMs: parseDuration(pick('backendTimeout')),
     graceMs: parseDuration(pick('grace')),
@@ -69,6 +71,15 @@ export function resolveOptions(options: CachierOptions, defaults: CachierDefault
     hash: (options.hash as ResolvedOptions['hash']) ?? defaults.hash,
     local: localTierOf(options.local, defaults.local, backend, descriptor?.loadInvalidation !== undefined),
     clock: defaults.clock ?? defaultOf('clock'),
+  };
+}
+
+/** The bounds of a function's cache, `undefined` when it has none. */
+function boundsOf(maxEntries: number | undefined, maxBytes: ByteSize | undefined): Bounds | undefined {
+  if (maxEntries === undefined && maxBytes === undefined) return undefined;
+  return {
+    ...(maxEntries !== undefined && { maxEntries }),
+    ...(maxBytes !== undefined && { maxBytes: parseByteSize(maxBytes, 'maxBytes') }),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Duration } from '../duration.js';
 import type { ByteSize } from '../size.js';
+import type { Bounds } from '../core.js';
 import type { BackendName } from '../backends/registry.js';
 import type { MongoCollection } from '../backends/mongo/collection.js';
 import type { RedisOption } from '../backends/redis/client.js';
@@ -125,6 +126,22 @@ export interface SharedOptions {
    * @defaultValue 256MB for the file backend; no limit for the others (mongo still cannot exceed 16 MiB)
    */
   entrySizeLimit?: ByteSize;
+  /**
+   * The most entries this function's cache keeps, a whole number above 0.
+   * A store beyond it evicts the least recently used entries (a hit counts as
+   * a use), never the entry just stored nor one being computed; evictions
+   * are counted in `cacheInfo().evictions`. How exactly each backend tracks
+   * recency, and when it evicts, is in docs/bounded-caches.md.
+   * @defaultValue no limit
+   */
+  maxEntries?: number;
+  /**
+   * The most bytes this function's cache keeps, as `cacheInfo().totalBytes`
+   * counts them: bytes, or a size such as `64KB`, `10MB`. Evicts like
+   * {@link SharedOptions.maxEntries}.
+   * @defaultValue no limit
+   */
+  maxBytes?: ByteSize;
   /**
    * How long a being-calculated mark lives without renewal. The computing
    * caller renews it every third of this while an async computation runs, so a
@@ -270,7 +287,18 @@ export interface CachierDefaults extends SharedOptions {
 }
 
 /** Defaults with no built-in value: the connection of each server backend, the size limit and the key function. */
-type UnsetDefaults = 'mongetter' | 'redis' | 'postgres' | 's3' | 'entrySizeLimit' | 'hash' | 'grace' | 'timeout' | 'hardTimeout';
+type UnsetDefaults =
+  | 'mongetter'
+  | 'redis'
+  | 'postgres'
+  | 's3'
+  | 'entrySizeLimit'
+  | 'maxEntries'
+  | 'maxBytes'
+  | 'hash'
+  | 'grace'
+  | 'timeout'
+  | 'hardTimeout';
 /** The defaults in force: every setting of {@link CachierDefaults} with its effective value. */
 export type EffectiveDefaults = Readonly<Required<Omit<CachierDefaults, UnsetDefaults>> & Pick<CachierDefaults, UnsetDefaults>>;
 
@@ -312,6 +340,8 @@ export interface ResolvedOptions {
   /** The connection option of each backend that has one, by option name (`redis`, `postgres`, `s3`, `mongetter`), as given. */
   readonly connections: Readonly<Record<string, unknown>>;
   readonly entrySizeLimit: number | undefined;
+  /** `undefined` when neither `maxEntries` nor `maxBytes` is set. */
+  readonly bounds: Bounds | undefined;
   readonly leaseMs: number;
   readonly backendTimeoutMs: number;
   /** 0 when off. */

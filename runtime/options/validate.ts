@@ -55,6 +55,11 @@ const CHECKS: Readonly<Record<OptionKind, Check>> = {
   size: (value, option) => {
     parseByteSize(value as ByteSize, option);
   },
+  count: (value, option) => {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+      throw new InvalidOptionError(option, `expected a whole number above 0, got ${describe(value)}`);
+    }
+  },
   rate: (value, option) => {
     if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
       throw new InvalidOptionError(option, `expected a number from 0 to 1, got ${describe(value)}`);

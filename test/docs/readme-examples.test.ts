@@ -48,6 +48,7 @@ const EXAMPLES: [name: string, document: string, expected: RegExp][] = [
     'docs/events.md',
     /^cachier:miss double\ncachier:computation-started double\ncachier:computation-finished double\ncachier:hit double\n$/,
   ],
+  ['bounded', 'docs/bounded-caches.md', /^\{ entries: 3, evictions: 1 \}\n$/],
   ['controls', 'docs/controls.md', /^144 0\n9\n144\n144\n\{ entries: 1, hits: 2, misses: 0, computations: 3 \}\n$/],
   [
     'reference-controls',

@@ -21,6 +21,7 @@ const TAG_SAMPLES: Readonly<Record<OptionKind, string>> = {
   text: 'prices',
   function: 'keyOf',
   size: '64KB',
+  count: '1000',
   rate: '0.25',
   localTier: 'true',
 };
@@ -56,6 +57,20 @@ describe('the option catalog', () => {
     expect(checkTag('/** @cachier metricsSamplingRate=0.5 */')[0]?.value).toEqual({ kind: 'number', value: 0.5 });
     expect(tagProblem('/** @cachier metricsSamplingRate=1.5 */')).toMatch(/"metricsSamplingRate" expects a number from 0 to 1/);
     expect(() => cachier(async () => 1, { metricsSamplingRate: 1.5 })).toThrow(/metricsSamplingRate.*from 0 to 1/);
+  });
+
+  test('maxEntries takes a whole number above 0 and maxBytes a size, in a tag as in cachier()', () => {
+    expect(checkTag('/** @cachier maxEntries=500 maxBytes=10MB */').map((option) => option.value)).toEqual([
+      { kind: 'number', value: 500 },
+      { kind: 'string', text: '10MB' },
+    ]);
+    expect(tagProblem('/** @cachier maxEntries=0 */')).toMatch(/"maxEntries" expects a whole number above 0, got "0"/);
+    expect(tagProblem('/** @cachier maxEntries=2.5 */')).toMatch(/"maxEntries" expects a whole number above 0/);
+    expect(tagProblem('/** @cachier maxBytes=lots */')).toMatch(/"maxBytes" expects a positive number of bytes/);
+    expect(() => cachier(async () => 1, { maxEntries: 0 })).toThrow(/"maxEntries".*whole number above 0, got 0/);
+    expect(() => cachier(async () => 1, { maxEntries: 1.5 })).toThrow(/"maxEntries".*whole number above 0/);
+    expect(() => cachier(async () => 1, { maxBytes: '-1MB' })).toThrow(/"maxBytes".*positive number of bytes/);
+    expect(() => cachier(async () => 1, { backend: 'memory', maxEntries: 10, maxBytes: '1MB' })).not.toThrow();
   });
 
   test('a tag choosing a backend that needs a connection must name its binding', () => {

@@ -21,7 +21,7 @@ export interface TagOption {
   readonly raw: RawOption;
 }
 
-type ValueKind = 'duration' | 'lease' | 'boolean' | 'backend' | 'text' | 'binding' | 'size' | 'rate';
+type ValueKind = 'duration' | 'lease' | 'boolean' | 'backend' | 'text' | 'binding' | 'size' | 'count' | 'rate';
 
 /** How a tag writes each kind of the option catalog: a function is a binding in scope. */
 const TAG_KIND: Readonly<Record<OptionKind, ValueKind>> = {
@@ -34,6 +34,7 @@ const TAG_KIND: Readonly<Record<OptionKind, ValueKind>> = {
   text: 'text',
   function: 'binding',
   size: 'size',
+  count: 'count',
   rate: 'rate',
   localTier: 'boolean',
 };
@@ -99,6 +100,9 @@ function checkValue(raw: RawOption, kind: ValueKind, context: TagContext): TagVa
     case 'size':
       if (!isByteSizeText(value)) throw problem('expects a positive number of bytes or a size such as 64KB or 10MB');
       return numberOrText(value);
+    case 'count':
+      if (!/^[1-9]\d*$/.test(value) || !Number.isSafeInteger(Number(value))) throw problem('expects a whole number above 0');
+      return { kind: 'number', value: Number(value) };
     case 'rate':
       if (!/^\d+(\.\d+)?$/.test(value) || Number(value) > 1) throw problem('expects a number from 0 to 1');
       return numberOrText(value);

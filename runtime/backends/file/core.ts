@@ -16,7 +16,8 @@ import {
   type SealKey,
 } from './entry-codec.js';
 import { describeFailure, errorCode, ifPresent, listNames, touch, writeAtomically } from './files.js';
-import { isEntryName, keyPaths, versionLayout, type KeyPaths, type VersionLayout } from './layout.js';
+import { entryNameOfMark, isEntryName, isMarkName, keyPaths, versionLayout, type KeyPaths, type VersionLayout } from './layout.js';
+import { BoundsTally, EVICT_DOWN_TO, RECENCY_RESOLUTION_MS, bytesOf, victimsOf, type EvictionCandidate } from '../shared/bounds.js';
 import { writeManifestOnce } from './manifest.js';
 import { sharedKey } from './shared-key.js';
 import { claimMark, readMark, releaseMark, removeAllMarks, renewMark, LIVE_OWNER_LEASES, type DeadMark } from './marks.js';
@@ -30,6 +31,9 @@ const rememberedEntries = new Map<string, Map<string, StoredEntry>>();
 const nextStampAt = new Map<string, number>();
 const sweptVersions = new Set<string>();
 const reportedFiles = new Set<string>();
+const tallies = new Map<string, BoundsTally>();
+/** Version folders a background look is running on, so that one runs at a time. */
+const looking = new Set<string>();
 
 
 /** How many bytes of a large entry are checked per turn of the event loop: 1 MiB, 0.2 ms of CRC-32, 1 ms of HMAC. */
@@ -65,6 +69,8 @@ export function createFileCore(settings: CoreSettings): CacheCore {
   const sizeLimit = settings.entrySizeLimit ?? DEFAULT_ENTRY_SIZE_LIMIT;
   // Taking a key over from a live owner is told once, then logged like other takeovers.
   let warnedOverdue = false;
+  const { bounds } = settings;
+  const tally = bounds && tallyFor(layout, bounds);
 
   // A miss asks for one key's paths five times (read, claim, read again,
   // store, release): each costs a SHA-256, so the last answer is kept.
@@ -111,7 +117,55 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       return undefined;
     }
     rememberedEntries.get(layout.versionDir)?.set(key, decoded.entry);
+    if (isTouchDue(file)) yield* touchEntry(path);
     return decoded.entry;
+  }
+
+  /** Whether a hit on a bounded cache refreshes the entry's recency: its file's mtime, older than {@link RECENCY_RESOLUTION_MS}. */
+  const isTouchDue = (file: OpenedFile): boolean => bounds !== undefined && Date.now() - file.mtimeMs > RECENCY_RESOLUTION_MS;
+
+  /** Sets an entry file's mtime to now: its recency for eviction. Best effort: a file gone or read-only stays as it is. */
+  function* touchEntry(path: string): DiskPlan<void> {
+    try {
+      yield* io((disk) => disk.setMtime(path, Date.now()));
+    } catch (error) {
+      log.debug(`could not refresh the recency of ${path}: ${String(error)}`);
+    }
+  }
+
+  /**
+   * Looks at every entry file of this version (its size and mtime) and at
+   * the marks, and evicts the least recently used entries down to
+   * {@link EVICT_DOWN_TO} of the bounds, sparing `keptPath` and keys in
+   * flight (any mark file counts). Answers how many it removed.
+   */
+  function* evictBeyondBounds(limits: NonNullable<typeof bounds>, keptPath: string): DiskPlan<number> {
+    tally?.lookStarting();
+    const inFlight = new Set((yield* listNames(layout.marksDir)).filter(isMarkName).map(entryNameOfMark));
+    const candidates: EvictionCandidate[] = [];
+    for (const shard of yield* listNames(layout.entriesDir)) {
+      const folder = join(layout.entriesDir, shard);
+      for (const name of yield* listNames(folder)) {
+        if (!isEntryName(name)) continue;
+        const path = join(folder, name);
+        const facts = yield* ifPresent((disk) => disk.sizeAndMtime(path));
+        if (!facts) continue;
+        const keep = path === keptPath || inFlight.has(shard + name);
+        candidates.push({ name: path, usedAt: facts.mtimeMs, bytes: facts.size, keep });
+      }
+    }
+    const victims = victimsOf(candidates, limits, EVICT_DOWN_TO);
+    let evicted = 0;
+    let evictedBytes = 0;
+    for (const victim of victims) {
+      if (!(yield* removeFile(victim.name))) continue;
+      evicted++;
+      evictedBytes += victim.bytes;
+    }
+    // Remembered entries are found by key, and a file's name does not give its key back.
+    if (evicted > 0) rememberedEntries.get(layout.versionDir)?.clear();
+    tally?.looked(candidates.length - evicted, bytesOf(candidates) - evictedBytes);
+    return evicted;
   }
 
   /**
@@ -137,6 +191,7 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     const decoded = decodeFile(file, key, maxBytes, undefined);
     if (!decoded.ok) return READ_LATER;
     rememberedEntries.get(layout.versionDir)?.set(key, decoded.entry);
+    if (isTouchDue(file)) runSync(touchEntry(path));
     return decoded.entry;
   }
 
@@ -229,6 +284,19 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     }
   }
 
+  /** Starts a look at the bounds when one is `due` and none runs on this version yet; answers 0, the evictions `store` made itself. */
+  function lookInBackground(due: boolean, key: string): number {
+    if (!due || looking.has(layout.versionDir)) return 0;
+    looking.add(layout.versionDir);
+    const keptPath = pathsOf(key).entry;
+    Promise.resolve()
+      .then(() => runAsync(plans.look(keptPath)))
+      .then((evicted) => settings.onEvicted?.(evicted))
+      .catch((error: unknown) => log.debug(`could not evict beyond the bounds: ${String(error)}`))
+      .finally(() => looking.delete(layout.versionDir));
+    return 0;
+  }
+
   function sweepOnce(): void {
     if (sweptVersions.has(layout.versionDir)) return;
     sweptVersions.add(layout.versionDir);
@@ -268,7 +336,8 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       return current ? { ...claim, current } : claim;
     },
     renew: (key: string, token: string) => guarded(renewMark(pathsOf(key).mark, token), BackendError),
-    *store(key: string, entry: StoredEntry, bytes: Buffer, token?: string): DiskPlan<void> {
+    /** Writes the entry; answers whether a look at the bounds is due. */
+    *write(key: string, entry: StoredEntry, bytes: Buffer, token?: string): DiskPlan<boolean> {
       const paths = pathsOf(key);
       yield* guarded(enterFolder(trust, paths.shard, true), CacheWriteError);
       yield* guarded(writeEntryFile(paths.entry, bytes), CacheWriteError);
@@ -277,16 +346,39 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       if (isStampDue()) yield* stamp();
       yield* writeManifestOnce(layout, settings, trust.modes);
       sweepOnce();
+      // O(1) while the tally says the cache fits; a look at every entry once it may not.
+      return bounds !== undefined && tally?.stored(bytes.length) === true;
     },
-    /** Stores a large entry serialized without its check: the check is computed in pieces first, from the next turn of the event loop on (the serialization just held it). */
-    *sealAndStore(key: string, entry: StoredEntry, unsealed: Buffer, token?: string): DiskPlan<void> {
+    /** Looks at the bounds (see {@link evictBeyondBounds}); answers how many entries it evicted. */
+    *look(keptPath: string): DiskPlan<number> {
+      if (!bounds) return 0;
+      try {
+        return yield* evictBeyondBounds(bounds, keptPath);
+      } catch (error) {
+        // The entry is stored: a failed look only leaves the cache over its bounds until the next one.
+        tally?.forget();
+        log.debug(`could not evict beyond the bounds in ${layout.entriesDir}: ${String(error)}`);
+        return 0;
+      }
+    },
+    /** A synchronous function's store: the look, when due, is part of it. */
+    *store(key: string, entry: StoredEntry, bytes: Buffer, token?: string): DiskPlan<number> {
+      return (yield* plans.write(key, entry, bytes, token)) ? yield* plans.look(pathsOf(key).entry) : 0;
+    },
+    /**
+     * Writes a large entry serialized without its check: the check is computed
+     * in pieces first, from the next turn of the event loop on (the
+     * serialization just held it).
+     */
+    *sealAndWrite(key: string, entry: StoredEntry, unsealed: Buffer, token?: string): DiskPlan<boolean> {
       yield* io((disk) => disk.nextTurn());
       const bytes = sealEntry(unsealed, sealKey, yield* checkInTurns(unsealed));
-      yield* plans.store(key, entry, bytes, token);
+      return yield* plans.write(key, entry, bytes, token);
     },
     release: (key: string, token: string) => guarded(releaseMark(pathsOf(key).mark, token), BackendError),
     *clear(): DiskPlan<void> {
       rememberedEntries.get(layout.versionDir)?.clear();
+      tally?.forget();
       if (!(yield* guarded(enterFolder(trust, layout.versionDir, false), BackendError))) return;
       yield* guarded(discard(layout.entriesDir, layout.functionDir), BackendError);
     },
@@ -346,10 +438,15 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     claim: (key) => runMixed(plans.claim(key)),
     renew: (key, token) => runSync(plans.renew(key, token)),
     release: (key, token) => runSync(plans.release(key, token)),
+    // An async function's store answers once the entry is written; a look,
+    // when due, runs after it on the thread pool (a look at 100,000 entries
+    // is 100,000 lstat calls) and reports its evictions to onEvicted.
     store(key, entry, token) {
       const bytes = encodeUnsealedEntry(key, entry, sizeLimit, sealKey);
-      if (bytes.length > BLOCKING_IO_LIMIT) return runAsync(plans.sealAndStore(key, entry, bytes, token));
-      return runSync(plans.store(key, entry, sealEntry(bytes, sealKey), token));
+      if (bytes.length > BLOCKING_IO_LIMIT) {
+        return Promise.resolve(runAsync(plans.sealAndWrite(key, entry, bytes, token))).then((due) => lookInBackground(due, key));
+      }
+      return lookInBackground(runSync(plans.write(key, entry, sealEntry(bytes, sealKey), token)), key);
     },
     deleteStale: (isStale) => runAsync(plans.deleteStale(isStale)),
     totalBytes: () => runAsync(plans.totalBytes()),
@@ -360,6 +457,16 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     },
     sync,
   };
+}
+
+/** The tally of one version folder, shared by every core of it in this process. */
+function tallyFor(layout: VersionLayout, bounds: NonNullable<CoreSettings['bounds']>): BoundsTally {
+  let tally = tallies.get(layout.versionDir);
+  if (!tally || tally.bounds.maxEntries !== bounds.maxEntries || tally.bounds.maxBytes !== bounds.maxBytes) {
+    tally = new BoundsTally(bounds);
+    tallies.set(layout.versionDir, tally);
+  }
+  return tally;
 }
 
 function rememberedFor(layout: VersionLayout): Map<string, StoredEntry> {

@@ -78,6 +78,8 @@ export interface Disk {
   setMtime(path: string, mtimeMs: number): Io<void>;
   mtime(path: string): Io<number>;
   size(path: string): Io<number>;
+  /** The size and modification time of `path` itself, in one `lstat`. */
+  sizeAndMtime(path: string): Io<{ readonly size: number; readonly mtimeMs: number }>;
   list(path: string): Io<string[]>;
   removeTree(path: string): Io<void>;
   /** Lets the event loop turn once between two pieces of a long computation; does nothing on the blocking disk. */
@@ -241,6 +243,10 @@ const syncDisk: Disk = {
   setMtime: (path, mtimeMs) => fs.utimesSync(path, seconds(mtimeMs), seconds(mtimeMs)),
   mtime: (path) => fs.statSync(path).mtimeMs,
   size: (path) => fs.statSync(path).size,
+  sizeAndMtime(path) {
+    const { size, mtimeMs } = fs.lstatSync(path);
+    return { size, mtimeMs };
+  },
   list: (path) => fs.readdirSync(path),
   removeTree: (path) => fs.rmSync(path, TREE),
   nextTurn: () => undefined,
@@ -296,6 +302,10 @@ const asyncDisk: Disk = {
   setMtime: (path, mtimeMs) => fs.promises.utimes(path, seconds(mtimeMs), seconds(mtimeMs)),
   mtime: async (path) => (await fs.promises.stat(path)).mtimeMs,
   size: async (path) => (await fs.promises.stat(path)).size,
+  async sizeAndMtime(path) {
+    const { size, mtimeMs } = await fs.promises.lstat(path);
+    return { size, mtimeMs };
+  },
   list: (path) => fs.promises.readdir(path),
   removeTree: (path) => fs.promises.rm(path, TREE),
   nextTurn: () => new Promise<void>((resolve) => setImmediate(resolve)),

@@ -147,6 +147,11 @@ export function isEntryName(name: string): boolean {
 }
 
 /** Whether a file name in the marks folder is a mark. */
+/** The entry's name (the SHA-256 of its key, as its shard and file name) of a mark's file name. */
+export function entryNameOfMark(markName: string): string {
+  return markName.slice(0, -MARK_SUFFIX.length);
+}
+
 export function isMarkName(name: string): boolean {
   return name.endsWith(MARK_SUFFIX);
 }

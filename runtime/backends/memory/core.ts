@@ -9,8 +9,12 @@ interface Mark {
 }
 
 interface MemoryStore {
+  /** In recency order when the cache is bounded: least recently used first. */
   readonly entries: Map<string, StoredEntry>;
   readonly marks: Map<string, Mark>;
+  /** Serialized sizes of the entries, kept only under `maxBytes`. */
+  readonly sizes: Map<string, number>;
+  bytes: number;
 }
 
 // Keyed by function id and source hash: a store is shared by every wrapper of
@@ -23,7 +27,7 @@ function storeFor(settings: CoreSettings): MemoryStore {
   const identity = `${settings.functionId}\0${settings.sourceHash}`;
   let store = stores.get(identity);
   if (!store) {
-    store = { entries: new Map(), marks: new Map() };
+    store = { entries: new Map(), marks: new Map(), sizes: new Map(), bytes: 0 };
     stores.set(identity, store);
   }
   return store;
@@ -57,8 +61,41 @@ export function createMemoryCore(settings: CoreSettings): CacheCore {
     }
   };
 
+  const { bounds } = settings;
+  const forgetSize = (key: string): void => {
+    store.bytes -= store.sizes.get(key) ?? 0;
+    store.sizes.delete(key);
+  };
+  const remove = (key: string): boolean => {
+    forgetSize(key);
+    return store.entries.delete(key);
+  };
+  // A Map iterates in insertion order: moving a used entry to the end keeps it in recency order.
+  const getAndTouch = (key: string): StoredEntry | undefined => {
+    const entry = store.entries.get(key);
+    if (entry !== undefined) {
+      store.entries.delete(key);
+      store.entries.set(key, entry);
+    }
+    return entry;
+  };
+  /** Evicts from the least recently used end until the cache fits, sparing `kept` and keys in flight. */
+  const evict = (kept: string): number => {
+    if (!bounds) return 0;
+    const maxEntries = bounds.maxEntries ?? Infinity;
+    const maxBytes = bounds.maxBytes ?? Infinity;
+    let evicted = 0;
+    for (const key of store.entries.keys()) {
+      if (store.entries.size <= maxEntries && store.bytes <= maxBytes) break;
+      if (key === kept || liveMark(key)) continue;
+      remove(key);
+      evicted++;
+    }
+    return evicted;
+  };
+
   const operations: CoreOperations<'sync'> = {
-    get: (key) => store.entries.get(key),
+    get: bounds ? getAndTouch : (key) => store.entries.get(key),
     claim(key): ClaimResult {
       if (liveMark(key)) return { claimed: false };
       dropMark(key);
@@ -72,21 +109,33 @@ export function createMemoryCore(settings: CoreSettings): CacheCore {
     },
     store(key, entry, token) {
       // Live values, but only those a persistent backend would give back as they are: a test on memory predicts file.
-      if (settings.entrySizeLimit !== undefined) serializeValue(entry.value, settings.entrySizeLimit);
+      let bytes: number | undefined;
+      const measured = settings.entrySizeLimit !== undefined || bounds?.maxBytes !== undefined;
+      if (measured) bytes = serializeValue(entry.value, settings.entrySizeLimit).length;
       else checkRestorable(entry.value);
+      if (bounds) remove(key);
       store.entries.set(key, entry);
+      if (bounds?.maxBytes !== undefined && bytes !== undefined) {
+        store.sizes.set(key, bytes);
+        store.bytes += bytes;
+      }
       if (token !== undefined) dropMark(key, token);
+      return evict(key);
     },
     release: (key, token) => dropMark(key, token),
     // A synchronous caller cannot wait for a computation that can only finish
     // once it returns, so it reports a timeout and computes itself.
     waitForEntry: (key) => (liveMark(key) ? undefined : store.entries.get(key)),
-    clear: () => store.entries.clear(),
+    clear() {
+      store.entries.clear();
+      store.sizes.clear();
+      store.bytes = 0;
+    },
     clearBeingCalculated() {
       for (const key of [...store.marks.keys()]) dropMark(key);
     },
     count: () => store.entries.size,
-    delete: (key) => store.entries.delete(key),
+    delete: remove,
   };
 
   const waitForEntry = (key: string, options: WaitOptions): StoredEntry | undefined | Promise<StoredEntry | undefined> => {
@@ -106,7 +155,7 @@ export function createMemoryCore(settings: CoreSettings): CacheCore {
     deleteStale(isStale) {
       let deleted = 0;
       for (const [key, entry] of store.entries) {
-        if (isStale(entry)) deleted += Number(store.entries.delete(key));
+        if (isStale(entry)) deleted += Number(remove(key));
       }
       return deleted;
     },

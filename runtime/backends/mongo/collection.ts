@@ -15,7 +15,7 @@ export interface MongoCollection {
   ): Promise<object | null>;
   updateOne(filter: object, update: object, options?: { upsert: boolean }): Promise<{ matchedCount: number }>;
   updateMany(filter: object, update: object): Promise<unknown>;
-  deleteMany(filter: object): Promise<unknown>;
+  deleteMany(filter: object): Promise<{ deletedCount: number }>;
   countDocuments(filter: object): Promise<number>;
   createIndex(keys: Record<string, 1>, options: { unique: boolean; name: string }): Promise<string>;
 }

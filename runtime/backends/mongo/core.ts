@@ -6,10 +6,12 @@ import { newClaimToken } from '../shared/claims.js';
 import { lazyClient, oncePerProcess, runOperation } from '../shared/connection.js';
 import { claimedWith, readableEntry } from '../shared/entries.js';
 import { waitWhileMarked } from '../shared/waiting.js';
+import { BoundsTally, EVICT_DOWN_TO, RECENCY_RESOLUTION_MS, bytesOf, victimsOf } from '../shared/bounds.js';
 import { checkFitsInDocument, claimUnlessFreshOrMarked, entryOf, leaseEndOf, valueBytesOf, type CacheDocument } from './documents.js';
 
-const ENTRY_FIELDS = { _id: 0, value: 1, computedAt: 1 } as const;
+const ENTRY_FIELDS = { _id: 0, value: 1, computedAt: 1, usedAt: 1 } as const;
 const MARKED_ENTRY_FIELDS = { ...ENTRY_FIELDS, owner: 1, leaseUntil: 1 } as const;
+const EVICTION_FIELDS = { _id: 0, key: 1, usedAt: 1, bytes: 1, owner: 1, leaseUntil: 1 } as const;
 const CLEAR_MARK = { $unset: { owner: '', leaseUntil: '' } } as const;
 
 function isDuplicateKeyError(error: unknown): boolean {
@@ -31,6 +33,12 @@ const HINT =
  * `find` while this function's calls hit, and the claiming `findAndModify`
  * after a call missed (so a miss that follows hits costs one more, a
  * separate `find`). Serves async functions only.
+ *
+ * A bounded cache (`maxEntries`, `maxBytes`) keeps each entry's last use in
+ * `usedAt` and its size in `bytes`; a hit writes `usedAt` when it is older
+ * than a second (one more round trip, at most once a second per key), and
+ * a store looks at the version's entries and evicts when this process's
+ * tally says the cache may be over a bound (see `shared/bounds.ts`).
  */
 export function createMongoCore(settings: CoreSettings): CacheCore {
   const { functionId, sourceHash, leaseMs, log } = settings;
@@ -51,6 +59,41 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
     runOperation('MongoDB', what, HINT, async () => operation(await ready()));
 
   const readEntry = (document: CacheDocument | null): StoredEntry | undefined => readableEntry(entryOf(document), 'MongoDB', log);
+
+  const { bounds } = settings;
+  const tally = bounds && new BoundsTally(bounds);
+  /** A bounded cache's hit refreshes the entry's recency when older than {@link RECENCY_RESOLUTION_MS}. */
+  const touchIfDue = async (target: MongoCollection, key: string, document: CacheDocument | null): Promise<void> => {
+    if (!bounds || document?.value === undefined) return;
+    const now = Date.now();
+    if (typeof document.usedAt === 'number' && now - document.usedAt <= RECENCY_RESOLUTION_MS) return;
+    await target.updateOne({ ...identity(key), value: { $exists: true } }, { $set: { usedAt: now } });
+  };
+  /** Looks at the version's entries and evicts the least recently used down to {@link EVICT_DOWN_TO} of the bounds. */
+  const evictBeyondBounds = async (target: MongoCollection, kept: string): Promise<number> => {
+    if (!bounds || !tally) return 0;
+    tally.lookStarting();
+    const now = Date.now();
+    const documents = (await target
+      .find({ functionId, sourceHash, value: { $exists: true } }, { projection: EVICTION_FIELDS })
+      .toArray()) as CacheDocument[];
+    const candidates = documents.map((document) => ({
+      name: document.key,
+      usedAt: typeof document.usedAt === 'number' ? document.usedAt : 0,
+      bytes: typeof document.bytes === 'number' ? document.bytes : 0,
+      keep: document.key === kept || leaseEndOf(document) > now,
+    }));
+    const victims = victimsOf(candidates, bounds, EVICT_DOWN_TO);
+    let evicted = 0;
+    if (victims.length > 0) {
+      // A victim claimed since the look keeps its document: deleting it would delete the mark too.
+      const unmarked = { $or: [{ owner: null }, { leaseUntil: { $lte: new Date() } }] };
+      const keys = victims.map((victim) => victim.name);
+      evicted = (await target.deleteMany({ functionId, sourceHash, key: { $in: keys }, ...unmarked })).deletedCount;
+    }
+    tally.looked(candidates.length - evicted, bytesOf(candidates) - bytesOf(victims));
+    return evicted;
+  };
 
   // Entries computed before this are stale for the function's staleAfter. A
   // staleAfter the core cannot know (a function of the value, a per-call
@@ -87,6 +130,7 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
     const document = (await attempt().catch((error: unknown) => (isDuplicateKeyError(error) ? attempt() : Promise.reject(error)))) as CacheDocument | null;
     const entry = readEntry(document);
     lastReadMissed = misses(entry);
+    if (entry && !lastReadMissed) await touchIfDue(target, key, document);
     if (document?.owner === token) handOver(key, { claimed: true, token });
     else if (leaseEndOf(document) > now.getTime()) handOver(key, { claimed: false });
     return entry;
@@ -132,8 +176,10 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
       run('read', async (target) => {
         // While a claim handed over by a read of this key waits for the engine, other reads of it only read.
         if (lastReadMissed && !handedClaims.has(key)) return claimingRead(target, key);
-        const entry = readEntry((await target.findOne(identity(key), { projection: ENTRY_FIELDS })) as CacheDocument | null);
+        const document = (await target.findOne(identity(key), { projection: ENTRY_FIELDS })) as CacheDocument | null;
+        const entry = readEntry(document);
         lastReadMissed = misses(entry);
+        if (entry) await touchIfDue(target, key, document);
         return entry;
       }),
     claim: (key) => {
@@ -168,8 +214,8 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
     async store(key, entry, token) {
       const bytes = serializeValue(entry.value, settings.entrySizeLimit);
       checkFitsInDocument(bytes);
-      const fields = { value: bytes, computedAt: entry.computedAt };
-      await run('write', async (target) => {
+      const fields = { value: bytes, computedAt: entry.computedAt, ...(bounds && { usedAt: Date.now(), bytes: bytes.length }) };
+      return run('write', async (target) => {
         const owned =
           token !== undefined &&
           (await target.updateOne({ ...identity(key), owner: token }, { $set: fields, ...CLEAR_MARK })).matchedCount === 1;
@@ -180,6 +226,7 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
           await upsert().catch((error: unknown) => (isDuplicateKeyError(error) ? upsert() : Promise.reject(error)));
         }
         await dropOlderSourceHashes(target);
+        return tally?.stored(bytes.length) ? evictBeyondBounds(target, key) : 0;
       });
     },
     release,
@@ -187,6 +234,7 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
     clear: () =>
       run('clear', async (target) => {
         await target.deleteMany({ functionId });
+        tally?.forget();
       }),
     clearBeingCalculated: () =>
       run('clear marks', async (target) => {

@@ -10,6 +10,7 @@ import { deserializeValue } from '../../serialization.js';
  *   value: BinData,                   // node:v8 serialization of the result
  *   computedAt: number,               // epoch ms of the configured clock
  *   owner?: string, leaseUntil?: Date // being-calculated mark, real time
+ *   usedAt?: number, bytes?: number   // bounded caches: last use (epoch ms), size of value
  * }
  * ```
  */
@@ -21,6 +22,10 @@ export interface CacheDocument {
   readonly computedAt?: unknown;
   readonly owner?: string | null;
   readonly leaseUntil?: unknown;
+  /** Bounded caches only: when the entry was last stored or hit, epoch ms (real time). */
+  readonly usedAt?: unknown;
+  /** Bounded caches only: the bytes of `value`. */
+  readonly bytes?: unknown;
 }
 
 /** MongoDB refuses documents over 16 MiB; the margin leaves room for the other fields. */

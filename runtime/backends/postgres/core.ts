@@ -7,7 +7,8 @@ import { claimedWith, readableEntry } from '../shared/entries.js';
 import { waitWhileMarked } from '../shared/waiting.js';
 import { listenerOf } from './listener.js';
 import { asPostgresPool, type PostgresPool, type PostgresQuery } from './pool.js';
-import { ensureTable } from './schema.js';
+import { ensureTable, ensureUsedAt } from './schema.js';
+import { BoundsTally, EVICT_DOWN_TO, RECENCY_RESOLUTION_MS } from '../shared/bounds.js';
 import * as SQL from './statements.js';
 
 /** How long rows of another source hash are kept after they were computed. */
@@ -38,6 +39,11 @@ export function entryOf(row: Record<string, unknown> | undefined): StoredEntry |
  * INSERT ... ON CONFLICT that stores the value, clears the claim and
  * notifies waiters (LISTEN/NOTIFY, with polling as the fallback). Serves
  * async functions only.
+ *
+ * A bounded cache (`maxEntries`, `maxBytes`) keeps each entry's last use in
+ * `used_at` (a hit writes it when older than a second, in the same
+ * statement as the read) and, when this process's tally says the cache may
+ * be over a bound, evicts in one more statement (see `shared/bounds.ts`).
  */
 export function createPostgresCore(settings: CoreSettings): CacheCore {
   const { functionId, sourceHash, leaseMs, log } = settings;
@@ -46,10 +52,12 @@ export function createPostgresCore(settings: CoreSettings): CacheCore {
   // Notifications name a key by a digest: payloads are limited to 8000 bytes, ids are not.
   const notification = (key: string): string => createHash('sha1').update(`${functionId}\n${sourceHash}\n${key}`).digest('base64url');
 
+  const { bounds } = settings;
+  const tally = bounds && new BoundsTally(bounds);
   const run = <T>(what: string, operation: (pool: PostgresPool) => Promise<T>): Promise<T> =>
     runOperation('PostgreSQL', what, HINT, async () => {
       const ready = await pool();
-      await ensureTable(ready);
+      await (bounds ? ensureUsedAt(ready) : ensureTable(ready));
       return operation(ready);
     });
   const query = (target: PostgresPool, statement: Omit<PostgresQuery, 'values'>, values: unknown[]) =>
@@ -68,7 +76,13 @@ export function createPostgresCore(settings: CoreSettings): CacheCore {
   return {
     backend: 'postgres',
     sync: undefined,
-    get: (key) => run('read', async (target) => readEntry((await query(target, SQL.GET, identity(key))).rows[0])),
+    get: (key) =>
+      run('read', async (target) => {
+        const { rows } = bounds
+          ? await query(target, SQL.GET_AND_TOUCH, [...identity(key), Date.now(), RECENCY_RESOLUTION_MS])
+          : await query(target, SQL.GET, identity(key));
+        return readEntry(rows[0]);
+      }),
     claim: (key) =>
       run('claim', async (target): Promise<ClaimResult> => {
         const token = newClaimToken();
@@ -82,9 +96,16 @@ export function createPostgresCore(settings: CoreSettings): CacheCore {
       }),
     async store(key, entry, token) {
       const bytes = serializeValue(entry.value, settings.entrySizeLimit);
-      await run('write', async (target) => {
-        await query(target, SQL.STORE, [...identity(key), bytes, entry.computedAt, token ?? null, notification(key)]);
+      return run('write', async (target) => {
+        const values = [...identity(key), bytes, entry.computedAt, token ?? null, notification(key)];
+        await (bounds ? query(target, SQL.STORE_BOUNDED, [...values, Date.now()]) : query(target, SQL.STORE, values));
         await dropOlderSourceHashes(target);
+        if (!bounds || !tally?.stored(bytes.length)) return 0;
+        tally.lookStarting();
+        const targets = [(bounds.maxEntries ?? Infinity) * EVICT_DOWN_TO, (bounds.maxBytes ?? Infinity) * EVICT_DOWN_TO].map(Math.floor);
+        const row = (await query(target, SQL.EVICT, [...identity(key), ...targets])).rows[0];
+        tally.looked(Number(row?.['entries'] ?? 0), Number(row?.['bytes'] ?? 0));
+        return Number(row?.['evicted'] ?? 0);
       });
     },
     release: (key, token) =>
@@ -106,6 +127,7 @@ export function createPostgresCore(settings: CoreSettings): CacheCore {
     clear: () =>
       run('clear', async (target) => {
         await query(target, SQL.CLEAR, [functionId]);
+        tally?.forget();
       }),
     clearBeingCalculated: () =>
       run('clear marks', async (target) => {

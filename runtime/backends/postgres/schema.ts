@@ -10,6 +10,8 @@ export const CHANNEL = 'cachier_entries';
  * One row per (function id, source hash, key): `value` and `computed_at` once
  * stored, `owner` and `lease_until` while a caller computes it. Leases are
  * measured by the server's clock, so machines with skewed clocks agree.
+ * `used_at` (epoch ms, written by bounded caches only) is when the entry was
+ * last stored or hit, for evicting the least recently used.
  */
 const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ${TABLE} (
   function_id text NOT NULL,
@@ -19,6 +21,7 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ${TABLE} (
   computed_at double precision,
   owner text,
   lease_until timestamptz,
+  used_at double precision,
   PRIMARY KEY (function_id, source_hash, key)
 )`;
 
@@ -42,6 +45,24 @@ export function ensureTable(pool: PostgresPool): Promise<void> {
     );
     tablesReady.set(pool, ready);
     ready.catch(() => tablesReady.delete(pool));
+  }
+  return ready;
+}
+
+/** Adds `used_at` to a table created before bounded caches existed; a no-op on a table that has it. */
+const ADD_USED_AT = `ALTER TABLE ${TABLE} ADD COLUMN IF NOT EXISTS used_at double precision`;
+
+const usedAtReady = new WeakMap<PostgresPool, Promise<void>>();
+
+/** Makes sure the table has `used_at`, once per pool and process (bounded caches only). */
+export function ensureUsedAt(pool: PostgresPool): Promise<void> {
+  let ready = usedAtReady.get(pool);
+  if (!ready) {
+    ready = ensureTable(pool).then(async () => {
+      await pool.query({ text: ADD_USED_AT });
+    });
+    usedAtReady.set(pool, ready);
+    ready.catch(() => usedAtReady.delete(pool));
   }
   return ready;
 }

@@ -45,6 +45,19 @@ export const STORE = {
 SELECT pg_notify('${CHANNEL}', $7) FROM stored`,
 };
 
+/** {@link STORE} for a bounded cache: also sets `used_at` to $8 (epoch ms). */
+export const STORE_BOUNDED = {
+  name: 'cachier_store_bounded',
+  text: `WITH stored AS (
+  INSERT INTO ${TABLE} AS e (function_id, source_hash, key, value, computed_at, used_at) VALUES ($1, $2, $3, $4, $5, $8)
+  ON CONFLICT (function_id, source_hash, key) DO UPDATE SET
+    value = excluded.value, computed_at = excluded.computed_at, used_at = excluded.used_at,
+    owner = CASE WHEN e.owner = $6::text THEN NULL ELSE e.owner END,
+    lease_until = CASE WHEN e.owner = $6::text THEN NULL ELSE e.lease_until END
+  RETURNING 1)
+SELECT pg_notify('${CHANNEL}', $7) FROM stored`,
+};
+
 /** Clears the mark $4 owns and notifies waiters; $5 notification payload. */
 export const RELEASE = {
   name: 'cachier_release',
@@ -109,4 +122,43 @@ export const ENTRIES = {
 export const TOTAL_BYTES = {
   name: 'cachier_total_bytes',
   text: `SELECT coalesce(sum(octet_length(value)), 0)::float8 AS bytes FROM ${TABLE} WHERE function_id = $1 AND source_hash = $2 AND value IS NOT NULL`,
+};
+
+/**
+ * A bounded cache's read: the entry, and its `used_at` set to $4 (epoch ms)
+ * when older than $5 ms, so a hot key costs at most one write per $5 ms.
+ */
+export const GET_AND_TOUCH = {
+  name: 'cachier_get_and_touch',
+  text: `WITH touched AS (
+  UPDATE ${TABLE} SET used_at = $4
+  WHERE ${IDENTITY} AND value IS NOT NULL AND (used_at IS NULL OR used_at < $4::float8 - $5::float8) RETURNING 1)
+SELECT value, computed_at FROM ${TABLE} WHERE ${IDENTITY}`,
+};
+
+/**
+ * After a bounded cache's store: ranks the version's entries (the stored key
+ * $3 first, then those under a live mark, then by last use, newest first)
+ * and deletes those ranked beyond $4 entries or $5 bytes, never the stored
+ * key nor one under a live mark. Answers how many it deleted and the entries
+ * and bytes left.
+ */
+export const EVICT = {
+  name: 'cachier_evict',
+  text: `WITH ranked AS (
+  SELECT key, octet_length(value) AS bytes,
+    row_number() OVER newest_first AS position, sum(octet_length(value)) OVER newest_first AS bytes_so_far
+  FROM ${TABLE} WHERE function_id = $1 AND source_hash = $2 AND value IS NOT NULL
+  WINDOW newest_first AS (
+    ORDER BY key = $3 DESC, (owner IS NOT NULL AND lease_until > clock_timestamp()) DESC, used_at DESC NULLS LAST, computed_at DESC
+    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)),
+evicted AS (
+  DELETE FROM ${TABLE} AS e USING ranked AS r
+  WHERE e.function_id = $1 AND e.source_hash = $2 AND e.key = r.key AND e.key <> $3
+    AND (r.position > $4::float8 OR r.bytes_so_far > $5::float8)
+    AND (e.owner IS NULL OR e.lease_until <= clock_timestamp())
+  RETURNING r.bytes)
+SELECT (SELECT count(*) FROM evicted)::int AS evicted,
+  ((SELECT count(*) FROM ranked) - (SELECT count(*) FROM evicted))::int AS entries,
+  ((SELECT coalesce(sum(bytes), 0) FROM ranked) - (SELECT coalesce(sum(bytes), 0) FROM evicted))::float8 AS bytes`,
 };

@@ -7,8 +7,8 @@ import { waitWhileMarked } from '../shared/waiting.js';
 import { asRedisClient, scan, type RedisArgument, type RedisClient } from './client.js';
 import { channelsOf } from './channels.js';
 import { decodeEntry, encodeEntry, ENTRY_HEADER_BYTES, escapeGlob } from './entries.js';
-import { entryKey as entryKeyOf, functionPrefix, markKey as markKeyOf, versionPrefix } from './keys.js';
-import { CLAIM, CLEAR_MARK, DELETE_IF_UNCHANGED, LOOK, RELEASE, RENEW, STORE } from './scripts.js';
+import { boundsKeys, entryKey as entryKeyOf, functionPrefix, markKey as markKeyOf, versionPrefix } from './keys.js';
+import { CLAIM, CLEAR_MARK, DELETE_IF_UNCHANGED, GET_AND_TOUCH, LOOK, RELEASE, RENEW, STORE, STORE_BOUNDED, UNINDEX } from './scripts.js';
 
 /** Entries of another source hash are left to expire this long after a new hash first stores. */
 const OTHER_VERSIONS_KEPT_MS = 24 * 60 * 60 * 1000;
@@ -34,6 +34,10 @@ const HINT =
  * Round trips: a hit is one GET; a miss is a GET, an EVAL that claims the key
  * (SET NX PX, answering any entry stored meanwhile) and an EVAL that stores,
  * clears the mark and publishes. Serves async functions only.
+ *
+ * A bounded cache (`maxEntries`, `maxBytes`) keeps its keys' last use in a
+ * sorted set, exact to the millisecond: a hit is one EVAL (GET and ZADD) and
+ * a store evicts in the same EVAL as it stores (see `STORE_BOUNDED`).
  */
 export function createRedisCore(settings: CoreSettings): CacheCore {
   const { functionId, sourceHash, leaseMs, log } = settings;
@@ -71,13 +75,23 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
     for (let start = 0; start < names.length; start += BATCH) await Promise.all(names.slice(start, start + BATCH).map(each));
   };
 
+  const { bounds } = settings;
+  const indexes = boundsKeys(version);
+  const unindex = async (redis: RedisClient, key: string): Promise<void> => {
+    if (bounds) await evaluate(redis, UNINDEX, indexes, [key]);
+  };
+
   const evaluate = (redis: RedisClient, script: string, keys: string[], args: RedisArgument[]): Promise<unknown> =>
     redis.callBuffer('EVAL', script, keys.length, ...keys, ...args);
 
   return {
     backend: 'redis',
     sync: undefined,
-    get: (key) => run('read', async (redis) => readEntry(await redis.callBuffer('GET', entryKey(key)))),
+    get: (key) =>
+      run('read', async (redis) => {
+        if (!bounds) return readEntry(await redis.callBuffer('GET', entryKey(key)));
+        return readEntry(await evaluate(redis, GET_AND_TOUCH, [entryKey(key), indexes[0]], [Date.now(), key]));
+      }),
     claim: (key) =>
       run('claim', async (redis): Promise<ClaimResult> => {
         const token = newClaimToken();
@@ -91,9 +105,15 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
       }),
     async store(key, entry, token) {
       const bytes = encodeEntry(entry.computedAt, serializeValue(entry.value, settings.entrySizeLimit));
-      await run('write', async (redis) => {
-        await evaluate(redis, STORE, [entryKey(key), markKey(key)], [bytes, ttlOf(entry.value), token ?? '']);
+      return run('write', async (redis) => {
+        const keys = [entryKey(key), markKey(key)];
+        const args = [bytes, ttlOf(entry.value), token ?? ''];
+        const limits = bounds && [bounds.maxEntries ?? -1, bounds.maxBytes ?? -1];
+        const evicted = limits
+          ? await evaluate(redis, STORE_BOUNDED, [...keys, ...indexes], [...args, key, Date.now(), ...limits, version])
+          : await evaluate(redis, STORE, keys, args);
         await sweepOlderSourceHashes(redis);
+        return bounds ? Number(evicted) : 0;
       });
     },
     release: (key, token) =>
@@ -113,7 +133,7 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
       ),
     clear: () =>
       run('clear', async (redis) => {
-        const entries = await scan(redis, `${escapeGlob(base)}*:e:*`);
+        const entries = [...(await scan(redis, `${escapeGlob(base)}*:e:*`)), ...(await scan(redis, `${escapeGlob(base)}*:[ust]`))];
         for (let start = 0; start < entries.length; start += 500) await redis.call('UNLINK', ...entries.slice(start, start + 500));
       }),
     clearBeingCalculated: () =>
@@ -122,7 +142,12 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
         for (const mark of marks) await evaluate(redis, CLEAR_MARK, [mark], []);
       }),
     count: () => run('count', async (redis) => (await scan(redis, `${escapeGlob(version)}e:*`)).length),
-    delete: (key) => run('delete', async (redis) => Number(await redis.call('DEL', entryKey(key))) > 0),
+    delete: (key) =>
+      run('delete', async (redis) => {
+        const deleted = Number(await redis.call('DEL', entryKey(key))) > 0;
+        await unindex(redis, key);
+        return deleted;
+      }),
     totalBytes: () =>
       run('measure', async (redis) => {
         let total = 0;
@@ -142,6 +167,7 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
           if (entry === undefined || (entry !== 'unreadable' && !isStale(entry))) return;
           const header = (stored as Buffer).subarray(0, ENTRY_HEADER_BYTES);
           const removed = Number(await evaluate(redis, DELETE_IF_UNCHANGED, [name], [header]));
+          if (removed > 0) await unindex(redis, name.slice(version.length + 'e:'.length));
           deleted += removed;
         });
         return deleted;

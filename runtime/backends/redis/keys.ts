@@ -6,6 +6,9 @@
  * ```
  * cachier:{F}:H:e:K   entry
  * cachier:{F}:H:m:K   being-calculated mark; also the channel that wakes waiters
+ * cachier:{F}:H:u      bounded caches only: sorted set of keys by last use (epoch ms)
+ * cachier:{F}:H:s      bounded caches only: hash of keys to their entries' bytes
+ * cachier:{F}:H:t      bounded caches only: the total of those bytes
  * ```
  *
  * The braces make F a cluster hash tag, so a function's keys share a slot.
@@ -26,6 +29,13 @@ export const entryKey = (version: string, key: string): string => `${version}e:$
 
 /** The mark of `key` under a {@link versionPrefix}. */
 export const markKey = (version: string, key: string): string => `${version}m:${key}`;
+
+/** The indexes of a bounded cache under a {@link versionPrefix}: recency sorted set, sizes hash, total bytes. */
+export const boundsKeys = (version: string): [recency: string, sizes: string, total: string] => [
+  `${version}u`,
+  `${version}s`,
+  `${version}t`,
+];
 
 /** A SCAN MATCH pattern of every key cachier writes. */
 export const ALL_KEYS = 'cachier:{*';

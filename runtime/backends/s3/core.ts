@@ -6,7 +6,8 @@ import { lazyClient, oncePerProcess, runOperation } from '../shared/connection.j
 import { readableEntry } from '../shared/entries.js';
 import { waitWhileMarked, type MarkState } from '../shared/waiting.js';
 import { importOptionalPeer } from '../shared/optional-peer.js';
-import { claimObject, entryObject, functionRoot, isClaimObject, prefixOf, versionRoot } from './layout.js';
+import { BoundsTally, EVICT_DOWN_TO, RECENCY_RESOLUTION_MS, bytesOf, victimsOf } from '../shared/bounds.js';
+import { claimObject, entryObject, useObject, functionRoot, isClaimObject, prefixOf, versionRoot } from './layout.js';
 import { asS3Location, type S3Location } from './location.js';
 import { isConditionLost, readBody, statusOf, supportsConditionalWrites, unlessMissing } from './objects.js';
 
@@ -29,6 +30,9 @@ interface Connected {
   readonly conditional: boolean;
 }
 
+/** The body of use objects (see `layout.ts`): any small body will do. */
+const USE_BODY = Buffer.from('used');
+
 /** The body of probe objects. An empty body would make the SDK warn about a stream of unknown length. */
 const PROBE_BODY = Buffer.from('cachier probe');
 
@@ -42,6 +46,7 @@ let sdkLoading: Promise<Sdk> | undefined;
  * ```
  * P F/H/e/K   entry: the node:v8 value as the body, computedAt in metadata x-amz-meta-computed-at
  * P F/H/c/K   claim: the owner's token as the body; owner and lease end (epoch ms) in metadata
+ * P F/H/u/K   bounded caches only: written on a hit, its LastModified the entry's last use
  * ```
  *
  * Claims are conditional writes (`If-None-Match: *`, taking over a dead
@@ -51,6 +56,13 @@ let sdkLoading: Promise<Sdk> | undefined;
  * Round trips: a hit is one GET; a miss is a GET, a conditional PUT (the
  * claim), a PUT of the entry and a DELETE of the claim. Serves async
  * functions only.
+ *
+ * A bounded cache (`maxEntries`, `maxBytes`) takes an entry's last use from
+ * the later LastModified of its entry object and its use object, which a
+ * hit writes (one small PUT, at most once a second per key and process;
+ * rewriting the entry itself could put an older value over a newer one).
+ * A store lists the version's entries, claims and uses and evicts when this
+ * process's tally says the cache may be over a bound (see `shared/bounds.ts`).
  */
 export function createS3Core(settings: CoreSettings): CacheCore {
   const { functionId, sourceHash, leaseMs, log } = settings;
@@ -82,16 +94,61 @@ export function createS3Core(settings: CoreSettings): CacheCore {
   const run = <T>(what: string, operation: (connected: Connected) => Promise<T>, signal?: AbortSignal): Promise<T> =>
     runOperation('S3', what, HINT, async () => operation(abortable(await connect(signal), signal)));
 
-  /** The entry stored under object `name`, `undefined` for none, `'unreadable'` for one that does not decode. */
-  const fetchEntry = async ({ sdk, location: target }: Connected, name: string): Promise<StoredEntry | undefined | 'unreadable'> => {
+  /** The entry stored under object `name` (`undefined` for none, `'unreadable'` for one that does not decode) and when it was written. */
+  const fetchObject = async ({ sdk, location: target }: Connected, name: string) => {
     const object = await unlessMissing(target.client.send(new sdk.GetObjectCommand({ Bucket: target.bucket, Key: name })) as Promise<GetOutput>);
-    if (!object?.Body) return undefined;
+    if (!object?.Body) return { entry: undefined, lastModified: 0 };
     const bytes = await readBody(object.Body, object.ContentLength);
-    return decodeEntry(bytes, Number(object.Metadata?.['computed-at']));
+    return { entry: decodeEntry(bytes, Number(object.Metadata?.['computed-at'])), lastModified: object.LastModified?.getTime() ?? 0 };
   };
 
-  const readEntry = async (connected: Connected, key: string): Promise<StoredEntry | undefined> =>
-    readableEntry(await fetchEntry(connected, entryName(connected.location, key)), 'S3', log);
+  const fetchEntry = async (connected: Connected, name: string): Promise<StoredEntry | undefined | 'unreadable'> =>
+    (await fetchObject(connected, name)).entry;
+
+  const { bounds } = settings;
+  const tally = bounds && new BoundsTally(bounds);
+
+  // When this process last wrote each key's use object.
+  const usesWritten = new Map<string, number>();
+  const readEntry = async (connected: Connected, key: string): Promise<StoredEntry | undefined> => {
+    const { entry, lastModified } = await fetchObject(connected, entryName(connected.location, key));
+    const readable = readableEntry(entry, 'S3', log);
+    const now = Date.now();
+    if (bounds && readable && now - Math.max(lastModified, usesWritten.get(key) ?? 0) > RECENCY_RESOLUTION_MS) {
+      const { sdk, location: target } = connected;
+      await target.client.send(new sdk.PutObjectCommand({ Bucket: target.bucket, Key: useObject(version(target), key), Body: USE_BODY }));
+      usesWritten.set(key, now);
+    }
+    return readable;
+  };
+
+  /**
+   * Lists the version's entries, claims and uses, and evicts the least
+   * recently used entries (with their use objects) down to
+   * {@link EVICT_DOWN_TO} of the bounds, sparing `key` and keys whose claim
+   * is live (written within a lease: a renewal rewrites it).
+   */
+  const evictBeyondBounds = async (connected: Connected, key: string): Promise<number> => {
+    if (!bounds || !tally) return 0;
+    tally.lookStarting();
+    const root = version(connected.location);
+    const [claims, entries, uses] = ['c/', 'e/', 'u/'].map((kind) => `${root}${kind}`) as [string, string, string];
+    const now = Date.now();
+    const claimed = new Set(
+      (await list(connected, claims)).filter((claim) => claim.lastModified + leaseMs > now).map((claim) => claim.name.slice(claims.length)),
+    );
+    const used = new Map((await list(connected, uses)).map((use) => [use.name.slice(uses.length), use.lastModified]));
+    const candidates = (await list(connected, entries)).map((object) => {
+      const objectKey = object.name.slice(entries.length);
+      const usedAt = Math.max(object.lastModified, used.get(objectKey) ?? 0);
+      return { name: objectKey, usedAt, bytes: object.size, keep: objectKey === key || claimed.has(objectKey) };
+    });
+    const victims = victimsOf(candidates, bounds, EVICT_DOWN_TO);
+    const objectsOf = (name: string): string[] => [entryObject(root, name), ...(used.has(name) ? [useObject(root, name)] : [])];
+    await deleteAll(connected, victims.flatMap((victim) => objectsOf(victim.name)));
+    tally.looked(candidates.length - victims.length, bytesOf(candidates) - bytesOf(victims));
+    return victims.length;
+  };
 
   const headClaim = async ({ sdk, location: target }: Connected, key: string) => {
     const head = await unlessMissing(
@@ -213,7 +270,7 @@ export function createS3Core(settings: CoreSettings): CacheCore {
       }, signal),
     async store(key, entry, token, signal) {
       const bytes = serializeValue(entry.value, settings.entrySizeLimit);
-      await run('write', async (connected) => {
+      return run('write', async (connected) => {
         const { sdk, location: target } = connected;
         await target.client.send(
           new sdk.PutObjectCommand({
@@ -227,6 +284,7 @@ export function createS3Core(settings: CoreSettings): CacheCore {
         );
         if (token !== undefined) await dropClaim(connected, key, token);
         await dropOlderSourceHashes(connected);
+        return tally?.stored(bytes.length) ? evictBeyondBounds(connected, key) : 0;
       }, signal);
     },
     release: (key, token, signal) => run('release a mark', (connected) => dropClaim(connected, key, token), signal),
@@ -241,6 +299,7 @@ export function createS3Core(settings: CoreSettings): CacheCore {
     clear: () =>
       run('clear', async (connected) => {
         await deleteAll(connected, (await list(connected, root(connected.location))).map((object) => object.name));
+        tally?.forget();
       }),
     clearBeingCalculated: () =>
       run('clear marks', async (connected) => {
@@ -256,6 +315,7 @@ export function createS3Core(settings: CoreSettings): CacheCore {
         const head = await unlessMissing(target.client.send(new sdk.HeadObjectCommand({ Bucket: target.bucket, Key: name })) as Promise<HeadOutput>);
         if (!head) return false;
         await target.client.send(new sdk.DeleteObjectCommand({ Bucket: target.bucket, Key: name }));
+        if (bounds) await target.client.send(new sdk.DeleteObjectCommand({ Bucket: target.bucket, Key: useObject(version(target), key) }));
         return true;
       }),
     totalBytes: () =>

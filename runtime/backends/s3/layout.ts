@@ -8,6 +8,7 @@ import type { S3Location } from './location.js';
  * P F/H/e/K   entry: the node:v8 value as the body, computedAt in metadata x-amz-meta-computed-at
  * P F/H/c/K   claim: the owner's token as the body; owner and lease end (epoch ms) in metadata
  * P F/H/g     generation: a random token rewritten by every change of a process with a local tier
+ * P F/H/u/K   bounded caches only: written when the entry is hit, its LastModified the entry's last use
  * ```
  */
 
@@ -31,6 +32,9 @@ export const claimObject = (version: string, key: string): string => `${version}
 
 /** The generation object of the local tiers (the `local` option) under a {@link versionRoot}. */
 export const generationObject = (version: string): string => `${version}g`;
+
+/** The use object of `key` under a {@link versionRoot}: its LastModified is when a bounded cache last hit the entry. */
+export const useObject = (version: string, key: string): string => `${version}u/${key}`;
 
 /** Whether an object name is a claim's. */
 export const isClaimObject = (name: string): boolean => /\/c\/[^/]+$/.test(name);

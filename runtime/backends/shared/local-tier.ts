@@ -88,9 +88,10 @@ export function withLocalTier(core: CacheCore, settings: LocalTierSettings): Cac
       const backendKey = digestKey(key);
       copies.drop(backendKey);
       const mark = copies.mark();
-      await core.store(backendKey, entry, token, signal);
+      const evicted = await core.store(backendKey, entry, token, signal);
       await announce(backendKey);
       keep(key, backendKey, entry, mark);
+      return evicted;
     },
     waitForEntry: async (key, options) => {
       const mark = copies.mark();

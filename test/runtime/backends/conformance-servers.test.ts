@@ -165,7 +165,7 @@ describe.each(backendTargets().map((target) => [target.backend, target] as const
   );
 
   spec(
-    'a hit is one round trip, and a miss the number the backend's doc states',
+    'a hit is one round trip, and a miss the number the backend doc states',
     async () => {
       const expected = (await racyClaimsReason(target)) ? S3_WITHOUT_CONDITIONAL_WRITES : ROUND_TRIPS[target.backend]!;
       const m = await machine();

@@ -26,7 +26,7 @@ function scriptedCore(answers: Answer[]) {
     get: () => answer('get'),
     claim: () => answer('claim').then(() => ({ claimed: false })),
     renew: () => answer('renew'),
-    store: () => answer('store'),
+    store: () => answer('store').then(() => 0),
     release: () => answer('release'),
     waitForEntry: () => answer('wait'),
     clear: () => answer('clear'),
