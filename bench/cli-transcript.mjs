@@ -37,7 +37,10 @@ const filledMs = performance.now() - started;
 // The old version has not been used for two days; one entry is damaged; a killed process left a mark.
 const run = (args) => {
   const began = performance.now();
-  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, CACHIER_DIR: cacheDir, NO_COLOR: '1' } });
+  const result = spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CACHIER_DIR: cacheDir, NO_COLOR: '1' },
+  });
   return { ...result, ms: performance.now() - began };
 };
 const { functions } = JSON.parse(run(['ls', '--json']).stdout);

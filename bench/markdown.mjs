@@ -9,7 +9,18 @@ import { join } from 'node:path';
 import { formatNumber, tableHeader, tableRowCells } from './lib/report.mjs';
 import { benchDir, resultsDir } from './lib/settings.mjs';
 
-const ORDER = ['hit-cost', 'scaling', 'key-derivation', 'cross-process', 'cold-start', 'mongo', 'shared-backends', 'floors-disk', 'floors-tmpfs', 'build-time'];
+const ORDER = [
+  'hit-cost',
+  'scaling',
+  'key-derivation',
+  'cross-process',
+  'cold-start',
+  'mongo',
+  'shared-backends',
+  'floors-disk',
+  'floors-tmpfs',
+  'build-time',
+];
 
 /**
  * @param {import('./lib/report.mjs').Table} table
@@ -25,7 +36,13 @@ function markdownTable(table) {
     return [row.contender === table.ours ? `**${contender}**` : contender, ...rest];
   });
   const line = (/** @type {string[]} */ cells) => `| ${cells.join(' | ')} |`;
-  return [`**${table.title}**`, '', line(header), line(header.map((_, i) => (i === 0 || i === header.length - 1 ? '---' : '---:'))), ...rows.map(line)].join('\n');
+  return [
+    `**${table.title}**`,
+    '',
+    line(header),
+    line(header.map((_, i) => (i === 0 || i === header.length - 1 ? '---' : '---:'))),
+    ...rows.map(line),
+  ].join('\n');
 }
 
 /**
@@ -50,7 +67,9 @@ function scalingTables(result) {
           const value = point?.skipped ? undefined : point?.[field];
           if (value === undefined) return point?.skipped ? `n/a: ${point.skipped}` : 'n/a';
           const base = ours.find((candidate) => candidate.entries === size)?.[field];
-          return name === 'cachier file core' || base === undefined ? formatNumber(value) : `${formatNumber(value)} (${formatNumber(value / base)}x)`;
+          return name === 'cachier file core' || base === undefined
+            ? formatNumber(value)
+            : `${formatNumber(value)} (${formatNumber(value / base)}x)`;
         });
         const measured = points.filter((point) => !point.skipped && point[field] !== undefined);
         const first = measured[0]?.[field];
@@ -58,7 +77,13 @@ function scalingTables(result) {
         const growth = first && last ? `${formatNumber(last / first)}x` : '';
         return [name === 'cachier file core' ? `**${name}**` : name, ...cells, growth];
       });
-      return [`**${field === 'hitUs' ? 'Hit' : 'Miss (compute and store)'}**`, '', line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
+      return [
+        `**${field === 'hitUs' ? 'Hit' : 'Miss (compute and store)'}**`,
+        '',
+        line(header),
+        line(header.map((_, i) => (i === 0 ? '---' : '---:'))),
+        ...rows.map(line),
+      ].join('\n');
     })
     .join('\n\n');
 }
@@ -74,7 +99,9 @@ for (const scenario of ORDER.filter((name) => files.includes(`${name}.json`))) {
   const measured = `Measured ${result.date.slice(0, 10)} on ${result.machine.cores} cores (${result.machine.cpu}), Node ${result.machine.node}.`;
   /** @type {import('./lib/report.mjs').Target[]} */
   const targets = result.targets ?? [];
-  const checked = targets.map((target) => `- ${target.met ? 'met' : '**missed**'}: ${target.claim} (measured ${target.measured})`).join('\n');
+  const checked = targets
+    .map((target) => `- ${target.met ? 'met' : '**missed**'}: ${target.claim} (measured ${target.measured})`)
+    .join('\n');
   sections.push([`### ${result.title}`, measured, ...tables, ...(checked ? [checked] : [])].join('\n\n'));
 }
 const markdown = sections.join('\n\n');

@@ -84,7 +84,9 @@ for (const run of runs) {
   });
   const seconds = ((performance.now() - runStarted) / 1000).toFixed(1);
   if (child.status !== 0) failed.push(run.label);
-  console.log(`(${run.label}: ${child.status === 0 ? 'done' : `failed with ${child.signal ?? `exit code ${child.status}`}`} in ${seconds} s)`);
+  console.log(
+    `(${run.label}: ${child.status === 0 ? 'done' : `failed with ${child.signal ?? `exit code ${child.status}`}`} in ${seconds} s)`,
+  );
 }
 printTargets();
 // Large stores are left here by their scenarios; deleting them can take
@@ -94,7 +96,9 @@ for (const root of [tempRoot, tmpfsRoot]) {
   if (process.platform === 'win32') rmSync(root, { recursive: true, force: true });
   else spawn('rm', ['-rf', root], { detached: true, stdio: 'ignore' }).unref();
 }
-console.log(`\nbench: finished in ${((performance.now() - started) / 1000).toFixed(0)} s; results in ${resultsDirFor(quick)}; the temp stores are being deleted in the background`);
+console.log(
+  `\nbench: finished in ${((performance.now() - started) / 1000).toFixed(0)} s; results in ${resultsDirFor(quick)}; the temp stores are being deleted in the background`,
+);
 if (failed.length > 0) {
   console.error(`bench: failed: ${failed.join(', ')}${quick ? '' : ' (a missed target fails its scenario; see the summary above)'}`);
   process.exit(1);
@@ -114,9 +118,15 @@ function tmpfsTempRoot() {
 function printTargets() {
   if (!existsSync(targetsFile)) return;
   /** @type {{ scenario: string, claim: string, met: boolean, measured: string }[]} */
-  const targets = readFileSync(targetsFile, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  const targets = readFileSync(targetsFile, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
   const table = new Table({ head: ['', 'scenario', 'target', 'measured'], style: { head: [], border: [], compact: true } });
   for (const target of targets) table.push([target.met ? 'met' : 'MISSED', target.scenario, target.claim, target.measured]);
   const missed = targets.filter((target) => !target.met).length;
-  console.log(`\n# Targets: ${targets.length - missed} met, ${missed} missed${quick ? ' (quick mode: not enforced)' : ''}\n${table.toString()}`);
+  console.log(
+    `\n# Targets: ${targets.length - missed} met, ${missed} missed${quick ? ' (quick mode: not enforced)' : ''}\n${table.toString()}`,
+  );
 }

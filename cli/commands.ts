@@ -1,8 +1,26 @@
 import picomatch from 'picomatch';
 import { basename } from 'node:path';
 import { CliError, EXIT } from './exit-codes.js';
-import { sum, type CacheInspector, type EntryInfo, type FunctionInfo, type Removal, type RemovalKind, type VersionInfo } from '../runtime/backends/shared/inspection.js';
-import { carryOut, confirm, formatAge, formatBytes, formatDuration, progressBar, table, type Output, type RemovalOutcome } from './output.js';
+import {
+  sum,
+  type CacheInspector,
+  type EntryInfo,
+  type FunctionInfo,
+  type Removal,
+  type RemovalKind,
+  type VersionInfo,
+} from '../runtime/backends/shared/inspection.js';
+import {
+  carryOut,
+  confirm,
+  formatAge,
+  formatBytes,
+  formatDuration,
+  progressBar,
+  table,
+  type Output,
+  type RemovalOutcome,
+} from './output.js';
 
 /** What every command is handed. */
 export interface Context {
@@ -74,7 +92,9 @@ export async function list(context: Context, patterns: readonly string[], staleA
       markCell(live),
     ];
   });
-  output.print(table(output, ['function', 'backend', 'entries', 'size', 'oldest', 'newest', 'stale', 'old versions', 'being calculated'], rows));
+  output.print(
+    table(output, ['function', 'backend', 'entries', 'size', 'oldest', 'newest', 'stale', 'old versions', 'being calculated'], rows),
+  );
   output.print(output.colors.dim(`${functions.length} functions in ${inspector.description}`));
 }
 
@@ -114,7 +134,14 @@ export async function show(context: Context, id: string, staleAfterMs: number | 
     ),
   );
   output.print(`\n${bold('Entries')} ${dim(`(${shown.length} newest of ${entries.length}${limit > 0 ? '; --limit 0 for all' : ''})`)}`);
-  if (shown.length > 0) output.print(table(output, ['key', 'source hash', 'age', 'size', 'stale'], shown.map((entry) => entryRow(entry, now))));
+  if (shown.length > 0)
+    output.print(
+      table(
+        output,
+        ['key', 'source hash', 'age', 'size', 'stale'],
+        shown.map((entry) => entryRow(entry, now)),
+      ),
+    );
   const marks = fn.versions.flatMap((version) => version.marks);
   if (marks.length > 0) {
     output.print(`\n${bold('Being calculated')}`);
@@ -167,7 +194,9 @@ function describeRemovals(removals: readonly Removal[]): string {
     kind.bytes += removal.bytes;
     kinds.set(removal.kind, kind);
   }
-  return [...kinds].map(([kind, { count, bytes }]) => `${count} ${KIND_NAMES[kind][count === 1 ? 0 : 1]} (${formatBytes(bytes)})`).join(', ');
+  return [...kinds]
+    .map(([kind, { count, bytes }]) => `${count} ${KIND_NAMES[kind][count === 1 ? 0 : 1]} (${formatBytes(bytes)})`)
+    .join(', ');
 }
 
 function removalTable(output: Output, removals: readonly Removal[]): string {
@@ -180,7 +209,12 @@ function removalTable(output: Output, removals: readonly Removal[]): string {
   return table(
     output,
     ['function', 'removes', 'entries', 'size'],
-    [...byFunction].map(([id, items]) => [id, describeRemovals(items), String(sum(items.map((item) => item.entries))), formatBytes(sum(items.map((item) => item.bytes)))]),
+    [...byFunction].map(([id, items]) => [
+      id,
+      describeRemovals(items),
+      String(sum(items.map((item) => item.entries))),
+      formatBytes(sum(items.map((item) => item.bytes))),
+    ]),
   );
 }
 
@@ -197,7 +231,12 @@ async function approve(output: Output, options: DeleteOptions, question: string)
 }
 
 /** Shows what `removals` would take, asks, removes, and reports what was freed. */
-async function remove(context: Context, verb: string, removals: readonly Removal[], options: DeleteOptions): Promise<RemovalOutcome | undefined> {
+async function remove(
+  context: Context,
+  verb: string,
+  removals: readonly Removal[],
+  options: DeleteOptions,
+): Promise<RemovalOutcome | undefined> {
   const { output } = context;
   const entries = sum(removals.map((removal) => removal.entries));
   const bytes = sum(removals.map((removal) => removal.bytes));
@@ -219,11 +258,17 @@ async function remove(context: Context, verb: string, removals: readonly Removal
   const removedEntries = sum(outcome.removed.map((removal) => removal.entries));
   if (output.json) {
     output.print(
-      JSON.stringify({ removed: outcome.removed.map(removalJson), kept: outcome.kept.map(removalJson), entries: removedEntries, bytes: freed }, null, 2),
+      JSON.stringify(
+        { removed: outcome.removed.map(removalJson), kept: outcome.kept.map(removalJson), entries: removedEntries, bytes: freed },
+        null,
+        2,
+      ),
     );
   } else {
     const kept = outcome.kept.length > 0 ? ` ${outcome.kept.length} changed since the scan and were left alone.` : '';
-    output.print(output.colors.green(`Removed ${removedEntries} ${removedEntries === 1 ? 'entry' : 'entries'}, freed ${formatBytes(freed)}.`) + kept);
+    output.print(
+      output.colors.green(`Removed ${removedEntries} ${removedEntries === 1 ? 'entry' : 'entries'}, freed ${formatBytes(freed)}.`) + kept,
+    );
   }
   return outcome;
 }
@@ -269,7 +314,13 @@ export async function verify(context: Context, patterns: readonly string[], fix:
     } else {
       output.print(`Read ${read} entries of ${functions.length} functions: ${problems.length} unreadable.`);
       if (problems.length > 0) {
-        output.print(table(output, ['function', 'entry', 'problem'], problems.map((problem) => [problem.functionId, problem.target, problem.problem ?? ''])));
+        output.print(
+          table(
+            output,
+            ['function', 'entry', 'problem'],
+            problems.map((problem) => [problem.functionId, problem.target, problem.problem ?? '']),
+          ),
+        );
         output.print('Unreadable entries count as misses; `cachier verify --fix` removes them.');
       }
     }
@@ -309,7 +360,14 @@ export async function stats(context: Context, patterns: readonly string[], stale
     table(
       output,
       ['function', 'entries', 'size', 'share', 'stale', 'versions'],
-      rows.map((row) => [row.id, String(row.entries), formatBytes(row.bytes), `${(row.share * 100).toFixed(1)}%`, row.stale === null ? '?' : String(row.stale), String(row.versions)]),
+      rows.map((row) => [
+        row.id,
+        String(row.entries),
+        formatBytes(row.bytes),
+        `${(row.share * 100).toFixed(1)}%`,
+        row.stale === null ? '?' : String(row.stale),
+        String(row.versions),
+      ]),
     ),
   );
   output.print(`Total ${formatBytes(totalBytes)} in ${functions.length} functions (${inspector.description}).`);

@@ -26,10 +26,12 @@ interface TsConfig {
 /** The oldest Node the runtime (and `cachier/register`) supports, and the first that runs `.ts` files itself (type stripping). */
 const MIN_NODE: readonly [number, number] = [20, 19];
 const TYPE_STRIPPING_NODE: readonly [number, number] = [22, 18];
-const TS7_FIX = 'build with npx cachier-tsc (a drop-in for tsc that applies the tag on TypeScript 7), or apply it with a bundler plugin (cachier/vite...) or Node hooks (node --import cachier/register)';
+const TS7_FIX =
+  'build with npx cachier-tsc (a drop-in for tsc that applies the tag on TypeScript 7), or apply it with a bundler plugin (cachier/vite...) or Node hooks (node --import cachier/register)';
 
 /** Config files of the bundlers and Babel, whose mention of cachier means they apply the tag. */
-const TOOL_CONFIG = /^(?:(vite|vitest|rollup|rolldown|webpack|rspack|rsbuild|esbuild|tsup|babel)\.config\.[cm]?[jt]s(?:on)?|\.babelrc(?:\.json|\.[cm]?js)?)$/;
+const TOOL_CONFIG =
+  /^(?:(vite|vitest|rollup|rolldown|webpack|rspack|rsbuild|esbuild|tsup|babel)\.config\.[cm]?[jt]s(?:on)?|\.babelrc(?:\.json|\.[cm]?js)?)$/;
 
 /** A JSDoc block carrying the tag: `/** ... @cachier ... *\/`. */
 const TAGGED_COMMENT = /\/\*\*(?:[^*]|\*(?!\/))*?@cachier\b(?:[^*]|\*(?!\/))*\*\//g;
@@ -138,15 +140,19 @@ interface BuiltOutput {
   readonly allWrapped: boolean;
 }
 
-function routeFindings(dir: string, pkg: PackageJson | undefined, tsconfig: TsConfig | undefined, taggedSources: number, built: BuiltOutput): Finding[] {
+function routeFindings(
+  dir: string,
+  pkg: PackageJson | undefined,
+  tsconfig: TsConfig | undefined,
+  taggedSources: number,
+  built: BuiltOutput,
+): Finding[] {
   const findings: Finding[] = [];
   const scripts = Object.values(pkg?.scripts ?? {}).join('\n');
   const typescript = installedVersion(dir, 'typescript');
   const tsPatch = installedVersion(dir, 'ts-patch');
   const plugin = tsconfig?.compilerOptions?.plugins?.some((entry) => entry.transform?.includes('cachier/transformer')) ?? false;
-  const tools = fs
-    .readdirSync(dir)
-    .filter((name) => TOOL_CONFIG.test(name) && /cachier/.test(fs.readFileSync(join(dir, name), 'utf8')));
+  const tools = fs.readdirSync(dir).filter((name) => TOOL_CONFIG.test(name) && /cachier/.test(fs.readFileSync(join(dir, name), 'utf8')));
   const hooks = /--import[= ]cachier\/register/.test(`${scripts}\n${process.env['NODE_OPTIONS'] ?? ''}`);
   const cachierTsc = /(^|[\s;&|(])(npx )?cachier-tsc(\s|$)/m.test(scripts);
   // A build whose output holds tags, all wrapped, shows that some route applied them (cachier-tsc run by hand, say).
@@ -156,10 +162,17 @@ function routeFindings(dir: string, pkg: PackageJson | undefined, tsconfig: TsCo
   findings.push({
     check: 'TypeScript',
     status: 'info',
-    detail: typescript ? `typescript ${typescript}${tsPatch ? `, ts-patch ${tsPatch}` : ', no ts-patch'}` : 'typescript is not installed here',
+    detail: typescript
+      ? `typescript ${typescript}${tsPatch ? `, ts-patch ${tsPatch}` : ', no ts-patch'}`
+      : 'typescript is not installed here',
   });
   const typescript7 = typescript !== undefined && isGoCompiler(dir, typescript);
-  if (cachierTsc) findings.push({ check: 'cachier-tsc', status: 'ok', detail: 'package.json scripts build with cachier-tsc, which applies the tag with any TypeScript' });
+  if (cachierTsc)
+    findings.push({
+      check: 'cachier-tsc',
+      status: 'ok',
+      detail: 'package.json scripts build with cachier-tsc, which applies the tag with any TypeScript',
+    });
   if (plugin && typescript7 && !cachierTsc) {
     findings.push({
       check: 'tsconfig plugin',
@@ -185,7 +198,11 @@ function routeFindings(dir: string, pkg: PackageJson | undefined, tsconfig: TsCo
             detail: 'package.json scripts run plain tsc, which ignores compilerOptions.plugins: tags are not applied by those scripts',
             fix: 'run tspc (or cachier-tsc) instead of tsc, or add "prepare": "ts-patch install" so tsc itself is patched',
           }
-        : { check: 'tsconfig plugin', status: 'ok', detail: `ts-patch ${tsPatch} applies cachier/transformer (tspc${patched ? ', or tsc patched by ts-patch install' : ''})` },
+        : {
+            check: 'tsconfig plugin',
+            status: 'ok',
+            detail: `ts-patch ${tsPatch} applies cachier/transformer (tspc${patched ? ', or tsc patched by ts-patch install' : ''})`,
+          },
     );
   } else if (!plugin && typescript7 && taggedSources > 0 && routes === 0 && !provenByOutput) {
     findings.push({
@@ -195,7 +212,8 @@ function routeFindings(dir: string, pkg: PackageJson | undefined, tsconfig: TsCo
       fix: TS7_FIX,
     });
   }
-  for (const tool of tools) findings.push({ check: 'bundler or Babel', status: 'ok', detail: `${tool} mentions cachier: the tag is applied when it builds` });
+  for (const tool of tools)
+    findings.push({ check: 'bundler or Babel', status: 'ok', detail: `${tool} mentions cachier: the tag is applied when it builds` });
   // tsx imported first compiles the TypeScript before the hook sees its tags.
   const tsxFirst = /--import[= ]tsx\b[^\n]*--import[= ]cachier\/register\b/.test(scripts);
   if (hooks && tsxFirst) {
@@ -214,7 +232,9 @@ function routeFindings(dir: string, pkg: PackageJson | undefined, tsconfig: TsCo
       detail: old
         ? `a script runs .ts files with --import cachier/register, which needs Node ${TYPE_STRIPPING_NODE.join('.')} or later to run TypeScript itself; this is ${process.versions.node}`
         : '--import cachier/register applies the tag when Node loads the code',
-      ...(old ? { fix: `upgrade Node to ${TYPE_STRIPPING_NODE.join('.')} or later, or add --import tsx after --import cachier/register` } : {}),
+      ...(old
+        ? { fix: `upgrade Node to ${TYPE_STRIPPING_NODE.join('.')} or later, or add --import tsx after --import cachier/register` }
+        : {}),
     });
   }
   if (taggedSources > 0 && !plugin && routes === 0 && !typescript7 && !provenByOutput) {
@@ -240,7 +260,10 @@ function builtOutput(dir: string, tsconfig: TsConfig | undefined): { readonly fi
     .map((folder) => join(dir, folder))
     .filter((folder, index, all) => all.indexOf(folder) === index && fs.existsSync(folder));
   if (outDirs.length === 0) {
-    return { findings: [{ check: 'built output', status: 'info', detail: 'no built output found (dist/, build/, out/ or outDir)' }], built: { tagged: 0, allWrapped: false } };
+    return {
+      findings: [{ check: 'built output', status: 'info', detail: 'no built output found (dist/, build/, out/ or outDir)' }],
+      built: { tagged: 0, allWrapped: false },
+    };
   }
   const unwrapped: string[] = [];
   let tagged = 0;
@@ -255,17 +278,41 @@ function builtOutput(dir: string, tsconfig: TsConfig | undefined): { readonly fi
   const where = outDirs.map((folder) => relative(dir, folder) || '.').join(', ');
   const built = { tagged, allWrapped: unwrapped.length === 0 };
   if (tagged === 0) {
-    return { findings: [{ check: 'built output', status: 'info', detail: `no built file in ${where} keeps a tag comment, so there is nothing to check there (bundlers and removeComments drop them)` }], built };
+    return {
+      findings: [
+        {
+          check: 'built output',
+          status: 'info',
+          detail: `no built file in ${where} keeps a tag comment, so there is nothing to check there (bundlers and removeComments drop them)`,
+        },
+      ],
+      built,
+    };
   }
   if (unwrapped.length === 0) {
-    return { findings: [{ check: 'built output', status: 'ok', detail: `${tagged === 1 ? `1 built file in ${where} holds` : `${tagged} built files in ${where} hold`} tags, all wrapped` }], built };
+    return {
+      findings: [
+        {
+          check: 'built output',
+          status: 'ok',
+          detail: `${tagged === 1 ? `1 built file in ${where} holds` : `${tagged} built files in ${where} hold`} tags, all wrapped`,
+        },
+      ],
+      built,
+    };
   }
-  const hooks = /--import[= ]cachier\/register/.test(`${Object.values(readJson<PackageJson>(join(dir, 'package.json'))?.scripts ?? {}).join('\n')}\n${process.env['NODE_OPTIONS'] ?? ''}`);
+  const hooks = /--import[= ]cachier\/register/.test(
+    `${Object.values(readJson<PackageJson>(join(dir, 'package.json'))?.scripts ?? {}).join('\n')}\n${process.env['NODE_OPTIONS'] ?? ''}`,
+  );
   const list = `${unwrapped.slice(0, 10).join(', ')}${unwrapped.length > 10 ? `, and ${unwrapped.length - 10} more` : ''}`;
   return {
     findings: [
       hooks
-        ? { check: 'built output', status: 'info', detail: `tagged functions emitted unwrapped, which --import cachier/register wraps when they load: ${list}` }
+        ? {
+            check: 'built output',
+            status: 'info',
+            detail: `tagged functions emitted unwrapped, which --import cachier/register wraps when they load: ${list}`,
+          }
         : {
             check: 'built output',
             status: 'fail',
@@ -282,7 +329,9 @@ function cacheFolderFindings(cacheDir: string): Finding[] {
   try {
     stats = fs.statSync(cacheDir);
   } catch {
-    return [{ check: 'cache folder', status: 'info', detail: `${cacheDir} does not exist yet; the first cached call creates it (mode 700)` }];
+    return [
+      { check: 'cache folder', status: 'info', detail: `${cacheDir} does not exist yet; the first cached call creates it (mode 700)` },
+    ];
   }
   const findings: Finding[] = [];
   const uid = process.getuid?.();
@@ -313,7 +362,11 @@ function cacheFolderFindings(cacheDir: string): Finding[] {
     });
   }
   if (findings.length === 0) {
-    findings.push({ check: 'cache folder', status: 'ok', detail: `${cacheDir}, owned by this user, mode ${(stats.mode & 0o777).toString(8)}` });
+    findings.push({
+      check: 'cache folder',
+      status: 'ok',
+      detail: `${cacheDir}, owned by this user, mode ${(stats.mode & 0o777).toString(8)}`,
+    });
   }
   return findings;
 }
@@ -332,11 +385,23 @@ export function diagnose(dir: string, cacheDir: string): Finding[] {
     },
   ];
   if (!pkg) {
-    findings.push({ check: 'project', status: 'warn', detail: `no package.json in ${dir}`, fix: "run cachier doctor in your project's folder" });
+    findings.push({
+      check: 'project',
+      status: 'warn',
+      detail: `no package.json in ${dir}`,
+      fix: "run cachier doctor in your project's folder",
+    });
   }
-  const taggedSources = filesUnder(dir, (name) => /\.[cm]?tsx?$/.test(name) && !name.endsWith('.d.ts'), new Set([...SKIPPED_FOLDERS, 'dist', 'build', 'out']))
-    .filter((file) => new RegExp(TAGGED_COMMENT.source).test(fs.readFileSync(file, 'utf8'))).length;
-  findings.push({ check: 'sources', status: 'info', detail: `${taggedSources === 1 ? '1 source file holds' : `${taggedSources} source files hold`} @cachier tags` });
+  const taggedSources = filesUnder(
+    dir,
+    (name) => /\.[cm]?tsx?$/.test(name) && !name.endsWith('.d.ts'),
+    new Set([...SKIPPED_FOLDERS, 'dist', 'build', 'out']),
+  ).filter((file) => new RegExp(TAGGED_COMMENT.source).test(fs.readFileSync(file, 'utf8'))).length;
+  findings.push({
+    check: 'sources',
+    status: 'info',
+    detail: `${taggedSources === 1 ? '1 source file holds' : `${taggedSources} source files hold`} @cachier tags`,
+  });
   const output = builtOutput(dir, tsconfig);
   findings.push(...routeFindings(dir, pkg, tsconfig, taggedSources, output.built));
   findings.push(...output.findings);

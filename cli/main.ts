@@ -65,7 +65,8 @@ const deleteOptions = (options: CommandOptions): DeleteOptions => ({ yes: Boolea
 const json = () => new Option('--json', 'print JSON for scripts instead of tables');
 const yes = () => new Option('-y, --yes', 'delete without asking (required off a terminal)');
 const dryRun = () => new Option('-n, --dry-run', 'show what would be deleted, delete nothing');
-const staleAfter = () => new Option('--stale-after <duration>', "count entries older than this as stale (default: each function's staleAfter)");
+const staleAfter = () =>
+  new Option('--stale-after <duration>', "count entries older than this as stale (default: each function's staleAfter)");
 
 function program(): Command {
   const cli = new Command('cachier')
@@ -74,10 +75,16 @@ function program(): Command {
     )
     .version(version)
     .option('-d, --dir <folder>', 'file backend folder (default: $CACHIER_DIR, else ~/.cachier)')
-    .option('--config <file>', "an ES module whose default export is the options your application passes to setDefaults (default: ./cachier.config.mjs or .js when present)")
+    .option(
+      '--config <file>',
+      'an ES module whose default export is the options your application passes to setDefaults (default: ./cachier.config.mjs or .js when present)',
+    )
     .option('--redis <url>', 'manage the redis backend at this Redis URL (needs ioredis installed)')
     .option('--postgres <url>', 'manage the postgres backend at this PostgreSQL connection string (needs pg installed)')
-    .option('--s3 <bucket[/prefix]>', "manage the s3 backend in this bucket, under this prefix (default cachier/; needs @aws-sdk/client-s3 installed)")
+    .option(
+      '--s3 <bucket[/prefix]>',
+      'manage the s3 backend in this bucket, under this prefix (default cachier/; needs @aws-sdk/client-s3 installed)',
+    )
     .option('--s3-endpoint <url>', 'S3-compatible endpoint for --s3 (credentials and region from the usual AWS variables)')
     .addOption(new Option('--mongo-uri <uri>', 'manage the mongo backend at this MongoDB connection string').env('CACHIER_MONGO_URI'))
     .addOption(new Option('--mongo-db <name>', 'MongoDB database').env('CACHIER_MONGO_DB').default('cachier'))
@@ -111,7 +118,7 @@ function program(): Command {
 
   cli
     .command('clear')
-    .description("remove every entry of the functions named (their manifests stay); reports the bytes freed")
+    .description('remove every entry of the functions named (their manifests stay); reports the bytes freed')
     .argument('[patterns...]', 'function ids or glob patterns')
     .option('--all', 'clear every function')
     .addOption(yes())

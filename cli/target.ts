@@ -80,9 +80,11 @@ export async function openTarget(options: TargetOptions): Promise<CacheInspector
   const [shortcut] = shortcuts;
   if (shortcut) {
     const [backend, address, flag] = shortcut;
-    if (options.config || options.dir !== undefined) throw new CliError(`${flag} names the caches already: leave out --config and --dir`, EXIT.usage);
+    if (options.config || options.dir !== undefined)
+      throw new CliError(`${flag} names the caches already: leave out --config and --dir`, EXIT.usage);
     const module = await inspectorOf(backend);
-    if (!module.optionsForAddress || address === undefined) throw new CliError(`${flag} is not available for the ${backend} backend`, EXIT.usage);
+    if (!module.optionsForAddress || address === undefined)
+      throw new CliError(`${flag} is not available for the ${backend} backend`, EXIT.usage);
     const details = { endpoint: options.s3Endpoint, database: options.mongoDb, collection: options.mongoCollection };
     return module.openInspector(await module.optionsForAddress(address, details));
   }
@@ -91,7 +93,10 @@ export async function openTarget(options: TargetOptions): Promise<CacheInspector
     const loaded = await loadConfig(config);
     const backend = typeof loaded['backend'] === 'string' ? loaded['backend'] : 'file';
     if (backend !== 'file') return open(backend, loaded);
-    return open('file', { ...loaded, cacheDir: resolveOptions({ cacheDir: options.dir ?? (loaded['cacheDir'] as string | undefined) }, {}).cacheDir });
+    return open('file', {
+      ...loaded,
+      cacheDir: resolveOptions({ cacheDir: options.dir ?? (loaded['cacheDir'] as string | undefined) }, {}).cacheDir,
+    });
   }
   return open('file', { cacheDir: resolveOptions({ cacheDir: options.dir }, {}).cacheDir });
 }

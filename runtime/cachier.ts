@@ -111,14 +111,18 @@ export function cachier<F extends AnyFunction>(fn: F, options: CachierOptions<No
   }
   for (const option of ['timeout', 'hardTimeout'] as const) {
     if (options[option] !== undefined && !isAsync) {
-      throw new InvalidOptionError(option, `bounds async computations only; declare ${fn.name || 'the function'} async, or remove ${option}`);
+      throw new InvalidOptionError(
+        option,
+        `bounds async computations only; declare ${fn.name || 'the function'} async, or remove ${option}`,
+      );
     }
   }
   if (fn.constructor.name.endsWith('GeneratorFunction')) {
     throw new CachierError(`cachier: ${fn.name || 'the function'} is a generator; its results are iterators and cannot be cached`);
   }
   const derived = options.id === undefined ? deriveIdentity(fn, cachier) : undefined;
-  const cache = cacheOfRedefined(derived?.redefines, fn, options as CachierOptions) ??
+  const cache =
+    cacheOfRedefined(derived?.redefines, fn, options as CachierOptions) ??
     new FunctionCache(fn, options as CachierOptions, {
       id: options.id ?? (derived?.id as string),
       sourceHash: options.sourceHash ?? derived?.sourceHash ?? sourceHashOf(fn.toString()),

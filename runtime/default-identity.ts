@@ -35,7 +35,12 @@ function callerFrame(entry: AnyFunction): Caller | undefined {
       const url = frame.getFileName() ?? undefined;
       const file = url?.startsWith('file://') ? fileURLToPath(url) : url;
       if (url && file && !file.startsWith(runtimeDir + sep) && !file.startsWith('node:')) {
-        return { file, functionName: frame.getFunctionName() || undefined, site: `${file}:${frame.getLineNumber()}:${frame.getColumnNumber()}`, url };
+        return {
+          file,
+          functionName: frame.getFunctionName() || undefined,
+          site: `${file}:${frame.getLineNumber()}:${frame.getColumnNumber()}`,
+          url,
+        };
       }
     }
     return undefined;
@@ -87,7 +92,10 @@ const NATIVE_SOURCE = /\{\s*\[native code\]\s*\}\s*$/;
  * @param entry - the public function the user called, whose caller is the calling module.
  * @throws {@link InvalidOptionError} for option `id` in those cases.
  */
-export function deriveIdentity(fn: AnyFunction, entry: AnyFunction): { id: string; sourceHash: string; redefines: AnyFunction | undefined } {
+export function deriveIdentity(
+  fn: AnyFunction,
+  entry: AnyFunction,
+): { id: string; sourceHash: string; redefines: AnyFunction | undefined } {
   const source = fn.toString();
   const name = fn.name || 'anonymous';
   if (NATIVE_SOURCE.test(source)) {

@@ -6,7 +6,16 @@ export { cachier, cacheOf, type CacheControls, type CachedFunction } from './cac
 export { moduleCaches, type ModuleCaches } from './module-caches.js';
 export type { CacheInfo, CallOptions } from './engine/index.js';
 export type { BackendState, LatencySummary, MetricsExport, MetricsSnapshot } from './metrics.js';
-export type { AnyFunction, Backend, CachierDefaults, CachierOptions, EffectiveDefaults, Mongetter, SharedOptions, ShelfLife } from './options.js';
+export type {
+  AnyFunction,
+  Backend,
+  CachierDefaults,
+  CachierOptions,
+  EffectiveDefaults,
+  Mongetter,
+  SharedOptions,
+  ShelfLife,
+} from './options.js';
 export type { MongoCollection } from './backends/mongo/collection.js';
 export type { RedisClient, RedisOption } from './backends/redis/client.js';
 export type { PostgresPool, PostgresOption } from './backends/postgres/pool.js';

@@ -456,8 +456,12 @@ export function canonicalMethodCall(thisArg: unknown, args: readonly unknown[], 
     receiver = encode(thisArg, 0, undefined);
   } catch (error) {
     // The error advises a key method for the class of `this` itself, beside the other fixes.
-    receiver = recover(error, thisArg, 'this', (path, problem) =>
-      new UnkeyableThisError(methodLabel(thisArg, method), path, path === 'this' ? problem.problem : withFix(problem), classOf(thisArg)),
+    receiver = recover(
+      error,
+      thisArg,
+      'this',
+      (path, problem) =>
+        new UnkeyableThisError(methodLabel(thisArg, method), path, path === 'this' ? problem.problem : withFix(problem), classOf(thisArg)),
     );
   }
   return `R${receiver}${canonicalArguments(args)}`;

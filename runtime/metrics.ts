@@ -173,7 +173,10 @@ export function countersById(): Map<string, Record<CounterDescription['field'], 
   for (const metrics of liveMetrics()) {
     const sum = sums.get(metrics.functionId);
     if (!sum) {
-      sums.set(metrics.functionId, Object.fromEntries(COUNTERS.map(({ field }) => [field, metrics[field]])) as Record<CounterDescription['field'], number>);
+      sums.set(
+        metrics.functionId,
+        Object.fromEntries(COUNTERS.map(({ field }) => [field, metrics[field]])) as Record<CounterDescription['field'], number>,
+      );
     } else {
       for (const { field } of COUNTERS) sum[field] += metrics[field];
     }
@@ -213,11 +216,36 @@ export const COUNTERS: readonly CounterDescription[] = [
   { field: 'staleHits', prometheus: 'stale_hits_total', openTelemetry: 'stale_hits', help: 'Calls that found a stale entry' },
   { field: 'computations', prometheus: 'computations_total', openTelemetry: 'computations', help: 'Runs of the cached function' },
   { field: 'waits', prometheus: 'waits_total', openTelemetry: 'waits', help: "Calls that waited for another caller's computation" },
-  { field: 'waitTimeouts', prometheus: 'wait_timeouts_total', openTelemetry: 'wait_timeouts', help: 'Waits that ended at waitForCalcTimeout' },
-  { field: 'refusedBySize', prometheus: 'refused_by_size_total', openTelemetry: 'refused_by_size', help: 'Results not stored for their size' },
-  { field: 'servedStale', prometheus: 'served_stale_total', openTelemetry: 'served_stale', help: 'Calls answered by a stale entry within grace or after timeout' },
-  { field: 'computeTimeouts', prometheus: 'compute_timeouts_total', openTelemetry: 'compute_timeouts', help: 'Calls rejected at hardTimeout' },
-  { field: 'backendFailures', prometheus: 'backend_failures_total', openTelemetry: 'backend_failures', help: 'Backend operations that failed' },
+  {
+    field: 'waitTimeouts',
+    prometheus: 'wait_timeouts_total',
+    openTelemetry: 'wait_timeouts',
+    help: 'Waits that ended at waitForCalcTimeout',
+  },
+  {
+    field: 'refusedBySize',
+    prometheus: 'refused_by_size_total',
+    openTelemetry: 'refused_by_size',
+    help: 'Results not stored for their size',
+  },
+  {
+    field: 'servedStale',
+    prometheus: 'served_stale_total',
+    openTelemetry: 'served_stale',
+    help: 'Calls answered by a stale entry within grace or after timeout',
+  },
+  {
+    field: 'computeTimeouts',
+    prometheus: 'compute_timeouts_total',
+    openTelemetry: 'compute_timeouts',
+    help: 'Calls rejected at hardTimeout',
+  },
+  {
+    field: 'backendFailures',
+    prometheus: 'backend_failures_total',
+    openTelemetry: 'backend_failures',
+    help: 'Backend operations that failed',
+  },
   { field: 'evictions', prometheus: 'evictions_total', openTelemetry: 'evictions', help: 'Entries evicted for maxEntries or maxBytes' },
 ];
 
@@ -235,7 +263,12 @@ export async function collectSizes(): Promise<Array<{ functionId: string; entrie
   for (const metrics of liveMetrics()) {
     if (metrics.probe && !probes.has(metrics.functionId)) probes.set(metrics.functionId, metrics.probe);
   }
-  const probed = [...probes].map(([functionId, probe]) => probe().then((sizes) => ({ functionId, ...sizes }), () => undefined));
+  const probed = [...probes].map(([functionId, probe]) =>
+    probe().then(
+      (sizes) => ({ functionId, ...sizes }),
+      () => undefined,
+    ),
+  );
   return (await Promise.all(probed)).filter((sizes) => sizes !== undefined);
 }
 

@@ -77,9 +77,19 @@ const RESTORED_PROTOTYPES: ReadonlySet<object | null> = new Set<object | null>([
   ArrayBuffer.prototype,
   DataView.prototype,
   Buffer.prototype,
-  ...[Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array].map(
-    (type) => type.prototype,
-  ),
+  ...[
+    Int8Array,
+    Uint8Array,
+    Uint8ClampedArray,
+    Int16Array,
+    Uint16Array,
+    Int32Array,
+    Uint32Array,
+    Float32Array,
+    Float64Array,
+    BigInt64Array,
+    BigUint64Array,
+  ].map((type) => type.prototype),
   ...[Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError].map((type) => type.prototype),
   Number.prototype,
   String.prototype,
@@ -121,7 +131,11 @@ export function checkRestorable(value: unknown): void {
     } else if (Array.isArray(object)) {
       for (let index = 0; index < object.length; index++) visit(object[index], `${path}[${index}]`);
     } else if (prototype === Object.prototype || prototype === null) {
-      for (const key of Object.keys(object)) visit((object as Record<string, unknown>)[key], `${path}${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`}`);
+      for (const key of Object.keys(object))
+        visit(
+          (object as Record<string, unknown>)[key],
+          `${path}${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`}`,
+        );
     }
   }
 }

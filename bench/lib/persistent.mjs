@@ -58,8 +58,7 @@ const cachierFile = {
     const memo = cachier(fn, { backend: 'file', cacheDir: dir, id: 'bench#quote', sourceHash: 'bench-quote-v1' });
     return {
       memo,
-      fill: (from, to, deadline) =>
-        fillInBatches(from, to, deadline, 1, (i) => memo.precache([requestFor(i)], quoteOf(requestFor(i)))),
+      fill: (from, to, deadline) => fillInBatches(from, to, deadline, 1, (i) => memo.precache([requestFor(i)], quoteOf(requestFor(i)))),
       close: async () => undefined,
     };
   },
@@ -73,8 +72,7 @@ const cacache = {
   open(dir, fn) {
     return {
       memo: cacacheMemo(fn, dir),
-      fill: (from, to, deadline) =>
-        fillInBatches(from, to, deadline, 16, (i) => cacachePut(dir, [requestFor(i)], quoteOf(requestFor(i)))),
+      fill: (from, to, deadline) => fillInBatches(from, to, deadline, 16, (i) => cacachePut(dir, [requestFor(i)], quoteOf(requestFor(i)))),
       close: async () => undefined,
     };
   },

@@ -61,7 +61,13 @@ function formatCell(cell) {
  */
 export function tableHeader(table) {
   const extra = table.extraColumns ?? [];
-  return ['contender', table.valueLabel, ...(table.ours !== undefined ? ['peer/ours'] : []), ...extra.map((column) => column.label), 'note'];
+  return [
+    'contender',
+    table.valueLabel,
+    ...(table.ours !== undefined ? ['peer/ours'] : []),
+    ...extra.map((column) => column.label),
+    'note',
+  ];
 }
 
 /**

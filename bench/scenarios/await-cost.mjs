@@ -39,7 +39,11 @@ for (const node of [process.execPath, ...otherNodes]) {
   const { node: version, beforeUs, afterUs } = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}');
   const ratio = afterUs / beforeUs;
   table.rows.push({ contender: `Node ${version}`, value: ratio, beforeUs, afterUs, note: '' });
-  targets.push({ claim: `awaits after cached calls, Node ${version.split('.')[0]}: <= ${LIMIT}x before`, met: ratio <= LIMIT, measured: `${formatNumber(ratio)}x` });
+  targets.push({
+    claim: `awaits after cached calls, Node ${version.split('.')[0]}: <= ${LIMIT}x before`,
+    met: ratio <= LIMIT,
+    measured: `${formatNumber(ratio)}x`,
+  });
 }
 
 publish('await-cost', { title: 'Scenario: the await cost of code outside cached functions', tables: [table], targets });

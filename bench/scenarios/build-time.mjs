@@ -39,7 +39,11 @@ const ROUNDS = quick ? 1 : Number(process.env['BENCH_BUILD_ROUNDS'] ?? 9);
 const WATCH_EDITS = quick ? 1 : 7;
 /** The targets of issue 23: bundlers, Babel and `cachier-tsc` at most 1.25x; `tspc` at most 1.10x; a watch rebuild at most 1.5x. */
 const LIMITS = { bundler: 1.25, tspc: 1.1, watch: 1.5 };
-const TOOLS = { typescript: 'typescript@7.0.2', esbuild: 'esbuild@0.28.2', babel: ['@babel/cli@8.1.0', '@babel/core@8.1.4', '@babel/preset-typescript@8.0.7'] };
+const TOOLS = {
+  typescript: 'typescript@7.0.2',
+  esbuild: 'esbuild@0.28.2',
+  babel: ['@babel/cli@8.1.0', '@babel/core@8.1.4', '@babel/preset-typescript@8.0.7'],
+};
 
 const repository = resolve(benchDir, '..');
 const baseline = process.env['BENCH_BASELINE'] ? resolve(process.env['BENCH_BASELINE']) : undefined;
@@ -50,11 +54,17 @@ const packages = [{ suffix: '', dir: repository }, ...(baseline ? [{ suffix: ' (
 function smallModule(index) {
   const imports = [1, 7, 31].map((step) => (index + step) % MODULES).filter((other) => other !== index);
   const lines = imports.map((other) => `import { helper${other}, LIMIT${other} } from './m${other}.js';`);
-  lines.push(`export const LIMIT${index} = ${index};`, `export function helper${index}(value: number): number {`, `  return value > LIMIT${index} ? value - ${index} : value + ${index};`, '}');
+  lines.push(
+    `export const LIMIT${index} = ${index};`,
+    `export function helper${index}(value: number): number {`,
+    `  return value > LIMIT${index} ? value - ${index} : value + ${index};`,
+    '}',
+  );
   const body = imports.map((other) => `helper${other}(value) + LIMIT${other}`).join(' + ');
   if (index % TAGGED_EVERY === 0) lines.push(`/** @cachier staleAfter=1h */`);
   lines.push(`export function compute${index}(value: number): number {`, `  return ${body};`, '}');
-  for (let extra = 0; extra < 6; extra += 1) lines.push(`export interface Shape${index}x${extra} { readonly a: number; readonly b: string; readonly c: readonly number[] }`);
+  for (let extra = 0; extra < 6; extra += 1)
+    lines.push(`export interface Shape${index}x${extra} { readonly a: number; readonly b: string; readonly c: readonly number[] }`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -63,8 +73,17 @@ function realisticModule(index) {
   const previous = index - 1;
   const half = Math.floor(index / 2);
   const earlier = [...new Set([previous, half].filter((other) => other >= 0 && other !== index))];
-  const lines = earlier.map((other) => `import { ${Array.from({ length: HELPERS }, (_, helper) => `helper${other}x${helper}`).join(', ')} } from './m${other}.js';`);
-  lines.push(`export const LIMIT${index} = ${index + 10};`, `export interface Options${index} {`, '  readonly offset: number;', '  readonly label: string;', '}', '');
+  const lines = earlier.map(
+    (other) => `import { ${Array.from({ length: HELPERS }, (_, helper) => `helper${other}x${helper}`).join(', ')} } from './m${other}.js';`,
+  );
+  lines.push(
+    `export const LIMIT${index} = ${index + 10};`,
+    `export interface Options${index} {`,
+    '  readonly offset: number;',
+    '  readonly label: string;',
+    '}',
+    '',
+  );
   for (let helper = 0; helper < HELPERS; helper += 1) {
     const first = previous >= 0 ? `helper${previous}x${helper}(scaled - ${index}, options)` : `scaled - ${index}`;
     const second = half !== index && index > 0 ? `helper${half}x${(helper + 1) % HELPERS}(step, options)` : `step * ${helper + 1}`;
@@ -84,7 +103,11 @@ function realisticModule(index) {
     );
   }
   if (index % TAGGED_EVERY === 0) lines.push(`/** @cachier staleAfter=1h */`);
-  lines.push(`export function compute${index}(value: number): number {`, `  return helper${index}x0(value, { offset: 1, label: 'm${index}' }) + helper${index}x${HELPERS - 1}(value, { offset: 2, label: 'm${index}' });`, '}');
+  lines.push(
+    `export function compute${index}(value: number): number {`,
+    `  return helper${index}x0(value, { offset: 1, label: 'm${index}' }) + helper${index}x${HELPERS - 1}(value, { offset: 2, label: 'm${index}' });`,
+    '}',
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -114,7 +137,21 @@ function writeTsconfig(dir, plugin) {
   const plugins = plugin ? [{ transform: 'cachier/transformer', transformProgram: true }] : [];
   writeFileSync(
     join(dir, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'nodenext', strict: true, skipLibCheck: true, types: [], outDir: 'dist', rootDir: 'src', sourceMap: true, declaration: true, plugins }, include: ['src'] }),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'nodenext',
+        strict: true,
+        skipLibCheck: true,
+        types: [],
+        outDir: 'dist',
+        rootDir: 'src',
+        sourceMap: true,
+        declaration: true,
+        plugins,
+      },
+      include: ['src'],
+    }),
   );
 }
 
@@ -129,7 +166,9 @@ function writeViteConfig(dir, cachierDir) {
 
 /** A script bundling the project with Rolldown, with `cachier/rolldown` from `cachierDir` when given. */
 function writeRolldownScript(dir, cachierDir) {
-  const plugin = cachierDir ? `import cachier from ${JSON.stringify(join(cachierDir, 'dist/transformer/routes/bundlers/rolldown.js'))};\n` : '';
+  const plugin = cachierDir
+    ? `import cachier from ${JSON.stringify(join(cachierDir, 'dist/transformer/routes/bundlers/rolldown.js'))};\n`
+    : '';
   writeFileSync(
     join(dir, 'rolldown-build.mjs'),
     `import { build } from ${JSON.stringify(join(repository, 'node_modules/rolldown/dist/index.mjs'))};\n${plugin}` +
@@ -148,12 +187,17 @@ function writeEsbuildScript(dir, plugin) {
 
 /** A Babel config compiling TypeScript, with `cachier/babel` when `plugin`. */
 function writeBabelConfig(dir, plugin) {
-  writeFileSync(join(dir, 'babel.config.json'), JSON.stringify({ presets: ['@babel/preset-typescript'], plugins: plugin ? ['cachier/babel'] : [] }));
+  writeFileSync(
+    join(dir, 'babel.config.json'),
+    JSON.stringify({ presets: ['@babel/preset-typescript'], plugins: plugin ? ['cachier/babel'] : [] }),
+  );
 }
 
 /** Installs the tools into `dir`. */
 function install(dir, ...tools) {
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-save', '--loglevel', 'error', ...tools.flat()], { cwd: dir });
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-save', '--loglevel', 'error', ...tools.flat()], {
+    cwd: dir,
+  });
 }
 
 /** Milliseconds of one clean build (`dist` removed first), in a fresh process. */
@@ -197,7 +241,13 @@ function addContenders(size) {
   symlinkSync(repository, join(tsc7Project, 'node_modules/cachier'), 'dir');
   const tsc7 = join(tsc7Project, 'node_modules/typescript/bin/tsc');
   add('tsc 7.0.2', () => timed(process.execPath, [tsc7], tsc7Project));
-  for (const { suffix, dir } of packages) add(`cachier-tsc (tsc 7.0.2)${suffix}`, () => timed(process.execPath, [join(dir, 'dist/transformer/routes/tsc7/cachier-tsc.js')], tsc7Project), 'tsc 7.0.2', LIMITS.bundler);
+  for (const { suffix, dir } of packages)
+    add(
+      `cachier-tsc (tsc 7.0.2)${suffix}`,
+      () => timed(process.execPath, [join(dir, 'dist/transformer/routes/tsc7/cachier-tsc.js')], tsc7Project),
+      'tsc 7.0.2',
+      LIMITS.bundler,
+    );
 
   const tspcPlain = project('tspc-plain', repository);
   writeTsconfig(tspcPlain, false);
@@ -216,7 +266,12 @@ function addContenders(size) {
   for (const [index, { suffix, dir }] of packages.entries()) {
     const withPlugin = project(`vite-plugin-${index}`, undefined);
     writeViteConfig(withPlugin, dir);
-    add(`vite build + cachier/vite${suffix}`, () => timed(process.execPath, [vite, 'build'], withPlugin), 'vite build (Vite 8)', LIMITS.bundler);
+    add(
+      `vite build + cachier/vite${suffix}`,
+      () => timed(process.execPath, [vite, 'build'], withPlugin),
+      'vite build (Vite 8)',
+      LIMITS.bundler,
+    );
   }
 
   const rolldownPlain = project('rolldown-plain', undefined);
@@ -225,12 +280,27 @@ function addContenders(size) {
   for (const [index, { suffix, dir }] of packages.entries()) {
     const withPlugin = project(`rolldown-plugin-${index}`, undefined);
     writeRolldownScript(withPlugin, dir);
-    add(`rolldown build + cachier/rolldown${suffix}`, () => timed(process.execPath, ['rolldown-build.mjs'], withPlugin), 'rolldown build', LIMITS.bundler);
+    add(
+      `rolldown build + cachier/rolldown${suffix}`,
+      () => timed(process.execPath, ['rolldown-build.mjs'], withPlugin),
+      'rolldown build',
+      LIMITS.bundler,
+    );
   }
 
   for (const [tool, label, write, run] of [
     ['esbuild', `esbuild bundle (${TOOLS.esbuild})`, writeEsbuildScript, (dir) => timed(process.execPath, ['esbuild-build.mjs'], dir)],
-    ['babel', 'babel src (Babel 8, preset-typescript)', writeBabelConfig, (dir) => timed(process.execPath, [join(dir, 'node_modules/@babel/cli/bin/babel.js'), 'src', '--out-dir', 'dist', '--extensions', '.ts'], dir)],
+    [
+      'babel',
+      'babel src (Babel 8, preset-typescript)',
+      writeBabelConfig,
+      (dir) =>
+        timed(
+          process.execPath,
+          [join(dir, 'node_modules/@babel/cli/bin/babel.js'), 'src', '--out-dir', 'dist', '--extensions', '.ts'],
+          dir,
+        ),
+    ],
   ]) {
     const plain = project(`${tool}-plain`, undefined);
     write(plain, false);
@@ -253,7 +323,8 @@ for (let round = 0; round < ROUNDS; round += 1) for (const contender of contende
 /** Modification times of the emitted `.js` files of `dist/`, by name. */
 function emittedTimes(project) {
   const times = new Map();
-  for (const file of readdirSync(join(project, 'dist'))) if (file.endsWith('.js')) times.set(file, statSync(join(project, 'dist', file)).mtimeMs);
+  for (const file of readdirSync(join(project, 'dist')))
+    if (file.endsWith('.js')) times.set(file, statSync(join(project, 'dist', file)).mtimeMs);
   return times;
 }
 
@@ -307,15 +378,31 @@ async function watchRebuilds(project, size) {
 
 const watchTables = [];
 const targets = [];
-const ratioTarget = (claim, ratio, limit) => ({ claim, met: ratio <= limit, measured: `${formatNumber(ratio)}x (target ${limit}x${ratio > limit ? `, missed by ${formatNumber((ratio / limit - 1) * 100)}%` : ''})` });
+const ratioTarget = (claim, ratio, limit) => ({
+  claim,
+  met: ratio <= limit,
+  measured: `${formatNumber(ratio)}x (target ${limit}x${ratio > limit ? `, missed by ${formatNumber((ratio / limit - 1) * 100)}%` : ''})`,
+});
 for (const { size, plain, withPlugin } of watchProjects) {
   const plainRebuild = await watchRebuilds(plain, size);
   const rows = [{ contender: 'tspc --watch (TypeScript 5.9)', value: plainRebuild.duration, rewritten: plainRebuild.rewritten }];
   for (const { suffix, project } of withPlugin) {
     const rebuild = await watchRebuilds(project, size);
     const ratio = rebuild.duration / plainRebuild.duration;
-    rows.push({ contender: `tspc --watch + cachier${suffix}`, value: rebuild.duration, overhead: `${formatNumber(ratio)}x`, rewritten: rebuild.rewritten });
-    if (!suffix) targets.push(ratioTarget(`${size} project: a tspc --watch rebuild after a one-line helper edit costs at most ${LIMITS.watch}x without cachier`, ratio, LIMITS.watch));
+    rows.push({
+      contender: `tspc --watch + cachier${suffix}`,
+      value: rebuild.duration,
+      overhead: `${formatNumber(ratio)}x`,
+      rewritten: rebuild.rewritten,
+    });
+    if (!suffix)
+      targets.push(
+        ratioTarget(
+          `${size} project: a tspc --watch rebuild after a one-line helper edit costs at most ${LIMITS.watch}x without cachier`,
+          ratio,
+          LIMITS.watch,
+        ),
+      );
   }
   watchTables.push({
     title: `${size} project: tspc --watch rebuild after a one-line edit of ${SIZES[size].edit.file}, median of ${WATCH_EDITS}`,
@@ -328,10 +415,13 @@ for (const { size, plain, withPlugin } of watchProjects) {
   });
 }
 
-const medianOf = (size, label) => median(contenders.find((contender) => contender.size === size && contender.contender === label)?.samples ?? []);
+const medianOf = (size, label) =>
+  median(contenders.find((contender) => contender.size === size && contender.contender === label)?.samples ?? []);
 for (const { size, contender, base, limit } of contenders) {
   if (!base || !limit || contender.endsWith('(before)')) continue;
-  targets.push(ratioTarget(`${size} project: ${contender} costs at most ${limit}x ${base}`, medianOf(size, contender) / medianOf(size, base), limit));
+  targets.push(
+    ratioTarget(`${size} project: ${contender} costs at most ${limit}x ${base}`, medianOf(size, contender) / medianOf(size, base), limit),
+  );
 }
 
 publish('build-time', {

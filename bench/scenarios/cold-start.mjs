@@ -33,7 +33,8 @@ async function coldStart(contender) {
     const filled = await store.fill(0, ENTRIES, fillStarted + FILL_BUDGET_MS);
     await store.close();
     const fillSeconds = (performance.now() - fillStarted) / 1000;
-    if (filled < ENTRIES) return { contender: contender.name, unavailable: `filling stopped after ${fillSeconds.toFixed(0)} s at ${filled} entries` };
+    if (filled < ENTRIES)
+      return { contender: contender.name, unavailable: `filling stopped after ${fillSeconds.toFixed(0)} s at ${filled} entries` };
     let computations = 0;
     let sample = 0;
     const bench = new Bench({ iterations: SAMPLES, time: 0, warmup: false, throws: true });

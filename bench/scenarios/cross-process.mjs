@@ -42,7 +42,9 @@ async function runContender(contender) {
       computations,
       callsPerSecond: Math.round(calls / (wallMs / 1000)),
       wallSeconds: wallMs / 1000,
-      note: exact ? `each key computed once` : `${(computations - KEYS).toLocaleString('en-US')} duplicate computations (expected ${KEYS.toLocaleString('en-US')})`,
+      note: exact
+        ? `each key computed once`
+        : `${(computations - KEYS).toLocaleString('en-US')} duplicate computations (expected ${KEYS.toLocaleString('en-US')})`,
     };
   } finally {
     removeTempDir(dir);

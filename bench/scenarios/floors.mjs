@@ -64,7 +64,11 @@ function tableOf(title, contenders, figures, ours) {
     title,
     valueLabel: 'median µs/call',
     ours,
-    rows: contenders.map((contender) => ({ contender: contender.name, value: figures.get(contender.name) ?? NaN, note: contender.note ?? '' })),
+    rows: contenders.map((contender) => ({
+      contender: contender.name,
+      value: figures.get(contender.name) ?? NaN,
+      note: contender.note ?? '',
+    })),
   };
 }
 
@@ -95,7 +99,12 @@ function entryBytesOf(cacheDir, id, args) {
  * @param {string} dir
  */
 function cachierMisses(build, label, dir) {
-  const options = (/** @type {string} */ flavour) => ({ backend: 'file', cacheDir: join(dir, flavour), id: 'bench/floors#quote', sourceHash: 'floors-v1' });
+  const options = (/** @type {string} */ flavour) => ({
+    backend: 'file',
+    cacheDir: join(dir, flavour),
+    id: 'bench/floors#quote',
+    sourceHash: 'floors-v1',
+  });
   const syncQuote = build((/** @type {{ symbol: string, days: number }} */ request) => quoteOf(request), options('sync'));
   const asyncQuote = build(async (/** @type {{ symbol: string, days: number }} */ request) => quoteOf(request), options('async'));
   return [
@@ -141,7 +150,10 @@ const missContenders = [
     note: 'fsync: false; the write alone, no read, no mark',
   },
   (() => {
-    const memo = cacacheMemo(async (/** @type {{ symbol: string, days: number }} */ request) => quoteOf(request), makeTempDir('floors-cacache'));
+    const memo = cacacheMemo(
+      async (/** @type {{ symbol: string, days: number }} */ request) => quoteOf(request),
+      makeTempDir('floors-cacache'),
+    );
     return { name: 'cacache get-miss + put', call: (/** @type {number} */ i) => memo(requestFor(i)) };
   })(),
 ];
@@ -149,17 +161,30 @@ const memoizeFsQuote = await memoizeFs({ cachePath: makeTempDir('floors-memoize-
   async (/** @type {{ symbol: string, days: number }} */ request) => quoteOf(request),
   { cacheId: 'quote' },
 );
-missContenders.push({ name: 'memoize-fs miss', call: (i) => memoizeFsQuote(requestFor(i)), note: 'JSON in a file per call, no mark, no dedupe' });
+missContenders.push({
+  name: 'memoize-fs miss',
+  call: (i) => memoizeFsQuote(requestFor(i)),
+  note: 'JSON in a file per call, no mark, no dedupe',
+});
 
 const missFigures = await interleaved(missContenders, { rounds: ROUNDS, calls: MISS_CALLS, warmupRounds: FILE_WARMUP_ROUNDS });
 const writeFloor = missFigures.get('floor: writeFileSync + renameSync') ?? NaN;
 const missLimit = onTmpfs ? 6 : 4;
 for (const flavour of ['sync', 'async']) {
   const ours = missFigures.get(`cachier file core miss, ${flavour} function`) ?? NaN;
-  target(`file-core miss, ${flavour} function: <= ${missLimit}x a bare write + rename (${onTmpfs ? 'tmpfs' : 'disk'})`, ours / writeFloor, missLimit);
+  target(
+    `file-core miss, ${flavour} function: <= ${missLimit}x a bare write + rename (${onTmpfs ? 'tmpfs' : 'disk'})`,
+    ours / writeFloor,
+    missLimit,
+  );
 }
 const asyncMiss = missFigures.get('cachier file core miss, async function') ?? NaN;
-target('file-core async miss: >= 5x faster than cacache get-miss + put', (missFigures.get('cacache get-miss + put') ?? NaN) / asyncMiss, 5, { atLeast: true });
+target(
+  'file-core async miss: >= 5x faster than cacache get-miss + put',
+  (missFigures.get('cacache get-miss + put') ?? NaN) / asyncMiss,
+  5,
+  { atLeast: true },
+);
 target('file-core async miss: faster than memoize-fs', (missFigures.get('memoize-fs miss') ?? NaN) / asyncMiss, 1, { atLeast: true });
 
 // ----------------------------------------------------------------- the hit
@@ -172,7 +197,10 @@ async function cachierHits(build, label) {
   const dir = makeTempDir('floors-hit');
   const options = { backend: 'file', cacheDir: dir, id: 'bench/floors#quote', sourceHash: 'floors-v1' };
   const syncQuote = build((/** @type {{ symbol: string, days: number }} */ request) => quoteOf(request), options);
-  const asyncQuote = build(async (/** @type {{ symbol: string, days: number }} */ request) => quoteOf(request), { ...options, id: 'bench/floors#async' });
+  const asyncQuote = build(async (/** @type {{ symbol: string, days: number }} */ request) => quoteOf(request), {
+    ...options,
+    id: 'bench/floors#async',
+  });
   for (let i = 0; i < 100; i++) {
     syncQuote(requestFor(i));
     await asyncQuote(requestFor(i));
@@ -189,13 +217,22 @@ async function cachierHits(build, label) {
 const oursHits = await cachierHits(cachier, 'cachier file core');
 /** @type {Contender[]} */
 const hitContenders = [
-  { name: 'floor: readFileSync of the entry', sync: true, call: () => readFileSync(oursHits.file), note: 'no key, no check, no deserialize' },
+  {
+    name: 'floor: readFileSync of the entry',
+    sync: true,
+    call: () => readFileSync(oursHits.file),
+    note: 'no key, no check, no deserialize',
+  },
   ...oursHits.contenders,
   ...(baseline ? (await cachierHits(baseline, 'before: cachier file core')).contenders : []),
 ];
 const hitFigures = await interleaved(hitContenders, { rounds: ROUNDS, calls: HIT_CALLS, warmupRounds: FILE_WARMUP_ROUNDS });
 const readFloor = hitFigures.get('floor: readFileSync of the entry') ?? NaN;
-target('file-core hit (sync function): <= 2x a bare readFileSync', (hitFigures.get('cachier file core hit, sync function') ?? NaN) / readFloor, 2);
+target(
+  'file-core hit (sync function): <= 2x a bare readFileSync',
+  (hitFigures.get('cachier file core hit, sync function') ?? NaN) / readFloor,
+  2,
+);
 
 // ------------------------------------------------------------ keys, memory
 
@@ -207,7 +244,13 @@ const keyArguments = [
       {
         query: 'prices',
         page: 1,
-        records: Array.from({ length: 12 }, (_, id) => ({ id, name: `item-${id}`, price: id * 1.25, active: id % 2 === 0, tags: ['a', `t${id % 7}`] })),
+        records: Array.from({ length: 12 }, (_, id) => ({
+          id,
+          name: `item-${id}`,
+          price: id * 1.25,
+          active: id % 2 === 0,
+          tags: ['a', `t${id % 7}`],
+        })),
       },
     ],
   },
@@ -224,8 +267,14 @@ for (const { label } of keyArguments) {
 }
 
 const memoryNames = { ours: 'cachier memory core', memoizee: 'memoizee (JSON normalizer)', pMemoize: 'p-memoize (JSON key)' };
-const memorySync = cachier((/** @type {{ symbol: string, days: number }} */ request) => quoteOf(request), { backend: 'memory', id: 'bench/floors#memory-sync' });
-const memoryAsync = cachier(async (/** @type {{ symbol: string, days: number }} */ request) => quoteOf(request), { backend: 'memory', id: 'bench/floors#memory-async' });
+const memorySync = cachier((/** @type {{ symbol: string, days: number }} */ request) => quoteOf(request), {
+  backend: 'memory',
+  id: 'bench/floors#memory-sync',
+});
+const memoryAsync = cachier(async (/** @type {{ symbol: string, days: number }} */ request) => quoteOf(request), {
+  backend: 'memory',
+  id: 'bench/floors#memory-async',
+});
 const memoizeeS = memoizeeSync(quoteOf);
 // 100 distinct 1 KB arguments (the one of the keys table, with its page number changed).
 const kilobyteRequests = Array.from({ length: 100 }, (_, page) => ({ .../** @type {object} */ (keyArguments[1]?.args[0]), page }));
@@ -246,7 +295,8 @@ const memoryContenders = [
 ];
 const memoryFigures = await interleaved(memoryContenders, { rounds: ROUNDS, calls: MEMORY_CALLS });
 for (const flavour of ['sync', 'async']) {
-  const ratio = (memoryFigures.get(`${memoryNames.ours}, ${flavour}`) ?? NaN) / (memoryFigures.get(`${memoryNames.memoizee}, ${flavour}`) ?? NaN);
+  const ratio =
+    (memoryFigures.get(`${memoryNames.ours}, ${flavour}`) ?? NaN) / (memoryFigures.get(`${memoryNames.memoizee}, ${flavour}`) ?? NaN);
   target(`memory-core hit, ${flavour}: <= 1.0x memoizee`, ratio, 1);
 }
 target(
@@ -288,7 +338,10 @@ const LARGE_CALLS = budget(5, 1);
 const largeRows = [];
 for (const megabytes of LARGE) {
   const value = { payload: Buffer.alloc(megabytes * 2 ** 20, 7) };
-  for (const [label, build] of /** @type {const} */ ([['cachier file core', cachier], ['before: cachier file core', baseline]])) {
+  for (const [label, build] of /** @type {const} */ ([
+    ['cachier file core', cachier],
+    ['before: cachier file core', baseline],
+  ])) {
     if (!build) continue;
     const big = build(async (/** @type {number} */ i) => ({ ...value, i }), {
       backend: 'file',
@@ -317,10 +370,25 @@ for (const megabytes of LARGE) {
 publish(onTmpfs ? 'floors-tmpfs' : 'floors-disk', {
   title: `Scenario 8: floors, stores ${onTmpfs ? 'on a tmpfs' : 'on disk'} (${process.env['BENCH_DIR'] || tmpdir()})`,
   tables: [
-    tableOf(`Miss, small value (${entryBytes.length}-byte entry), ${ROUNDS} interleaved rounds of ${MISS_CALLS} calls`, missContenders, missFigures, 'cachier file core miss, async function'),
-    tableOf(`Hit, small value, 100 keys, ${ROUNDS} interleaved rounds of ${HIT_CALLS} calls`, hitContenders, hitFigures, 'cachier file core hit, sync function'),
+    tableOf(
+      `Miss, small value (${entryBytes.length}-byte entry), ${ROUNDS} interleaved rounds of ${MISS_CALLS} calls`,
+      missContenders,
+      missFigures,
+      'cachier file core miss, async function',
+    ),
+    tableOf(
+      `Hit, small value, 100 keys, ${ROUNDS} interleaved rounds of ${HIT_CALLS} calls`,
+      hitContenders,
+      hitFigures,
+      'cachier file core hit, sync function',
+    ),
     tableOf(`Keys, ${ROUNDS} interleaved rounds of ${KEY_CALLS} calls`, keyContenders, keyFigures, 'canonical encoding, small object'),
-    tableOf(`Memory hit, 100 keys, ${ROUNDS} interleaved rounds of ${MEMORY_CALLS} calls`, memoryContenders, memoryFigures, `${memoryNames.ours}, sync`),
+    tableOf(
+      `Memory hit, 100 keys, ${ROUNDS} interleaved rounds of ${MEMORY_CALLS} calls`,
+      memoryContenders,
+      memoryFigures,
+      `${memoryNames.ours}, sync`,
+    ),
     {
       title: `Large values, async function, median of ${LARGE_CALLS} calls`,
       valueLabel: 'µs/call',

@@ -148,7 +148,12 @@ async function persistentAsync() {
   });
   if (hasBackend('file')) {
     const counted = countedQuotes();
-    const memoized = cachier(counted.asyncQuote, { backend: 'file', cacheDir: join(dir, 'no-reload'), reload: false, id: 'bench/hit#file' });
+    const memoized = cachier(counted.asyncQuote, {
+      backend: 'file',
+      cacheDir: join(dir, 'no-reload'),
+      reload: false,
+      id: 'bench/hit#file',
+    });
     const row = await hitRow('cachier file core, reload: false', memoized, { calls: PERSISTENT_CALLS, computations: counted.computations });
     rows.splice(1, 0, { ...row, note: row.note || 'trusts entries it has read; not fresh across processes' });
   }

@@ -52,7 +52,11 @@ for (const size of SIZES) {
   const args = [size.argument];
   const rows = [];
   for (const contender of CONTENDERS) {
-    const measured = await measure(contender.name, sequentialSync(() => contender.key(args), size.calls), timing);
+    const measured = await measure(
+      contender.name,
+      sequentialSync(() => contender.key(args), size.calls),
+      timing,
+    );
     rows.push({ contender: contender.name, value: measured.medianUs, p75: measured.p75Us, note: contender.note ?? '' });
   }
   tables.push({

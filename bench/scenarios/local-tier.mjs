@@ -34,7 +34,13 @@ async function hitMedian(name, memo) {
   for (let i = 0; i < KEYS; i++) await memo(requestFor(i));
   // Twice: a local tier keeps the copies it reads once its channel listens.
   for (let i = 0; i < KEYS; i++) await memo(requestFor(i));
-  return (await measure(name, sequential((i) => memo(requestFor(i % KEYS)), CALLS), timing)).medianUs;
+  return (
+    await measure(
+      name,
+      sequential((i) => memo(requestFor(i % KEYS)), CALLS),
+      timing,
+    )
+  ).medianUs;
 }
 
 /** The milliseconds from each store's return in this process to the reader process serving the new value. */

@@ -71,17 +71,22 @@ async function measureAll() {
     await probe.insertMany(Array.from({ length: KEYS }, (_, i) => ({ _id: `k${i}`, value: requestFor(i) })));
 
     // The first of these hits follows the misses above: its read is the claiming one.
-    const hitTrips = (await commandsDuring(client, async () => {
-      for (let i = 0; i < KEYS; i++) await memo(requestFor(i));
-    })) / KEYS;
+    const hitTrips =
+      (await commandsDuring(client, async () => {
+        for (let i = 0; i < KEYS; i++) await memo(requestFor(i));
+      })) / KEYS;
     let missKey = 1_000_000;
     const firstMissTrips = await commandsDuring(client, () => memo(requestFor(missKey++)));
-    const missTrips = (await commandsDuring(client, async () => {
-      for (let i = 0; i < KEYS; i++) await memo(requestFor(missKey++));
-    })) / KEYS;
+    const missTrips =
+      (await commandsDuring(client, async () => {
+        for (let i = 0; i < KEYS; i++) await memo(requestFor(missKey++));
+      })) / KEYS;
 
     // The same query a hit sends, so server-side query cost and our client-side cost can be told apart.
-    const stored = await collection.find({ functionId: 'bench#mongo' }, { projection: { functionId: 1, sourceHash: 1, key: 1 } }).limit(KEYS).toArray();
+    const stored = await collection
+      .find({ functionId: 'bench#mongo' }, { projection: { functionId: 1, sourceHash: 1, key: 1 } })
+      .limit(KEYS)
+      .toArray();
     const hitCall = (/** @type {number} */ i) => memo(requestFor(i % KEYS));
     const sameQueryCall = (/** @type {number} */ i) => {
       const { functionId, sourceHash, key } = stored[i % stored.length] ?? {};
@@ -89,7 +94,8 @@ async function measureAll() {
     };
     const missCall = () => memo(requestFor(missKey++));
     const findOneCall = (/** @type {number} */ i) => probe.findOne({ _id: `k${i % KEYS}` });
-    const upsertCall = (/** @type {number} */ i) => probe.updateOne({ _id: `new${i}` }, { $set: { value: requestFor(i) } }, { upsert: true });
+    const upsertCall = (/** @type {number} */ i) =>
+      probe.updateOne({ _id: `new${i}` }, { $set: { value: requestFor(i) } }, { upsert: true });
     // Both processes (this one and the server) compile their hot paths over
     // the first seconds of calls, slower on a loaded machine: without this
     // warm-up of every workload in turn, whichever is measured first looks
@@ -119,17 +125,27 @@ async function measureAll() {
         },
       ],
       tables: [
-        roundTripTable('MongoDB hit', OURS_HIT, { value: hit.medianUs, roundTrips: hitTrips }, [
-          { contender: 'driver findOne by _id (yardstick)', value: findOne.medianUs, note: oneTrip },
-          {
-            contender: 'driver findOne, the query a hit sends',
-            value: sameQuery.medianUs,
-            note: 'the same round trip without decoding and freshness checks',
-          },
-        ], NO_MONGO_PEER),
-        roundTripTable('MongoDB miss (claiming read, compute, store)', OURS_MISS, { value: miss.medianUs, roundTrips: missTrips }, [
-          { contender: 'driver updateOne upsert (yardstick)', value: upsert.medianUs, note: oneTrip },
-        ], NO_MONGO_PEER),
+        roundTripTable(
+          'MongoDB hit',
+          OURS_HIT,
+          { value: hit.medianUs, roundTrips: hitTrips },
+          [
+            { contender: 'driver findOne by _id (yardstick)', value: findOne.medianUs, note: oneTrip },
+            {
+              contender: 'driver findOne, the query a hit sends',
+              value: sameQuery.medianUs,
+              note: 'the same round trip without decoding and freshness checks',
+            },
+          ],
+          NO_MONGO_PEER,
+        ),
+        roundTripTable(
+          'MongoDB miss (claiming read, compute, store)',
+          OURS_MISS,
+          { value: miss.medianUs, roundTrips: missTrips },
+          [{ contender: 'driver updateOne upsert (yardstick)', value: upsert.medianUs, note: oneTrip }],
+          NO_MONGO_PEER,
+        ),
       ],
     };
   } finally {
@@ -144,6 +160,13 @@ if (hasBackend('mongo')) {
 } else {
   publish('mongo', {
     title: 'Scenario 6: MongoDB core round trips',
-    tables: [{ title: 'MongoDB hit and miss', valueLabel: 'median µs/call', ours: OURS_HIT, rows: [{ contender: OURS_HIT, unavailable: notAvailableYet('mongo') }] }],
+    tables: [
+      {
+        title: 'MongoDB hit and miss',
+        valueLabel: 'median µs/call',
+        ours: OURS_HIT,
+        rows: [{ contender: OURS_HIT, unavailable: notAvailableYet('mongo') }],
+      },
+    ],
   });
 }

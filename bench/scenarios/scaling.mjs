@@ -63,9 +63,17 @@ async function measureKind(grower, size, kind) {
   const { contender, store } = grower;
   if (kind === 'hit') {
     const order = shuffledIndexes(size, size);
-    return measure(`${contender.name} hit`, sequential((i) => store.memo(requestFor(order[i % size] ?? 0)), HIT_CALLS), hitTiming);
+    return measure(
+      `${contender.name} hit`,
+      sequential((i) => store.memo(requestFor(order[i % size] ?? 0)), HIT_CALLS),
+      hitTiming,
+    );
   }
-  return measure(`${contender.name} miss`, sequential((i) => store.memo(requestFor(size + i)), 1), missTiming);
+  return measure(
+    `${contender.name} miss`,
+    sequential((i) => store.memo(requestFor(size + i)), 1),
+    missTiming,
+  );
 }
 
 /**
@@ -146,7 +154,8 @@ function tableOf(kind, size) {
     rows: PERSISTENT_CONTENDERS.map((contender) => {
       if (unavailable[contender.name]) return { contender: contender.name, unavailable: unavailable[contender.name] };
       const point = curves[contender.name]?.find((candidate) => candidate.entries === size);
-      if (!point || point.skipped) return { contender: contender.name, unavailable: point?.skipped ?? 'skipped after a smaller size overran its fill budget' };
+      if (!point || point.skipped)
+        return { contender: contender.name, unavailable: point?.skipped ?? 'skipped after a smaller size overran its fill budget' };
       return { contender: contender.name, value: kind === 'hit' ? point.hitUs : point.missUs, fillSeconds: point.fillSeconds };
     }),
   };
@@ -171,7 +180,9 @@ async function measureFlatness() {
   await smallStore.fill(0, small, Infinity);
   /** The entry files of a store, in the order the hits ask for them. */
   const entryFiles = (/** @type {string} */ dir, /** @type {number} */ size) =>
-    shuffledIndexes(size, size).map((i) => keyPaths(versionLayout(dir, 'bench#quote', 'bench-quote-v1'), keyOfArguments([requestFor(i)])).entry);
+    shuffledIndexes(size, size).map(
+      (i) => keyPaths(versionLayout(dir, 'bench#quote', 'bench-quote-v1'), keyOfArguments([requestFor(i)])).entry,
+    );
   const smallFiles = entryFiles(smallDir, small);
   const largeFiles = entryFiles(grower.dir, largest);
   const smallOrder = shuffledIndexes(small, small);
@@ -188,7 +199,8 @@ async function measureFlatness() {
   ];
   const figures = await interleaved(contenders, { rounds: FLAT_ROUNDS, calls: FLAT_CALLS });
   removeTempDir(smallDir);
-  const growth = (/** @type {string} */ what) => (figures.get(`${what}, ${label(largest)}`) ?? NaN) / (figures.get(`${what}, ${label(small)}`) ?? NaN);
+  const growth = (/** @type {string} */ what) =>
+    (figures.get(`${what}, ${label(largest)}`) ?? NaN) / (figures.get(`${what}, ${label(small)}`) ?? NaN);
   const hitGrowth = growth('cachier file core hit');
   const missGrowth = growth('cachier file core miss');
   const floorGrowth = growth('floor: readFileSync of the entry');

@@ -62,7 +62,8 @@ const BACKENDS = {
       for (let i = 0; i < KEYS; i++) await write(i);
       return {
         readName: 'SELECT by primary key (yardstick)',
-        read: (i) => postgres.query({ name: 'bench_read', text: 'SELECT value FROM cachier_bench_probe WHERE id = $1', values: [`k${i % KEYS}`] }),
+        read: (i) =>
+          postgres.query({ name: 'bench_read', text: 'SELECT value FROM cachier_bench_probe WHERE id = $1', values: [`k${i % KEYS}`] }),
         writeName: 'INSERT ... ON CONFLICT (yardstick)',
         write: (i) => write(KEYS + i),
       };
@@ -105,17 +106,33 @@ async function measureBackend(backend, address, label) {
     const missTrips = machine.roundTrips().length / KEYS;
 
     const ours = (what) => `cachier ${backend} core, ${what}`;
-    const hit = await measure(ours('hit'), sequential((i) => memo(requestFor(i % KEYS)), CALLS), timing);
-    const miss = await measure(ours('miss'), sequential(() => memo(requestFor(missKey++)), CALLS), timing);
+    const hit = await measure(
+      ours('hit'),
+      sequential((i) => memo(requestFor(i % KEYS)), CALLS),
+      timing,
+    );
+    const miss = await measure(
+      ours('miss'),
+      sequential(() => memo(requestFor(missKey++)), CALLS),
+      timing,
+    );
     const read = await measure(plain.readName, sequential(plain.read, CALLS), timing);
     const write = await measure(plain.writeName, sequential(plain.write, CALLS), timing);
     return [
-      roundTripTable(`${backend} hit, against ${label}`, ours('hit'), { value: hit.medianUs, roundTrips: hitTrips }, [
-        { contender: plain.readName, value: read.medianUs, note: ONE_TRIP },
-      ], NO_PEER),
-      roundTripTable(`${backend} miss (claim, compute, store), against ${label}`, ours('miss'), { value: miss.medianUs, roundTrips: missTrips }, [
-        { contender: plain.writeName, value: write.medianUs, note: ONE_TRIP },
-      ], NO_PEER),
+      roundTripTable(
+        `${backend} hit, against ${label}`,
+        ours('hit'),
+        { value: hit.medianUs, roundTrips: hitTrips },
+        [{ contender: plain.readName, value: read.medianUs, note: ONE_TRIP }],
+        NO_PEER,
+      ),
+      roundTripTable(
+        `${backend} miss (claim, compute, store), against ${label}`,
+        ours('miss'),
+        { value: miss.medianUs, roundTrips: missTrips },
+        [{ contender: plain.writeName, value: write.medianUs, note: ONE_TRIP }],
+        NO_PEER,
+      ),
     ];
   } finally {
     await machine.close();
@@ -124,7 +141,12 @@ async function measureBackend(backend, address, label) {
 
 const tables = [];
 for (const [backend, setup] of Object.entries(BACKENDS)) {
-  const unavailable = (reason) => ({ title: `${backend} hit and miss`, valueLabel: 'median µs/call', ours: `cachier ${backend} core`, rows: [{ contender: `cachier ${backend} core`, unavailable: reason }] });
+  const unavailable = (reason) => ({
+    title: `${backend} hit and miss`,
+    valueLabel: 'median µs/call',
+    ours: `cachier ${backend} core`,
+    rows: [{ contender: `cachier ${backend} core`, unavailable: reason }],
+  });
   if (!hasBackend(backend)) {
     tables.push(unavailable(notAvailableYet(backend)));
     continue;
@@ -143,4 +165,7 @@ for (const [backend, setup] of Object.entries(BACKENDS)) {
     await server.stop();
   }
 }
-publish('shared-backends', { title: 'Scenario 7: Redis, PostgreSQL and S3 cores against one plain read or write on the same server', tables });
+publish('shared-backends', {
+  title: 'Scenario 7: Redis, PostgreSQL and S3 cores against one plain read or write on the same server',
+  tables,
+});

@@ -31,8 +31,10 @@ await sleep(600);
 await timed('slowCube(3), after the background refresh', () => slowCube(3));
 
 const info = await slowSquare.cacheInfo();
-console.log(`6. slowSquare.cacheInfo(): ${info.entries} entry, ${info.hits} hit, ${info.misses} miss, ${info.staleHits} stale (this process).`);
+console.log(
+  `6. slowSquare.cacheInfo(): ${info.entries} entry, ${info.hits} hit, ${info.misses} miss, ${info.staleHits} stale (this process).`,
+);
 await clearCache();
-console.log('7. The module\'s generated clearCache() emptied both caches, so the next call computes again.');
+console.log("7. The module's generated clearCache() emptied both caches, so the next call computes again.");
 await timed('slowSquare(12)', () => slowSquare(12));
 rmSync(cacheDir, { recursive: true, force: true });

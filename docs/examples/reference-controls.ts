@@ -2,10 +2,10 @@ import { cachier, getDefaults, setDefaults } from 'cachier';
 
 // Shelf life read from the result, e.g. an HTTP response's max-age.
 let fetches = 0;
-const fetchPage = cachier(
-  async (url: string) => ({ url, body: `page ${++fetches}`, maxAgeSeconds: url.endsWith('/live') ? 0.05 : 3600 }),
-  { backend: 'memory', staleAfter: (response) => response.maxAgeSeconds * 1000 },
-);
+const fetchPage = cachier(async (url: string) => ({ url, body: `page ${++fetches}`, maxAgeSeconds: url.endsWith('/live') ? 0.05 : 3600 }), {
+  backend: 'memory',
+  staleAfter: (response) => response.maxAgeSeconds * 1000,
+});
 await fetchPage('/live');
 await fetchPage('/archive');
 await new Promise((resolve) => setTimeout(resolve, 100));

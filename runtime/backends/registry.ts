@@ -7,7 +7,14 @@ import { redisBackend } from './redis/descriptor.js';
 import { s3Backend } from './s3/descriptor.js';
 
 /** Every backend, one line each: the one list option validation, the engine, the tag grammar and the command read. */
-export const backends = [memoryBackend, fileBackend, mongoBackend, redisBackend, postgresBackend, s3Backend] as const satisfies readonly BackendDescriptor[];
+export const backends = [
+  memoryBackend,
+  fileBackend,
+  mongoBackend,
+  redisBackend,
+  postgresBackend,
+  s3Backend,
+] as const satisfies readonly BackendDescriptor[];
 
 /** The name of a backend in the registry, as the `backend` option takes it. */
 export type BackendName = (typeof backends)[number]['name'];

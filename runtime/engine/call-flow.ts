@@ -176,7 +176,10 @@ export class CallFlow {
     const { environment, key } = context;
     const { options } = environment;
     const computation = this.computations.begin(key);
-    const stopRenewing = token === undefined ? undefined : renewWhileComputing(environment.core, key, token, { leaseMs: options.leaseMs, log: this.observer.log });
+    const stopRenewing =
+      token === undefined
+        ? undefined
+        : renewWhileComputing(environment.core, key, token, { leaseMs: options.leaseMs, log: this.observer.log });
     if (stopRenewing !== undefined && token !== undefined) {
       computation.letGo = () => {
         stopRenewing();

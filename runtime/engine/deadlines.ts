@@ -11,7 +11,12 @@ import { messageOf, type Observer } from './observer.js';
  * - past `hardTimeout`, the call rejects with {@link ComputeTimeoutError}.
  * Either way the computation goes on and stores its result for later calls.
  */
-export function withinDeadlines(pending: Promise<unknown>, context: CallContext, source: CallContext, observer: Observer): Promise<unknown> {
+export function withinDeadlines(
+  pending: Promise<unknown>,
+  context: CallContext,
+  source: CallContext,
+  observer: Observer,
+): Promise<unknown> {
   const { timeoutMs, hardTimeoutMs } = context.environment.options;
   if (timeoutMs === undefined && hardTimeoutMs === undefined) return pending;
   return new Promise((resolve, reject) => {

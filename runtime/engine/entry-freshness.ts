@@ -12,7 +12,10 @@ export function shelfLifeOf(options: ResolvedOptions, value: unknown): number {
   try {
     return parseDuration(duration);
   } catch (error) {
-    throw new InvalidOptionError('staleAfter', `the function given as staleAfter returned ${String(duration)}: ${(error as Error).message.replace(/^cachier: /, '')}`);
+    throw new InvalidOptionError(
+      'staleAfter',
+      `the function given as staleAfter returned ${String(duration)}: ${(error as Error).message.replace(/^cachier: /, '')}`,
+    );
   }
 }
 

@@ -209,7 +209,10 @@ export class FunctionCache {
   operationsFor(environment: Environment): Operations {
     if (this.returnsPromise) return environment.core;
     if (environment.core.sync) return environment.core.sync;
-    throw new InvalidOptionError('backend', `'${environment.core.backend}' serves async functions only, and ${this.id} is not declared async`);
+    throw new InvalidOptionError(
+      'backend',
+      `'${environment.core.backend}' serves async functions only, and ${this.id} is not declared async`,
+    );
   }
 
   /** Calls the function for a call, as the computation of its key (see `reentry.ts`). */

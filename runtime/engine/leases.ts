@@ -8,11 +8,14 @@ import type { CacheCore, CoreLog } from '../core.js';
  * case is another caller computing the key too.
  */
 export function renewWhileComputing(core: CacheCore, key: string, token: string, settings: { leaseMs: number; log: CoreLog }): () => void {
-  const timer = setInterval(() => {
-    Promise.resolve()
-      .then(() => core.renew(key, token))
-      .catch((error: unknown) => settings.log.debug(`could not renew the lease of ${key}: ${String(error)}`));
-  }, Math.max(10, settings.leaseMs / 3));
+  const timer = setInterval(
+    () => {
+      Promise.resolve()
+        .then(() => core.renew(key, token))
+        .catch((error: unknown) => settings.log.debug(`could not renew the lease of ${key}: ${String(error)}`));
+    },
+    Math.max(10, settings.leaseMs / 3),
+  );
   timer.unref();
   return () => clearInterval(timer);
 }

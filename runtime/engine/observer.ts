@@ -94,7 +94,8 @@ export class Observer {
     this.metrics.staleHits++;
     if (freshness === 'grace') this.metrics.servedStale++;
     this.trace(context, `stale (computed ${ageMs}ms ago): ${STALE_ACTIONS[freshness]}`);
-    if (staleHitChannel.hasSubscribers) staleHitChannel.publish({ ...this.aboutCall(context), ageMs, action: freshness } satisfies CachierStaleHit);
+    if (staleHitChannel.hasSubscribers)
+      staleHitChannel.publish({ ...this.aboutCall(context), ageMs, action: freshness } satisfies CachierStaleHit);
   }
 
   /** The call waits for a computation of its key: one in flight in this process (`joined`), or another caller's. */
@@ -111,14 +112,20 @@ export class Observer {
     if (started === undefined) return;
     this.waitsStarted.delete(context);
     if (waitChannel.hasSubscribers) {
-      const message: CachierWait = { ...this.aboutCall(context), joined: started.joined, outcome: how, durationMs: performance.now() - started.at };
+      const message: CachierWait = {
+        ...this.aboutCall(context),
+        joined: started.joined,
+        outcome: how,
+        durationMs: performance.now() - started.at,
+      };
       waitChannel.publish(message);
     }
   }
 
   computing(context: CallContext): void {
     this.metrics.computations++;
-    if (computationStartedChannel.hasSubscribers) computationStartedChannel.publish(this.aboutCall(context) satisfies CachierComputationStarted);
+    if (computationStartedChannel.hasSubscribers)
+      computationStartedChannel.publish(this.aboutCall(context) satisfies CachierComputationStarted);
   }
 
   computed(context: CallContext, milliseconds: number): void {
@@ -143,7 +150,8 @@ export class Observer {
   evicted(count: number): void {
     if (count <= 0) return;
     this.metrics.evictions += count;
-    if (evictionChannel.hasSubscribers) evictionChannel.publish({ id: this.functionId, backend: this.backend, count } satisfies CachierEviction);
+    if (evictionChannel.hasSubscribers)
+      evictionChannel.publish({ id: this.functionId, backend: this.backend, count } satisfies CachierEviction);
     if (this.log.debugEnabled) this.log.debug(`evicted ${count} least recently used ${count === 1 ? 'entry' : 'entries'} (bounds)`);
   }
 
@@ -163,7 +171,13 @@ export class Observer {
     }
     this.metrics.backendFailures++;
     if (backendErrorChannel.hasSubscribers) {
-      backendErrorChannel.publish({ id: this.functionId, backend, ...(key === undefined ? {} : { key }), operation: what, error } satisfies CachierBackendError);
+      backendErrorChannel.publish({
+        id: this.functionId,
+        backend,
+        ...(key === undefined ? {} : { key }),
+        operation: what,
+        error,
+      } satisfies CachierBackendError);
     }
     // The underlying failure, not the operation it interrupted: one outage, one warning.
     const cause = (error as Error)?.cause instanceof Error ? ((error as Error).cause as Error).message : message;

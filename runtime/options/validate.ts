@@ -49,7 +49,8 @@ const CHECKS: Readonly<Record<OptionKind, Check>> = {
     }
   },
   text: (value, option) => {
-    if (typeof value !== 'string' || value.trim() === '') throw new InvalidOptionError(option, `expected a non-empty string, got ${describe(value)}`);
+    if (typeof value !== 'string' || value.trim() === '')
+      throw new InvalidOptionError(option, `expected a non-empty string, got ${describe(value)}`);
   },
   function: isFunction,
   size: (value, option) => {
@@ -105,7 +106,10 @@ function checksAt(place: Exclude<OptionPlace, 'tag'>): Readonly<Record<string, C
   for (const name of optionsAt(place)) {
     const { kind } = OPTIONS[name];
     // A function of the value is a shelf life only where the value's type is known: a function's own options.
-    checks[name] = kind === 'shelfLife' && place === 'cachier' ? (value, option) => (typeof value === 'function' ? undefined : isDuration(value, option)) : CHECKS[kind];
+    checks[name] =
+      kind === 'shelfLife' && place === 'cachier'
+        ? (value, option) => (typeof value === 'function' ? undefined : isDuration(value, option))
+        : CHECKS[kind];
   }
   if (place !== 'withOptions') {
     for (const backend of backends) if (backend.connection) checks[backend.connection.option] = checkConnection(backend);
@@ -131,7 +135,9 @@ export function validateDefaults(defaults: unknown): void {
 /** Throws {@link InvalidOptionError} for an unknown override or a bad value in `withOptions()`. */
 export function validateCallOptions(overrides: object): void {
   if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
-    throw new CachierError(`cachier: withOptions() takes an object of per-call options, e.g. withOptions({ overwriteCache: true }), got ${describe(overrides)}`);
+    throw new CachierError(
+      `cachier: withOptions() takes an object of per-call options, e.g. withOptions({ overwriteCache: true }), got ${describe(overrides)}`,
+    );
   }
   for (const [name, value] of Object.entries(overrides)) {
     const check = CALL_OPTION_CHECKS[name];
@@ -171,7 +177,8 @@ function validateAgainst(options: unknown, checks: Readonly<Record<string, Check
       const suggestion = closestName(name, Object.keys(checks));
       throw new InvalidOptionError(
         name,
-        `is not an option of ${where}${suggestion ? `; did you mean "${suggestion}"?` : ''} ` + `Known options: ${Object.keys(checks).join(', ')}`,
+        `is not an option of ${where}${suggestion ? `; did you mean "${suggestion}"?` : ''} ` +
+          `Known options: ${Object.keys(checks).join(', ')}`,
       );
     }
     if (value !== undefined) check(value, name);

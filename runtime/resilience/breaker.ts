@@ -57,7 +57,9 @@ export class CircuitBreaker {
         `(circuit breaker, after ${this.failures === 1 ? 'a failure' : `${this.failures} failures`}), so the call goes on without the cache; ` +
         `last failure: ${(failure?.message ?? String(failure)).replace(/^cachier: /, '')}`,
       // What the engine's warnings group the first failure by (its cause, else its message): one outage, one warning.
-      { cause: failure?.cause instanceof Error ? failure.cause : new Error((failure?.message ?? String(failure)).replace(/^cachier: /, '')) },
+      {
+        cause: failure?.cause instanceof Error ? failure.cause : new Error((failure?.message ?? String(failure)).replace(/^cachier: /, '')),
+      },
     );
   }
 
@@ -66,7 +68,10 @@ export class CircuitBreaker {
     if (this.state === 'up') return;
     this.state = 'up';
     this.coolDownMs = FIRST_COOL_DOWN_MS;
-    this.warn(`the ${this.backend} backend answers again after ${Date.now() - this.downSince}ms down; caching resumes`, 'CACHIER_BACKEND_BACK');
+    this.warn(
+      `the ${this.backend} backend answers again after ${Date.now() - this.downSince}ms down; caching resumes`,
+      'CACHIER_BACKEND_BACK',
+    );
   }
 
   /** An admitted operation ended without telling whether the backend works (a value refused before it was sent): the next operation probes. */

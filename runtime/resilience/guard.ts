@@ -85,7 +85,11 @@ export function guardCore(core: CacheCore, settings: GuardSettings): CacheCore {
     release: (key, token) => guard('release a mark', async (signal) => core.release(key, token, signal)),
     // The wait may last as long as another caller computes: the deadline bounds each of its looks instead.
     waitForEntry: (key, options: WaitOptions) =>
-      guard('wait', async () => core.waitForEntry(key, { ...options, lookTimeoutMs: allowance(largestBytes) }), () => null),
+      guard(
+        'wait',
+        async () => core.waitForEntry(key, { ...options, lookTimeoutMs: allowance(largestBytes) }),
+        () => null,
+      ),
   };
   breakerOfCore.set(wrapped, breaker);
   return wrapped;

@@ -25,7 +25,11 @@ test('npm run bench --quick shared-backends measures each shared backend beside 
   const result = JSON.parse(readFileSync(join(resultsDir, 'shared-backends.json'), 'utf8')) as { tables: { title: string; rows: Row[] }[] };
   const ours = (backend: string, what: 'hit' | 'miss') =>
     result.tables.flatMap((table) => table.rows).find((row) => row.contender === `cachier ${backend} core, ${what}`);
-  for (const [backend, variable] of [['redis', 'REDIS_URL'], ['postgres', 'DATABASE_URL'], ['s3', 'S3_ENDPOINT']] as const) {
+  for (const [backend, variable] of [
+    ['redis', 'REDIS_URL'],
+    ['postgres', 'DATABASE_URL'],
+    ['s3', 'S3_ENDPOINT'],
+  ] as const) {
     if (!(variable in env)) continue;
     expect(ours(backend, 'hit')).toMatchObject({ value: expect.any(Number), roundTrips: 1 });
     expect(ours(backend, 'miss')?.value).toEqual(expect.any(Number));

@@ -71,7 +71,9 @@ describe('npm run bench --quick', () => {
     const floorRuns = statfsSync('/dev/shm', { bigint: false }).type === TMPFS_MAGIC ? ['floors-disk', 'floors-tmpfs'] : ['floors-disk'];
     for (const scenario of floorRuns) {
       expect(summary).toContain(scenario);
-      expect(readResult(scenario).tables.map((table) => table.title)).toEqual(expect.arrayContaining([expect.stringMatching(/^Miss, small value/)]));
+      expect(readResult(scenario).tables.map((table) => table.title)).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^Miss, small value/)]),
+      );
     }
   }, 180_000);
 

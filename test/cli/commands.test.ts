@@ -96,7 +96,10 @@ describe('cachier ls', () => {
     const location = byId(listing(), 'src/a.ts#slow').versions[0]?.location ?? '';
     mkdirSync(join(location, 'marks'), { recursive: true });
     // This test process computes a key, with a 10-minute lease.
-    writeFileSync(join(location, 'marks', `${'ef'.repeat(32)}.mark`), JSON.stringify({ token: 't', pid: process.pid, host: hostname(), leaseMs: 600_000 }));
+    writeFileSync(
+      join(location, 'marks', `${'ef'.repeat(32)}.mark`),
+      JSON.stringify({ token: 't', pid: process.pid, host: hostname(), leaseMs: 600_000 }),
+    );
     const [version] = byId(listing(), 'src/a.ts#slow').versions;
     expect(version?.marks).toEqual([expect.objectContaining({ pid: process.pid, host: hostname(), live: true })]);
     expect(version?.marks[0]?.leaseLeftMs).toBeGreaterThan(500_000);
@@ -181,7 +184,12 @@ describe('cachier clear', () => {
     expect(byId(after, 'src/a.ts#two').versions[0]?.entries).toBe(4);
     expect(byId(after, 'src/b.ts#three').versions[0]?.entries).toBe(6);
     // The cleared function computes again; the others are still served.
-    expect(fill({ cacheDir }, [{ id: 'src/a.ts#one', count: 10 }, { id: 'src/a.ts#two', count: 4 }])).toBe(10);
+    expect(
+      fill({ cacheDir }, [
+        { id: 'src/a.ts#one', count: 10 },
+        { id: 'src/a.ts#two', count: 4 },
+      ]),
+    ).toBe(10);
   });
 
   test('a pattern clears every function it matches', () => {
@@ -304,7 +312,10 @@ describe('cachier prune', () => {
   });
 
   test('--stale-after judges entries of functions whose manifest has no staleAfter', () => {
-    fill({ cacheDir }, [{ id: 'src/c.ts#old', count: 3, ageMs: 3 * HOUR }, { id: 'src/c.ts#old', count: 2, from: 3 }]);
+    fill({ cacheDir }, [
+      { id: 'src/c.ts#old', count: 3, ageMs: 3 * HOUR },
+      { id: 'src/c.ts#old', count: 2, from: 3 },
+    ]);
     expect(cachierJson<{ wouldRemove: RemovalJson[] }>(['prune', '--dry-run'], env).wouldRemove).toEqual([]);
     const planned = cachierJson<{ wouldRemove: RemovalJson[] }>(['prune', '--stale-after', '1h', '--dry-run'], env).wouldRemove;
     expect(planned.map((removal) => removal.kind)).toEqual(['stale entry', 'stale entry', 'stale entry']);
@@ -339,7 +350,10 @@ describe('cachier prune', () => {
 
 describe('cachier verify', () => {
   test('reports unreadable entries (exit 1) and --fix removes exactly those', () => {
-    fill({ cacheDir }, [{ id: 'src/a.ts#one', count: 12 }, { id: 'src/a.ts#two', count: 3 }]);
+    fill({ cacheDir }, [
+      { id: 'src/a.ts#one', count: 12 },
+      { id: 'src/a.ts#two', count: 3 },
+    ]);
     const entriesDir = join(byId(listing(), 'src/a.ts#one').versions[0]?.location ?? '', 'entries');
     const shard = readdirSync(entriesDir)[0] ?? '';
     const damaged = join(entriesDir, shard, readdirSync(join(entriesDir, shard))[0] ?? '');
@@ -350,7 +364,12 @@ describe('cachier verify', () => {
     const report = cachierJson<{ read: number; unreadable: RemovalJson[] }>(['verify'], env, 1);
     expect(report.read).toBe(15);
     expect(report.unreadable).toEqual([
-      expect.objectContaining({ kind: 'unreadable entry', functionId: 'src/a.ts#one', target: damaged, problem: 'truncated or damaged (checksum mismatch)' }),
+      expect.objectContaining({
+        kind: 'unreadable entry',
+        functionId: 'src/a.ts#one',
+        target: damaged,
+        problem: 'truncated or damaged (checksum mismatch)',
+      }),
     ]);
     const text = cachierCli(['verify'], env);
     expect(text.status).toBe(1);
@@ -366,8 +385,14 @@ describe('cachier verify', () => {
 
 describe('cachier stats', () => {
   test("gives each function's bytes and share, and says where hit counts live", () => {
-    fill({ cacheDir }, [{ id: 'src/a.ts#big', count: 3, size: 3000 }, { id: 'src/a.ts#small', count: 3 }]);
-    const stats = cachierJson<{ totalBytes: number; functions: Array<{ id: string; bytes: number; share: number; hits: null }> }>(['stats'], env);
+    fill({ cacheDir }, [
+      { id: 'src/a.ts#big', count: 3, size: 3000 },
+      { id: 'src/a.ts#small', count: 3 },
+    ]);
+    const stats = cachierJson<{ totalBytes: number; functions: Array<{ id: string; bytes: number; share: number; hits: null }> }>(
+      ['stats'],
+      env,
+    );
     const big = stats.functions.find((fn) => fn.id === 'src/a.ts#big');
     expect(big?.share).toBeGreaterThan(0.9);
     expect(stats.functions.reduce((total, fn) => total + fn.bytes, 0)).toBe(stats.totalBytes);
@@ -428,7 +453,10 @@ describe('a shared file cache (shared: true, CACHIER_SHARED_KEY)', () => {
 
 describe('command line', () => {
   test('a reader that stops early (cachier ls | head) ends the command quietly', async () => {
-    fill({ cacheDir }, Array.from({ length: 40 }, (_, index) => ({ id: `src/many.ts#f${index}`, count: 1 })));
+    fill(
+      { cacheDir },
+      Array.from({ length: 40 }, (_, index) => ({ id: `src/many.ts#f${index}`, count: 1 })),
+    );
     for (const command of ['ls', 'stats']) {
       const child = spawn(process.execPath, [CLI, command], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout.destroy();

@@ -53,8 +53,14 @@ function project(setup: ProjectSetup): string {
   if (setup.typescriptVersion) {
     // What TypeScript 7 (the Go compiler) installs as far as require() sees: its version and nothing else.
     mkdirSync(join(dir, 'node_modules/typescript'));
-    writeFileSync(join(dir, 'node_modules/typescript/package.json'), JSON.stringify({ name: 'typescript', version: setup.typescriptVersion, main: 'index.js' }));
-    writeFileSync(join(dir, 'node_modules/typescript/index.js'), `module.exports = { version: '${setup.typescriptVersion}', versionMajorMinor: '7.0' };\n`);
+    writeFileSync(
+      join(dir, 'node_modules/typescript/package.json'),
+      JSON.stringify({ name: 'typescript', version: setup.typescriptVersion, main: 'index.js' }),
+    );
+    writeFileSync(
+      join(dir, 'node_modules/typescript/index.js'),
+      `module.exports = { version: '${setup.typescriptVersion}', versionMajorMinor: '7.0' };\n`,
+    );
   } else {
     symlinkSync(join(root, 'node_modules/typescript'), join(dir, 'node_modules/typescript'), 'dir');
     symlinkSync(join(root, 'node_modules/ts-patch'), join(dir, 'node_modules/ts-patch'), 'dir');
@@ -70,7 +76,14 @@ function build(dir: string, compiler: 'tsc' | 'tspc'): void {
 function doctor(dir: string, cacheDir = join(dir, 'cache')): { status: number | null; findings: Finding[]; text: string } {
   const run = (json: boolean) => {
     try {
-      return { status: 0, stdout: execFileSync(process.execPath, [CLI, 'doctor', ...(json ? ['--json'] : [])], { cwd: dir, encoding: 'utf8', env: { ...process.env, CACHIER_DIR: cacheDir } }) };
+      return {
+        status: 0,
+        stdout: execFileSync(process.execPath, [CLI, 'doctor', ...(json ? ['--json'] : [])], {
+          cwd: dir,
+          encoding: 'utf8',
+          env: { ...process.env, CACHIER_DIR: cacheDir },
+        }),
+      };
     } catch (error) {
       const failed = error as { status: number; stdout: string };
       return { status: failed.status, stdout: failed.stdout };
@@ -87,8 +100,12 @@ describe('cachier doctor', () => {
     const dir = project({ plugin: true, scripts: { build: 'tspc' } });
     build(dir, 'tspc');
     const { status, findings, text } = doctor(dir);
-    expect(finding(findings, 'tsconfig plugin')).toEqual([expect.objectContaining({ status: 'ok', detail: expect.stringContaining('ts-patch 3.') })]);
-    expect(finding(findings, 'built output')).toEqual([expect.objectContaining({ status: 'ok', detail: '1 built file in dist holds tags, all wrapped' })]);
+    expect(finding(findings, 'tsconfig plugin')).toEqual([
+      expect.objectContaining({ status: 'ok', detail: expect.stringContaining('ts-patch 3.') }),
+    ]);
+    expect(finding(findings, 'built output')).toEqual([
+      expect.objectContaining({ status: 'ok', detail: '1 built file in dist holds tags, all wrapped' }),
+    ]);
     expect(finding(findings, 'TypeScript')[0]?.detail).toMatch(/^typescript 5\.\d+\.\d+, ts-patch 3\./);
     expect(findings.filter((item) => item.status === 'fail')).toEqual([]);
     expect(status).toBe(0);
@@ -116,22 +133,36 @@ describe('cachier doctor', () => {
 
     const withoutPlugin = doctor(project({ typescriptVersion: '7.0.2', scripts: { build: 'tsc' } }));
     expect(withoutPlugin.status).toBe(1);
-    expect(finding(withoutPlugin.findings, 'TypeScript 7')[0]).toMatchObject({ status: 'fail', fix: expect.stringContaining('cachier/vite') });
+    expect(finding(withoutPlugin.findings, 'TypeScript 7')[0]).toMatchObject({
+      status: 'fail',
+      fix: expect.stringContaining('cachier/vite'),
+    });
   });
 
   test('tagged sources with nothing to apply the tag fail; a Vite config using cachier is a route', () => {
     const bare = doctor(project({ scripts: { build: 'tsc' } }));
     expect(bare.status).toBe(1);
-    expect(finding(bare.findings, 'route')[0]).toMatchObject({ status: 'fail', detail: expect.stringContaining('1 source file holds @cachier tags') });
+    expect(finding(bare.findings, 'route')[0]).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('1 source file holds @cachier tags'),
+    });
 
-    const vite = doctor(project({ files: { 'vite.config.ts': "import cachier from 'cachier/vite';\nexport default { plugins: [cachier()] };\n" } }));
-    expect(finding(vite.findings, 'bundler or Babel')[0]).toMatchObject({ status: 'ok', detail: expect.stringContaining('vite.config.ts') });
+    const vite = doctor(
+      project({ files: { 'vite.config.ts': "import cachier from 'cachier/vite';\nexport default { plugins: [cachier()] };\n" } }),
+    );
+    expect(finding(vite.findings, 'bundler or Babel')[0]).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining('vite.config.ts'),
+    });
     expect(finding(vite.findings, 'route')).toEqual([]);
   });
 
   test('a script importing tsx before cachier/register is told the order that applies the tags', () => {
     const wrongOrder = doctor(project({ scripts: { start: 'node --import tsx --import cachier/register src/a.ts' } }));
-    expect(finding(wrongOrder.findings, 'Node hooks')[0]).toMatchObject({ status: 'warn', fix: expect.stringContaining('--import cachier/register --import tsx') });
+    expect(finding(wrongOrder.findings, 'Node hooks')[0]).toMatchObject({
+      status: 'warn',
+      fix: expect.stringContaining('--import cachier/register --import tsx'),
+    });
     const rightOrder = doctor(project({ scripts: { start: 'node --import cachier/register --import tsx src/a.ts' } }));
     expect(finding(rightOrder.findings, 'Node hooks')[0]).toMatchObject({ status: 'ok' });
   });
@@ -142,7 +173,10 @@ describe('cachier doctor', () => {
     // The summary says "to fix" only of what makes the exit code non-zero.
     expect(byHand.text).toContain('Nothing to fix; 1 warning.');
     expect(byHand.text).not.toMatch(/\d+ to fix/);
-    expect(finding(byHand.findings, 'route')[0]).toMatchObject({ status: 'warn', detail: expect.stringContaining('unless you run them with node --import cachier/register') });
+    expect(finding(byHand.findings, 'route')[0]).toMatchObject({
+      status: 'warn',
+      detail: expect.stringContaining('unless you run them with node --import cachier/register'),
+    });
   });
 
   test('a cache folder others can write to is reported with the chmod that fixes it', () => {
@@ -152,7 +186,11 @@ describe('cachier doctor', () => {
     chmodSync(cacheDir, 0o777);
     const { findings } = doctor(dir, cacheDir);
     expect(finding(findings, 'cache folder')).toEqual([
-      expect.objectContaining({ status: 'warn', detail: expect.stringContaining('writable by every user (mode 777)'), fix: `chmod 700 ${cacheDir}` }),
+      expect.objectContaining({
+        status: 'warn',
+        detail: expect.stringContaining('writable by every user (mode 777)'),
+        fix: `chmod 700 ${cacheDir}`,
+      }),
     ]);
   });
 });

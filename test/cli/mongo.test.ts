@@ -45,9 +45,22 @@ describe('cachier with --mongo-uri', () => {
       { id: 'src/b.ts#two', count: 2, sourceHash: 'new' },
     ]);
     const functions = listing('--stale-after', '1h');
-    expect(functions.map((fn) => [fn.id, fn.backend, fn.versions.map((version) => [version.sourceHash, version.current, version.entries, version.stale])])).toEqual([
+    expect(
+      functions.map((fn) => [
+        fn.id,
+        fn.backend,
+        fn.versions.map((version) => [version.sourceHash, version.current, version.entries, version.stale]),
+      ]),
+    ).toEqual([
       ['src/a.ts#one', 'mongo', [['v1', true, 10, 4]]],
-      ['src/b.ts#two', 'mongo', [['new', true, 2, 0], ['old', false, 3, 3]]],
+      [
+        'src/b.ts#two',
+        'mongo',
+        [
+          ['new', true, 2, 0],
+          ['old', false, 3, 3],
+        ],
+      ],
     ]);
     const text = cli('ls');
     expect(text.status).toBe(0);
@@ -55,10 +68,16 @@ describe('cachier with --mongo-uri', () => {
   });
 
   test('clear removes the entries of the function named and of no other; a running computation keeps its mark', async () => {
-    fill(target, [{ id: 'src/a.ts#one', count: 5 }, { id: 'src/a.ts#two', count: 3 }]);
+    fill(target, [
+      { id: 'src/a.ts#one', count: 5 },
+      { id: 'src/a.ts#two', count: 3 },
+    ]);
     const untouched = await keysOf('src/a.ts#two');
     // Another machine is recomputing key 0 (a stale entry) right now.
-    await connection.collection.updateOne({ functionId: 'src/a.ts#one', key: { $exists: true } }, { $set: { owner: 'busy:7:x', leaseUntil: new Date(Date.now() + HOUR) } });
+    await connection.collection.updateOne(
+      { functionId: 'src/a.ts#one', key: { $exists: true } },
+      { $set: { owner: 'busy:7:x', leaseUntil: new Date(Date.now() + HOUR) } },
+    );
     const result = json<{ entries: number }>(['clear', 'src/a.ts#one', '--yes']);
     expect(result.entries).toBe(5);
     const left = await connection.collection.find({ functionId: 'src/a.ts#one' }).toArray();
@@ -74,12 +93,25 @@ describe('cachier with --mongo-uri', () => {
       { id: 'src/b.ts#two', count: 2, sourceHash: 'new' },
     ]);
     // The mark of a computation whose owner died an hour ago.
-    await connection.collection.insertOne({ functionId: 'src/a.ts#one', sourceHash: 'v1', key: 'abandoned', owner: 'gone:1:x', leaseUntil: new Date(Date.now() - HOUR) });
+    await connection.collection.insertOne({
+      functionId: 'src/a.ts#one',
+      sourceHash: 'v1',
+      key: 'abandoned',
+      owner: 'gone:1:x',
+      leaseUntil: new Date(Date.now() - HOUR),
+    });
     const beforeOne = await keysOf('src/a.ts#one');
     const planned = json<{ wouldRemove: RemovalJson[] }>(['prune', '--stale-after', '1h', '--unused-for', '2h', '--dry-run']).wouldRemove;
     expect(await keysOf('src/a.ts#one')).toEqual(beforeOne);
 
-    const result = json<{ removed: Array<RemovalJson & { target: string }> }>(['prune', '--stale-after', '1h', '--unused-for', '2h', '--yes']);
+    const result = json<{ removed: Array<RemovalJson & { target: string }> }>([
+      'prune',
+      '--stale-after',
+      '1h',
+      '--unused-for',
+      '2h',
+      '--yes',
+    ]);
     expect(result.removed).toEqual(planned);
     expect(result.removed.map((removal) => [removal.functionId, removal.kind, removal.entries]).sort()).toEqual(
       [
@@ -90,14 +122,22 @@ describe('cachier with --mongo-uri', () => {
         ['src/b.ts#two', 'old version', 4],
       ].sort(),
     );
-    const removedKeys = result.removed.filter((removal) => removal.functionId === 'src/a.ts#one').map((removal) => `v1/${JSON.parse(removal.target.replace(/^\{ key: (.*) \}$/, '$1')) as string}`);
+    const removedKeys = result.removed
+      .filter((removal) => removal.functionId === 'src/a.ts#one')
+      .map((removal) => `v1/${JSON.parse(removal.target.replace(/^\{ key: (.*) \}$/, '$1')) as string}`);
     expect(await keysOf('src/a.ts#one')).toEqual(beforeOne.filter((key) => !removedKeys.includes(key)));
     expect((await keysOf('src/b.ts#two')).map((key) => key.split('/')[0])).toEqual(['new', 'new']);
   });
 
   test('verify reports a document whose value cannot be read, and --fix deletes only it', async () => {
     fill(target, [{ id: 'src/a.ts#one', count: 3 }]);
-    await connection.collection.insertOne({ functionId: 'src/a.ts#one', sourceHash: 'v1', key: 'garbage', value: new Binary(Buffer.from([0xff, 0x00, 0x13])), computedAt: Date.now() });
+    await connection.collection.insertOne({
+      functionId: 'src/a.ts#one',
+      sourceHash: 'v1',
+      key: 'garbage',
+      value: new Binary(Buffer.from([0xff, 0x00, 0x13])),
+      computedAt: Date.now(),
+    });
     const report = json<{ read: number; unreadable: RemovalJson[] }>(['verify'], 1);
     expect(report.read).toBe(4);
     expect(report.unreadable).toEqual([expect.objectContaining({ kind: 'unreadable entry', target: '{ key: "garbage" }' })]);

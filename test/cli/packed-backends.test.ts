@@ -19,7 +19,7 @@ const CONNECTIONS: Readonly<Record<string, { readonly imports: string; readonly 
   },
   postgres: {
     imports: "import pg from 'pg';",
-    options: '{ backend: \'postgres\', postgres: new pg.Pool({ connectionString: process.env.SERVER_URL, max: 2 }) }',
+    options: "{ backend: 'postgres', postgres: new pg.Pool({ connectionString: process.env.SERVER_URL, max: 2 }) }",
     close: 'await options.postgres.end()',
   },
   s3: {
@@ -84,7 +84,8 @@ describe.each(['redis', 'postgres', 's3'])('cachier --config cachier.config.mjs 
     if (run.code !== 0) throw new Error(`the app failed: ${run.output}`);
     return Number(run.stdout);
   };
-  const cachierRun = (args: readonly string[]): Promise<RunResult> => project.run('cachier', [...args, '--config', 'cachier.config.mjs'], env);
+  const cachierRun = (args: readonly string[]): Promise<RunResult> =>
+    project.run('cachier', [...args, '--config', 'cachier.config.mjs'], env);
   const json = async <T>(args: readonly string[], status = 0): Promise<T> => {
     const run = await cachierRun([...args, '--json']);
     if (run.code !== status) throw new Error(`cachier ${args.join(' ')} exited ${run.code}: ${run.output}`);
@@ -93,7 +94,11 @@ describe.each(['redis', 'postgres', 's3'])('cachier --config cachier.config.mjs 
   const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, index) => from + index);
 
   interface Listed {
-    functions: Array<{ id: string; backend: string; versions: Array<{ sourceHash: string; entries: number; current: boolean; bytes: number }> }>;
+    functions: Array<{
+      id: string;
+      backend: string;
+      versions: Array<{ sourceHash: string; entries: number; current: boolean; bytes: number }>;
+    }>;
   }
 
   test('ls, show, stats, verify, prune and clear work on caches the application made', async (context) => {
@@ -111,14 +116,30 @@ describe.each(['redis', 'postgres', 's3'])('cachier --config cachier.config.mjs 
     const pattern = `${prefix}*`;
 
     const listed = await json<Listed>(['ls', pattern]);
-    expect(listed.functions.map((fn) => [fn.id, fn.backend, fn.versions.map((version) => [version.sourceHash, version.entries, version.current])])).toEqual([
-      [`${prefix}a.ts#kept`, backend, [['v2', 5, true], ['v1', 6, false]]],
+    expect(
+      listed.functions.map((fn) => [
+        fn.id,
+        fn.backend,
+        fn.versions.map((version) => [version.sourceHash, version.entries, version.current]),
+      ]),
+    ).toEqual([
+      [
+        `${prefix}a.ts#kept`,
+        backend,
+        [
+          ['v2', 5, true],
+          ['v1', 6, false],
+        ],
+      ],
       [`${prefix}b.ts#other`, backend, [['v1', 4, true]]],
     ]);
     const shown = await json<{ totalEntries: number }>(['show', `${prefix}b.ts#other`]);
     expect(shown.totalEntries).toBe(4);
     const stats = await json<{ functions: Array<{ id: string; entries: number; bytes: number }> }>(['stats', pattern]);
-    expect(stats.functions.map((fn) => [fn.id, fn.entries])).toEqual([[`${prefix}a.ts#kept`, 11], [`${prefix}b.ts#other`, 4]]);
+    expect(stats.functions.map((fn) => [fn.id, fn.entries])).toEqual([
+      [`${prefix}a.ts#kept`, 11],
+      [`${prefix}b.ts#other`, 4],
+    ]);
     expect(stats.functions.every((fn) => fn.bytes > 100 * fn.entries)).toBe(true);
     expect(await json<{ read: number; unreadable: unknown[] }>(['verify', pattern])).toEqual({ read: 15, unreadable: [] });
     // The cachier.config.mjs of the current folder is used without --config.
@@ -130,7 +151,13 @@ describe.each(['redis', 'postgres', 's3'])('cachier --config cachier.config.mjs 
     expect(missing.code).toBe(5);
     expect(missing.stderr).toMatch(/cannot load (ioredis|pg), the (redis|postgres) driver .*npm install (ioredis|pg)/);
 
-    const planned = await json<{ wouldRemove: Array<{ kind: string; entries: number }> }>(['prune', pattern, '--stale-after', '1h', '--dry-run']);
+    const planned = await json<{ wouldRemove: Array<{ kind: string; entries: number }> }>([
+      'prune',
+      pattern,
+      '--stale-after',
+      '1h',
+      '--dry-run',
+    ]);
     expect(planned.wouldRemove.map((removal) => [removal.kind, removal.entries]).sort()).toEqual([
       ['old version', 6],
       ['stale entry', 1],

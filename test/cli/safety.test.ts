@@ -1,4 +1,15 @@
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
@@ -34,7 +45,11 @@ function snapshot(dir: string): Record<string, string> {
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
     const path = join(entry.parentPath, entry.name);
     const facts = lstatSync(path);
-    const what = facts.isSymbolicLink() ? `link ${readlinkSync(path)}` : facts.isDirectory() ? 'folder' : `file ${readFileSync(path, 'utf8')}`;
+    const what = facts.isSymbolicLink()
+      ? `link ${readlinkSync(path)}`
+      : facts.isDirectory()
+        ? 'folder'
+        : `file ${readFileSync(path, 'utf8')}`;
     seen[relative(dir, path)] = `${what} @${facts.mtimeMs}`;
   }
   return seen;
@@ -53,7 +68,8 @@ function homeLike(): { home: string; outside: string } {
   write(join(home, '.bashrc'), 'export PATH=$PATH\n', 100 * DAY);
   symlinkSync(outside, join(home, 'link-to-outside'));
   symlinkSync(join(outside, 'precious.txt'), join(home, 'project/src/linked.txt'));
-  for (const folder of ['project/src', 'project/node_modules/left-pad', 'project/node_modules', 'project']) dateBack(join(home, folder), 60 * DAY);
+  for (const folder of ['project/src', 'project/node_modules/left-pad', 'project/node_modules', 'project'])
+    dateBack(join(home, folder), 60 * DAY);
   return { home, outside };
 }
 
@@ -87,7 +103,10 @@ describe('a folder that is not a cachier cache', () => {
     const before = { home: snapshot(home), outside: snapshot(outside), etc: snapshot(etc) };
     for (const folder of [home, etc, join(home, 'project'), join(home, 'project/node_modules')]) {
       for (const command of EVERY_COMMAND) {
-        const runs = [cachierCli(['--dir', folder, ...command]), ...(folder === home ? [cachierCli([...command], { CACHIER_DIR: folder })] : [])];
+        const runs = [
+          cachierCli(['--dir', folder, ...command]),
+          ...(folder === home ? [cachierCli([...command], { CACHIER_DIR: folder })] : []),
+        ];
         for (const run of runs) {
           expect({ command, folder, status: run.status, stdout: run.stdout }).toEqual({ command, folder, status: NOT_A_CACHE, stdout: '' });
           expect(run.stderr).toContain(`${folder} is not a cachier cache folder`);
@@ -101,14 +120,18 @@ describe('a folder that is not a cachier cache', () => {
   test('a cache folder the file backend created carries a CACHEDIR.TAG naming cachier', () => {
     const cacheDir = join(root, 'cache');
     fill({ cacheDir }, [{ id: 'src/a.ts#one', count: 2 }]);
-    expect(readFileSync(join(cacheDir, 'CACHEDIR.TAG'), 'utf8')).toMatch(/^Signature: 8a477f597d28d172789f06886806bc55\n.*created by cachier/);
+    expect(readFileSync(join(cacheDir, 'CACHEDIR.TAG'), 'utf8')).toMatch(
+      /^Signature: 8a477f597d28d172789f06886806bc55\n.*created by cachier/,
+    );
   });
 
   test('a cache made before the marker is recognised by its layout; a stranger file in it makes it refused', () => {
     const cacheDir = join(root, 'cache');
     fill({ cacheDir }, [{ id: 'src/a.ts#one', count: 2 }]);
     rmSync(join(cacheDir, 'CACHEDIR.TAG'));
-    expect(cachierJson<{ functions: FunctionInfo[] }>(['ls'], { CACHIER_DIR: cacheDir }).functions.map((fn) => fn.id)).toEqual(['src/a.ts#one']);
+    expect(cachierJson<{ functions: FunctionInfo[] }>(['ls'], { CACHIER_DIR: cacheDir }).functions.map((fn) => fn.id)).toEqual([
+      'src/a.ts#one',
+    ]);
     write(join(cacheDir, 'todo.txt'), 'mine');
     const run = cachierCli(['prune', '--yes'], { CACHIER_DIR: cacheDir });
     expect(run.status).toBe(NOT_A_CACHE);
@@ -134,13 +157,20 @@ describe('inside a cache', () => {
     symlinkSync(join(outside, 'precious.txt'), join(shard, 'c'.repeat(62)));
     const before = { home: snapshot(home), outside: snapshot(outside) };
 
-    for (const command of [['prune', '--yes', '--unused-for', '0s', '--stale-after', '0s'], ['verify', '--fix', '--yes'], ['clear', '--all', '--yes']]) {
+    for (const command of [
+      ['prune', '--yes', '--unused-for', '0s', '--stale-after', '0s'],
+      ['verify', '--fix', '--yes'],
+      ['clear', '--all', '--yes'],
+    ]) {
       const run = cachierCli(command, { CACHIER_DIR: cacheDir });
       expect({ command, status: run.status, stderr: run.stderr }).toEqual({ command, status: 0, stderr: '' });
     }
     expect({ home: snapshot(home), outside: snapshot(outside) }).toEqual(before);
-    expect(cachierJson<{ functions: FunctionInfo[] }>(['ls'], { CACHIER_DIR: cacheDir }).functions.map((item) => [item.id, item.versions.map((v) => v.entries)])).toEqual([
-      ['src/a.ts#one', [0]],
-    ]);
+    expect(
+      cachierJson<{ functions: FunctionInfo[] }>(['ls'], { CACHIER_DIR: cacheDir }).functions.map((item) => [
+        item.id,
+        item.versions.map((v) => v.entries),
+      ]),
+    ).toEqual([['src/a.ts#one', [0]]]);
   });
 });

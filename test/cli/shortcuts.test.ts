@@ -51,7 +51,10 @@ describe.each(SHORTCUTS.map((shortcut) => [shortcut.backend, shortcut] as const)
 
 describe('choosing the caches', () => {
   test('two shortcuts at once, or a shortcut with --dir, is a usage error', () => {
-    for (const args of [['--redis', 'redis://x', '--postgres', 'postgres://x', 'ls'], ['--redis', 'redis://x', '--dir', '/tmp', 'ls']]) {
+    for (const args of [
+      ['--redis', 'redis://x', '--postgres', 'postgres://x', 'ls'],
+      ['--redis', 'redis://x', '--dir', '/tmp', 'ls'],
+    ]) {
       const run = cachierCli(args);
       expect(run.status).toBe(2);
       expect(run.stderr).toMatch(/not several|leave out --config and --dir/);

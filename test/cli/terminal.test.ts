@@ -20,7 +20,12 @@ beforeAll(() => {
 });
 
 /** Runs `cachier ...args` on a pseudo-terminal, typing `answer` after a second if given. */
-function onTerminal(cacheDir: string, args: string, answer?: string, extraEnv: Record<string, string> = {}): { status: number | null; screen: string } {
+function onTerminal(
+  cacheDir: string,
+  args: string,
+  answer?: string,
+  extraEnv: Record<string, string> = {},
+): { status: number | null; screen: string } {
   const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} ${args}`;
   const typed = answer === undefined ? '' : `sleep 1; printf '${answer}\\n'`;
   const run = spawnSync('sh', ['-c', `(${typed || 'true'}) | script -q -e -c '${command}' /dev/null`], {

@@ -12,7 +12,10 @@ const example = 'docs/examples/mongodb-cache.mjs';
 afterAll(async () => {
   // The example writes to app.cachier; remove only its own documents.
   const client = new MongoClient(testMongoUri(), { serverSelectionTimeoutMS: 5_000 });
-  await client.db('app').collection('cachier').deleteMany({ functionId: /slowSquare$/ });
+  await client
+    .db('app')
+    .collection('cachier')
+    .deleteMany({ functionId: /slowSquare$/ });
   await client.close();
 });
 

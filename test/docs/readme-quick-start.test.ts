@@ -42,7 +42,9 @@ describe('the README quick start, with npm install cachier typescript (the lates
     expect(project.read('dist/prices.js')).not.toContain('__cachier');
     const doctor = await project.run('cachier', ['doctor'], { NO_COLOR: '1' });
     expect(doctor.code).toBe(1);
-    expect(doctor.stdout).toMatch(/✗ built output: tagged functions emitted unwrapped \(they run uncached\): dist\/prices\.js:\d+ fetchPrice/);
+    expect(doctor.stdout).toMatch(
+      /✗ built output: tagged functions emitted unwrapped \(they run uncached\): dist\/prices\.js:\d+ fetchPrice/,
+    );
     expect(doctor.stdout).toContain('npx cachier-tsc');
   });
 });

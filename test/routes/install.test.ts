@@ -59,11 +59,16 @@ const double = cachier(async (x) => x * 2, { backend: 's3', s3: { client: { send
 await double(2).catch((error) => console.log(error.name, error.message));`,
     );
     const run = await project.node(['s3.mjs']);
-    expect(run.stdout).toBe('MissingPeerError cachier: the s3 backend needs the package @aws-sdk/client-s3, which is not installed. Install it: npm install @aws-sdk/client-s3\n');
+    expect(run.stdout).toBe(
+      'MissingPeerError cachier: the s3 backend needs the package @aws-sdk/client-s3, which is not installed. Install it: npm install @aws-sdk/client-s3\n',
+    );
   });
 
   test('a route that needs the TypeScript 6 parser says how to install it', async () => {
-    project.write('src/tagged.ts', `/** @cachier */\nexport function double(x: number): number {\n  return x * 2;\n}\nconsole.log(double(21));\n`);
+    project.write(
+      'src/tagged.ts',
+      `/** @cachier */\nexport function double(x: number): number {\n  return x * 2;\n}\nconsole.log(double(21));\n`,
+    );
     const run = await project.node(['--import', 'cachier/register', 'src/tagged.ts'], NODE[22]);
     expect(run.code).not.toBe(0);
     expect(run.output).toContain('needs the package typescript-6, which is not installed');
@@ -76,7 +81,10 @@ describe('npm install cachier beside older versions of its optional tools (no ER
     const project = new RouteProject('install-ts49');
     try {
       await project.install(inject('cachierTarball'), { 'typescript-6': null, typescript: '4.9.5' }, { type: 'module' });
-      project.write('src/tagged.ts', `/** @cachier */\nexport function double(x: number): number {\n  return x * 2;\n}\nconsole.log(double(21));\n`);
+      project.write(
+        'src/tagged.ts',
+        `/** @cachier */\nexport function double(x: number): number {\n  return x * 2;\n}\nconsole.log(double(21));\n`,
+      );
       const run = await project.node(['--import', 'cachier/register', 'src/tagged.ts'], NODE[22]);
       expect(run.output).toContain("The project's typescript 4.9.5 has no parser cachier can use (5.9 and 6.x do)");
       expect(run.output).toContain('npm install --save-dev typescript-6@npm:typescript@6.0.3');
@@ -89,7 +97,10 @@ describe('npm install cachier beside older versions of its optional tools (no ER
     const project = new RouteProject('install-vite5');
     try {
       await project.install(inject('cachierTarball'), { vite: '5.4.21' }, { type: 'module' });
-      project.write('vite.config.js', `import cachier from 'cachier/vite';\nexport default { plugins: [cachier()], build: { lib: { entry: 'main.js', formats: ['es'] } } };\n`);
+      project.write(
+        'vite.config.js',
+        `import cachier from 'cachier/vite';\nexport default { plugins: [cachier()], build: { lib: { entry: 'main.js', formats: ['es'] } } };\n`,
+      );
       project.write('main.js', 'export const answer = 42;\n');
       const build = await project.run('vite', ['build']);
       expect(build.code).not.toBe(0);
@@ -115,13 +126,27 @@ describe('npm install cachier beside older versions of its optional tools (no ER
 describe('bundling an application that uses cachier, with none of the optional drivers installed', () => {
   const project = new RouteProject('install-bundle');
   beforeAll(async () => {
-    await project.install(inject('cachierTarball'), { 'typescript-6': null, esbuild: '0.25.12', webpack: '5.113.0', 'webpack-cli': '6.0.1' }, { type: 'module' });
-    project.write('app.js', `import { cachier } from 'cachier';\nconst double = cachier(async (x) => x * 2, { backend: 'memory' });\nconsole.log(await double(21));\n`);
+    await project.install(
+      inject('cachierTarball'),
+      { 'typescript-6': null, esbuild: '0.25.12', webpack: '5.113.0', 'webpack-cli': '6.0.1' },
+      { type: 'module' },
+    );
+    project.write(
+      'app.js',
+      `import { cachier } from 'cachier';\nconst double = cachier(async (x) => x * 2, { backend: 'memory' });\nconsole.log(await double(21));\n`,
+    );
   }, 300_000);
   afterAll(() => project.remove());
 
   test('esbuild bundles it for Node without warnings or externals, and the bundle runs', async () => {
-    const build = await project.run('esbuild', ['app.js', '--bundle', '--platform=node', '--format=esm', '--outfile=out/app.js', '--log-level=warning']);
+    const build = await project.run('esbuild', [
+      'app.js',
+      '--bundle',
+      '--platform=node',
+      '--format=esm',
+      '--outfile=out/app.js',
+      '--log-level=warning',
+    ]);
     expect(build.output).toBe('');
     expect(build.code).toBe(0);
     const run = await project.node(['out/app.js']);
@@ -141,7 +166,14 @@ describe('bundling an application that uses cachier, with none of the optional d
   });
 
   test('a browser build gets one clear error when cachier loads, not a failed build', async () => {
-    const build = await project.run('esbuild', ['app.js', '--bundle', '--platform=browser', '--format=esm', '--outfile=out/browser.js', '--log-level=warning']);
+    const build = await project.run('esbuild', [
+      'app.js',
+      '--bundle',
+      '--platform=browser',
+      '--format=esm',
+      '--outfile=out/browser.js',
+      '--log-level=warning',
+    ]);
     expect(build.output).toBe('');
     expect(build.code).toBe(0);
     const run = await project.node(['out/browser.js']);
@@ -151,7 +183,13 @@ describe('bundling an application that uses cachier, with none of the optional d
 
   test('the browser entry exports the same names as the Node entry', async () => {
     const exportsOf = async (entry: string): Promise<string[]> => {
-      const build = await project.run('esbuild', [`node_modules/cachier/dist/runtime/${entry}`, '--format=esm', '--metafile=meta.json', '--outfile=out/meta.js', '--log-level=error']);
+      const build = await project.run('esbuild', [
+        `node_modules/cachier/dist/runtime/${entry}`,
+        '--format=esm',
+        '--metafile=meta.json',
+        '--outfile=out/meta.js',
+        '--log-level=error',
+      ]);
       expect(build.code).toBe(0);
       const meta = JSON.parse(project.read('meta.json')) as { outputs: Record<string, { exports: string[] }> };
       return (meta.outputs['out/meta.js']?.exports ?? []).sort();

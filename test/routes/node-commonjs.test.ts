@@ -21,7 +21,12 @@ describe('CommonJS TypeScript under node --import cachier/register', () => {
   }, 300_000);
   afterAll(() => project.remove());
 
-  for (const [version, extension] of [[22, 'cts'], [24, 'cts'], [22, 'ts'], [24, 'ts']] as const) {
+  for (const [version, extension] of [
+    [22, 'cts'],
+    [24, 'cts'],
+    [22, 'ts'],
+    [24, 'ts'],
+  ] as const) {
     test(`Node ${version} runs a .${extension} file by type stripping with its tag applied: computed once across two processes`, async () => {
       const node = NODE[version];
       const first = await project.node(['--import', 'cachier/register', `src/n${version}.${extension}`], node);

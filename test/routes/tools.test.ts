@@ -38,7 +38,12 @@ const routes: Record<string, ToolRoute> = {
     build: ['node', 'build.mjs'],
     runs: ESM_AND_CJS,
   },
-  webpack: { fixture: 'webpack', dependencies: { webpack: '5.113.0', 'esbuild-loader': '4.5.0' }, build: ['node', 'build.mjs'], runs: ESM_AND_CJS },
+  webpack: {
+    fixture: 'webpack',
+    dependencies: { webpack: '5.113.0', 'esbuild-loader': '4.5.0' },
+    build: ['node', 'build.mjs'],
+    runs: ESM_AND_CJS,
+  },
   Rspack: { fixture: 'rspack', dependencies: { '@rspack/core': '2.3.4' }, build: ['node', 'build.mjs'], runs: ESM_AND_CJS },
   Rsbuild: { fixture: 'rsbuild', dependencies: { '@rsbuild/core': '2.3.2' }, build: ['rsbuild', 'build'], runs: ESM_AND_CJS },
   // Bun builds (Bun.build with the plugin), Node runs the output.
@@ -61,7 +66,12 @@ const routes: Record<string, ToolRoute> = {
   },
   'Babel 7 with @babel/cli': {
     fixture: 'babel-cli',
-    dependencies: { '@babel/core': '7.29.13', '@babel/cli': '7.29.7', '@babel/preset-typescript': '7.29.7', '@babel/plugin-transform-modules-commonjs': '7.29.14' },
+    dependencies: {
+      '@babel/core': '7.29.13',
+      '@babel/cli': '7.29.7',
+      '@babel/preset-typescript': '7.29.7',
+      '@babel/plugin-transform-modules-commonjs': '7.29.14',
+    },
     build: ['sh', 'build.sh'],
     runs: { esm: ['node', 'dist/esm/main.js'], cjs: ['node', 'dist/cjs/main.js'] },
   },

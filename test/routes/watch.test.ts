@@ -36,7 +36,11 @@ describe('watch rebuilds give the source hashes of a clean build', () => {
     const project = new FixtureProject('dependencies');
     cpSync(join(project.dir, 'packages/tiny-dep'), join(project.dir, 'node_modules/tiny-dep'), { recursive: true });
     const tspc = join(repoRoot, 'node_modules/.bin/tspc');
-    const watcher = watch(process.execPath, [tspc, '-p', project.dir, '--watch', '--preserveWatchOutput', '--pretty', 'false'], project.dir);
+    const watcher = watch(
+      process.execPath,
+      [tspc, '-p', project.dir, '--watch', '--preserveWatchOutput', '--pretty', 'false'],
+      project.dir,
+    );
     try {
       await watcher.until(/Watching for file changes\./, 1);
       const before = hashIn(project.read('dist/prices.js'), 'dependencies:src/prices.ts#gross');
@@ -69,7 +73,9 @@ describe('watch rebuilds give the source hashes of a clean build', () => {
 
     test('editing a helper gives its tagged dependent the hash of a clean build', async () => {
       const bin = join(project.dir, 'node_modules/.bin/cachier-tsc');
-      const watcher = watch(bin, ['--watch', '--preserveWatchOutput'], project.dir, { PATH: `${join(project.dir, 'node_modules/.bin')}:${process.env['PATH'] ?? ''}` });
+      const watcher = watch(bin, ['--watch', '--preserveWatchOutput'], project.dir, {
+        PATH: `${join(project.dir, 'node_modules/.bin')}:${process.env['PATH'] ?? ''}`,
+      });
       try {
         await watcher.until(/Watching for file changes\./, 1);
         const before = hashIn(project.read('dist/prices.js'), 'route-fixture:src/prices.ts#price');

@@ -4,14 +4,19 @@ import { CachierError, InvalidArgumentError, cacheOf, cachier } from '../../runt
 describe('controls check their arguments', () => {
   test('precache takes the arguments as an array; a bare value is refused and nothing is stored', async () => {
     let calls = 0;
-    const square = cachier(function square(x: number) {
-      calls++;
-      return x * x;
-    }, { backend: 'memory', id: `control-arguments-${Math.random()}` });
+    const square = cachier(
+      function square(x: number) {
+        calls++;
+        return x * x;
+      },
+      { backend: 'memory', id: `control-arguments-${Math.random()}` },
+    );
     // @ts-expect-error: a bare value where the argument list belongs, as plain JavaScript allows.
     await expect(square.precache(5, 99)).rejects.toThrow(InvalidArgumentError);
     // @ts-expect-error: the same through cacheOf.
-    await expect(cacheOf(square).precache(5, 99)).rejects.toThrow(/square\.precache\(\): the arguments must be an array.*precache\(\[5\], value\)/);
+    await expect(cacheOf(square).precache(5, 99)).rejects.toThrow(
+      /square\.precache\(\): the arguments must be an array.*precache\(\[5\], value\)/,
+    );
     expect((await square.cacheInfo()).entries).toBe(0);
     await square.precache([5], 99);
     expect(square(5)).toBe(99);

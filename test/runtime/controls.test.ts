@@ -58,9 +58,12 @@ describe('controls', () => {
   });
 
   test('the default id is the calling project (its package name), the module path in its package and the function name', async () => {
-    const cached = cachier(function namedForId() {
-      return 1;
-    }, { backend: 'memory' });
+    const cached = cachier(
+      function namedForId() {
+        return 1;
+      },
+      { backend: 'memory' },
+    );
     expect((await cached.cacheInfo()).id).toBe('cachier:test/runtime/controls.test.ts#namedForId');
   });
 
@@ -79,9 +82,12 @@ describe('controls', () => {
   });
 
   test('the wrapper keeps the name and length of the function', () => {
-    const cached = cachier(function add(a: number, b: number) {
-      return a + b;
-    }, { backend: 'memory', id: uniqueId() });
+    const cached = cachier(
+      function add(a: number, b: number) {
+        return a + b;
+      },
+      { backend: 'memory', id: uniqueId() },
+    );
     expect(cached.name).toBe('add');
     expect(cached.length).toBe(2);
   });
@@ -200,7 +206,9 @@ describe('global switches and defaults', () => {
   });
 
   test('setDefaults rejects unknown settings with a suggestion', () => {
-    expect(() => setDefaults({ staleafter: '1s' } as never)).toThrow(/"staleafter": is not an option of setDefaults\(\); did you mean "staleAfter"\?/);
+    expect(() => setDefaults({ staleafter: '1s' } as never)).toThrow(
+      /"staleafter": is not an option of setDefaults\(\); did you mean "staleAfter"\?/,
+    );
   });
 });
 

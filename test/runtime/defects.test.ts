@@ -22,25 +22,35 @@ afterEach(() => {
 describe('two functions never share one cache', () => {
   test('closures made by a named factory are refused without an id, and told apart with one', () => {
     const scaleBy = (k: number) =>
-      cachier(function scale(x: number) {
-        return x * k;
-      }, { backend: 'memory' });
+      cachier(
+        function scale(x: number) {
+          return x * k;
+        },
+        { backend: 'memory' },
+      );
     expect(() => scaleBy(2)).toThrow(InvalidOptionError);
     expect(() => scaleBy(2)).toThrow(/option "id": .*inside scaleBy\(\).*give each its own id/);
     const scaleById = (k: number) =>
-      cachier(function scale(x: number) {
-        return x * k;
-      }, { backend: 'memory', id: `scale-by-${k}` });
+      cachier(
+        function scale(x: number) {
+          return x * k;
+        },
+        { backend: 'memory', id: `scale-by-${k}` },
+      );
     expect(scaleById(2)(5)).toBe(10);
     expect(scaleById(3)(5)).toBe(15);
   });
 
   test('closures made by an anonymous callback: the second one deriving the same identity is refused (file backend too)', () => {
     const cacheDir = freshDir();
-    const make = [2, 3].map((k) => () =>
-      cachier(function scale(x: number) {
-        return x * k;
-      }, { cacheDir }),
+    const make = [2, 3].map(
+      (k) => () =>
+        cachier(
+          function scale(x: number) {
+            return x * k;
+          },
+          { cacheDir },
+        ),
     );
     const first = make[0]!();
     expect(first(5)).toBe(10);
@@ -101,12 +111,12 @@ describe('same-process waits end', () => {
     expect(await cached(1)).toBe(10);
   });
 
-  test('clearBeingCalculated() releases callers waiting on this process\'s own computation', async () => {
+  test("clearBeingCalculated() releases callers waiting on this process's own computation", async () => {
     let calls = 0;
-    const cached = cachier(
-      async (x: number): Promise<number> => (++calls === 1 ? new Promise<number>(() => undefined) : x * 10),
-      { backend: 'memory', id: uniqueId() },
-    );
+    const cached = cachier(async (x: number): Promise<number> => (++calls === 1 ? new Promise<number>(() => undefined) : x * 10), {
+      backend: 'memory',
+      id: uniqueId(),
+    });
     void cached(1);
     const waiting = cached(1);
     await sleep(20);
@@ -325,6 +335,9 @@ describe('file backend: things in the way', () => {
       for (let i = 0; i < 3; i++) expect(await cached(1)).toBe(2);
     });
     // One warning of the function's failed call, and one of the connection's circuit breaker going down.
-    expect(warnings.map((warning) => (warning as Error & { code?: string }).code).sort()).toEqual(['CACHIER_BACKEND_DOWN', 'CACHIER_BACKEND_FAILED']);
+    expect(warnings.map((warning) => (warning as Error & { code?: string }).code).sort()).toEqual([
+      'CACHIER_BACKEND_DOWN',
+      'CACHIER_BACKEND_FAILED',
+    ]);
   });
 });

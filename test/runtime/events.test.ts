@@ -76,7 +76,14 @@ describe('events on node:diagnostics_channel', () => {
     cached(1);
     const stale = seen.find((event) => event.channel === 'staleHit');
     expect(stale?.message).toEqual({ id, backend: 'memory', key: expect.any(String), ageMs: 5_000, action: 'recompute' });
-    expect(kinds(seen)).toEqual(['miss', 'computationStarted', 'computationFinished', 'staleHit', 'computationStarted', 'computationFinished']);
+    expect(kinds(seen)).toEqual([
+      'miss',
+      'computationStarted',
+      'computationFinished',
+      'staleHit',
+      'computationStarted',
+      'computationFinished',
+    ]);
   });
 
   test('a failed computation publishes its duration and error, and no finish', async () => {
@@ -105,7 +112,14 @@ describe('events on node:diagnostics_channel', () => {
     finish('done');
     expect(await Promise.all([first, second])).toEqual(['done', 'done']);
     const wait = seen.find((event) => event.channel === 'wait');
-    expect(wait?.message).toEqual({ id, backend: 'memory', key: expect.any(String), joined: true, outcome: 'received', durationMs: expect.any(Number) });
+    expect(wait?.message).toEqual({
+      id,
+      backend: 'memory',
+      key: expect.any(String),
+      joined: true,
+      outcome: 'received',
+      durationMs: expect.any(Number),
+    });
     expect(wait?.message['durationMs']).toBeGreaterThanOrEqual(20);
   });
 

@@ -91,9 +91,12 @@ describe.each(backends)('on the %s backend', (_name, options) => {
   });
 
   test('an async method rejects with the error, and a plain this holding a class instance names where it sits', async () => {
-    const total = cachier(async function total(this: object, x: number) {
-      return x;
-    }, { ...options(), id: uniqueId() });
+    const total = cachier(
+      async function total(this: object, x: number) {
+        return x;
+      },
+      { ...options(), id: uniqueId() },
+    );
     await expect(total.call(new Pantry('ann', 1), 1)).rejects.toThrow(UnkeyableThisError);
     await expect(total.call({ owner: new Pantry('ann', 1) }, 1)).rejects.toThrow(
       /total\(\): this\.owner is an instance of Pantry, which cachier cannot compare by value; give Pantry a \[cachierKey\]\(\) method/,

@@ -12,14 +12,26 @@ describe('cache keys', () => {
   });
 
   test('are equal for equal arguments built separately', () => {
-    expect(key({ a: [1, 2, { b: new Date(5) }] }, new Map([[1, 'x']]))).toBe(
-      key({ a: [1, 2, { b: new Date(5) }] }, new Map([[1, 'x']])),
-    );
+    expect(key({ a: [1, 2, { b: new Date(5) }] }, new Map([[1, 'x']]))).toBe(key({ a: [1, 2, { b: new Date(5) }] }, new Map([[1, 'x']])));
   });
 
   test('do not depend on the order of object keys, Map entries or Set members', () => {
     expect(key({ a: 1, b: 2 })).toBe(key({ b: 2, a: 1 }));
-    expect(key(new Map([['a', 1], ['b', 2]]))).toBe(key(new Map([['b', 2], ['a', 1]])));
+    expect(
+      key(
+        new Map([
+          ['a', 1],
+          ['b', 2],
+        ]),
+      ),
+    ).toBe(
+      key(
+        new Map([
+          ['b', 2],
+          ['a', 1],
+        ]),
+      ),
+    );
     expect(key(new Set([1, 2, 3]))).toBe(key(new Set([3, 1, 2])));
   });
 
@@ -100,12 +112,24 @@ describe('keys of objects sharing key lists', () => {
   // look alike (same first key, same length, same keys in another order) must not share one.
   test('tell apart objects whose key lists differ after the first key', () => {
     expect(key({ a: 1, b: 2 })).not.toBe(key({ a: 1, c: 2 }));
-    expect(key([{ a: 1, b: 2 }, { a: 1, c: 2 }])).not.toBe(key([{ a: 1, b: 2 }, { a: 1, b: 2 }]));
+    expect(
+      key([
+        { a: 1, b: 2 },
+        { a: 1, c: 2 },
+      ]),
+    ).not.toBe(
+      key([
+        { a: 1, b: 2 },
+        { a: 1, b: 2 },
+      ]),
+    );
     expect(key({ b: 1, a: 2 })).not.toBe(key({ a: 1, b: 2 }));
   });
 
   test('give rows of one shape in any key order the same key', () => {
-    const rows = Array.from({ length: 20 }, (_, id) => (id % 2 ? { id, name: `n${id}`, price: id / 4 } : { price: id / 4, id, name: `n${id}` }));
+    const rows = Array.from({ length: 20 }, (_, id) =>
+      id % 2 ? { id, name: `n${id}`, price: id / 4 } : { price: id / 4, id, name: `n${id}` },
+    );
     const sorted = rows.map(({ id, name, price }) => ({ id, name, price }));
     expect(key(rows)).toBe(key(sorted));
   });
@@ -128,9 +152,21 @@ describe('keys of objects sharing key lists', () => {
   });
 
   test('encode exactly as the plain reference encoder does, for any keyable value (the key format is unchanged)', () => {
-    const keyable = fc.anything({ maxDepth: 3, maxKeys: 6, withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true, withNullPrototype: true });
+    const keyable = fc.anything({
+      maxDepth: 3,
+      maxKeys: 6,
+      withBigInt: true,
+      withDate: true,
+      withMap: true,
+      withSet: true,
+      withTypedArray: true,
+      withSparseArray: true,
+      withNullPrototype: true,
+    });
     // Lists of records built in varying key orders exercise the remembered layouts.
-    const rows = fc.array(fc.dictionary(fc.constantFrom('id', 'name', 'price', 'tags', 'a', 'b'), keyable, { maxKeys: 4 }), { maxLength: 6 });
+    const rows = fc.array(fc.dictionary(fc.constantFrom('id', 'name', 'price', 'tags', 'a', 'b'), keyable, { maxKeys: 4 }), {
+      maxLength: 6,
+    });
     fc.assert(
       fc.property(fc.array(fc.oneof(keyable, rows), { maxLength: 3 }), (args) => {
         expect(canonicalArguments(args)).toBe(referenceArguments(args));

@@ -38,7 +38,16 @@ describe('cacheInfo() metrics', () => {
   test('counts hits, misses, stale hits, computations and results refused by size, and measures sizes', async () => {
     const cached = await exercise({ metricsSamplingRate: 1 });
     const info = await cached.cacheInfo();
-    expect(info).toMatchObject({ entries: 2, hits: 3, misses: 3, staleHits: 1, computations: 4, refusedBySize: 1, waits: 0, waitTimeouts: 0 });
+    expect(info).toMatchObject({
+      entries: 2,
+      hits: 3,
+      misses: 3,
+      staleHits: 1,
+      computations: 4,
+      refusedBySize: 1,
+      waits: 0,
+      waitTimeouts: 0,
+    });
     expect(info.hitLatency.samples).toBe(3);
     expect(info.computeLatency.samples).toBe(4);
     expect(info.computeLatency.maxMs).toBeGreaterThanOrEqual(info.computeLatency.meanMs);

@@ -88,9 +88,13 @@ describe('the option catalog', () => {
   });
 
   test("another backend's own or connection option is refused in a tag and in cachier()", () => {
-    expect(tagProblem('/** @cachier backend=memory cacheDir=/tmp */')).toMatch(/"cacheDir" applies to backend=file only, but backend=memory/);
+    expect(tagProblem('/** @cachier backend=memory cacheDir=/tmp */')).toMatch(
+      /"cacheDir" applies to backend=file only, but backend=memory/,
+    );
     expect(tagProblem('/** @cachier backend=file redis=client */')).toMatch(/"redis" applies to backend=redis only, but backend=file/);
-    expect(() => cachier(async () => 1, { backend: 'memory', redis: {} as never })).toThrow(/"redis": applies to the redis backend only, but backend is 'memory'/);
+    expect(() => cachier(async () => 1, { backend: 'memory', redis: {} as never })).toThrow(
+      /"redis": applies to the redis backend only, but backend is 'memory'/,
+    );
   });
 
   test('each place accepts the options the catalog lists for it, and refuses the others', async () => {

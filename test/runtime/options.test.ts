@@ -58,7 +58,9 @@ describe('option validation at wrap time', () => {
 
   test.each(['cacheDir', 'reload', 'separateFiles'])('%s with a non-file backend is a conflict', (option) => {
     const value = option === 'cacheDir' ? '/tmp/x' : true;
-    expect(optionError({ backend: 'memory', [option]: value }).message).toMatch(/applies to the file backend only, but backend is 'memory'/);
+    expect(optionError({ backend: 'memory', [option]: value }).message).toMatch(
+      /applies to the file backend only, but backend is 'memory'/,
+    );
   });
 
   test('mongetter with a non-mongo backend is a conflict', () => {
@@ -66,7 +68,9 @@ describe('option validation at wrap time', () => {
   });
 
   test('the mongo backend refuses a sync function at wrap time', () => {
-    expect(optionError({ backend: 'mongo', mongetter: () => null }).message).toMatch(/'mongo' serves async functions only.*declare fn async/);
+    expect(optionError({ backend: 'mongo', mongetter: () => null }).message).toMatch(
+      /'mongo' serves async functions only.*declare fn async/,
+    );
   });
 
   test('a sync function under a global mongo default fails at its first call, naming the backend', () => {
@@ -82,7 +86,9 @@ describe('option validation at wrap time', () => {
 
   test('the mongo backend without a mongetter fails at the first call, naming the option', async () => {
     const cached = cachier(asyncFn, { backend: 'mongo' });
-    await expect(cached(1)).rejects.toThrow(/"mongetter": backend 'mongo' needs the mongetter option: a function returning the MongoDB collection.*\(npm install mongodb\)/);
+    await expect(cached(1)).rejects.toThrow(
+      /"mongetter": backend 'mongo' needs the mongetter option: a function returning the MongoDB collection.*\(npm install mongodb\)/,
+    );
   });
 
   test('options must be an object', () => {

@@ -23,7 +23,10 @@ describe('the built package in a child process', () => {
   });
 
   test('without NODE_DEBUG nothing is printed', () => {
-    const run = spawnSync(process.execPath, [join(support, 'debug-demo.mjs')], { encoding: 'utf8', env: { ...process.env, NODE_DEBUG: '' } });
+    const run = spawnSync(process.execPath, [join(support, 'debug-demo.mjs')], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_DEBUG: '' },
+    });
     expect(run.status).toBe(0);
     expect(run.stderr + run.stdout).toBe('');
   });

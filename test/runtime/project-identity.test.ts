@@ -189,7 +189,7 @@ describe('two projects on one machine with one cache folder, through cachier()',
     expect(run(projB, 'settings')).toEqual({ printed: ['projB settings'], computations: 0 });
   });
 
-  test('neither cachier prune nor the cleanup after a store takes one project\'s version for the other\'s old one', () => {
+  test("neither cachier prune nor the cleanup after a store takes one project's version for the other's old one", () => {
     const older = project('projC');
     const newer = project('projD', SETTINGS.replace("console.error('computing');", "console.error('computing'); // edited in projD only"));
     expect(run(older, 'a').computations).toBe(1);
@@ -212,7 +212,7 @@ describe('two projects on one machine with one cache folder, through node --impo
   const settings = [
     "import { readFileSync } from 'node:fs';",
     '',
-    '/** Reads this project\'s settings. @cachier */',
+    "/** Reads this project's settings. @cachier */",
     'export function loadSettings(part: string): string {',
     "  console.error('computing');",
     "  const { description } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { description: string };",

@@ -18,7 +18,10 @@ function project(files: Record<string, string>): string {
 }
 
 function run(folder: string, script: string): string {
-  return execFileSync(process.execPath, [join(folder, script)], { encoding: 'utf8', env: { ...process.env, CACHIER_DIR: join(folder, 'cache') } });
+  return execFileSync(process.execPath, [join(folder, script)], {
+    encoding: 'utf8',
+    env: { ...process.env, CACHIER_DIR: join(folder, 'cache') },
+  });
 }
 
 const PRICES = `
@@ -57,7 +60,10 @@ describe('a module evaluated again', () => {
   });
 
   test('shares entries with the next process too, under the same id', () => {
-    const folder = project({ 'prices.js': PRICES, 'main.js': `const { price } = await import('./prices.js?v=3'); console.log(await price('ACME'), globalThis.computations);` });
+    const folder = project({
+      'prices.js': PRICES,
+      'main.js': `const { price } = await import('./prices.js?v=3'); console.log(await price('ACME'), globalThis.computations);`,
+    });
     expect(run(folder, 'main.js').trim()).toBe('400 1');
     expect(run(folder, 'main.js').trim()).toBe('400 0');
   });

@@ -101,7 +101,10 @@ describe('per-call overrides', () => {
     } finally {
       console.error = original;
     }
-    expect(lines).toEqual([expect.stringMatching(/^cachier reference-.*: key .*: miss$/), expect.stringMatching(/: hit \(computed \d+ms ago\)$/)]);
+    expect(lines).toEqual([
+      expect.stringMatching(/^cachier reference-.*: key .*: miss$/),
+      expect.stringMatching(/: hit \(computed \d+ms ago\)$/),
+    ]);
   });
 
   test('a negative maxAge is rejected with the option that recomputes regardless of age', () => {
@@ -162,10 +165,11 @@ describe('shelf life from the value', () => {
   test('staleAfter as a function of the cached value (an HTTP max-age)', () => {
     const clock = installManualClock();
     let calls = 0;
-    const fetchPage = cachier(
-      (url: string) => ({ url, body: `page ${++calls}`, maxAgeSeconds: url.endsWith('/live') ? 10 : 3600 }),
-      { backend: 'memory', id: uniqueId(), staleAfter: (response) => response.maxAgeSeconds * 1000 },
-    );
+    const fetchPage = cachier((url: string) => ({ url, body: `page ${++calls}`, maxAgeSeconds: url.endsWith('/live') ? 10 : 3600 }), {
+      backend: 'memory',
+      id: uniqueId(),
+      staleAfter: (response) => response.maxAgeSeconds * 1000,
+    });
     fetchPage('/live');
     fetchPage('/archive');
     clock.advance(60_000);
@@ -188,7 +192,11 @@ describe.each(['memory', 'file', 'mongo'] as const)('deleteStale() and cleanupSt
     const cached = cachier(async (x: number) => `${x}:${++calls}`, {
       id: uniqueId(),
       staleAfter: '1h',
-      ...(backend === 'mongo' ? { backend, mongetter: () => db!.collection } : backend === 'file' ? { cacheDir: mkdtempSync(join(tmpdir(), 'cachier-stale-')) } : { backend }),
+      ...(backend === 'mongo'
+        ? { backend, mongetter: () => db!.collection }
+        : backend === 'file'
+          ? { cacheDir: mkdtempSync(join(tmpdir(), 'cachier-stale-')) }
+          : { backend }),
       ...options,
     });
     return { cached, clock, close: async () => db?.close() };

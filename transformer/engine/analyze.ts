@@ -79,7 +79,9 @@ const analyses = new WeakMap<TS.SourceFile, ModuleAnalysis>();
 export function analyzeSourceFile(ts: TypeScript, sourceFile: TS.SourceFile): ModuleAnalysis {
   const known = analyses.get(sourceFile);
   if (known) return known;
-  const analysis = sourceFile.text.includes('@cachier') ? analyzeTags(ts, sourceFile) : { functions: new Map(), problems: [], exportsClearCache: false };
+  const analysis = sourceFile.text.includes('@cachier')
+    ? analyzeTags(ts, sourceFile)
+    : { functions: new Map(), problems: [], exportsClearCache: false };
   analyses.set(sourceFile, analysis);
   return analysis;
 }
@@ -102,7 +104,11 @@ function analyzeTags(ts: TypeScript, sourceFile: TS.SourceFile): ModuleAnalysis 
         if (tag) {
           const tagged = describeTaggedNode(ts, node, tag, sourceFile);
           if (functions.has(tagged.node)) {
-            throw new TagProblem(tag.start, '@cachier'.length, `${tagged.name} is tagged twice (on an overload and on its implementation); keep one tag`);
+            throw new TagProblem(
+              tag.start,
+              '@cachier'.length,
+              `${tagged.name} is tagged twice (on an overload and on its implementation); keep one tag`,
+            );
           }
           functions.set(tagged.node, tagged);
         }
@@ -162,7 +168,10 @@ function describeTaggedNode(ts: TypeScript, node: TS.Node, tag: RawTag, sourceFi
   if (ts.findAncestor(target.node, ts.isModuleDeclaration)) {
     throw at(`functions inside a namespace cannot be tagged; move ${describe(name)} to the top level of the module`);
   }
-  if (fn.asteriskToken) throw at(`${describe(name)} is a generator: its results are iterators, which cannot be cached; collect the values in a normal function and tag that`);
+  if (fn.asteriskToken)
+    throw at(
+      `${describe(name)} is a generator: its results are iterators, which cannot be cached; collect the values in a normal function and tag that`,
+    );
   if (!fn.body) throw at(`${describe(name)} has no body to cache (it is declared, not implemented)`);
   const options = checkTagOptions(tag, { findBinding: (binding) => findBinding(ts, target.node, binding) });
   const isAsync = hasModifier(ts, fn, ts.SyntaxKind.AsyncKeyword);
@@ -214,13 +223,16 @@ export function taggedTarget(ts: TypeScript, node: TS.Node, at: (message: string
     throw at('getters and setters cannot be cached; move the work into a tagged method and call it from the accessor');
   }
   if (ts.isConstructorDeclaration(node)) throw at('constructors cannot be cached: they build a new object on every call');
-  throw at('@cachier tags functions only: a function declaration, a const bound to an arrow function or function expression, or a class method');
+  throw at(
+    '@cachier tags functions only: a function declaration, a const bound to an arrow function or function expression, or a class method',
+  );
 }
 
 function variableTarget(ts: TypeScript, node: TS.VariableStatement, at: (message: string) => TagProblem): TaggedTarget {
   const declarations = node.declarationList.declarations;
   const declaration = declarations[0];
-  if (declarations.length !== 1 || !declaration) throw at('tag one declaration per statement: split this statement so the tag sits above one const');
+  if (declarations.length !== 1 || !declaration)
+    throw at('tag one declaration per statement: split this statement so the tag sits above one const');
   const initializer = declaration.initializer;
   if (!initializer || !isFunctionExpressionLike(ts, initializer) || !ts.isIdentifier(declaration.name)) {
     throw at(`@cachier tags functions only, and ${declaration.name.getText()} is not bound to an arrow function or function expression`);
@@ -232,7 +244,8 @@ function variableTarget(ts: TypeScript, node: TS.VariableStatement, at: (message
 }
 
 function methodTarget(ts: TypeScript, node: TS.MethodDeclaration, at: (message: string) => TagProblem): TaggedTarget {
-  if (!ts.isClassLike(node.parent)) throw at('object literal methods cannot be tagged; tag a function declaration or a class method instead');
+  if (!ts.isClassLike(node.parent))
+    throw at('object literal methods cannot be tagged; tag a function declaration or a class method instead');
   if (!ts.isIdentifier(node.name) && !ts.isStringLiteral(node.name)) {
     throw at('only methods with a plain name can be tagged (not private #names or computed [keys])');
   }
@@ -289,10 +302,18 @@ function mayBeKeyMethod(ts: TypeScript, member: TS.ClassElement): boolean {
  * For an overloaded function, the implementation the tag applies to, when the
  * tag sits on the first signature or on the implementation; throws otherwise.
  */
-function implementationOf<T extends TS.FunctionDeclaration | TS.MethodDeclaration>(ts: TypeScript, node: T, at: (message: string) => TagProblem): T {
+function implementationOf<T extends TS.FunctionDeclaration | TS.MethodDeclaration>(
+  ts: TypeScript,
+  node: T,
+  at: (message: string) => TagProblem,
+): T {
   const name = node.name?.getText();
   const parent = node.parent;
-  const siblings: readonly TS.Node[] = ts.isClassLike(parent) ? parent.members : 'statements' in parent ? (parent as TS.Block).statements : [];
+  const siblings: readonly TS.Node[] = ts.isClassLike(parent)
+    ? parent.members
+    : 'statements' in parent
+      ? (parent as TS.Block).statements
+      : [];
   const isStatic = hasModifier(ts, node, ts.SyntaxKind.StaticKeyword);
   const group = siblings.filter(
     (sibling) =>
@@ -345,7 +366,13 @@ function duplicateIds(functions: Iterable<TaggedFunction>): TagProblem[] {
   const problems: TagProblem[] = [];
   for (const tagged of functions) {
     if (seen.has(tagged.id)) {
-      problems.push(new TagProblem(tagged.tagStart, '@cachier'.length, `two tagged functions share the cache id "${tagged.id}"; give one of them its own id=...`));
+      problems.push(
+        new TagProblem(
+          tagged.tagStart,
+          '@cachier'.length,
+          `two tagged functions share the cache id "${tagged.id}"; give one of them its own id=...`,
+        ),
+      );
     }
     seen.add(tagged.id);
   }

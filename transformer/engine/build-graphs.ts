@@ -38,7 +38,8 @@ export class BuildGraphs {
   current(handedFile?: string): ModuleGraph {
     if (this.graph && this.options.checkFiles && this.changedOnDisk()) this.reset();
     this.graph ??= new ModuleGraph(bundledTypeScript(), this.options.checkFiles ? (fileName) => this.read(fileName) : readFromDisk);
-    if (this.options.checkFiles && handedFile !== undefined && !this.stamps.has(handedFile)) this.stamps.set(handedFile, stampOf(handedFile));
+    if (this.options.checkFiles && handedFile !== undefined && !this.stamps.has(handedFile))
+      this.stamps.set(handedFile, stampOf(handedFile));
     return this.graph;
   }
 

@@ -47,7 +47,11 @@ function loadParser(): TypeScript {
     if (!isNotFound(error)) throw error;
   }
   const why = found === undefined ? '' : `The project's typescript ${found} has no parser cachier can use (5.9 and 6.x do). `;
-  throw new MissingPeerError('typescript-6', 'the @cachier tag rewrite (cachier-tsc, the bundler plugins, Babel, Jest, cachier/register)', `${why}Install TypeScript 6's parser beside your compiler: ${INSTALL_PARSER}`);
+  throw new MissingPeerError(
+    'typescript-6',
+    'the @cachier tag rewrite (cachier-tsc, the bundler plugins, Babel, Jest, cachier/register)',
+    `${why}Install TypeScript 6's parser beside your compiler: ${INSTALL_PARSER}`,
+  );
 }
 
 function isNotFound(error: unknown): boolean {

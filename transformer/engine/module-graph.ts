@@ -42,7 +42,10 @@ export function parseModule(ts: TypeScript, fileName: string, text: string): TS.
   const known = parsed.get(fileName);
   if (known?.text === text) return known.sourceFile;
   // Tags are read from comment text, never from parsed JSDoc, so JSDoc is not parsed (a faster parse; TypeScript before 5.3 parses it, and the source hash skips it).
-  const options = { languageVersion: ts.ScriptTarget.Latest, ...(ts.JSDocParsingMode ? { jsDocParsingMode: ts.JSDocParsingMode.ParseNone } : {}) };
+  const options = {
+    languageVersion: ts.ScriptTarget.Latest,
+    ...(ts.JSDocParsingMode ? { jsDocParsingMode: ts.JSDocParsingMode.ParseNone } : {}),
+  };
   const sourceFile = ts.createSourceFile(fileName, text, options, true, scriptKindOf(ts, fileName));
   parsed.set(fileName, { text, sourceFile });
   return sourceFile;
@@ -102,7 +105,10 @@ export class ModuleGraph {
   /** A module's facts are asked for more than once (the tag check, the `tsc` route's rewrite of the emitted JavaScript): each hash is computed once. */
   /** What each reached declaration adds to a source hash, by the name it was reached under. */
   private readonly contributions = new WeakMap<TS.Node, Map<string, string>>();
-  private readonly dependencyHashes = new WeakMap<TS.Node, { readonly ownHash: string; readonly hash: string; readonly files: ReadonlySet<string> }>();
+  private readonly dependencyHashes = new WeakMap<
+    TS.Node,
+    { readonly ownHash: string; readonly hash: string; readonly files: ReadonlySet<string> }
+  >();
 
   /**
    * @param ts - the TypeScript that parses (and whose syntax kinds the engine tests).
@@ -250,7 +256,9 @@ export class ModuleGraph {
       if (!owner) return [];
       const className = owner.name?.text ?? 'anonymous';
       return owner.members
-        .filter((member) => member.name !== undefined && !ts.isComputedPropertyName(member.name) && member.name.getText() === reference.name)
+        .filter(
+          (member) => member.name !== undefined && !ts.isComputedPropertyName(member.name) && member.name.getText() === reference.name,
+        )
         .map((member) => ({ kind: 'declaration', unit: member, name: `${className}.${reference.name}` }));
     }
     const declaration = findBinding(ts, reference.identifier, reference.identifier.text);
@@ -297,7 +305,8 @@ export class ModuleGraph {
   }
 
   private resolution(fromFile: string, specifier: string): Resolution {
-    if (specifier.startsWith('.') || specifier.startsWith('/')) return { kind: 'file', fileName: this.sourceFileFor(resolvePath(dirname(fromFile), specifier)) };
+    if (specifier.startsWith('.') || specifier.startsWith('/'))
+      return { kind: 'file', fileName: this.sourceFileFor(resolvePath(dirname(fromFile), specifier)) };
     if (specifier.startsWith('node:') || BUILTINS.has(specifier)) return { kind: 'file', fileName: undefined };
     return { kind: 'package', origin: packageOrigin(fromFile, specifier) };
   }
@@ -328,14 +337,22 @@ export class ModuleGraph {
         continue;
       }
       if (!isExported(ts, statement)) continue;
-      const isDefault = ts.canHaveModifiers(statement) && (ts.getModifiers(statement) ?? []).some((modifier) => modifier.kind === ts.SyntaxKind.DefaultKeyword);
+      const isDefault =
+        ts.canHaveModifiers(statement) &&
+        (ts.getModifiers(statement) ?? []).some((modifier) => modifier.kind === ts.SyntaxKind.DefaultKeyword);
       if (isDefault && name === 'default' && (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement))) {
         return [{ kind: 'declaration', unit: statement, name: 'default' }];
       }
       if (ts.isVariableStatement(statement)) {
-        const declaration = statement.declarationList.declarations.find((candidate) => ts.isIdentifier(candidate.name) && candidate.name.text === name);
+        const declaration = statement.declarationList.declarations.find(
+          (candidate) => ts.isIdentifier(candidate.name) && candidate.name.text === name,
+        );
         if (declaration) return [{ kind: 'declaration', unit: declaration, name }];
-      } else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement)) && statement.name?.text === name && !isDefault) {
+      } else if (
+        (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement)) &&
+        statement.name?.text === name &&
+        !isDefault
+      ) {
         return [{ kind: 'declaration', unit: statement, name }];
       }
     }
@@ -395,7 +412,13 @@ type Reference =
 /** Calls `visit` for every value reference under `node`; types, which do not run, are skipped. */
 function forEachValueReference(ts: TypeScript, node: TS.Node, visit: (reference: Reference) => void): void {
   const walk = (current: TS.Node): void => {
-    if (ts.isTypeNode(current) || ts.isInterfaceDeclaration(current) || ts.isTypeAliasDeclaration(current) || ts.isTypeParameterDeclaration(current)) return;
+    if (
+      ts.isTypeNode(current) ||
+      ts.isInterfaceDeclaration(current) ||
+      ts.isTypeAliasDeclaration(current) ||
+      ts.isTypeParameterDeclaration(current)
+    )
+      return;
     if (ts.isImportDeclaration(current) || ts.isExportDeclaration(current)) return;
     if (ts.isPropertyAccessExpression(current)) {
       const member = current.name.text;
@@ -423,7 +446,17 @@ function forEachValueReference(ts: TypeScript, node: TS.Node, visit: (reference:
 function isValueReference(ts: TypeScript, identifier: TS.Identifier): boolean {
   const parent = identifier.parent;
   if (!parent) return false;
-  if ((ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent) || ts.isMethodDeclaration(parent) || ts.isGetAccessorDeclaration(parent) || ts.isSetAccessorDeclaration(parent) || ts.isEnumMember(parent) || ts.isPropertySignature(parent)) && parent.name === identifier) return false;
+  if (
+    (ts.isPropertyAssignment(parent) ||
+      ts.isPropertyDeclaration(parent) ||
+      ts.isMethodDeclaration(parent) ||
+      ts.isGetAccessorDeclaration(parent) ||
+      ts.isSetAccessorDeclaration(parent) ||
+      ts.isEnumMember(parent) ||
+      ts.isPropertySignature(parent)) &&
+    parent.name === identifier
+  )
+    return false;
   if ((ts.isLabeledStatement(parent) || ts.isBreakOrContinueStatement(parent)) && parent.label === identifier) return false;
   if (ts.isJsxAttribute(parent) || ts.isQualifiedName(parent)) return false;
   if (ts.isBindingElement(parent) && parent.propertyName === identifier) return false;
@@ -431,7 +464,9 @@ function isValueReference(ts: TypeScript, identifier: TS.Identifier): boolean {
 }
 
 function isExported(ts: TypeScript, statement: TS.Statement): boolean {
-  return ts.canHaveModifiers(statement) && (ts.getModifiers(statement) ?? []).some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword);
+  return (
+    ts.canHaveModifiers(statement) && (ts.getModifiers(statement) ?? []).some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword)
+  );
 }
 
 /** The declaration whose code runs, for the name node {@link findBinding} answers: a function, class, enum or variable (with its initializer). */
@@ -439,7 +474,8 @@ function unitOf(ts: TypeScript, name: TS.Node): TS.Node | undefined {
   let node: TS.Node | undefined = name.parent;
   while (node && ts.isBindingElement(node)) node = node.parent.parent;
   if (!node) return undefined;
-  if (ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isEnumDeclaration(node) || ts.isVariableDeclaration(node)) return node;
+  if (ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isEnumDeclaration(node) || ts.isVariableDeclaration(node))
+    return node;
   if (ts.isFunctionExpression(node) || ts.isClassExpression(node)) return node;
   return undefined;
 }
@@ -487,4 +523,3 @@ function packageOrigin(fromFile: string, specifier: string): string {
     if (dirname(directory) === directory) return `${name}@unknown`;
   }
 }
-

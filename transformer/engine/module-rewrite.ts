@@ -149,7 +149,12 @@ class ModuleRewrite {
       this.edits.replace(signature.getStart(), signature.end, removed, target.tagStart);
     }
     const type = signatures.length === 0 ? '' : `: ${RUNTIME}.CachedFunction<${this.overloadType(signatures)}>`;
-    this.edits.replace(fn.getStart(), this.functionStart(fn), `${exported ? 'export ' : ''}const ${target.name}${type} = ${this.open(target, true)}`, target.tagStart);
+    this.edits.replace(
+      fn.getStart(),
+      this.functionStart(fn),
+      `${exported ? 'export ' : ''}const ${target.name}${type} = ${this.open(target, true)}`,
+      target.tagStart,
+    );
     this.edits.insert(fn.end, this.close(target, ';', true) + (isDefault ? ` export default ${target.name};` : ''), target.tagStart);
   }
 
@@ -162,7 +167,11 @@ class ModuleRewrite {
   private reassignDeclaration(target: RewriteTarget): void {
     const reexports = this.settings.format === 'cjs' ? this.commonJsExportsOf(target.name) : [];
     const assignments = reexports.map((exported) => ` ${exported} = ${target.name};`).join('');
-    this.edits.insert(target.fn.end, ` ${target.name} = ${this.open(target)}${target.name}${this.close(target, ';')}${assignments}`, target.tagStart);
+    this.edits.insert(
+      target.fn.end,
+      ` ${target.name} = ${this.open(target)}${target.name}${this.close(target, ';')}${assignments}`,
+      target.tagStart,
+    );
   }
 
   /** `exports.f` and `module.exports.f` assigned `name` by a top-level statement of the module. */
@@ -182,7 +191,8 @@ class ModuleRewrite {
     const { ts } = this;
     const parent = fn.parent as TS.Block | TS.SourceFile;
     return parent.statements.filter(
-      (statement): statement is TS.FunctionDeclaration => ts.isFunctionDeclaration(statement) && statement !== fn && !statement.body && statement.name?.text === fn.name?.text,
+      (statement): statement is TS.FunctionDeclaration =>
+        ts.isFunctionDeclaration(statement) && statement !== fn && !statement.body && statement.name?.text === fn.name?.text,
     );
   }
 
@@ -190,7 +200,9 @@ class ModuleRewrite {
   private overloadType(signatures: readonly TS.FunctionDeclaration[]): string {
     return signatures
       .map((signature) => {
-        const typeParameters = signature.typeParameters ? `<${signature.typeParameters.map((parameter) => parameter.getText()).join(', ')}>` : '';
+        const typeParameters = signature.typeParameters
+          ? `<${signature.typeParameters.map((parameter) => parameter.getText()).join(', ')}>`
+          : '';
         const parameters = signature.parameters.map((parameter) => parameter.getText()).join(', ');
         return `(${typeParameters}(${parameters}) => ${signature.type?.getText() ?? 'unknown'})`;
       })
@@ -258,7 +270,9 @@ class ModuleRewrite {
       this.imports.set(specifier, namespace);
     }
     if (ts.isNamespaceImport(declaration)) return namespace;
-    const imported = ts.isImportClause(declaration) ? 'default' : ((declaration as TS.ImportSpecifier).propertyName ?? (declaration as TS.ImportSpecifier).name).text;
+    const imported = ts.isImportClause(declaration)
+      ? 'default'
+      : ((declaration as TS.ImportSpecifier).propertyName ?? (declaration as TS.ImportSpecifier).name).text;
     return `${namespace}.${imported}`;
   }
 
@@ -276,7 +290,9 @@ class ModuleRewrite {
 
   private header(hasModuleLevel: boolean): string {
     const load = (name: string, specifier: string): string =>
-      this.settings.format === 'esm' ? `import * as ${name} from ${JSON.stringify(specifier)};` : `const ${name} = require(${JSON.stringify(specifier)});`;
+      this.settings.format === 'esm'
+        ? `import * as ${name} from ${JSON.stringify(specifier)};`
+        : `const ${name} = require(${JSON.stringify(specifier)});`;
     const parts = [load(RUNTIME, 'cachier')];
     if (hasModuleLevel) parts.push(`const ${MODULE_CACHES} = ${RUNTIME}.moduleCaches();`);
     for (const [specifier, name] of this.imports) parts.push(load(name, specifier));

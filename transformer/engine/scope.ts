@@ -34,16 +34,20 @@ function moduleBinding(ts: TypeScript, sourceFile: TS.SourceFile, name: string):
 }
 
 function declaredNames(ts: TypeScript, statement: TS.Statement): string[] {
-  if (ts.isVariableStatement(statement)) return statement.declarationList.declarations.flatMap((declaration) => namesOfBinding(ts, declaration.name));
-  if (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement)) return statement.name ? [statement.name.text] : [];
-  if (ts.isModuleDeclaration(statement) || ts.isImportEqualsDeclaration(statement)) return ts.isIdentifier(statement.name) ? [statement.name.text] : [];
+  if (ts.isVariableStatement(statement))
+    return statement.declarationList.declarations.flatMap((declaration) => namesOfBinding(ts, declaration.name));
+  if (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement))
+    return statement.name ? [statement.name.text] : [];
+  if (ts.isModuleDeclaration(statement) || ts.isImportEqualsDeclaration(statement))
+    return ts.isIdentifier(statement.name) ? [statement.name.text] : [];
   if (ts.isImportDeclaration(statement)) {
     const clause = statement.importClause;
     if (!clause || clause.isTypeOnly) return [];
     const names = clause.name ? [clause.name.text] : [];
     const bindings = clause.namedBindings;
     if (bindings && ts.isNamespaceImport(bindings)) names.push(bindings.name.text);
-    if (bindings && ts.isNamedImports(bindings)) names.push(...bindings.elements.filter((element) => !element.isTypeOnly).map((element) => element.name.text));
+    if (bindings && ts.isNamedImports(bindings))
+      names.push(...bindings.elements.filter((element) => !element.isTypeOnly).map((element) => element.name.text));
     return names;
   }
   return [];

@@ -59,7 +59,7 @@ function feedToken(ts: TypeScript, node: TS.Node, sourceFile: TS.SourceFile, fee
 function isFormattingToken(ts: TypeScript, child: TS.Node, parent: TS.Node): boolean {
   switch (child.kind) {
     case ts.SyntaxKind.JSDoc:
-      // A comment: parsed only by some parsers (a compiler's, for type errors), never by the engine's own.
+    // A comment: parsed only by some parsers (a compiler's, for type errors), never by the engine's own.
     case ts.SyntaxKind.SemicolonToken:
     case ts.SyntaxKind.ExportKeyword:
     case ts.SyntaxKind.DefaultKeyword:

@@ -84,7 +84,11 @@ function unknownOption(raw: RawOption): TagProblem {
 function checkValue(raw: RawOption, kind: ValueKind, context: TagContext): TagValue {
   const { name, value } = raw;
   const problem = (expected: string): TagProblem =>
-    new TagProblem(raw.valueStart, Math.max(1, raw.end - raw.valueStart), `option "${name}" ${expected}${value === undefined ? '' : `, got "${value}"`}`);
+    new TagProblem(
+      raw.valueStart,
+      Math.max(1, raw.end - raw.valueStart),
+      `option "${name}" ${expected}${value === undefined ? '' : `, got "${value}"`}`,
+    );
   if (kind === 'boolean') {
     if (value === undefined || value === 'true') return { kind: 'boolean', value: true };
     if (value === 'false') return { kind: 'boolean', value: false };
@@ -148,7 +152,11 @@ function checkCombinations(options: ReadonlyMap<string, TagOption>): void {
     for (const name of [...owner.ownOptions, ...(owner.connection ? [owner.connection.option] : [])]) {
       const option = options.get(name);
       if (option) {
-        throw new TagProblem(option.raw.start, name.length, `option "${name}" applies to backend=${owner.name} only, but backend=${chosen}; remove one of them`);
+        throw new TagProblem(
+          option.raw.start,
+          name.length,
+          `option "${name}" applies to backend=${owner.name} only, but backend=${chosen}; remove one of them`,
+        );
       }
     }
   }

@@ -41,7 +41,11 @@ export function parseTag(comment: string, commentStart: number): RawTag | undefi
   if (tagAt === -1) return undefined;
   const second = findTag(comment, tagAt + TAG.length);
   if (second !== -1) {
-    throw new TagProblem(commentStart + second, TAG.length, 'a JSDoc block may hold one @cachier tag; merge the options into the first one');
+    throw new TagProblem(
+      commentStart + second,
+      TAG.length,
+      'a JSDoc block may hold one @cachier tag; merge the options into the first one',
+    );
   }
   const bodyEnd = comment.endsWith('*/') ? comment.length - 2 : comment.length;
   const tagEnd = endOfTag(comment, tagAt + TAG.length, bodyEnd);
@@ -86,7 +90,14 @@ function readOptions(comment: string, from: number, commentStart: number): RawOp
     at += name.length;
     if (name === '' || comment[at] !== '=') {
       if (name === '') throw new TagProblem(commentStart + at, 1, 'expected an option name before "="');
-      options.push({ name, value: undefined, quoted: false, start: commentStart + nameStart, valueStart: commentStart + nameStart, end: commentStart + at });
+      options.push({
+        name,
+        value: undefined,
+        quoted: false,
+        start: commentStart + nameStart,
+        valueStart: commentStart + nameStart,
+        end: commentStart + at,
+      });
       continue;
     }
     at += 1;
@@ -109,14 +120,19 @@ function readValue(comment: string, at: number, commentStart: number, name: stri
   if (quote === '"' || quote === "'") {
     const close = comment.indexOf(quote, at + 1);
     if (close === -1) {
-      throw new TagProblem(commentStart + at, 1, `the value of "${name}" opens a ${quote} quote that is never closed; close it on the same tag`);
+      throw new TagProblem(
+        commentStart + at,
+        1,
+        `the value of "${name}" opens a ${quote} quote that is never closed; close it on the same tag`,
+      );
     }
     return { text: comment.slice(at + 1, close), quoted: true, end: close + 1 };
   }
   const bare = /[^\s]*/y;
   bare.lastIndex = at;
   const text = bare.exec(comment)?.[0] ?? '';
-  if (text === '') throw new TagProblem(commentStart + at - 1, 1, `"${name}=" has no value; write ${name}=<value>, or drop "=" for a true flag`);
+  if (text === '')
+    throw new TagProblem(commentStart + at - 1, 1, `"${name}=" has no value; write ${name}=<value>, or drop "=" for a true flag`);
   return { text, quoted: false, end: at + text.length };
 }
 

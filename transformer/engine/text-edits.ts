@@ -49,7 +49,10 @@ export class TextEdits {
     for (const edit of this.edits) if (edit.removed > 0) magic.overwrite(edit.at, edit.at + edit.removed, edit.text);
     for (const edit of this.sorted()) if (edit.removed === 0) magic.appendLeft(edit.at, edit.text);
     let map: SourceMap | undefined;
-    return { code: magic.toString(), map: () => (map ??= magic.generateMap({ source: fileName, file: fileName, includeContent: true, hires: true })) };
+    return {
+      code: magic.toString(),
+      map: () => (map ??= magic.generateMap({ source: fileName, file: fileName, includeContent: true, hires: true })),
+    };
   }
 
   /** The offset in the original text that an offset of the edited text comes from (for generated text, the offset it stands for). */

@@ -103,7 +103,15 @@ export function transformModule(input: TransformInput): TransformResult {
   const targets: RewriteTarget[] = [];
   for (const fn of tagged) {
     const place: TaggedTarget | undefined = located ? located.get(fn.qualifiedName) : fn;
-    if (place) targets.push({ ...place, id: fn.id, sourceHash: hashes.get(fn) as string, options: fn.options, moduleLevel: fn.moduleLevel, tagStart: fn.tagStart });
+    if (place)
+      targets.push({
+        ...place,
+        id: fn.id,
+        sourceHash: hashes.get(fn) as string,
+        options: fn.options,
+        moduleLevel: fn.moduleLevel,
+        tagStart: fn.tagStart,
+      });
   }
   const edits = rewriteModule(targets, {
     ts,
@@ -129,13 +137,20 @@ export function transformModule(input: TransformInput): TransformResult {
 }
 
 /** What a module's tags say, as {@link transformModule} reports it, without rewriting: its bad tags and each tagged function's facts. */
-export function moduleFacts(source: { readonly code: string; readonly fileName: string; readonly graph: ModuleGraph }): Pick<TransformResult, 'diagnostics' | 'functions'> {
+export function moduleFacts(source: {
+  readonly code: string;
+  readonly fileName: string;
+  readonly graph: ModuleGraph;
+}): Pick<TransformResult, 'diagnostics' | 'functions'> {
   if (!source.code.includes('@cachier')) return { diagnostics: [], functions: [] };
   const { diagnostics, functions } = factsOf(source, source.graph);
   return { diagnostics, functions };
 }
 
-function factsOf(source: { readonly code: string; readonly fileName: string }, graph: ModuleGraph): { sourceFile: TS.SourceFile; analysis: ModuleAnalysis; diagnostics: CachierDiagnostic[]; functions: FunctionFacts[] } {
+function factsOf(
+  source: { readonly code: string; readonly fileName: string },
+  graph: ModuleGraph,
+): { sourceFile: TS.SourceFile; analysis: ModuleAnalysis; diagnostics: CachierDiagnostic[]; functions: FunctionFacts[] } {
   const sourceFile = graph.module(source.fileName, source.code) as TS.SourceFile;
   const analysis = analyzeSourceFile(graph.ts, sourceFile);
   const diagnostics = analysis.problems.map((problem) => diagnosticOf(sourceFile, problem));
@@ -149,12 +164,28 @@ function factsOf(source: { readonly code: string; readonly fileName: string }, g
 }
 
 function unchanged(code: string): TransformResult {
-  return { changed: false, code, map: undefined, diagnostics: [], functions: [], originalOffset: (offset) => offset, sourceOffset: (offset) => offset, generatedOffset: (offset) => offset };
+  return {
+    changed: false,
+    code,
+    map: undefined,
+    diagnostics: [],
+    functions: [],
+    originalOffset: (offset) => offset,
+    sourceOffset: (offset) => offset,
+    generatedOffset: (offset) => offset,
+  };
 }
 
 function diagnosticOf(sourceFile: TS.SourceFile, problem: TagProblem): CachierDiagnostic {
   const { line, character } = sourceFile.getLineAndCharacterOfPosition(problem.start);
-  return { fileName: sourceFile.fileName, start: problem.start, length: problem.length, line: line + 1, column: character + 1, message: problem.message };
+  return {
+    fileName: sourceFile.fileName,
+    start: problem.start,
+    length: problem.length,
+    line: line + 1,
+    column: character + 1,
+    message: problem.message,
+  };
 }
 
 /** `file:line:column: cachier: message`, the form compilers and editors link to. */
@@ -190,7 +221,12 @@ function locateFunctions(ts: TypeScript, sourceFile: TS.SourceFile): Map<string,
   }
   const visit = (node: TS.Node): void => {
     let target: TaggedTarget | undefined;
-    if (ts.isFunctionDeclaration(node) || ts.isVariableStatement(node) || ts.isExportAssignment(node) || (ts.isMethodDeclaration(node) && ts.isClassLike(node.parent))) {
+    if (
+      ts.isFunctionDeclaration(node) ||
+      ts.isVariableStatement(node) ||
+      ts.isExportAssignment(node) ||
+      (ts.isMethodDeclaration(node) && ts.isClassLike(node.parent))
+    ) {
       try {
         target = taggedTarget(ts, node, ignore);
       } catch (error) {
@@ -199,7 +235,10 @@ function locateFunctions(ts: TypeScript, sourceFile: TS.SourceFile): Map<string,
     }
     if (target?.fn.body) {
       const topLevel = ts.isSourceFile(target.node.parent);
-      const name = topLevel && target.form === 'declaration' && defaultNames.has(target.name) ? 'default' : qualify(ts, target.node, target.name, target.form);
+      const name =
+        topLevel && target.form === 'declaration' && defaultNames.has(target.name)
+          ? 'default'
+          : qualify(ts, target.node, target.name, target.form);
       if (!found.has(name)) found.set(name, target);
     }
     ts.forEachChild(node, visit);
@@ -215,7 +254,6 @@ function defaultExportAssignment(ts: TypeScript, statement: TS.Statement): TS.Ex
   if (operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(left)) return undefined;
   return left.expression.getText() === 'exports' && left.name.text === 'default' ? right : undefined;
 }
-
 
 /**
  * The bad tags of one module, without rewriting it or hashing what it uses:

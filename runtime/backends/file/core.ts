@@ -1,5 +1,13 @@
 import { join } from 'node:path';
-import { READ_LATER, type CacheCore, type ClaimResult, type CoreOperations, type CoreSettings, type Result, type StoredEntry } from '../../core.js';
+import {
+  READ_LATER,
+  type CacheCore,
+  type ClaimResult,
+  type CoreOperations,
+  type CoreSettings,
+  type Result,
+  type StoredEntry,
+} from '../../core.js';
 import { BackendError, CacheWriteError, CachierError } from '../../errors.js';
 import { BLOCKING_IO_LIMIT, io, isMissing, readFileUpToSync, runAsync, runMixed, runSync, type DiskPlan, type OpenedFile } from './disk.js';
 import {
@@ -34,7 +42,6 @@ const reportedFiles = new Set<string>();
 const tallies = new Map<string, BoundsTally>();
 /** Version folders a background look is running on, so that one runs at a time. */
 const looking = new Set<string>();
-
 
 /** How many bytes of a large entry are checked per turn of the event loop: 1 MiB, 0.2 ms of CRC-32, 1 ms of HMAC. */
 const CHECK_PIECE = 1024 * 1024;
@@ -104,7 +111,8 @@ export function createFileCore(settings: CoreSettings): CacheCore {
     let file: OpenedFile | undefined;
     try {
       // A hit reads one file: the folder, checked once per process, is not looked at again.
-      if (isEntered(trust, shard) || (yield* enterFolder(trust, shard, false))) file = yield* io((disk) => disk.readFileUpTo(path, maxBytes));
+      if (isEntered(trust, shard) || (yield* enterFolder(trust, shard, false)))
+        file = yield* io((disk) => disk.readFileUpTo(path, maxBytes));
     } catch (error) {
       throw failure(error, BackendError);
     }
@@ -250,7 +258,10 @@ export function createFileCore(settings: CoreSettings): CacheCore {
   function decodeFile(file: OpenedFile, key: string, maxBytes: number, check: Buffer | undefined): DecodedEntry {
     if (!file.isFile) return { ok: false, problem: 'not a regular file (a folder, a symbolic link or a FIFO)' };
     if (!file.bytes) {
-      return { ok: false, problem: `${file.size} bytes long, more than the largest entry this function stores (${maxBytes} bytes, from entrySizeLimit or its default)` };
+      return {
+        ok: false,
+        problem: `${file.size} bytes long, more than the largest entry this function stores (${maxBytes} bytes, from entrySizeLimit or its default)`,
+      };
     }
     if (!trust.shared && trust.uid !== undefined && file.uid !== trust.uid) {
       return { ok: false, problem: `owned by uid ${file.uid}, not by this user (uid ${trust.uid})` };
@@ -331,7 +342,13 @@ export function createFileCore(settings: CoreSettings): CacheCore {
       if (!claim.claimed) return claim;
       // Another process may have stored the key since this caller's read: let the engine see it.
       // Mostly none did, which one lstat that raises no error tells (a failed open raises one).
-      if (!(yield* guarded(io((disk) => disk.lstatIfPresent(pathsOf(key).entry)), BackendError))) return claim;
+      if (
+        !(yield* guarded(
+          io((disk) => disk.lstatIfPresent(pathsOf(key).entry)),
+          BackendError,
+        ))
+      )
+        return claim;
       const current = yield* readFromDisk(key);
       return current ? { ...claim, current } : claim;
     },

@@ -330,7 +330,11 @@ export function runSync<T>(plan: DiskPlan<T>): T {
  * Blocking disk calls, except that a file over {@link BLOCKING_IO_LIMIT} is
  * read on the thread pool: the hits and claims of async functions.
  */
-const mixedDisk: Disk = { ...syncDisk, readFileUpTo: (path, maxBytes) => readFileUpToNow(path, maxBytes, true), nextTurn: asyncDisk.nextTurn };
+const mixedDisk: Disk = {
+  ...syncDisk,
+  readFileUpTo: (path, maxBytes) => readFileUpToNow(path, maxBytes, true),
+  nextTurn: asyncDisk.nextTurn,
+};
 
 /** Runs a plan over blocking disk calls, switching to a promise when it reads a large file. */
 export function runMixed<T>(plan: DiskPlan<T>): Io<T> {

@@ -204,7 +204,8 @@ export function decodeEntry(bytes: Buffer, key: string, sealKey?: SealKey, check
   // Compared in place: a hit allocates no view for it.
   if (bytes.length < keyAt || format.magic.compare(bytes, 0, MAGIC_LENGTH) !== 0) {
     const magic = bytes.subarray(0, MAGIC_LENGTH);
-    if (magic.equals(PRIVATE.magic)) return miss('an unsigned entry, which a shared cache does not serve (written without CACHIER_SHARED_KEY)');
+    if (magic.equals(PRIVATE.magic))
+      return miss('an unsigned entry, which a shared cache does not serve (written without CACHIER_SHARED_KEY)');
     if (magic.equals(SHARED.magic)) return miss('an entry of a shared cache, which a private cache does not serve');
     return miss('not a cachier entry file');
   }
@@ -222,7 +223,8 @@ export function decodeEntry(bytes: Buffer, key: string, sealKey?: SealKey, check
     return miss(`holding a value that cannot be deserialized (${(error as Error).message})`);
   }
   const overlong = overlongArray(value, arrayLengthBound(bytes.length));
-  if (overlong !== undefined) return miss(`holding an array of length ${overlong} in ${bytes.length} bytes, which no writer stores (a forged entry)`);
+  if (overlong !== undefined)
+    return miss(`holding an array of length ${overlong} in ${bytes.length} bytes, which no writer stores (a forged entry)`);
   return { ok: true, entry: { value, computedAt: bytes.readDoubleLE(checkedAt) } };
 }
 

@@ -21,7 +21,10 @@ const CAUSES: Readonly<Record<string, { readonly cause: string; readonly fix: st
   ENOSPC: { cause: 'the disk is full', fix: 'free space on it, or point cacheDir or CACHIER_DIR at another disk' },
   EDQUOT: { cause: "the user's disk quota is used up", fix: 'free space in it, or point cacheDir or CACHIER_DIR at another disk' },
   EACCES: { cause: 'permission denied', fix: 'make the folder writable by this user, or point cacheDir or CACHIER_DIR at another folder' },
-  EPERM: { cause: 'operation not permitted', fix: 'make the folder writable by this user, or point cacheDir or CACHIER_DIR at another folder' },
+  EPERM: {
+    cause: 'operation not permitted',
+    fix: 'make the folder writable by this user, or point cacheDir or CACHIER_DIR at another folder',
+  },
 };
 
 /**
@@ -31,7 +34,8 @@ const CAUSES: Readonly<Record<string, { readonly cause: string; readonly fix: st
 export function describeFailure(error: unknown, where: string): string {
   const message = (error as Error | null)?.message ?? String(error);
   const known = CAUSES[errorCode(error) ?? ''];
-  const fix = known?.fix ?? 'check that the folder is writable by this user and its disk has free space, or point cacheDir or CACHIER_DIR elsewhere';
+  const fix =
+    known?.fix ?? 'check that the folder is writable by this user and its disk has free space, or point cacheDir or CACHIER_DIR elsewhere';
   return `${known ? `${known.cause} ` : ''}(${message}) in the cache folder ${where}; ${fix}`;
 }
 

@@ -1,12 +1,30 @@
 import { hash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { NotACacheError, type CacheInspector, type InspectorOptions, type EntryInfo, type FunctionInfo, type MarkInfo, type Removal, type VersionInfo } from '../shared/inspection.js';
+import {
+  NotACacheError,
+  type CacheInspector,
+  type InspectorOptions,
+  type EntryInfo,
+  type FunctionInfo,
+  type MarkInfo,
+  type Removal,
+  type VersionInfo,
+} from '../shared/inspection.js';
 import { sharedKey } from './shared-key.js';
 import { runAsync, runSync } from './disk.js';
 import { decodeEntry, isSignedEntry, readEntryHeader, type SealKey } from './entry-codec.js';
 import { errorCode } from './files.js';
-import { MANIFEST_NAME, TRASH_PREFIX, isEntryName, isLayoutName, isMarkName, isTempName, tempPathFor, type VersionManifest } from './layout.js';
+import {
+  MANIFEST_NAME,
+  TRASH_PREFIX,
+  isEntryName,
+  isLayoutName,
+  isMarkName,
+  isTempName,
+  tempPathFor,
+  type VersionManifest,
+} from './layout.js';
 import { LEFTOVER_AGE_MS, parseOwner, readMark } from './marks.js';
 import { notACacheRoot } from './root-marker.js';
 import { discard } from './versions.js';
@@ -308,7 +326,13 @@ export async function openFileInspector(settings: FileInspectorSettings): Promis
     return {
       versions,
       leftovers,
-      info: { id: described?.functionId ?? folderName, location: functionDir, sourceFile: described?.sourceFile ?? null, backend: 'file', versions: [] },
+      info: {
+        id: described?.functionId ?? folderName,
+        location: functionDir,
+        sourceFile: described?.sourceFile ?? null,
+        backend: 'file',
+        versions: [],
+      },
     };
   }
 

@@ -80,7 +80,10 @@ export function isLayoutName(name: string): boolean {
 
 /** A folder name for any text: readable, portable, and distinct for distinct texts. */
 function safeName(text: string): string {
-  const slug = text.replace(UNSAFE_CHARACTERS, '_').replace(/^[._]+/, '').slice(0, SLUG_LENGTH);
+  const slug = text
+    .replace(UNSAFE_CHARACTERS, '_')
+    .replace(/^[._]+/, '')
+    .slice(0, SLUG_LENGTH);
   return `${slug}-${hash('sha256', text, 'hex').slice(0, 16)}`;
 }
 

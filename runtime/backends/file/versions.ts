@@ -38,10 +38,7 @@ export function* discard(path: string, functionDir: string): DiskPlan<boolean> {
 
 /** When a version folder was last used: its stamp, else the folder's own time. */
 function* lastUsed(versionDir: string): DiskPlan<number | undefined> {
-  return (
-    (yield* ifPresent((disk) => disk.mtime(join(versionDir, 'used')))) ??
-    (yield* ifPresent((disk) => disk.mtime(versionDir)))
-  );
+  return (yield* ifPresent((disk) => disk.mtime(join(versionDir, 'used')))) ?? (yield* ifPresent((disk) => disk.mtime(versionDir)));
 }
 
 /**

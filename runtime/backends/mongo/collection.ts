@@ -31,9 +31,7 @@ const indexesReady = new WeakMap<MongoCollection, Promise<void>>();
 export function ensureIndexes(collection: MongoCollection): Promise<void> {
   let ready = indexesReady.get(collection);
   if (!ready) {
-    ready = collection
-      .createIndex({ functionId: 1, sourceHash: 1, key: 1 }, { unique: true, name: IDENTITY_INDEX })
-      .then(() => undefined);
+    ready = collection.createIndex({ functionId: 1, sourceHash: 1, key: 1 }, { unique: true, name: IDENTITY_INDEX }).then(() => undefined);
     indexesReady.set(collection, ready);
     ready.catch(() => indexesReady.delete(collection));
   }
@@ -42,7 +40,16 @@ export function ensureIndexes(collection: MongoCollection): Promise<void> {
 
 /** Checks that what a `mongetter` returned looks like a driver `Collection`. */
 export function asMongoCollection(value: unknown): MongoCollection {
-  const methods: Array<keyof MongoCollection> = ['findOne', 'find', 'findOneAndUpdate', 'updateOne', 'updateMany', 'deleteMany', 'countDocuments', 'createIndex'];
+  const methods: Array<keyof MongoCollection> = [
+    'findOne',
+    'find',
+    'findOneAndUpdate',
+    'updateOne',
+    'updateMany',
+    'deleteMany',
+    'countDocuments',
+    'createIndex',
+  ];
   const missing = methods.filter((name) => typeof (value as Record<string, unknown> | null)?.[name] !== 'function');
   if (missing.length > 0) {
     throw new InvalidOptionError(

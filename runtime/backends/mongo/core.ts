@@ -43,7 +43,8 @@ const HINT =
 export function createMongoCore(settings: CoreSettings): CacheCore {
   const { functionId, sourceHash, leaseMs, log } = settings;
   const mongetter = settings.mongetter;
-  if (!mongetter) throw new InvalidOptionError('mongetter', `backend 'mongo' needs a mongetter: a function returning the MongoDB collection to use`);
+  if (!mongetter)
+    throw new InvalidOptionError('mongetter', `backend 'mongo' needs a mongetter: a function returning the MongoDB collection to use`);
   const identity = (key: string) => ({ functionId, sourceHash, key });
 
   // A failed mongetter (e.g. the server is down at connect time) is retried on the next call.
@@ -116,7 +117,8 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
     setImmediate(() => {
       if (handedClaims.get(key) !== outcome) return;
       handedClaims.delete(key);
-      if (outcome.claimed) release(key, outcome.token).catch((error: unknown) => log.debug(`could not release an unused claim: ${String(error)}`));
+      if (outcome.claimed)
+        release(key, outcome.token).catch((error: unknown) => log.debug(`could not release an unused claim: ${String(error)}`));
     });
   };
 
@@ -124,10 +126,13 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
     const token = newClaimToken();
     const now = new Date();
     const update = claimUnlessFreshOrMarked(token, now, new Date(now.getTime() + leaseMs), freshSince());
-    const attempt = () => target.findOneAndUpdate(identity(key), update, { upsert: true, returnDocument: 'after', projection: MARKED_ENTRY_FIELDS });
+    const attempt = () =>
+      target.findOneAndUpdate(identity(key), update, { upsert: true, returnDocument: 'after', projection: MARKED_ENTRY_FIELDS });
     // Two first upserts of one key can collide on the unique index where the
     // server does not retry them itself; the second then finds the document.
-    const document = (await attempt().catch((error: unknown) => (isDuplicateKeyError(error) ? attempt() : Promise.reject(error)))) as CacheDocument | null;
+    const document = (await attempt().catch((error: unknown) =>
+      isDuplicateKeyError(error) ? attempt() : Promise.reject(error),
+    )) as CacheDocument | null;
     const entry = readEntry(document);
     lastReadMissed = misses(entry);
     if (entry && !lastReadMissed) await touchIfDue(target, key, document);
@@ -243,7 +248,12 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
     count: () => run('count', (target) => target.countDocuments({ functionId, sourceHash, value: { $exists: true } })),
     // The document keeps any mark on the key: its owner stores as usual.
     delete: (key) =>
-      run('delete', async (target) => (await target.updateOne({ ...identity(key), value: { $exists: true } }, { $unset: { value: '', computedAt: '' } })).matchedCount > 0),
+      run(
+        'delete',
+        async (target) =>
+          (await target.updateOne({ ...identity(key), value: { $exists: true } }, { $unset: { value: '', computedAt: '' } })).matchedCount >
+          0,
+      ),
     // Reads every entry of this version (a cleanup, once per cleanupInterval): staleness may depend on the value.
     deleteStale: (isStale) =>
       run('delete stale entries', async (target) => {
@@ -253,7 +263,9 @@ export function createMongoCore(settings: CoreSettings): CacheCore {
         // Matching computedAt too spares an entry recomputed since it was read.
         const stale = documents.flatMap((document) => {
           const entry = entryOf(document);
-          return entry === undefined || (entry !== 'unreadable' && !isStale(entry)) ? [] : [{ key: document.key, computedAt: document.computedAt }];
+          return entry === undefined || (entry !== 'unreadable' && !isStale(entry))
+            ? []
+            : [{ key: document.key, computedAt: document.computedAt }];
         });
         if (stale.length === 0) return 0;
         await target.deleteMany({ functionId, sourceHash, $or: stale });

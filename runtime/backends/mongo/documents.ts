@@ -82,5 +82,9 @@ export function claimUnlessFreshOrMarked(token: string, now: Date, leaseUntil: D
   const fresh = { $and: [{ $ne: [{ $type: '$value' }, 'missing'] }, { $gte: ['$computedAt', freshSince] }] };
   const claimable = { $not: [{ $or: [marked, fresh] }] };
   // A field whose expression evaluates to a missing field stays missing, as an unmarked document's owner does.
-  return [{ $set: { owner: { $cond: [claimable, { $literal: token }, '$owner'] }, leaseUntil: { $cond: [claimable, leaseUntil, '$leaseUntil'] } } }];
+  return [
+    {
+      $set: { owner: { $cond: [claimable, { $literal: token }, '$owner'] }, leaseUntil: { $cond: [claimable, leaseUntil, '$leaseUntil'] } },
+    },
+  ];
 }

@@ -29,7 +29,10 @@ const DROP_VALUE = { $unset: { value: '', computedAt: '' } };
 function asCollection(value: unknown): Collection {
   const methods = ['find', 'findOne', 'deleteOne', 'deleteMany', 'updateOne', 'updateMany'];
   if (methods.some((name) => typeof (value as Record<string, unknown> | null)?.[name] !== 'function')) {
-    throw new InvalidOptionError('mongetter', "must return a MongoDB Collection (or a promise of one), e.g. () => client.db('app').collection('cachier')");
+    throw new InvalidOptionError(
+      'mongetter',
+      "must return a MongoDB Collection (or a promise of one), e.g. () => client.db('app').collection('cachier')",
+    );
   }
   return value as Collection;
 }
@@ -79,7 +82,8 @@ export async function openInspector(options: InspectorOptions): Promise<CacheIns
     },
     dropVersion: async (functionId, sourceHash) => (await collection.deleteMany({ functionId, sourceHash })).deletedCount > 0,
     // The filter re-checks staleness: an entry recomputed since the plan stays.
-    dropStaleEntry: async (record, cutoff) => (await collection.deleteOne({ _id: record._id, computedAt: { $lt: cutoff }, owner: null })).deletedCount === 1,
+    dropStaleEntry: async (record, cutoff) =>
+      (await collection.deleteOne({ _id: record._id, computedAt: { $lt: cutoff }, owner: null })).deletedCount === 1,
     async dropExpiredMark(record) {
       const filter = { _id: record._id, owner: record.mark?.owner, leaseUntil: { $lte: new Date() } };
       if (!record.hasEntry) return (await collection.deleteOne(filter)).deletedCount === 1;
@@ -100,10 +104,12 @@ export async function openInspector(options: InspectorOptions): Promise<CacheIns
 
 /** Options reaching `collection` of `database` at `uri` (`--mongo-uri`) through the mongodb driver, an optional peer. */
 export async function optionsForAddress(uri: string, details: AddressDetails): Promise<InspectorOptions> {
-  const { MongoClient } = await loadPeer<{ MongoClient: new (uri: string, options: object) => { connect(): Promise<unknown>; db(name: string): { collection(name: string): unknown } } }>(
-    'mongodb',
-    'mongo',
-  );
+  const { MongoClient } = await loadPeer<{
+    MongoClient: new (
+      uri: string,
+      options: object,
+    ) => { connect(): Promise<unknown>; db(name: string): { collection(name: string): unknown } };
+  }>('mongodb', 'mongo');
   // An unreachable server fails in seconds, not the driver's 30, unless the URI says otherwise.
   const client = new MongoClient(uri, /serverSelectionTimeoutMS=/i.test(uri) ? {} : { serverSelectionTimeoutMS: 5_000 });
   try {

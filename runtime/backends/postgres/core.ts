@@ -133,9 +133,12 @@ export function createPostgresCore(settings: CoreSettings): CacheCore {
       run('clear marks', async (target) => {
         await query(target, SQL.CLEAR_MARKS, [functionId]);
       }),
-    count: () => run('count', async (target) => Number((await query(target, SQL.COUNT, [functionId, sourceHash])).rows[0]?.['entries'] ?? 0)),
-    delete: (key) => run('delete', async (target) => Number((await query(target, SQL.DELETE_ENTRY, [...identity(key), null])).rows[0]?.['deleted']) > 0),
-    totalBytes: () => run('measure', async (target) => Number((await query(target, SQL.TOTAL_BYTES, [functionId, sourceHash])).rows[0]?.['bytes'] ?? 0)),
+    count: () =>
+      run('count', async (target) => Number((await query(target, SQL.COUNT, [functionId, sourceHash])).rows[0]?.['entries'] ?? 0)),
+    delete: (key) =>
+      run('delete', async (target) => Number((await query(target, SQL.DELETE_ENTRY, [...identity(key), null])).rows[0]?.['deleted']) > 0),
+    totalBytes: () =>
+      run('measure', async (target) => Number((await query(target, SQL.TOTAL_BYTES, [functionId, sourceHash])).rows[0]?.['bytes'] ?? 0)),
     // Reads every entry of this version (a cleanup, once per cleanupInterval): staleness may depend on the value.
     deleteStale: (isStale) =>
       run('delete stale entries', async (target) => {

@@ -111,7 +111,9 @@ function describePool(pool: PostgresPool): string {
 
 /** Options reaching the PostgreSQL server at `url` (`--postgres <url>`) through pg, an optional peer. */
 export async function optionsForAddress(url: string): Promise<InspectorOptions> {
-  const pg = await loadPeer<{ default: { Pool: new (options: object) => PostgresPool & { on(event: 'error', listener: () => void): unknown } } }>('pg', 'postgres');
+  const pg = await loadPeer<{
+    default: { Pool: new (options: object) => PostgresPool & { on(event: 'error', listener: () => void): unknown } };
+  }>('pg', 'postgres');
   const pool = new pg.default.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5_000 });
   pool.on('error', () => undefined);
   return { backend: 'postgres', postgres: pool, address: url };

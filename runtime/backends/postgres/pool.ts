@@ -37,7 +37,9 @@ export interface PostgresPool {
    * from them, never on one of the pool's, so a small pool (`max: 1`) is not
    * starved by waiting; without them, waiters poll.
    */
-  readonly Client?: new (settings: object) => PostgresConnection;
+  readonly Client?: new (
+    settings: object,
+  ) => PostgresConnection;
   readonly options?: object;
 }
 
@@ -46,5 +48,10 @@ export type PostgresOption = ClientOption<PostgresPool>;
 
 /** Checks that what the `postgres` option gave looks like a `pg` Pool. */
 export function asPostgresPool(value: unknown): PostgresPool {
-  return requireMethods<PostgresPool>(value, ['query'], 'postgres', 'a pg Pool (new pg.Pool({ connectionString })) or a function returning one');
+  return requireMethods<PostgresPool>(
+    value,
+    ['query'],
+    'postgres',
+    'a pg Pool (new pg.Pool({ connectionString })) or a function returning one',
+  );
 }

@@ -32,7 +32,12 @@ export type RedisOption = ClientOption<RedisClient>;
 
 /** Checks that what the `redis` option gave looks like an ioredis client. */
 export function asRedisClient(value: unknown): RedisClient {
-  return requireMethods<RedisClient>(value, ['call', 'callBuffer', 'duplicate'], 'redis', 'an ioredis client (new Redis(url)) or a function returning one');
+  return requireMethods<RedisClient>(
+    value,
+    ['call', 'callBuffer', 'duplicate'],
+    'redis',
+    'an ioredis client (new Redis(url)) or a function returning one',
+  );
 }
 
 /** Every key matching `pattern`, via SCAN (never KEYS, which blocks the server). */

@@ -126,7 +126,9 @@ export function createRedisCore(settings: CoreSettings): CacheCore {
           options,
           async () => {
             const [leaseLeftMs, stored] = (await evaluate(redis, LOOK, [entryKey(key), markKey(key)], [])) as [number, unknown];
-            return leaseLeftMs === -2 ? { leaseLeftMs: 0, entry: readEntry(stored) } : { leaseLeftMs: leaseLeftMs === -1 ? leaseMs : leaseLeftMs };
+            return leaseLeftMs === -2
+              ? { leaseLeftMs: 0, entry: readEntry(stored) }
+              : { leaseLeftMs: leaseLeftMs === -1 ? leaseMs : leaseLeftMs };
           },
           { source: channelsOf(redis, log), name: markKey(key) },
         ),

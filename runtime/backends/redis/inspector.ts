@@ -27,7 +27,8 @@ return 0`;
 
 async function unlinkAll(redis: RedisClient, names: readonly string[]): Promise<number> {
   let removed = 0;
-  for (let start = 0; start < names.length; start += BATCH) removed += Number(await redis.call('UNLINK', ...names.slice(start, start + BATCH)));
+  for (let start = 0; start < names.length; start += BATCH)
+    removed += Number(await redis.call('UNLINK', ...names.slice(start, start + BATCH)));
   return removed;
 }
 
@@ -49,7 +50,8 @@ function describeClient(client: RedisClient): string {
 export async function openInspector(options: InspectorOptions): Promise<CacheInspector> {
   const redis = await lazyClient(options['redis'], asRedisClient)();
   const server = typeof options['address'] === 'string' ? withoutSecret(options['address']) : describeClient(redis);
-  const evaluate = (script: string, keys: string[], args: RedisArgument[]): Promise<unknown> => redis.call('EVAL', script, keys.length, ...keys, ...args);
+  const evaluate = (script: string, keys: string[], args: RedisArgument[]): Promise<unknown> =>
+    redis.call('EVAL', script, keys.length, ...keys, ...args);
 
   async function list(): Promise<RedisRecord[]> {
     const records = new Map<string, RedisRecord>();
@@ -88,7 +90,12 @@ export async function openInspector(options: InspectorOptions): Promise<CacheIns
           const length = Number(found.first);
           // A key that expired between SCAN and STRLEN answers 0.
           if (length === 0) continue;
-          records.set(id, { ...record, hasEntry: true, bytes: Math.max(0, length - ENTRY_HEADER_BYTES), computedAt: computedAtOfHeader(found.second as Buffer) });
+          records.set(id, {
+            ...record,
+            hasEntry: true,
+            bytes: Math.max(0, length - ENTRY_HEADER_BYTES),
+            computedAt: computedAtOfHeader(found.second as Buffer),
+          });
         } else if (typeof found.first === 'string') {
           const ttl = Number(found.second);
           records.set(id, { ...record, mark: { owner: found.first, leaseEnd: ttl > 0 ? now + ttl : Infinity } });
@@ -101,11 +108,13 @@ export async function openInspector(options: InspectorOptions): Promise<CacheIns
   return recordInspector<RedisRecord>({
     backend: 'redis',
     description: `redis ${server}`,
-    locationOf: (functionId, sourceHash) => `${sourceHash === undefined ? functionPrefix(functionId) : versionPrefix(functionId, sourceHash)}*`,
+    locationOf: (functionId, sourceHash) =>
+      `${sourceHash === undefined ? functionPrefix(functionId) : versionPrefix(functionId, sourceHash)}*`,
     targetOf: (record) => record.entryName,
     list,
     clearEntries: async (functionId) => (await unlinkAll(redis, await scan(redis, `${escapeGlob(functionPrefix(functionId))}*:e:*`))) > 0,
-    dropVersion: async (functionId, sourceHash) => (await unlinkAll(redis, await scan(redis, `${escapeGlob(versionPrefix(functionId, sourceHash))}*`))) > 0,
+    dropVersion: async (functionId, sourceHash) =>
+      (await unlinkAll(redis, await scan(redis, `${escapeGlob(versionPrefix(functionId, sourceHash))}*`))) > 0,
     dropStaleEntry: async (record, cutoff) => Number(await evaluate(DROP_STALE, [record.entryName, record.markName], [cutoff])) === 1,
     // A mark whose time to live ran out is gone already: Redis expires it.
     dropExpiredMark: async () => false,
@@ -125,7 +134,9 @@ export async function openInspector(options: InspectorOptions): Promise<CacheIns
 
 /** Options reaching the Redis server at `url` (`--redis <url>`) through ioredis, an optional peer. */
 export async function optionsForAddress(url: string): Promise<InspectorOptions> {
-  const { Redis } = await loadPeer<{ Redis: new (url: string, options: object) => RedisClient & { on(event: 'error', listener: () => void): unknown } }>('ioredis', 'redis');
+  const { Redis } = await loadPeer<{
+    Redis: new (url: string, options: object) => RedisClient & { on(event: 'error', listener: () => void): unknown };
+  }>('ioredis', 'redis');
   const client = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 5_000, commandTimeout: 30_000, lazyConnect: false });
   client.on('error', () => undefined);
   return { backend: 'redis', redis: client, address: url };

@@ -48,7 +48,12 @@ export function parseKey(name: string): { functionId: string; sourceHash: string
   if (!match) return undefined;
   try {
     const [, functionId = '', sourceHash = '', kind, key = ''] = match;
-    return { functionId: decodeURIComponent(functionId), sourceHash: decodeURIComponent(sourceHash), kind: kind === 'e' ? 'entry' : 'mark', key };
+    return {
+      functionId: decodeURIComponent(functionId),
+      sourceHash: decodeURIComponent(sourceHash),
+      kind: kind === 'e' ? 'entry' : 'mark',
+      key,
+    };
   } catch {
     return undefined;
   }

@@ -68,20 +68,26 @@ export function createS3Core(settings: CoreSettings): CacheCore {
   const { functionId, sourceHash, leaseMs, log } = settings;
   const location = lazyClient(settings.connection, asS3Location);
   // The probe runs once per client and bucket, with the signal of the operation that waits for it.
-  const connect = lazyClient(async (signal?: AbortSignal): Promise<Connected> => {
-    sdkLoading ??= importOptionalPeer<Sdk>('@aws-sdk/client-s3', 'the s3 backend');
-    const [sdk, target] = await Promise.all([sdkLoading, location()]);
-    const probeKey = `${prefixOf(target)}.cachier-probe/${randomUUID()}`;
-    const conditional = await supportsConditionalWrites(
-      target.client,
-      target.bucket,
-      (ifNoneMatch) =>
-        target.client.send(new sdk.PutObjectCommand({ Bucket: target.bucket, Key: probeKey, Body: PROBE_BODY, IfNoneMatch: ifNoneMatch }), { abortSignal: signal }),
-      () => target.client.send(new sdk.DeleteObjectCommand({ Bucket: target.bucket, Key: probeKey }), { abortSignal: signal }),
-    );
-    if (!conditional) log.debug(`the S3 endpoint ignores If-None-Match: claims are a read then a write, and may race`);
-    return { sdk, location: target, conditional };
-  }, (value) => value as Connected);
+  const connect = lazyClient(
+    async (signal?: AbortSignal): Promise<Connected> => {
+      sdkLoading ??= importOptionalPeer<Sdk>('@aws-sdk/client-s3', 'the s3 backend');
+      const [sdk, target] = await Promise.all([sdkLoading, location()]);
+      const probeKey = `${prefixOf(target)}.cachier-probe/${randomUUID()}`;
+      const conditional = await supportsConditionalWrites(
+        target.client,
+        target.bucket,
+        (ifNoneMatch) =>
+          target.client.send(
+            new sdk.PutObjectCommand({ Bucket: target.bucket, Key: probeKey, Body: PROBE_BODY, IfNoneMatch: ifNoneMatch }),
+            { abortSignal: signal },
+          ),
+        () => target.client.send(new sdk.DeleteObjectCommand({ Bucket: target.bucket, Key: probeKey }), { abortSignal: signal }),
+      );
+      if (!conditional) log.debug(`the S3 endpoint ignores If-None-Match: claims are a read then a write, and may race`);
+      return { sdk, location: target, conditional };
+    },
+    (value) => value as Connected,
+  );
 
   const root = (target: S3Location) => functionRoot(target, functionId);
   const version = (target: S3Location) => versionRoot(target, functionId, sourceHash);
@@ -96,7 +102,9 @@ export function createS3Core(settings: CoreSettings): CacheCore {
 
   /** The entry stored under object `name` (`undefined` for none, `'unreadable'` for one that does not decode) and when it was written. */
   const fetchObject = async ({ sdk, location: target }: Connected, name: string) => {
-    const object = await unlessMissing(target.client.send(new sdk.GetObjectCommand({ Bucket: target.bucket, Key: name })) as Promise<GetOutput>);
+    const object = await unlessMissing(
+      target.client.send(new sdk.GetObjectCommand({ Bucket: target.bucket, Key: name })) as Promise<GetOutput>,
+    );
     if (!object?.Body) return { entry: undefined, lastModified: 0 };
     const bytes = await readBody(object.Body, object.ContentLength);
     return { entry: decodeEntry(bytes, Number(object.Metadata?.['computed-at'])), lastModified: object.LastModified?.getTime() ?? 0 };
@@ -145,7 +153,10 @@ export function createS3Core(settings: CoreSettings): CacheCore {
     });
     const victims = victimsOf(candidates, bounds, EVICT_DOWN_TO);
     const objectsOf = (name: string): string[] => [entryObject(root, name), ...(used.has(name) ? [useObject(root, name)] : [])];
-    await deleteAll(connected, victims.flatMap((victim) => objectsOf(victim.name)));
+    await deleteAll(
+      connected,
+      victims.flatMap((victim) => objectsOf(victim.name)),
+    );
     tally.looked(candidates.length - victims.length, bytesOf(candidates) - bytesOf(victims));
     return victims.length;
   };
@@ -158,7 +169,12 @@ export function createS3Core(settings: CoreSettings): CacheCore {
     return { owner: head.Metadata?.['owner'], leaseUntil: Number(head.Metadata?.['lease-until'] ?? 0), etag: head.ETag };
   };
 
-  const putClaim = async ({ sdk, location: target }: Connected, key: string, token: string, condition: { IfNoneMatch?: string; IfMatch?: string }) => {
+  const putClaim = async (
+    { sdk, location: target }: Connected,
+    key: string,
+    token: string,
+    condition: { IfNoneMatch?: string; IfMatch?: string },
+  ) => {
     const written = (await target.client.send(
       new sdk.PutObjectCommand({
         Bucket: target.bucket,
@@ -247,7 +263,10 @@ export function createS3Core(settings: CoreSettings): CacheCore {
       const old = (await list(connected, root(connected.location))).filter(
         (object) => !object.name.startsWith(own) && object.lastModified < Date.now() - OTHER_VERSIONS_KEPT_MS,
       );
-      await deleteAll(connected, old.map((object) => object.name));
+      await deleteAll(
+        connected,
+        old.map((object) => object.name),
+      );
     },
     (error) => log.debug(`could not delete objects of older source hashes: ${String(error)}`),
   );
@@ -258,34 +277,42 @@ export function createS3Core(settings: CoreSettings): CacheCore {
     get: (key, signal) => run('read', (connected) => readEntry(connected, key), signal),
     claim: (key, signal) => run('claim', (connected) => claim(connected, key), signal),
     renew: (key, token, signal) =>
-      run('renew a lease', async (connected) => {
-        const etag = claims.get(token);
-        if (connected.conditional && etag !== undefined) {
-          await putClaim(connected, key, token, { IfMatch: etag }).catch((error: unknown) => {
-            if (!isConditionLost(error)) throw error;
-          });
-          return;
-        }
-        if ((await headClaim(connected, key))?.owner === token) await putClaim(connected, key, token, {});
-      }, signal),
+      run(
+        'renew a lease',
+        async (connected) => {
+          const etag = claims.get(token);
+          if (connected.conditional && etag !== undefined) {
+            await putClaim(connected, key, token, { IfMatch: etag }).catch((error: unknown) => {
+              if (!isConditionLost(error)) throw error;
+            });
+            return;
+          }
+          if ((await headClaim(connected, key))?.owner === token) await putClaim(connected, key, token, {});
+        },
+        signal,
+      ),
     async store(key, entry, token, signal) {
       const bytes = serializeValue(entry.value, settings.entrySizeLimit);
-      return run('write', async (connected) => {
-        const { sdk, location: target } = connected;
-        await target.client.send(
-          new sdk.PutObjectCommand({
-            Bucket: target.bucket,
-            Key: entryName(target, key),
-            Body: bytes,
-            ContentLength: bytes.length,
-            ContentType: 'application/octet-stream',
-            Metadata: { 'computed-at': String(entry.computedAt) },
-          }),
-        );
-        if (token !== undefined) await dropClaim(connected, key, token);
-        await dropOlderSourceHashes(connected);
-        return tally?.stored(bytes.length) ? evictBeyondBounds(connected, key) : 0;
-      }, signal);
+      return run(
+        'write',
+        async (connected) => {
+          const { sdk, location: target } = connected;
+          await target.client.send(
+            new sdk.PutObjectCommand({
+              Bucket: target.bucket,
+              Key: entryName(target, key),
+              Body: bytes,
+              ContentLength: bytes.length,
+              ContentType: 'application/octet-stream',
+              Metadata: { 'computed-at': String(entry.computedAt) },
+            }),
+          );
+          if (token !== undefined) await dropClaim(connected, key, token);
+          await dropOlderSourceHashes(connected);
+          return tally?.stored(bytes.length) ? evictBeyondBounds(connected, key) : 0;
+        },
+        signal,
+      );
     },
     release: (key, token, signal) => run('release a mark', (connected) => dropClaim(connected, key, token), signal),
     waitForEntry: (key, options) =>
@@ -298,7 +325,10 @@ export function createS3Core(settings: CoreSettings): CacheCore {
       ),
     clear: () =>
       run('clear', async (connected) => {
-        await deleteAll(connected, (await list(connected, root(connected.location))).map((object) => object.name));
+        await deleteAll(
+          connected,
+          (await list(connected, root(connected.location))).map((object) => object.name),
+        );
         tally?.forget();
       }),
     clearBeingCalculated: () =>
@@ -312,14 +342,18 @@ export function createS3Core(settings: CoreSettings): CacheCore {
       run('delete', async (connected) => {
         const { sdk, location: target } = connected;
         const name = entryName(target, key);
-        const head = await unlessMissing(target.client.send(new sdk.HeadObjectCommand({ Bucket: target.bucket, Key: name })) as Promise<HeadOutput>);
+        const head = await unlessMissing(
+          target.client.send(new sdk.HeadObjectCommand({ Bucket: target.bucket, Key: name })) as Promise<HeadOutput>,
+        );
         if (!head) return false;
         await target.client.send(new sdk.DeleteObjectCommand({ Bucket: target.bucket, Key: name }));
         if (bounds) await target.client.send(new sdk.DeleteObjectCommand({ Bucket: target.bucket, Key: useObject(version(target), key) }));
         return true;
       }),
     totalBytes: () =>
-      run('measure', async (connected) => (await list(connected, `${version(connected.location)}e/`)).reduce((total, object) => total + object.size, 0)),
+      run('measure', async (connected) =>
+        (await list(connected, `${version(connected.location)}e/`)).reduce((total, object) => total + object.size, 0),
+      ),
     // Reads every entry of this version (a cleanup, once per cleanupInterval): staleness may depend on the value.
     deleteStale: (isStale) =>
       run('delete stale entries', async (connected) => {
@@ -348,5 +382,8 @@ export function decodeEntry(bytes: Uint8Array, computedAt: number): StoredEntry 
 function abortable(connected: Connected, signal: AbortSignal | undefined): Connected {
   if (!signal) return connected;
   const { client } = connected.location;
-  return { ...connected, location: { ...connected.location, client: { send: (command) => client.send(command, { abortSignal: signal }) } } };
+  return {
+    ...connected,
+    location: { ...connected.location, client: { send: (command) => client.send(command, { abortSignal: signal }) } },
+  };
 }

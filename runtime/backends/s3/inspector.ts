@@ -24,7 +24,8 @@ const PARALLEL = 16;
 /** Runs `task` on every item, {@link PARALLEL} at a time. */
 async function eachInTurn<T, U>(items: readonly T[], task: (item: T) => Promise<U>): Promise<U[]> {
   const results: U[] = [];
-  for (let start = 0; start < items.length; start += PARALLEL) results.push(...(await Promise.all(items.slice(start, start + PARALLEL).map(task))));
+  for (let start = 0; start < items.length; start += PARALLEL)
+    results.push(...(await Promise.all(items.slice(start, start + PARALLEL).map(task))));
   return results;
 }
 
@@ -42,7 +43,8 @@ export async function openInspector(options: InspectorOptions): Promise<CacheIns
   const { client, bucket } = location;
   const prefix = prefixOf(location);
 
-  const head = (name: string) => unlessMissing(client.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: name })) as Promise<HeadOutput>);
+  const head = (name: string) =>
+    unlessMissing(client.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: name })) as Promise<HeadOutput>);
   const remove = async (name: string): Promise<boolean> => {
     await client.send(new sdk.DeleteObjectCommand({ Bucket: bucket, Key: name }));
     return true;
@@ -52,7 +54,9 @@ export async function openInspector(options: InspectorOptions): Promise<CacheIns
     const names: string[] = [];
     let continuation: string | undefined;
     do {
-      const page = (await client.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: under, ContinuationToken: continuation }))) as ListOutput;
+      const page = (await client.send(
+        new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: under, ContinuationToken: continuation }),
+      )) as ListOutput;
       for (const object of page.Contents ?? []) if (object.Key) names.push(object.Key);
       continuation = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (continuation);
@@ -84,19 +88,32 @@ export async function openInspector(options: InspectorOptions): Promise<CacheIns
       };
       if (object.kind === 'entry') {
         const computedAt = Number(found.Metadata?.['computed-at']);
-        records.set(id, { ...record, hasEntry: true, bytes: found.ContentLength ?? 0, computedAt: Number.isFinite(computedAt) ? computedAt : null, etag: found.ETag });
+        records.set(id, {
+          ...record,
+          hasEntry: true,
+          bytes: found.ContentLength ?? 0,
+          computedAt: Number.isFinite(computedAt) ? computedAt : null,
+          etag: found.ETag,
+        });
       } else {
-        records.set(id, { ...record, mark: { owner: found.Metadata?.['owner'] ?? '', leaseEnd: Number(found.Metadata?.['lease-until'] ?? 0) } });
+        records.set(id, {
+          ...record,
+          mark: { owner: found.Metadata?.['owner'] ?? '', leaseEnd: Number(found.Metadata?.['lease-until'] ?? 0) },
+        });
       }
     }
     return [...records.values()];
   }
 
   async function problemOf(record: S3Record): Promise<string | undefined> {
-    const object = await unlessMissing(client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: record.entryName })) as Promise<GetOutput>);
+    const object = await unlessMissing(
+      client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: record.entryName })) as Promise<GetOutput>,
+    );
     if (!object?.Body) return undefined;
     const bytes = await readBody(object.Body, object.ContentLength);
-    return decodeEntry(bytes, Number(object.Metadata?.['computed-at'])) === 'unreadable' ? 'its value or its computed-at cannot be read' : undefined;
+    return decodeEntry(bytes, Number(object.Metadata?.['computed-at'])) === 'unreadable'
+      ? 'its value or its computed-at cannot be read'
+      : undefined;
   }
 
   // One DeleteObject after another, as the core clears: S3-compatible servers (s3rver) fail deletes sent at once in one folder.
@@ -108,10 +125,12 @@ export async function openInspector(options: InspectorOptions): Promise<CacheIns
   return recordInspector<S3Record>({
     backend: 's3',
     description: `s3 s3://${bucket}/${prefix}`,
-    locationOf: (functionId, sourceHash) => `s3://${bucket}/${sourceHash === undefined ? functionRoot(location, functionId) : versionRoot(location, functionId, sourceHash)}`,
+    locationOf: (functionId, sourceHash) =>
+      `s3://${bucket}/${sourceHash === undefined ? functionRoot(location, functionId) : versionRoot(location, functionId, sourceHash)}`,
     targetOf: (record) => `s3://${bucket}/${record.entryName}`,
     list,
-    clearEntries: async (functionId) => removeAll((await listNames(functionRoot(location, functionId))).filter((name) => parseObjectName(prefix, name)?.kind === 'entry')),
+    clearEntries: async (functionId) =>
+      removeAll((await listNames(functionRoot(location, functionId))).filter((name) => parseObjectName(prefix, name)?.kind === 'entry')),
     dropVersion: async (functionId, sourceHash) => removeAll(await listNames(versionRoot(location, functionId, sourceHash))),
     async dropStaleEntry(record, cutoff) {
       const [entry, claim] = await Promise.all([head(record.entryName), head(record.claimName)]);
@@ -122,7 +141,8 @@ export async function openInspector(options: InspectorOptions): Promise<CacheIns
     },
     async dropExpiredMark(record) {
       const claim = await head(record.claimName);
-      if (!claim || claim.Metadata?.['owner'] !== record.mark?.owner || Number(claim.Metadata?.['lease-until'] ?? 0) > Date.now()) return false;
+      if (!claim || claim.Metadata?.['owner'] !== record.mark?.owner || Number(claim.Metadata?.['lease-until'] ?? 0) > Date.now())
+        return false;
       return remove(record.claimName);
     },
     problemOf,

@@ -15,7 +15,10 @@ type GetOutput = import('@aws-sdk/client-s3').GetObjectCommandOutput;
  */
 export function createInvalidationChannel(settings: InvalidationSettings): InvalidationChannel {
   const location = lazyClient(settings.connection, asS3Location);
-  const sdk = lazyClient(() => importOptionalPeer<Sdk>('@aws-sdk/client-s3', 'the s3 backend'), (loaded) => loaded as Sdk);
+  const sdk = lazyClient(
+    () => importOptionalPeer<Sdk>('@aws-sdk/client-s3', 'the s3 backend'),
+    (loaded) => loaded as Sdk,
+  );
   const target = async () => {
     const [loaded, where] = await Promise.all([sdk(), location()]);
     return { sdk: loaded, where, name: generationObject(versionRoot(where, settings.functionId, settings.sourceHash)) };

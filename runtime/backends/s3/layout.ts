@@ -48,7 +48,12 @@ export function parseObjectName(
   const parts = name.slice(prefix.length).split('/');
   if (parts.length !== 4 || (parts[2] !== 'e' && parts[2] !== 'c')) return undefined;
   try {
-    return { functionId: decodeURIComponent(parts[0] ?? ''), sourceHash: decodeURIComponent(parts[1] ?? ''), kind: parts[2] === 'e' ? 'entry' : 'claim', key: parts[3] ?? '' };
+    return {
+      functionId: decodeURIComponent(parts[0] ?? ''),
+      sourceHash: decodeURIComponent(parts[1] ?? ''),
+      kind: parts[2] === 'e' ? 'entry' : 'claim',
+      key: parts[3] ?? '',
+    };
   } catch {
     return undefined;
   }

@@ -31,7 +31,10 @@ export type S3Option = ClientOption<S3Location>;
 export function asS3Location(value: unknown): S3Location {
   const location = value as Partial<S3Location> | null;
   if (typeof location !== 'object' || location === null || typeof location.bucket !== 'string' || location.bucket === '') {
-    throw new InvalidOptionError('s3', `must be { client, bucket, prefix? } with a bucket name, e.g. { client: new S3Client({}), bucket: 'my-cache' }`);
+    throw new InvalidOptionError(
+      's3',
+      `must be { client, bucket, prefix? } with a bucket name, e.g. { client: new S3Client({}), bucket: 'my-cache' }`,
+    );
   }
   requireMethods<S3Sender>(location.client, ['send'], 's3', 'an object whose client is an S3Client of @aws-sdk/client-s3');
   if (location.prefix !== undefined && typeof location.prefix !== 'string') {

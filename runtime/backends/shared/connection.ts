@@ -56,7 +56,10 @@ export async function runOperation<T>(server: string, what: string, hint: string
  * hashes) that each process runs once: later calls do nothing once it has
  * succeeded; a failure goes to `failed` and the next call tries again.
  */
-export function oncePerProcess<Args extends unknown[]>(task: (...args: Args) => Promise<unknown>, failed: (error: unknown) => void): (...args: Args) => Promise<void> {
+export function oncePerProcess<Args extends unknown[]>(
+  task: (...args: Args) => Promise<unknown>,
+  failed: (error: unknown) => void,
+): (...args: Args) => Promise<void> {
   let done = false;
   return async (...args) => {
     if (done) return;
@@ -69,4 +72,3 @@ export function oncePerProcess<Args extends unknown[]>(task: (...args: Args) => 
     }
   };
 }
-

@@ -132,7 +132,9 @@ export async function loadPeer<T>(name: string, backend: string): Promise<T> {
   try {
     return (await import(/* webpackIgnore: true */ /* @vite-ignore */ name)) as T;
   } catch (error) {
-    throw new MissingDriverError(`cannot load ${name}, the ${backend} driver (${(error as Error).message}); install it next to cachier: npm install ${name}`);
+    throw new MissingDriverError(
+      `cannot load ${name}, the ${backend} driver (${(error as Error).message}); install it next to cachier: npm install ${name}`,
+    );
   }
 }
 

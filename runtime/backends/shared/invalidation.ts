@@ -90,7 +90,12 @@ export function generationChannel(store: GenerationStore, settings: Invalidation
     const started = Date.now();
     try {
       // A hit waits for this look: a hung server must not hang it.
-      const token = await withDeadline('cache', 'a look at the generation', () => store.read(), () => settings.timeoutMs);
+      const token = await withDeadline(
+        'cache',
+        'a look at the generation',
+        () => store.read(),
+        () => settings.timeoutMs,
+      );
       if (token !== known) {
         if (token !== undefined && token === ownToken) copies.dropOlderThan(ownMark);
         else copies.drop(undefined);

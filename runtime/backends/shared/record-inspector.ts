@@ -1,5 +1,14 @@
 import { ownerOfToken } from './claims.js';
-import { sourceFileOf, sum, type CacheInspector, type EntryInfo, type FunctionInfo, type MarkInfo, type Removal, type VersionInfo } from './inspection.js';
+import {
+  sourceFileOf,
+  sum,
+  type CacheInspector,
+  type EntryInfo,
+  type FunctionInfo,
+  type MarkInfo,
+  type Removal,
+  type VersionInfo,
+} from './inspection.js';
 
 /**
  * One key of a server backend (mongo, redis, postgres, s3) as its inspector
@@ -120,7 +129,13 @@ export function recordInspector<R extends StoredRecord>(store: RecordStore<R>): 
       for (const [sourceHash, records] of versionsOf(fn)) {
         for (const record of records) {
           if (!record.hasEntry) continue;
-          entries.push({ key: record.key, sourceHash, computedAt: record.computedAt, bytes: record.bytes, stale: isStale(record, staleAfterMs, readAt) });
+          entries.push({
+            key: record.key,
+            sourceHash,
+            computedAt: record.computedAt,
+            bytes: record.bytes,
+            stale: isStale(record, staleAfterMs, readAt),
+          });
         }
       }
       return entries;

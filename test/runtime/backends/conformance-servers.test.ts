@@ -25,7 +25,10 @@ const ROUND_TRIPS: Partial<Record<string, { miss: string[]; hit: string[] }>> = 
 };
 
 /** S3 endpoints that ignore conditional writes: the claim reads before it writes, and the claim's owner is read before it is deleted. */
-const S3_WITHOUT_CONDITIONAL_WRITES = { miss: ['GetObject', 'HeadObject', 'PutObject', 'PutObject', 'HeadObject', 'DeleteObject'], hit: ['GetObject'] };
+const S3_WITHOUT_CONDITIONAL_WRITES = {
+  miss: ['GetObject', 'HeadObject', 'PutObject', 'PutObject', 'HeadObject', 'DeleteObject'],
+  hit: ['GetObject'],
+};
 
 describe.each(backendTargets().map((target) => [target.backend, target] as const))('%s backend', (_, target) => {
   const { spec, machine, uniqueId, warnings } = suiteFor(target);

@@ -12,7 +12,12 @@ describe.each(backendTargets().map((target) => [target.backend, target] as const
   const { spec, machine, uniqueId, expectWarning } = suiteFor(target);
 
   spec('a miss computes and stores; a hit returns the stored value without calling the function', async () => {
-    const { fn, calls } = counted(await machine(), uniqueId('square'), (x) => ({ square: x * x, at: new Date(0), tags: new Set(['a']), big: 2n ** 70n }));
+    const { fn, calls } = counted(await machine(), uniqueId('square'), (x) => ({
+      square: x * x,
+      at: new Date(0),
+      tags: new Set(['a']),
+      big: 2n ** 70n,
+    }));
     const first = await fn(4);
     const second = await fn(4);
     expect(second).toEqual({ square: 16, at: new Date(0), tags: new Set(['a']), big: 2n ** 70n });
@@ -54,29 +59,33 @@ describe.each(backendTargets().map((target) => [target.backend, target] as const
     expect(next.calls.count).toBe(2);
   });
 
-  spec('two machines seeing the same stale entry with nextTime refresh it once', async () => {
-    let now = Date.parse('2030-01-01T00:00:00Z');
-    setDefaults({ clock: () => now });
-    const id = uniqueId('refresh-once');
-    let computations = 0;
-    const wrap = (m: Machine) =>
-      cachier(
-        async (x: number) => {
-          computations++;
-          await sleep(1_000);
-          return `${x}@${now}`;
-        },
-        { ...m.options, id, sourceHash: 'v1', staleAfter: '1h', nextTime: true },
-      );
-    const [a, b] = [wrap(await machine()), wrap(await machine())];
-    const first = await a(1);
-    now += 2 * 60 * 60_000;
-    expect(await a(1)).toBe(first);
-    expect(await b(1)).toBe(first);
-    await vi.waitFor(async () => expect(await a(1)).toBe(`1@${now}`), { timeout: 15_000 });
-    expect(await b(1)).toBe(`1@${now}`);
-    expect(computations).toBe(2);
-  }, () => racyClaimsReason(target));
+  spec(
+    'two machines seeing the same stale entry with nextTime refresh it once',
+    async () => {
+      let now = Date.parse('2030-01-01T00:00:00Z');
+      setDefaults({ clock: () => now });
+      const id = uniqueId('refresh-once');
+      let computations = 0;
+      const wrap = (m: Machine) =>
+        cachier(
+          async (x: number) => {
+            computations++;
+            await sleep(1_000);
+            return `${x}@${now}`;
+          },
+          { ...m.options, id, sourceHash: 'v1', staleAfter: '1h', nextTime: true },
+        );
+      const [a, b] = [wrap(await machine()), wrap(await machine())];
+      const first = await a(1);
+      now += 2 * 60 * 60_000;
+      expect(await a(1)).toBe(first);
+      expect(await b(1)).toBe(first);
+      await vi.waitFor(async () => expect(await a(1)).toBe(`1@${now}`), { timeout: 15_000 });
+      expect(await b(1)).toBe(`1@${now}`);
+      expect(computations).toBe(2);
+    },
+    () => racyClaimsReason(target),
+  );
 
   spec("one function's entries are never served to another with the same arguments", async () => {
     const m = await machine();
@@ -286,20 +295,25 @@ describe.each(backendTargets().map((target) => [target.backend, target] as const
     expect(b.calls.count).toBe(0);
   });
 
-  spec('a computation forgotten while in flight is not served: the next call computes at once, and the old value is not stored', async () => {
-    const slow = gate<string>();
-    let started = 0;
-    const { fn, calls } = counted(await machine(), uniqueId('forget-in-flight'), (x): string | Promise<string> => (++started === 1 ? slow.promise : `${x} new`));
-    const pending = fn(1);
-    await vi.waitFor(() => expect(calls.count).toBe(1));
-    expect(await fn.forget(1)).toBe(false);
-    expect(await fn(1)).toBe('1 new');
-    expect(calls.count).toBe(2);
-    slow.open('1 old');
-    expect(await pending).toBe('1 old');
-    expect(await fn(1)).toBe('1 new');
-    expect((await fn.cacheInfo()).waits).toBe(0);
-  });
+  spec(
+    'a computation forgotten while in flight is not served: the next call computes at once, and the old value is not stored',
+    async () => {
+      const slow = gate<string>();
+      let started = 0;
+      const { fn, calls } = counted(await machine(), uniqueId('forget-in-flight'), (x): string | Promise<string> =>
+        ++started === 1 ? slow.promise : `${x} new`,
+      );
+      const pending = fn(1);
+      await vi.waitFor(() => expect(calls.count).toBe(1));
+      expect(await fn.forget(1)).toBe(false);
+      expect(await fn(1)).toBe('1 new');
+      expect(calls.count).toBe(2);
+      slow.open('1 old');
+      expect(await pending).toBe('1 old');
+      expect(await fn(1)).toBe('1 new');
+      expect((await fn.cacheInfo()).waits).toBe(0);
+    },
+  );
 
   spec('clearBeingCalculated lets the next caller compute instead of waiting for the marked computation', async () => {
     const id = uniqueId('marks');
@@ -333,7 +347,9 @@ describe.each(backendTargets().map((target) => [target.backend, target] as const
       const id = uniqueId('racing');
       let computations = 0;
       const machines = await Promise.all([1, 2, 3].map(() => machine()));
-      const wrappers = machines.map((m) => cachier(async (x: number) => ({ x, computation: ++computations }), { ...m.options, id, sourceHash: 'v1' }));
+      const wrappers = machines.map((m) =>
+        cachier(async (x: number) => ({ x, computation: ++computations }), { ...m.options, id, sourceHash: 'v1' }),
+      );
       const keys = Array.from({ length: 10 }, (_, i) => i);
       const results = await Promise.all(wrappers.flatMap((fn) => keys.map((x) => fn(x))));
       expect(results.map((result) => result.x)).toEqual(wrappers.flatMap(() => keys));

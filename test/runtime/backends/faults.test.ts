@@ -8,7 +8,14 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, inject, test } from 'vitest';
 import { cachier, type CachierOptions } from '../../../runtime/index.js';
 import { TestMongoServer } from '../../support/mongo-server/server.js';
-import { freePort, TestPostgresServer, TestRedisServer, TestS3Server, TEST_BUCKET, type RestartableServer } from '../../support/servers/servers.mjs';
+import {
+  freePort,
+  TestPostgresServer,
+  TestRedisServer,
+  TestS3Server,
+  TEST_BUCKET,
+  type RestartableServer,
+} from '../../support/servers/servers.mjs';
 
 // Issue 22's fault bounds, against real servers and real drivers with the
 // client settings the docs recommend: whatever the backend does (refuses,
@@ -143,18 +150,21 @@ async function boundedCall(fn: (x: number) => Promise<number>, x: number): Promi
 const codes = (code: string) => warnings.filter((warning) => warning.code === code);
 
 describe.each(['redis', 'postgres', 's3', 'mongo'] as const)('%s backend under faults', (backend) => {
-  test.skipIf(skipOf(backend))('connection refused: every call returns its value within one timeout, with one warning for the outage', async () => {
-    const connected = connect(backend, addressAt(backend, await freePort()));
-    cleanups.push(() => connected.close());
-    const { fn, calls } = slowDouble(connected);
-    for (let x = 1; x <= 3; x++) await boundedCall(fn, x);
-    await sleep(1_100); // past the first cool-down: the next call probes the backend
-    await boundedCall(fn, 4);
-    expect(calls.count).toBe(4);
-    await sleep(0);
-    expect(codes('CACHIER_BACKEND_DOWN')).toHaveLength(1);
-    expect(codes('CACHIER_BACKEND_DOWN')[0]?.message).toMatch(new RegExp(`the ${backend} backend failed \\(.+\\); calls skip it`));
-  });
+  test.skipIf(skipOf(backend))(
+    'connection refused: every call returns its value within one timeout, with one warning for the outage',
+    async () => {
+      const connected = connect(backend, addressAt(backend, await freePort()));
+      cleanups.push(() => connected.close());
+      const { fn, calls } = slowDouble(connected);
+      for (let x = 1; x <= 3; x++) await boundedCall(fn, x);
+      await sleep(1_100); // past the first cool-down: the next call probes the backend
+      await boundedCall(fn, 4);
+      expect(calls.count).toBe(4);
+      await sleep(0);
+      expect(codes('CACHIER_BACKEND_DOWN')).toHaveLength(1);
+      expect(codes('CACHIER_BACKEND_DOWN')[0]?.message).toMatch(new RegExp(`the ${backend} backend failed \\(.+\\); calls skip it`));
+    },
+  );
 
   test.skipIf(skipOf(backend))('a hung server (accepts, never answers) costs a call at most one timeout', async () => {
     const hung = await hungServer();

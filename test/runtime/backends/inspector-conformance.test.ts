@@ -68,9 +68,13 @@ describe.each(targets.map((inspected) => [inspected.name, inspected] as const))(
       },
       { ...optionsOf(m), id, sourceHash },
     );
-    return { fn, calls, callAll: async (keys: readonly number[]) => {
-      for (const key of keys) await fn(key);
-    } };
+    return {
+      fn,
+      calls,
+      callAll: async (keys: readonly number[]) => {
+        for (const key of keys) await fn(key);
+      },
+    };
   }
 
   /** The inspector the command opens, on a connection of its own (closed with it). */
@@ -118,8 +122,7 @@ describe.each(targets.map((inspected) => [inspected.name, inspected] as const))(
     // The file backend's entries hold a header and the key besides the value; the others store the value alone.
     if (target.backend === 'file') {
       for (const [index, size] of sizes.entries()) expect(size).toBeGreaterThan(values[index] as number);
-    }
-    else expect(sizes).toEqual(values);
+    } else expect(sizes).toEqual(values);
     await opened.close();
   });
 
@@ -130,7 +133,12 @@ describe.each(targets.map((inspected) => [inspected.name, inspected] as const))(
     await (await cachedFunction(healthy, 'v1')).callAll(range(0, 5));
     const clean = await inspector();
     const all = await clean.functions(undefined);
-    expect(await clean.verifyPlan(all.filter((fn) => fn.id === healthy), () => undefined)).toEqual([]);
+    expect(
+      await clean.verifyPlan(
+        all.filter((fn) => fn.id === healthy),
+        () => undefined,
+      ),
+    ).toEqual([]);
     await clean.close();
 
     await (await cachedFunction(damaged, 'v1')).callAll(range(0, 3));
@@ -169,7 +177,8 @@ describe.each(targets.map((inspected) => [inspected.name, inspected] as const))(
 
     const after = await inspector();
     const functions = await after.functions(undefined);
-    const entriesOf = (id: string) => functions.find((item) => item.id === id)?.versions.reduce((sum, version) => sum + version.entries, 0) ?? 0;
+    const entriesOf = (id: string) =>
+      functions.find((item) => item.id === id)?.versions.reduce((sum, version) => sum + version.entries, 0) ?? 0;
     expect(entriesOf(cleared)).toBe(0);
     expect(entriesOf(kept)).toBe(3);
     await after.close();

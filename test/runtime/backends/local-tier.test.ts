@@ -133,30 +133,33 @@ describe.each(shared)('a local tier on $backend', (target) => {
   });
 });
 
-describe.each(shared.filter((target) => target.backend === 'redis' || target.backend === 'postgres'))('a local tier on $backend, pushed to', (target) => {
-  test('drops its copies once its listening connection is back, since messages may have been missed meanwhile', async (context) => {
-    if (target.skip || !target.ownServer) return context.skip(target.skip ?? 'no server of its own');
-    const server = await target.ownServer();
-    cleanups.push(() => server.stop());
-    const machine = await connectMachine(target.backend, server.address);
-    cleanups.push(() => machine.close());
-    const { fn, calls } = localFunction(machine, `local-resync-${randomUUID()}`);
-    await untilServedLocally(machine, fn);
-    await server.stop();
-    expect(await fn(1)).toEqual({ x: 1, n: 1, by: 'here' });
-    await server.resume();
-    await until(
-      async () => {
-        machine.roundTrips();
-        await fn(1);
-        return machine.roundTrips().length > 0;
-      },
-      15_000,
-      'a call going to the server again',
-    );
-    expect(calls.count).toBe(1);
-  });
-});
+describe.each(shared.filter((target) => target.backend === 'redis' || target.backend === 'postgres'))(
+  'a local tier on $backend, pushed to',
+  (target) => {
+    test('drops its copies once its listening connection is back, since messages may have been missed meanwhile', async (context) => {
+      if (target.skip || !target.ownServer) return context.skip(target.skip ?? 'no server of its own');
+      const server = await target.ownServer();
+      cleanups.push(() => server.stop());
+      const machine = await connectMachine(target.backend, server.address);
+      cleanups.push(() => machine.close());
+      const { fn, calls } = localFunction(machine, `local-resync-${randomUUID()}`);
+      await untilServedLocally(machine, fn);
+      await server.stop();
+      expect(await fn(1)).toEqual({ x: 1, n: 1, by: 'here' });
+      await server.resume();
+      await until(
+        async () => {
+          machine.roundTrips();
+          await fn(1);
+          return machine.roundTrips().length > 0;
+        },
+        15_000,
+        'a call going to the server again',
+      );
+      expect(calls.count).toBe(1);
+    });
+  },
+);
 
 describe('the local option', () => {
   test.each(['memory', 'file'] as const)('is refused on the %s backend, whose entries are on this machine already', async (backend) => {

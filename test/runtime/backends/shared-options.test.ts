@@ -30,7 +30,9 @@ describe.each([
   });
 
   test('a sync function is refused at wrap time, and under a global default at its first call', () => {
-    expect(() => cachier(syncFn, { backend, [backend]: {} } as CachierOptions)).toThrow(new RegExp(`'${backend}' serves async functions only.*declare syncFn async`));
+    expect(() => cachier(syncFn, { backend, [backend]: {} } as CachierOptions)).toThrow(
+      new RegExp(`'${backend}' serves async functions only.*declare syncFn async`),
+    );
     setDefaults({ backend, [backend]: {} });
     const cached = cachier(syncFn);
     expect(() => cached(1)).toThrow(new RegExp(`'${backend}' serves async functions only`));
@@ -39,10 +41,18 @@ describe.each([
 
 describe('connection options of the wrong shape', () => {
   test.each([
-    ['redis', { get: () => null }, /"redis": must be an ioredis client \(new Redis\(url\)\) or a function returning one; what it holds has no call, callBuffer, duplicate/],
+    [
+      'redis',
+      { get: () => null },
+      /"redis": must be an ioredis client \(new Redis\(url\)\) or a function returning one; what it holds has no call, callBuffer, duplicate/,
+    ],
     ['postgres', { connect: () => null }, /"postgres": must be a pg Pool .*; what it holds has no query/],
     ['s3', { client: {} }, /"s3": must be \{ client, bucket, prefix\? \} with a bucket name/],
-    ['s3', { client: {}, bucket: 'b' }, /"s3": must be an object whose client is an S3Client of @aws-sdk\/client-s3; what it holds has no send/],
+    [
+      's3',
+      { client: {}, bucket: 'b' },
+      /"s3": must be an object whose client is an S3Client of @aws-sdk\/client-s3; what it holds has no send/,
+    ],
   ] as const)('%s given %o: strict calls throw the reason; others warn and compute', async (backend, connection, reason) => {
     const strict = cachier(asyncFn, { backend, [backend]: connection, strict: true } as CachierOptions);
     await expect(strict(1)).rejects.toThrow(reason);

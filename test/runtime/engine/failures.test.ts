@@ -45,7 +45,10 @@ describe('one backend failure per call, then compute', () => {
     // The first call sends one GET and nothing after it: no claim (EVAL), no store (EVAL), no wait.
     // The second, within the circuit breaker's cool-down, sends nothing at all.
     expect(commands).toEqual(['GET']);
-    expect(warnings.map((warning) => (warning as NodeJS.ErrnoException).code).sort()).toEqual(['CACHIER_BACKEND_DOWN', 'CACHIER_BACKEND_FAILED']);
+    expect(warnings.map((warning) => (warning as NodeJS.ErrnoException).code).sort()).toEqual([
+      'CACHIER_BACKEND_DOWN',
+      'CACHIER_BACKEND_FAILED',
+    ]);
     expect(await cached.cacheInfo()).toMatchObject({ backendFailures: 2, computations: 2, backendState: 'down' });
   });
 
@@ -304,7 +307,8 @@ describe('hardTimeout', () => {
   });
 
   test('timeout and hardTimeout must be longer than 0ms', () => {
-    expect(() => cachier(async (x: number) => x, { backend: 'memory', id: uniqueId(), hardTimeout: 0 })).toThrow(/"hardTimeout": must be longer than 0ms/);
+    expect(() => cachier(async (x: number) => x, { backend: 'memory', id: uniqueId(), hardTimeout: 0 })).toThrow(
+      /"hardTimeout": must be longer than 0ms/,
+    );
   });
 });
-

@@ -31,7 +31,10 @@ describe('forget(...args)', () => {
 
   test('uses the key a call would: equal arguments in another form (object key order) are the same entry', async () => {
     let calls = 0;
-    const describeShape = cachier((shape: { w: number; h: number }) => `${shape.w}x${shape.h}#${++calls}`, { backend: 'memory', id: uniqueId() });
+    const describeShape = cachier((shape: { w: number; h: number }) => `${shape.w}x${shape.h}#${++calls}`, {
+      backend: 'memory',
+      id: uniqueId(),
+    });
     describeShape({ w: 2, h: 3 });
     expect(await describeShape.forget({ h: 3, w: 2 })).toBe(true);
     expect(describeShape({ w: 2, h: 3 })).toBe('2x3#2');

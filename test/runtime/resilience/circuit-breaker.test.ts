@@ -15,7 +15,8 @@ function scriptedCore(answers: Answer[]) {
   const answer = (operation: string): Promise<undefined> => {
     calls.push(operation);
     const next = answers.shift() ?? 'ok';
-    if (next === 'fail') return Promise.reject(new BackendError('cachier: server read failed: ECONNREFUSED', { cause: new Error('ECONNREFUSED') }));
+    if (next === 'fail')
+      return Promise.reject(new BackendError('cachier: server read failed: ECONNREFUSED', { cause: new Error('ECONNREFUSED') }));
     if (next === 'too large') return Promise.reject(new EntryTooLargeError('cachier: too large'));
     if (next === 'hang') return new Promise(() => undefined);
     return Promise.resolve(undefined);
@@ -48,7 +49,11 @@ beforeEach(() => {
 });
 afterEach(() => vi.useRealTimers());
 
-const outcome = (answer: unknown) => Promise.resolve(answer).then(() => 'ok', (error: unknown) => error);
+const outcome = (answer: unknown) =>
+  Promise.resolve(answer).then(
+    () => 'ok',
+    (error: unknown) => error,
+  );
 
 describe('circuit breaker', () => {
   test('a failure skips the backend at once for the cool-down, then one call probes it; success closes it with one warning each way', async () => {
@@ -58,7 +63,9 @@ describe('circuit breaker', () => {
     expect(breakerStateOf(guarded)).toEqual({ state: 'down', failures: 1 });
     const skipped = await outcome(guarded.claim('k'));
     expect(skipped).toBeInstanceOf(BackendSkippedError);
-    expect((skipped as Error).message).toMatch(/skipped for \d+ms more \(circuit breaker, after a failure\).*last failure: server read failed: ECONNREFUSED/);
+    expect((skipped as Error).message).toMatch(
+      /skipped for \d+ms more \(circuit breaker, after a failure\).*last failure: server read failed: ECONNREFUSED/,
+    );
     expect(calls).toEqual(['get']);
 
     vi.advanceTimersByTime(FIRST_COOL_DOWN_MS);
@@ -69,7 +76,9 @@ describe('circuit breaker', () => {
     expect(await outcome(probe)).toBe('ok');
     expect(breakerStateOf(guarded)).toEqual({ state: 'up', failures: 1 });
     expect(warned.map((warning) => warning.code)).toEqual(['CACHIER_BACKEND_DOWN', 'CACHIER_BACKEND_BACK']);
-    expect(warned[0]?.message).toMatch(/the redis backend failed \(cachier: server read failed: ECONNREFUSED\); calls skip it and compute, trying it again after 1000ms/);
+    expect(warned[0]?.message).toMatch(
+      /the redis backend failed \(cachier: server read failed: ECONNREFUSED\); calls skip it and compute, trying it again after 1000ms/,
+    );
     expect(warned[1]?.message).toMatch(/the redis backend answers again after 1000ms down/);
   });
 

@@ -6,7 +6,14 @@ import cachierBabel from '../../../dist/transformer/routes/babel/babel.js';
 
 const { code, filename, inputSourceMap } = JSON.parse(readFileSync(0, 'utf8'));
 try {
-  const result = transformSync(code, { filename, configFile: false, babelrc: false, plugins: [cachierBabel], sourceMaps: true, inputSourceMap });
+  const result = transformSync(code, {
+    filename,
+    configFile: false,
+    babelrc: false,
+    plugins: [cachierBabel],
+    sourceMaps: true,
+    inputSourceMap,
+  });
   console.log(JSON.stringify({ code: result.code, map: result.map }));
 } catch (error) {
   console.log(JSON.stringify({ error: error.message }));

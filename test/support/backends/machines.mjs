@@ -71,10 +71,13 @@ export async function connectMachine(backend, address) {
         },
         requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 },
       });
-      client.middlewareStack.add((next, context) => (args) => {
-        trips.push(context.commandName.replace(/Command$/, ''));
-        return next(args);
-      }, { step: 'initialize' });
+      client.middlewareStack.add(
+        (next, context) => (args) => {
+          trips.push(context.commandName.replace(/Command$/, ''));
+          return next(args);
+        },
+        { step: 'initialize' },
+      );
       return { options: { backend, s3: { client, bucket: TEST_BUCKET } }, roundTrips, close: async () => client.destroy() };
     }
     default:

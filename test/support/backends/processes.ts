@@ -32,10 +32,13 @@ export function startProcess(target: Pick<BackendTarget, 'backend' | 'address'>,
   child.stdout.on('data', (chunk) => (stdout += chunk));
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const results = new Promise<Computed[]>((resolve, reject) => {
-    child.on('exit', (code, signal) => (code === 0 ? resolve(JSON.parse(stdout) as Computed[]) : reject(new Error(`${config.tag} exited with ${code ?? signal}: ${stderr}`))));
+    child.on('exit', (code, signal) =>
+      code === 0 ? resolve(JSON.parse(stdout) as Computed[]) : reject(new Error(`${config.tag} exited with ${code ?? signal}: ${stderr}`)),
+    );
   });
   return { child, results };
 }
 
 /** Who ran the function body, in order, across every process. */
-export const computations = (countFile: string): string[] => (existsSync(countFile) ? readFileSync(countFile, 'utf8').split('\n').filter(Boolean) : []);
+export const computations = (countFile: string): string[] =>
+  existsSync(countFile) ? readFileSync(countFile, 'utf8').split('\n').filter(Boolean) : [];

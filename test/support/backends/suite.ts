@@ -49,7 +49,12 @@ export function suiteFor(target: BackendTarget) {
     /** A function id no other test uses. */
     uniqueId: (name: string): string => `${name}-${randomUUID().slice(0, 8)}`,
     /** A test that skips, saying why, when the backend cannot run it. */
-    spec(name: string, body: () => Promise<void>, notApplicable?: () => string | undefined | Promise<string | undefined>, timeout?: number): void {
+    spec(
+      name: string,
+      body: () => Promise<void>,
+      notApplicable?: () => string | undefined | Promise<string | undefined>,
+      timeout?: number,
+    ): void {
       test(
         name,
         async (context) => {
@@ -130,6 +135,8 @@ export function racyClaimsReason(target: BackendTarget): Promise<string | undefi
     conditionalAnswers.set(address, answer);
   }
   return answer.then((honoured) =>
-    honoured ? undefined : 'this S3 endpoint ignores If-None-Match, so claims are a read then a write and racing callers may both compute (the documented weaker guarantee)',
+    honoured
+      ? undefined
+      : 'this S3 endpoint ignores If-None-Match, so claims are a read then a write and racing callers may both compute (the documented weaker guarantee)',
   );
 }

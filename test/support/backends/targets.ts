@@ -12,7 +12,6 @@ import { TestPostgresServer, TestRedisServer, TestS3Server, type RestartableServ
 import { TestMongoServer } from '../mongo-server/server.js';
 import { connectMachine, TEST_BUCKET } from './machines.mjs';
 
-
 /** A backend as the conformance suite sees it. */
 export interface BackendTarget {
   readonly backend: Backend;
@@ -61,7 +60,10 @@ export function backendTargets(): BackendTarget[] {
       address: () => inject('mongoUri'),
       garble: async (address, functionId) => {
         const client = await new MongoClient(address).connect();
-        await client.db('cachier_test').collection('conformance').updateMany({ functionId }, { $set: { value: 'not bytes' } });
+        await client
+          .db('cachier_test')
+          .collection('conformance')
+          .updateMany({ functionId }, { $set: { value: 'not bytes' } });
         await client.close();
       },
       ownServer: async () => {
@@ -76,7 +78,10 @@ export function backendTargets(): BackendTarget[] {
       address: () => urlOf(redis) ?? '',
       garble: async (address, functionId) => {
         const client = new Redis(address);
-        const [, keys] = (await client.scan('0', 'MATCH', `cachier:{${encodeURIComponent(functionId)}}:*:e:*`, 'COUNT', 10_000)) as [string, string[]];
+        const [, keys] = (await client.scan('0', 'MATCH', `cachier:{${encodeURIComponent(functionId)}}:*:e:*`, 'COUNT', 10_000)) as [
+          string,
+          string[],
+        ];
         for (const key of keys) await client.set(key, 'garbage');
         client.disconnect();
       },
@@ -90,7 +95,9 @@ export function backendTargets(): BackendTarget[] {
       garble: async (address, functionId) => {
         const client = new pg.Client({ connectionString: address });
         await client.connect();
-        await client.query(`UPDATE cachier_entries SET value = '\\x0102'::bytea WHERE function_id = $1 AND value IS NOT NULL`, [functionId]);
+        await client.query(`UPDATE cachier_entries SET value = '\\x0102'::bytea WHERE function_id = $1 AND value IS NOT NULL`, [
+          functionId,
+        ]);
         await client.end();
       },
       ownServer: () => TestPostgresServer.start(),
@@ -103,11 +110,15 @@ export function backendTargets(): BackendTarget[] {
       garble: async (address, functionId) => {
         const machine = await connectMachine('s3', address);
         const client = (machine.options.s3 as S3Location).client as S3Client;
-        const listed = await client.send(new ListObjectsV2Command({ Bucket: TEST_BUCKET, Prefix: `cachier/${encodeURIComponent(functionId)}/` }));
+        const listed = await client.send(
+          new ListObjectsV2Command({ Bucket: TEST_BUCKET, Prefix: `cachier/${encodeURIComponent(functionId)}/` }),
+        );
         for (const object of listed.Contents ?? []) {
           if (object.Key?.includes('/e/')) {
             await client.send(new DeleteObjectCommand({ Bucket: TEST_BUCKET, Key: object.Key }));
-            await client.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: object.Key, Body: 'garbage', Metadata: { 'computed-at': 'soon' } }));
+            await client.send(
+              new PutObjectCommand({ Bucket: TEST_BUCKET, Key: object.Key, Body: 'garbage', Metadata: { 'computed-at': 'soon' } }),
+            );
           }
         }
         await machine.close();
@@ -120,6 +131,7 @@ export function backendTargets(): BackendTarget[] {
 /** Overwrites every entry file under a file cache folder. */
 function garbleFiles(dir: string): void {
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && /[/\\]entries[/\\]/.test(join(entry.parentPath, entry.name))) writeFileSync(join(entry.parentPath, entry.name), 'garbage');
+    if (entry.isFile() && /[/\\]entries[/\\]/.test(join(entry.parentPath, entry.name)))
+      writeFileSync(join(entry.parentPath, entry.name), 'garbage');
   }
 }

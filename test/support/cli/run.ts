@@ -23,7 +23,10 @@ export interface FillSpec {
 }
 
 /** Where {@link fill} stores: a file cache folder, a mongo collection or a Redis server. */
-export type FillTarget = { readonly cacheDir: string } | { readonly mongo: { uri: string; database: string; collection: string } } | { readonly redis: string };
+export type FillTarget =
+  | { readonly cacheDir: string }
+  | { readonly mongo: { uri: string; database: string; collection: string } }
+  | { readonly redis: string };
 
 function fillArgs(target: FillTarget, functions: readonly FillSpec[]): string[] {
   return [FILL, JSON.stringify({ ...target, functions })];

@@ -59,9 +59,7 @@ export interface RunningChild {
 export function startChild(config: ChildConfig, options: ChildOptions = {}): RunningChild {
   const node = [process.execPath, CHILD, JSON.stringify(config)];
   const [command, ...args] =
-    options.uid === undefined
-      ? node
-      : ['setpriv', `--reuid=${options.uid}`, `--regid=${options.uid}`, '--clear-groups', ...node];
+    options.uid === undefined ? node : ['setpriv', `--reuid=${options.uid}`, `--regid=${options.uid}`, '--clear-groups', ...node];
   const child = spawn(command as string, args, {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

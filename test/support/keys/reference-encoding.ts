@@ -8,7 +8,10 @@
 export function referenceArguments(args: readonly unknown[]): string {
   let end = args.length;
   while (end > 0 && args[end - 1] === undefined) end--;
-  return `a${end}[${args.slice(0, end).map((arg) => referenceEncode(arg)).join('')}]`;
+  return `a${end}[${args
+    .slice(0, end)
+    .map((arg) => referenceEncode(arg))
+    .join('')}]`;
 }
 
 const byCodeUnits = (strings: string[]): string[] => strings.sort();
@@ -45,7 +48,8 @@ function referenceObject(value: object): string {
   }
   if (value instanceof Date) return `D${value.getTime()};`;
   if (Buffer.isBuffer(value)) return `B${value.toString('base64')};`;
-  if (ArrayBuffer.isView(value)) return `T${value.constructor.name}:${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')};`;
+  if (ArrayBuffer.isView(value))
+    return `T${value.constructor.name}:${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')};`;
   if (value instanceof ArrayBuffer) return `A${Buffer.from(value).toString('base64')};`;
   if (value instanceof Map) {
     return `M${value.size}{${byCodeUnits([...value].map(([key, entry]) => referenceEncode(key) + referenceEncode(entry))).join('')}}`;

@@ -148,7 +148,11 @@ export class Collection {
   private checkWritable(document: Document, replacing: Document | undefined): void {
     const size = BSON.calculateObjectSize(document);
     if (size > MAX_DOCUMENT_BYTES) {
-      throw new CommandError(10334, 'BSONObjectTooLarge', `BSONObj size: ${size} is invalid. Size must be between 0 and ${MAX_DOCUMENT_BYTES}(16MB)`);
+      throw new CommandError(
+        10334,
+        'BSONObjectTooLarge',
+        `BSONObj size: ${size} is invalid. Size must be between 0 and ${MAX_DOCUMENT_BYTES}(16MB)`,
+      );
     }
     for (const index of this.indexes) {
       const clash = this.entries.get(index.name)?.get(this.keyValue(index, document));

@@ -70,7 +70,11 @@ function find(command: Document, db: string, context: CommandContext): Document 
   found = found.slice(Number(command['skip'] ?? 0));
   const limit = Math.abs(Number(command['limit'] ?? 0));
   if (limit > 0) found = found.slice(0, limit);
-  return cursorReply(db, name, found.map((document) => project(document, command['projection'])));
+  return cursorReply(
+    db,
+    name,
+    found.map((document) => project(document, command['projection'])),
+  );
 }
 
 function aggregate(command: Document, db: string, context: CommandContext): Document {
@@ -216,7 +220,11 @@ function findAndModify(command: Document, db: string, context: CommandContext): 
   });
   const upserted = outcome.upsertedId !== undefined;
   return {
-    lastErrorObject: { n: upserted ? 1 : outcome.matched, updatedExisting: outcome.matched > 0, ...(upserted ? { upserted: outcome.upsertedId } : {}) },
+    lastErrorObject: {
+      n: upserted ? 1 : outcome.matched,
+      updatedExisting: outcome.matched > 0,
+      ...(upserted ? { upserted: outcome.upsertedId } : {}),
+    },
     value: shown(command['new'] ? outcome.after : outcome.before),
   };
 }
@@ -236,7 +244,11 @@ function listIndexes(command: Document, db: string, context: CommandContext): Do
   const name = collectionName(command, 'listIndexes');
   const collection = context.storage.collection(db, name);
   if (!collection) throw new CommandError(26, 'NamespaceNotFound', `ns does not exist: ${namespaceOf(db, name)}`);
-  return cursorReply(db, name, collection.indexes.map((index) => ({ ...index })));
+  return cursorReply(
+    db,
+    name,
+    collection.indexes.map((index) => ({ ...index })),
+  );
 }
 
 function drop(command: Document, db: string, context: CommandContext): Document {
@@ -268,7 +280,12 @@ export function runCommand(command: Document, context: CommandContext): Document
   const name = Object.keys(command)[0] ?? '';
   const handler = Object.hasOwn(handlers, name) ? handlers[name] : undefined;
   if (!handler) {
-    return { ok: 0, errmsg: `no such command: '${name}' (the cachier test server implements only what the driver sends for cachier)`, code: 59, codeName: 'CommandNotFound' };
+    return {
+      ok: 0,
+      errmsg: `no such command: '${name}' (the cachier test server implements only what the driver sends for cachier)`,
+      code: 59,
+      codeName: 'CommandNotFound',
+    };
   }
   try {
     return { ...handler(command, String(command['$db'] ?? 'test'), context), ok: 1 };

@@ -19,7 +19,10 @@ declare module 'vitest' {
  */
 export default function setup(project: TestProject): () => void {
   const folder = mkdtempSync(join(tmpdir(), 'cachier-pack-'));
-  const output = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', folder], { cwd: repoRoot, encoding: 'utf8' });
+  const output = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', folder], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
   const [packed] = JSON.parse(output) as Array<{ filename: string }>;
   project.provide('cachierTarball', join(folder, (packed as { filename: string }).filename));
   return () => rmSync(folder, { recursive: true, force: true });

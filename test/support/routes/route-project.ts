@@ -19,7 +19,11 @@ export interface RunResult {
 }
 
 /** Runs a command to its end (never throws for a non-zero exit). */
-export function runCommand(command: string, args: readonly string[], options: { cwd: string; env?: Record<string, string | undefined>; timeout?: number }): Promise<RunResult> {
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string | undefined>; timeout?: number },
+): Promise<RunResult> {
   return new Promise((resolvePromise) => {
     execFile(
       command,
@@ -53,9 +57,29 @@ export class RouteProject {
    * Writes `package.json` with the tarball and `dependencies`, then `npm install`s them (with `node` first on the PATH, when given).
    * The rewrite's parser (`typescript-6`, which the routes but `tspc` need) comes too, unless `dependencies` maps it to `null`.
    */
-  async install(tarball: string, dependencies: Record<string, string | null>, packageJson: Record<string, unknown> = {}, node: string = process.execPath): Promise<void> {
-    const wanted = Object.entries({ 'typescript-6': TYPESCRIPT_6, ...dependencies }).filter((entry): entry is [string, string] => entry[1] !== null);
-    this.write('package.json', JSON.stringify({ name: 'route-fixture', private: true, version: '1.0.0', ...packageJson, dependencies: { cachier: `file:${tarball}`, ...Object.fromEntries(wanted) } }, null, 2));
+  async install(
+    tarball: string,
+    dependencies: Record<string, string | null>,
+    packageJson: Record<string, unknown> = {},
+    node: string = process.execPath,
+  ): Promise<void> {
+    const wanted = Object.entries({ 'typescript-6': TYPESCRIPT_6, ...dependencies }).filter(
+      (entry): entry is [string, string] => entry[1] !== null,
+    );
+    this.write(
+      'package.json',
+      JSON.stringify(
+        {
+          name: 'route-fixture',
+          private: true,
+          version: '1.0.0',
+          ...packageJson,
+          dependencies: { cachier: `file:${tarball}`, ...Object.fromEntries(wanted) },
+        },
+        null,
+        2,
+      ),
+    );
     const result = await runCommand('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel', 'error'], {
       cwd: this.dir,
       env: { PATH: `${dirname(node)}:${process.env['PATH'] ?? ''}` },
@@ -64,10 +88,21 @@ export class RouteProject {
   }
 
   /** Runs a command in the project, with the project's cache folder, its calls file and `node_modules/.bin` on the PATH. */
-  run(command: string, args: readonly string[] = [], env: Record<string, string> = {}, node: string = process.execPath): Promise<RunResult> {
+  run(
+    command: string,
+    args: readonly string[] = [],
+    env: Record<string, string> = {},
+    node: string = process.execPath,
+  ): Promise<RunResult> {
     return runCommand(command, args, {
       cwd: this.dir,
-      env: { CACHIER_DIR: this.cacheDir, CALLS_FILE: this.callsFile, PATH: `${join(this.dir, 'node_modules/.bin')}:${dirname(node)}:${process.env['PATH'] ?? ''}`, NODE_OPTIONS: '', ...env },
+      env: {
+        CACHIER_DIR: this.cacheDir,
+        CALLS_FILE: this.callsFile,
+        PATH: `${join(this.dir, 'node_modules/.bin')}:${dirname(node)}:${process.env['PATH'] ?? ''}`,
+        NODE_OPTIONS: '',
+        ...env,
+      },
     });
   }
 

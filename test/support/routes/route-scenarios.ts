@@ -67,7 +67,12 @@ export function describeRoute(route: Route): void {
       cpSync(join(repoRoot, 'fixtures/routes'), project.dir, { recursive: true });
       writeFileSync(callsFile, '');
       route.prepare?.(project);
-      await project.install(inject('cachierTarball'), { '@types/node': '20.19.25', ...route.dependencies }, { type: route.packageType }, route.node);
+      await project.install(
+        inject('cachierTarball'),
+        { '@types/node': '20.19.25', ...route.dependencies },
+        { type: route.packageType },
+        route.node,
+      );
     }, 300_000);
     afterAll(() => project.remove());
 

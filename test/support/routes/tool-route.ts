@@ -83,7 +83,9 @@ export function describeToolRoute(name: string, route: ToolRoute): void {
     const runAll = async (computed: boolean): Promise<Report[]> => {
       const reports: Report[] = [];
       for (const format of formats) reports.push(await report(format));
-      expect(reports.map(({ hits, misses }) => ({ hits, misses }))).toEqual(formats.map((_, index) => (index === 0 && !computed ? { hits: 0, misses: 1 } : { hits: 1, misses: 0 })));
+      expect(reports.map(({ hits, misses }) => ({ hits, misses }))).toEqual(
+        formats.map((_, index) => (index === 0 && !computed ? { hits: 0, misses: 1 } : { hits: 1, misses: 0 })),
+      );
       return reports;
     };
 
@@ -117,7 +119,8 @@ export function describeToolRoute(name: string, route: ToolRoute): void {
       project.write(PRICES, project.read(PRICES).replace('+ 1', '+ 2'));
       await buildOrFail();
       const reports = await runAll(false);
-      for (const { value, sourceHash } of reports) expect({ value, sourceHash }).toEqual({ value: 42, sourceHash: engineFacts().sourceHash });
+      for (const { value, sourceHash } of reports)
+        expect({ value, sourceHash }).toEqual({ value: 42, sourceHash: engineFacts().sourceHash });
       expect(engineFacts().sourceHash).not.toBe(before);
     });
 
@@ -126,7 +129,8 @@ export function describeToolRoute(name: string, route: ToolRoute): void {
       project.write(HELPER, project.read(HELPER).replace('n * 2', 'n * 3'));
       await buildOrFail();
       const reports = await runAll(false);
-      for (const { value, sourceHash } of reports) expect({ value, sourceHash }).toEqual({ value: 62, sourceHash: engineFacts().sourceHash });
+      for (const { value, sourceHash } of reports)
+        expect({ value, sourceHash }).toEqual({ value: 62, sourceHash: engineFacts().sourceHash });
       expect(engineFacts().sourceHash).not.toBe(before);
     });
 

@@ -53,7 +53,10 @@ function installWithApt(present, packages) {
   if (process.getuid?.() !== 0) throw new Error(`${packages.join(' ')} is not installed, and installing it needs root (${command})`);
   process.stderr.write(`cachier test servers: ${packages.join(' ')} is missing; running apt-get update && ${command}\n`);
   const update = spawnSync('apt-get', ['update'], { stdio: 'ignore' });
-  const install = spawnSync('apt-get', ['install', '-y', ...packages], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const install = spawnSync('apt-get', ['install', '-y', ...packages], {
+    stdio: 'ignore',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
   if (update.status !== 0 || install.status !== 0 || !present()) throw new Error(`apt-get update && ${command} failed`);
 }
 
@@ -96,7 +99,20 @@ export class TestRedisServer {
 
   /** Starts the server (again), on the same port. */
   async resume() {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', this.fsyncEveryWrite ? 'always' : 'everysec', '--dir', this.dir];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      this.fsyncEveryWrite ? 'always' : 'everysec',
+      '--dir',
+      this.dir,
+    ];
     this.#child = spawn(REDIS_SERVER, args, { stdio: 'ignore' });
     await waitForPort(this.port);
   }
@@ -168,7 +184,8 @@ export class TestPostgresServer {
 
   #run(tool, args, tolerateFailure = false) {
     const result = spawnSync(join(this.bin, tool), args, { encoding: 'utf8', cwd: tmpdir(), ...(this.user ?? {}) });
-    if (result.status !== 0 && !tolerateFailure) throw new Error(`${tool} ${args.join(' ')} failed: ${result.stderr || result.error?.message}`);
+    if (result.status !== 0 && !tolerateFailure)
+      throw new Error(`${tool} ${args.join(' ')} failed: ${result.stderr || result.error?.message}`);
   }
 }
 

@@ -32,7 +32,11 @@ function moduleSource(index: number): string {
   const body = others.map((other) => `helper${other}(value) + LIMIT${other} + new Counter${other}().twice(value)`).join(' + ');
   if (index % 3 === 0) lines.push(`/**\n * Computes; see {@link helper${index}}.\n * @see Counter${index}\n * @cachier staleAfter=1h\n */`);
   lines.push(`export function compute${index}(value: number): number {`, `  return ${body};`, '}');
-  if (index % 5 === 0) lines.push(`/** @cachier */`, `export const arrow${index} = async (value: number): Promise<number> => compute${index}(value) + LIMIT${index};`);
+  if (index % 5 === 0)
+    lines.push(
+      `/** @cachier */`,
+      `export const arrow${index} = async (value: number): Promise<number> => compute${index}(value) + LIMIT${index};`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -62,7 +66,12 @@ function misplacedNames(outDir: string, sourceDir: string): { checked: number; m
 
 /** `id` to source hash, from rewritten code. */
 function hashesIn(code: string): Map<string, string> {
-  return new Map([...code.matchAll(/\{ id: ("[^"]*"), sourceHash: ("[^"]*")/g)].map((match) => [JSON.parse(match[1] as string) as string, JSON.parse(match[2] as string) as string]));
+  return new Map(
+    [...code.matchAll(/\{ id: ("[^"]*"), sourceHash: ("[^"]*")/g)].map((match) => [
+      JSON.parse(match[1] as string) as string,
+      JSON.parse(match[2] as string) as string,
+    ]),
+  );
 }
 
 describe('the shared work of a build gives the hashes of one module rewritten alone', () => {
@@ -89,19 +98,31 @@ describe('the shared work of a build gives the hashes of one module rewritten al
   });
 
   test('tspc: the compiler TypeScript (5.9) and its own syntax trees, JSDoc parsed as tsc parses it', () => {
-    const options: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, strict: true, skipLibCheck: true, types: [], noEmit: true };
+    const options: ts.CompilerOptions = {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      strict: true,
+      skipLibCheck: true,
+      types: [],
+      noEmit: true,
+    };
     const host = ts.createCompilerHost(options);
     host.jsDocParsingMode = ts.JSDocParsingMode.ParseForTypeErrors;
     const program = ts.createProgram({ rootNames: sources, options, host });
     // The compiler parsed the JSDoc the hash must ignore.
-    expect(program.getSourceFile(join(dir, 'src/m3.ts'))?.statements.some((statement) => (statement as { jsDoc?: unknown[] }).jsDoc?.length)).toBe(true);
+    expect(
+      program.getSourceFile(join(dir, 'src/m3.ts'))?.statements.some((statement) => (statement as { jsDoc?: unknown[] }).jsDoc?.length),
+    ).toBe(true);
     const extended = transformProgram(ts, program, host);
     const built = new Map(sources.flatMap((fileName) => [...hashesIn(extended.getSourceFile(fileName)?.text ?? '')]));
     expect(built).toEqual(alone);
   });
 
   test('cachier-tsc: one graph for the tag check, the preparation while tsc runs, and the rewrite of the emitted JavaScript', async () => {
-    const layout = layoutFromShownConfig(join(dir, 'tsconfig.json'), JSON.stringify({ files: sources.map((fileName) => fileName.slice(dir.length + 1)).reverse(), compilerOptions: { noEmit: true } }));
+    const layout = layoutFromShownConfig(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ files: sources.map((fileName) => fileName.slice(dir.length + 1)).reverse(), compilerOptions: { noEmit: true } }),
+    );
     const graph = sourceGraph();
     await prepareSources(layout, graph);
     const pass = rewriteEmitted(layout, graph);
@@ -109,7 +130,15 @@ describe('the shared work of a build gives the hashes of one module rewritten al
   });
 
   test('the source maps of both compiler routes lead every name of the rewritten JavaScript to the same name in the TypeScript', () => {
-    const options: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, strict: true, skipLibCheck: true, types: [], sourceMap: true, rootDir: join(dir, 'src') };
+    const options: ts.CompilerOptions = {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      strict: true,
+      skipLibCheck: true,
+      types: [],
+      sourceMap: true,
+      rootDir: join(dir, 'src'),
+    };
     const emit = (outDir: string, transform: boolean): void => {
       const host = ts.createCompilerHost({ ...options, outDir });
       const program = ts.createProgram({ rootNames: sources, options: { ...options, outDir }, host });
@@ -128,7 +157,9 @@ describe('the shared work of a build gives the hashes of one module rewritten al
   });
 
   test('bundlers: one module per call, as a bundler hands them over', () => {
-    const built = new Map(sources.flatMap((fileName) => [...hashesIn(rewriteForBundler(readFileSync(fileName, 'utf8'), fileName)?.code ?? '')]));
+    const built = new Map(
+      sources.flatMap((fileName) => [...hashesIn(rewriteForBundler(readFileSync(fileName, 'utf8'), fileName)?.code ?? '')]),
+    );
     expect(built).toEqual(alone);
   });
 });

@@ -21,7 +21,25 @@ const EXPECTED_RESULTS = {
   size: 3,
 };
 
-const FIRST_RUN_CALLS = ['add', 'cube', 'default', 'default-arrow', 'describe', 'describe', 'greeting', 'halve', 'halve', 'localPrice', 'localPrice', 'negate', 'price', 'size', 'square', 'tax', 'total'];
+const FIRST_RUN_CALLS = [
+  'add',
+  'cube',
+  'default',
+  'default-arrow',
+  'describe',
+  'describe',
+  'greeting',
+  'halve',
+  'halve',
+  'localPrice',
+  'localPrice',
+  'negate',
+  'price',
+  'size',
+  'square',
+  'tax',
+  'total',
+];
 // forms.ts's clearCache() covers the functions that module creates once per load: not those of other
 // modules, nor `greeting`, which is declared inside a function and created on each call.
 const FORMS_MODULE_CALLS = FIRST_RUN_CALLS.filter((name) => !['default', 'default-arrow', 'greeting', 'size'].includes(name));
@@ -46,7 +64,10 @@ function resultsOf(stdout: string): Record<string, unknown> {
 // TypeScript line in the first, at the emitted JavaScript in the second.
 const FORMATS = [
   { format: 'esm', stackFrame: (): string => 'src/forms.ts:93:' },
-  { format: 'cjs', stackFrame: (project: FixtureProject): string => `dist/forms.js:${lineOf(project.read('dist/forms.js'), 'exploded: ')}:` },
+  {
+    format: 'cjs',
+    stackFrame: (project: FixtureProject): string => `dist/forms.js:${lineOf(project.read('dist/forms.js'), 'exploded: ')}:`,
+  },
 ];
 
 function lineOf(text: string, needle: string): number {
@@ -67,7 +88,9 @@ describe.each(FORMATS)('a $format project built with tspc', ({ format, stackFram
     expect(declarations).toContain('export declare const square: __cachier.CachedFunction<(x: number) => number>;');
     expect(declarations).toContain('export declare const cube: __cachier.CachedFunction<(x: number) => number>;');
     expect(declarations).toContain('export declare const negate: __cachier.CachedFunction<(x: number) => Promise<number>>;');
-    expect(declarations).toContain('export declare const describe: __cachier.CachedFunction<((x: number) => string) & ((x: string) => string)>;');
+    expect(declarations).toContain(
+      'export declare const describe: __cachier.CachedFunction<((x: number) => string) & ((x: string) => string)>;',
+    );
     expect(declarations).toContain('export declare function clearCache(): Promise<void>;');
   });
 

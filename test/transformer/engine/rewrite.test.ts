@@ -47,8 +47,12 @@ describe('the rewrite engine', () => {
   });
 
   test('a TypeScript declaration becomes a const, an overloaded one typed by its overloads', () => {
-    const output = rewrite(`/** @cachier */\nexport function g(x: string): string;\nexport function g(x: number): number;\nexport function g(x: unknown) { return x; }`);
-    expect(output).toContain('export const g: __cachier.CachedFunction<((x: string) => string) & ((x: number) => number)> = __cachier_module.cachier((function g(x: unknown) { return x; })!, {');
+    const output = rewrite(
+      `/** @cachier */\nexport function g(x: string): string;\nexport function g(x: number): number;\nexport function g(x: unknown) { return x; }`,
+    );
+    expect(output).toContain(
+      'export const g: __cachier.CachedFunction<((x: string) => string) & ((x: number) => number)> = __cachier_module.cachier((function g(x: unknown) { return x; })!, {',
+    );
     expect(output).not.toContain('export function g(x: string): string;');
   });
 
@@ -61,7 +65,9 @@ describe('the rewrite engine', () => {
   test('a method is wrapped in a static block of its class', () => {
     const shop = `export const Shop = class {\n  /** @cachier allowNonStaticMethods */\n  price(item: string) { return item.length; }\n};`;
     const output = rewrite(shop);
-    expect(output).toContain('static { Object.defineProperty(this.prototype, "price", { value: __cachier_module.cachier(this.prototype["price"], { id: "src:module.ts#Shop.prototype.price"');
+    expect(output).toContain(
+      'static { Object.defineProperty(this.prototype, "price", { value: __cachier_module.cachier(this.prototype["price"], { id: "src:module.ts#Shop.prototype.price"',
+    );
   });
 
   test('id= replaces the generated id and sourceHash= pins the hash', () => {
@@ -70,13 +76,20 @@ describe('the rewrite engine', () => {
   });
 
   test('options keep their kinds: durations and sizes as written, numbers as numbers, flags as booleans', () => {
-    const output = rewrite(`/** @cachier staleAfter=1h30m waitForCalcTimeout=500 entrySizeLimit=64KB nextTime reload=false */\nexport function f(x: number) { return x; }`);
+    const output = rewrite(
+      `/** @cachier staleAfter=1h30m waitForCalcTimeout=500 entrySizeLimit=64KB nextTime reload=false */\nexport function f(x: number) { return x; }`,
+    );
     expect(output).toContain('staleAfter: "1h30m", waitForCalcTimeout: 500, entrySizeLimit: "64KB", nextTime: true, reload: false');
   });
 
   test('backendTimeout= is a duration, refused at 0 like lease', () => {
-    expect(rewrite(`/** @cachier backendTimeout=500ms */\nexport async function f(x: number) { return x; }`)).toContain('backendTimeout: "500ms"');
-    const result = transformModule({ code: `/** @cachier backendTimeout=0s */\nexport async function f(x: number) { return x; }`, fileName: FILE });
+    expect(rewrite(`/** @cachier backendTimeout=500ms */\nexport async function f(x: number) { return x; }`)).toContain(
+      'backendTimeout: "500ms"',
+    );
+    const result = transformModule({
+      code: `/** @cachier backendTimeout=0s */\nexport async function f(x: number) { return x; }`,
+      fileName: FILE,
+    });
     expect(result.diagnostics).toMatchObject([{ message: 'option "backendTimeout" must be longer than 0ms, got "0s"' }]);
   });
 
@@ -95,7 +108,9 @@ describe('the rewrite engine', () => {
 
   test('bad tags come back as diagnostics with line and column, and their functions stay unwrapped', () => {
     const result = transformModule({ code: `\n/** @cachier staleAftr=1h */\nexport function f(x: number) { return x; }`, fileName: FILE });
-    expect(result.diagnostics).toMatchObject([{ line: 2, column: 14, message: 'unknown @cachier option "staleAftr"; did you mean "staleAfter"?' }]);
+    expect(result.diagnostics).toMatchObject([
+      { line: 2, column: 14, message: 'unknown @cachier option "staleAftr"; did you mean "staleAfter"?' },
+    ]);
     expect(result.code).not.toContain('__cachier');
   });
 
@@ -131,16 +146,32 @@ describe('the rewrite of JavaScript emitted from TypeScript', () => {
 
   test('takes ids and source hashes from the TypeScript source, equal to that source’s own rewrite', () => {
     const fromSource = transformModule({ code: source, fileName: FILE });
-    const fromEmitted = transformModule({ code: commonJs, fileName: '/project/dist/module.js', original: { code: source, fileName: FILE }, format: 'cjs' });
+    const fromEmitted = transformModule({
+      code: commonJs,
+      fileName: '/project/dist/module.js',
+      original: { code: source, fileName: FILE },
+      format: 'cjs',
+    });
     expect(fromEmitted.functions).toEqual(fromSource.functions);
     expect(fromEmitted.functions.map((fn) => fn.id)).toEqual(['src:module.ts#f', 'src:module.ts#default']);
   });
 
   test('rebinds declarations after them and assigns CommonJS exports again', () => {
-    const { code } = transformModule({ code: commonJs, fileName: '/project/dist/module.js', original: { code: source, fileName: FILE }, format: 'cjs' });
-    expect(code).toMatch(/function f\(x\) \{ return x \* 2; \} f = __cachier_module\.cachier\(f, \{ id: "src:module\.ts#f", sourceHash: "[\w-]+", hash: __cachier_import_0\.keyOf \}\); exports\.f = f;/);
-    expect(code).toMatch(/function default_1\(y\) \{ return y; \} default_1 = __cachier_module\.cachier\(default_1, .*\); exports\.default = default_1;/);
-    expect(code.split('\n')[0]).toBe('"use strict"; const __cachier = require("cachier"); const __cachier_module = __cachier.moduleCaches(); const __cachier_import_0 = require("./keys.js"); ');
+    const { code } = transformModule({
+      code: commonJs,
+      fileName: '/project/dist/module.js',
+      original: { code: source, fileName: FILE },
+      format: 'cjs',
+    });
+    expect(code).toMatch(
+      /function f\(x\) \{ return x \* 2; \} f = __cachier_module\.cachier\(f, \{ id: "src:module\.ts#f", sourceHash: "[\w-]+", hash: __cachier_import_0\.keyOf \}\); exports\.f = f;/,
+    );
+    expect(code).toMatch(
+      /function default_1\(y\) \{ return y; \} default_1 = __cachier_module\.cachier\(default_1, .*\); exports\.default = default_1;/,
+    );
+    expect(code.split('\n')[0]).toBe(
+      '"use strict"; const __cachier = require("cachier"); const __cachier_module = __cachier.moduleCaches(); const __cachier_import_0 = require("./keys.js"); ',
+    );
     expect(code).toContain('exports.clearCache = function clearCache()');
   });
 });

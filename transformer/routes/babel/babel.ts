@@ -61,7 +61,12 @@ export default function cachierBabel(api: PluginAPI): CachierBabelPlugin {
       // Babel frames the code around a node: one standing where the first bad tag is.
       const at = api.types.identifier('cachier');
       const lines = lineStarts(file.code);
-      at.loc = { start: position(lines, first.start), end: position(lines, first.start + first.length), filename: first.fileName, identifierName: undefined };
+      at.loc = {
+        start: position(lines, first.start),
+        end: position(lines, first.start + first.length),
+        filename: first.fileName,
+        identifierName: undefined,
+      };
       throw file.buildCodeFrameError(at, found.map((diagnostic) => formatDiagnostic(diagnostic)).join('\n'));
     },
   };

@@ -15,8 +15,13 @@ import { MissingPeerError } from '../../../runtime/errors.js';
 export function requireToolVersion(tool: string, version: string, lowestMajor: number, route: string): void {
   const major = Number.parseInt(version, 10);
   if (Number.isNaN(major) || major >= lowestMajor) return;
-  throw new MissingPeerError(tool, `the plugin ${route}`, `Upgrade it (npm install --save-dev ${tool}@latest), or build without the plugin.`, {
-    version,
-    supported: `${lowestMajor} or later`,
-  });
+  throw new MissingPeerError(
+    tool,
+    `the plugin ${route}`,
+    `Upgrade it (npm install --save-dev ${tool}@latest), or build without the plugin.`,
+    {
+      version,
+      supported: `${lowestMajor} or later`,
+    },
+  );
 }

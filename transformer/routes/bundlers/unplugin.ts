@@ -11,7 +11,15 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createUnplugin, type UnpluginInstance } from 'unplugin';
-import { BuildGraphs, bundledTypeScript, ModuleGraph, TagError, transformModule, moduleFormatOf, readFromDisk as readText } from '../../engine/index.js';
+import {
+  BuildGraphs,
+  bundledTypeScript,
+  ModuleGraph,
+  TagError,
+  transformModule,
+  moduleFormatOf,
+  readFromDisk as readText,
+} from '../../engine/index.js';
 import { requireToolVersion } from './tool-version.js';
 
 /** The modules the plugin looks at: TypeScript and JavaScript, never installed packages. */
@@ -65,7 +73,9 @@ function viteVersionAt(root: string): string | undefined {
 /** What Vitest hands a plugin's `configureVitest` hook, as far as this plugin uses it (Vitest 4 names the method `experimental_...`). */
 interface VitestPluginContext {
   readonly defineCacheKeyGenerator?: (generator: (module: { readonly sourceCode: string }) => string | false | undefined) => void;
-  readonly experimental_defineCacheKeyGenerator?: (generator: (module: { readonly sourceCode: string }) => string | false | undefined) => void;
+  readonly experimental_defineCacheKeyGenerator?: (
+    generator: (module: { readonly sourceCode: string }) => string | false | undefined,
+  ) => void;
 }
 
 /**
@@ -113,7 +123,9 @@ export const cachier: UnpluginInstance<undefined, false> = createUnplugin<undefi
       hotUpdate({ file, modules, timestamp }) {
         graphs.reset();
         const { moduleGraph } = this.environment;
-        const dependents = [...dependenciesOf].filter(([, dependencies]) => dependencies.includes(file)).flatMap(([module]) => [...(moduleGraph.getModulesByFile(module) ?? [])]);
+        const dependents = [...dependenciesOf]
+          .filter(([, dependencies]) => dependencies.includes(file))
+          .flatMap(([module]) => [...(moduleGraph.getModulesByFile(module) ?? [])]);
         if (dependents.length === 0) return;
         for (const dependent of dependents) moduleGraph.invalidateModule(dependent, new Set(), timestamp, true);
         return [...new Set([...modules, ...dependents])];

@@ -40,8 +40,10 @@ const cachierJest = {
     const babel = await babelJest.createTransformer(options);
     return {
       ...babel,
-      getCacheKey: (source, fileName, transformOptions) => withSourceHashes(babel.getCacheKey?.(source, fileName, transformOptions) ?? '', source, fileName),
-      getCacheKeyAsync: async (source, fileName, transformOptions) => withSourceHashes((await babel.getCacheKeyAsync?.(source, fileName, transformOptions)) ?? '', source, fileName),
+      getCacheKey: (source, fileName, transformOptions) =>
+        withSourceHashes(babel.getCacheKey?.(source, fileName, transformOptions) ?? '', source, fileName),
+      getCacheKeyAsync: async (source, fileName, transformOptions) =>
+        withSourceHashes((await babel.getCacheKeyAsync?.(source, fileName, transformOptions)) ?? '', source, fileName),
     };
   },
 };

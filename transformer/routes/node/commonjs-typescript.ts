@@ -18,7 +18,8 @@ export function warnOfCommonJsTypeScriptCompiledElsewhere(): void {
   const prototype = Module.prototype as unknown as { _compile(this: unknown, code: string, fileName: string): unknown };
   const compile = prototype._compile;
   prototype._compile = function compileWatched(code, fileName) {
-    if (!warned && TYPESCRIPT_FILE.test(fileName) && !code.includes('@cachier') && !fileName.includes('/node_modules/')) warnIfTagsLost(fileName);
+    if (!warned && TYPESCRIPT_FILE.test(fileName) && !code.includes('@cachier') && !fileName.includes('/node_modules/'))
+      warnIfTagsLost(fileName);
     return compile.call(this, code, fileName);
   };
 }

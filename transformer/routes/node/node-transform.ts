@@ -25,12 +25,18 @@ export function transformForNode(fileName: string, source: string, format: Modul
   if (TYPESCRIPT_FILE.test(fileName) && !source.includes('@cachier')) warnIfStrippedBefore(fileName);
   const original = TYPESCRIPT_FILE.test(fileName) ? undefined : typeScriptSourceOf(fileName, source);
   if (!original && !source.includes('@cachier')) return source;
-  const result = transformModule(original ? { code: source, fileName, original: original.source, format, graph } : { code: source, fileName, format, graph });
+  const result = transformModule(
+    original ? { code: source, fileName, original: original.source, format, graph } : { code: source, fileName, format, graph },
+  );
   if (result.diagnostics.length > 0) throw new TagError(result.diagnostics);
   if (!result.changed || !result.map) return source;
   if (!TYPESCRIPT_FILE.test(fileName)) {
     // Built JavaScript with tags its build left uncached: say so, the build route may be the wrong one.
-    debug('%s: applied the tag to %s, which the build emitted uncached (build with cachier-tsc or tspc to cache them without this hook)', fileName, result.functions.map((fn) => fn.id).join(', '));
+    debug(
+      '%s: applied the tag to %s, which the build emitted uncached (build with cachier-tsc or tspc to cache them without this hook)',
+      fileName,
+      result.functions.map((fn) => fn.id).join(', '),
+    );
   }
   const map = original ? remapping([result.map.toString(), original.map], () => null).toString() : result.map.toString();
   return `${result.code.replace(SOURCE_MAP_COMMENT, '')}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(map).toString('base64')}\n`;
@@ -74,7 +80,7 @@ function warnIfStrippedBefore(fileName: string): void {
   warnedOfOrder = true;
   process.emitWarning(
     `${fileName} holds @cachier tags, but another loader compiled it before cachier/register saw it, so its tagged functions run uncached. ` +
-      'Import cachier/register first: node --import cachier/register --import tsx app.ts (the tsx command\'s own --import runs too late)',
+      "Import cachier/register first: node --import cachier/register --import tsx app.ts (the tsx command's own --import runs too late)",
     { type: 'CachierWarning', code: 'CACHIER_LOADER_ORDER' },
   );
 }

@@ -13,7 +13,14 @@ const SOURCE_FILE = /\.(?:[cm]?[jt]s|tsx)$/;
 
 /** Whether a loaded module is the project's own code with something to rewrite (not a package, not JSON or a built-in). */
 export function shouldTransform(url: string, format: string | undefined): boolean {
-  return url.startsWith('file:') && !url.includes('/node_modules/') && SOURCE_FILE.test(new URL(url).pathname) && format !== 'json' && format !== 'builtin' && format !== 'wasm';
+  return (
+    url.startsWith('file:') &&
+    !url.includes('/node_modules/') &&
+    SOURCE_FILE.test(new URL(url).pathname) &&
+    format !== 'json' &&
+    format !== 'builtin' &&
+    format !== 'wasm'
+  );
 }
 
 export function formatOf(format: string | undefined): ModuleFormat {
@@ -34,7 +41,11 @@ interface LoadResult {
 }
 
 /** The `load` hook of `module.register`. */
-export async function load(url: string, context: { format?: string }, nextLoad: (url: string, context?: object) => Promise<LoadResult>): Promise<LoadResult> {
+export async function load(
+  url: string,
+  context: { format?: string },
+  nextLoad: (url: string, context?: object) => Promise<LoadResult>,
+): Promise<LoadResult> {
   const loaded = await nextLoad(url, context);
   // CommonJS goes through the require hook, so it is not rewritten twice.
   if (loaded.format !== 'module' || !shouldTransform(url, loaded.format)) return loaded;

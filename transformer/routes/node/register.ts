@@ -25,7 +25,11 @@ import { transformForNode } from './node-transform.js';
 import { formatOf, shouldTransform, sourceText } from './register-hooks.js';
 
 type RegisterHooks = (hooks: {
-  load(url: string, context: { format?: string }, nextLoad: (url: string, context?: object) => { format?: string; source?: unknown }): { format?: string; source?: unknown };
+  load(
+    url: string,
+    context: { format?: string },
+    nextLoad: (url: string, context?: object) => { format?: string; source?: unknown },
+  ): { format?: string; source?: unknown };
 }) => void;
 
 const registerHooks = (module as unknown as { registerHooks?: RegisterHooks }).registerHooks;

@@ -11,7 +11,10 @@ export const CACHIER_DIAGNOSTIC_CODE = 94001;
  */
 export function tagDiagnostics(ts: TypeScript, sourceFile: TS.SourceFile, program?: TS.Program): TS.Diagnostic[] {
   if (sourceFile.isDeclarationFile) return [];
-  const problems = [...analyzeSourceFile(ts, sourceFile).problems, ...(program ? idsTakenElsewhere(ts, program).get(sourceFile) ?? [] : [])];
+  const problems = [
+    ...analyzeSourceFile(ts, sourceFile).problems,
+    ...(program ? (idsTakenElsewhere(ts, program).get(sourceFile) ?? []) : []),
+  ];
   return problems.map((problem) => ({
     file: sourceFile,
     start: problem.start,

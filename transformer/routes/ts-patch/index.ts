@@ -46,7 +46,12 @@ export interface ProgramTransformerExtras {
  * with a diagnostic that says to add it, rather than emit uncached functions.
  */
 function cachierPlugin(program: TS.Program, config: PluginConfig, extras: SourceTransformerExtras): TS.CustomTransformers;
-function cachierPlugin(program: TS.Program, host: TS.CompilerHost | undefined, config: PluginConfig, extras: ProgramTransformerExtras): TS.Program;
+function cachierPlugin(
+  program: TS.Program,
+  host: TS.CompilerHost | undefined,
+  config: PluginConfig,
+  extras: ProgramTransformerExtras,
+): TS.Program;
 function cachierPlugin(
   program: TS.Program,
   hostOrConfig: TS.CompilerHost | PluginConfig | undefined,
@@ -60,7 +65,8 @@ function cachierPlugin(
       file: undefined,
       start: undefined,
       length: undefined,
-      messageText: 'cachier: the plugin entry of "cachier/transformer" needs "transformProgram": true in tsconfig.json compilerOptions.plugins; without it tagged functions would be emitted uncached',
+      messageText:
+        'cachier: the plugin entry of "cachier/transformer" needs "transformProgram": true in tsconfig.json compilerOptions.plugins; without it tagged functions would be emitted uncached',
       category: ts.DiagnosticCategory.Error,
       code: CACHIER_DIAGNOSTIC_CODE,
       source: 'cachier',

@@ -1,11 +1,28 @@
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import type * as TS from 'typescript';
-import { type TypeScript, ModuleGraph, transformModule, type CachierDiagnostic, type TransformResult, modulePathOf, followSourceEdits } from '../../engine/index.js';
+import {
+  type TypeScript,
+  ModuleGraph,
+  transformModule,
+  type CachierDiagnostic,
+  type TransformResult,
+  modulePathOf,
+  followSourceEdits,
+} from '../../engine/index.js';
 import { CACHIER_DIAGNOSTIC_CODE } from './diagnostics.js';
 
 /** Each module's last rewrite, and the trees (or texts, outside the program) of the files behind its source hashes. */
-const lastRewrites = new Map<string, { readonly ts: TypeScript; readonly original: TS.SourceFile; readonly roots: string; readonly behind: ReadonlyMap<string, TS.SourceFile | string | undefined>; readonly result: TransformResult }>();
+const lastRewrites = new Map<
+  string,
+  {
+    readonly ts: TypeScript;
+    readonly original: TS.SourceFile;
+    readonly roots: string;
+    readonly behind: ReadonlyMap<string, TS.SourceFile | string | undefined>;
+    readonly result: TransformResult;
+  }
+>();
 
 /**
  * A watch rebuild's rewrite of `original` when nothing behind it changed:
@@ -26,7 +43,10 @@ function reusableRewrite(ts: TypeScript, program: TS.Program, original: TS.Sourc
 const lastPrograms = new Map<string, { readonly ts: TypeScript; readonly program: TS.Program }>();
 
 /** The last rewritten tree of each module, for watch rebuilds. */
-const rewrittenFiles = new Map<string, { readonly ts: TypeScript; readonly code: string; readonly settings: string; readonly sourceFile: TS.SourceFile }>();
+const rewrittenFiles = new Map<
+  string,
+  { readonly ts: TypeScript; readonly code: string; readonly settings: string; readonly sourceFile: TS.SourceFile }
+>();
 
 /**
  * Recreates `program` from the engine's rewritten text of every module with
@@ -42,19 +62,31 @@ const rewrittenFiles = new Map<string, { readonly ts: TypeScript; readonly code:
  * emit it again, as a clean build would.
  */
 export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.CompilerHost | undefined): TS.Program {
-  const tagged = program.getSourceFiles().filter((sourceFile) => !sourceFile.isDeclarationFile && !program.isSourceFileFromExternalLibrary(sourceFile) && sourceFile.text.includes('@cachier'));
+  const tagged = program
+    .getSourceFiles()
+    .filter(
+      (sourceFile) =>
+        !sourceFile.isDeclarationFile && !program.isSourceFileFromExternalLibrary(sourceFile) && sourceFile.text.includes('@cachier'),
+    );
   // A project without tags is left exactly as it was, at no cost.
   if (tagged.length === 0) return program;
   // The engine reads the program's own syntax trees with the compiler's TypeScript: nothing is parsed twice, and the bundled TypeScript 6 is never loaded.
-  const graph = new ModuleGraph(ts, (fileName) => program.getSourceFile(fileName)?.text ?? ts.sys.readFile(fileName), (fileName) => program.getSourceFile(fileName));
+  const graph = new ModuleGraph(
+    ts,
+    (fileName) => program.getSourceFile(fileName)?.text ?? ts.sys.readFile(fileName),
+    (fileName) => program.getSourceFile(fileName),
+  );
   const rewrites = new Map<string, { readonly original: TS.SourceFile; readonly result: TransformResult }>();
   const problems: { readonly original: TS.SourceFile; readonly diagnostic: CachierDiagnostic }[] = [];
   const owners = new Map<string, TS.SourceFile>();
   const roots = program.getRootFileNames().join('\u0000');
   for (const original of tagged) {
-    const result = reusableRewrite(ts, program, original, roots) ?? transformModule({ code: original.text, fileName: original.fileName, graph });
+    const result =
+      reusableRewrite(ts, program, original, roots) ?? transformModule({ code: original.text, fileName: original.fileName, graph });
     if (lastRewrites.get(original.fileName)?.result !== result) {
-      const behind = new Map([...graph.filesBehind(original)].map((fileName) => [fileName, program.getSourceFile(fileName) ?? graph.text(fileName)]));
+      const behind = new Map(
+        [...graph.filesBehind(original)].map((fileName) => [fileName, program.getSourceFile(fileName) ?? graph.text(fileName)]),
+      );
       lastRewrites.set(original.fileName, { ts, original, roots, behind, result });
     }
     if (result.changed) rewrites.set(original.fileName, { original, result });
@@ -69,7 +101,10 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
   const options = program.getCompilerOptions();
   const baseHost = host ?? ts.createCompilerHost(options);
   const extendedHost: TS.CompilerHost = Object.create(baseHost);
-  const rewrittenFile = (fileName: string, languageVersionOrOptions: TS.ScriptTarget | TS.CreateSourceFileOptions): TS.SourceFile | undefined => {
+  const rewrittenFile = (
+    fileName: string,
+    languageVersionOrOptions: TS.ScriptTarget | TS.CreateSourceFileOptions,
+  ): TS.SourceFile | undefined => {
     const rewrite = rewrites.get(fileName);
     if (!rewrite) return program.getSourceFile(fileName);
     const settings = JSON.stringify(languageVersionOrOptions);
@@ -83,12 +118,14 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
     return sourceFile;
   };
   extendedHost.getSourceFile = (fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile) =>
-    rewrittenFile(fileName, languageVersionOrOptions) ?? baseHost.getSourceFile(fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
+    rewrittenFile(fileName, languageVersionOrOptions) ??
+    baseHost.getSourceFile(fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
   const getSourceFileByPath = baseHost.getSourceFileByPath?.bind(baseHost);
   if (getSourceFileByPath) {
     // Watch hosts read files by path, and the compiler then never calls getSourceFile.
     extendedHost.getSourceFileByPath = (fileName, path, languageVersionOrOptions, onError, shouldCreateNewSourceFile) =>
-      rewrittenFile(fileName, languageVersionOrOptions) ?? getSourceFileByPath(fileName, path, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
+      rewrittenFile(fileName, languageVersionOrOptions) ??
+      getSourceFileByPath(fileName, path, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
   }
   const projectReferences = program.getProjectReferences();
   const project = `${options.configFilePath ?? ''}\u0000${roots}`;
@@ -140,12 +177,18 @@ function diagnosticMapper(rewrites: Rewrites): <D extends TS.Diagnostic | TS.Dia
 
 function mapDiagnostics(program: TS.Program, toUserText: ReturnType<typeof diagnosticMapper>): void {
   const { getSyntacticDiagnostics, getSemanticDiagnostics, getDeclarationDiagnostics } = program;
-  program.getSyntacticDiagnostics = (sourceFile, cancellationToken) => getSyntacticDiagnostics(sourceFile, cancellationToken).map(toUserText);
+  program.getSyntacticDiagnostics = (sourceFile, cancellationToken) =>
+    getSyntacticDiagnostics(sourceFile, cancellationToken).map(toUserText);
   program.getSemanticDiagnostics = (sourceFile, cancellationToken) => getSemanticDiagnostics(sourceFile, cancellationToken).map(toUserText);
-  program.getDeclarationDiagnostics = (sourceFile, cancellationToken) => getDeclarationDiagnostics(sourceFile, cancellationToken).map(toUserText);
+  program.getDeclarationDiagnostics = (sourceFile, cancellationToken) =>
+    getDeclarationDiagnostics(sourceFile, cancellationToken).map(toUserText);
 }
 
-function reportTagProblems(ts: TypeScript, program: TS.Program, problems: readonly { readonly original: TS.SourceFile; readonly diagnostic: CachierDiagnostic }[]): void {
+function reportTagProblems(
+  ts: TypeScript,
+  program: TS.Program,
+  problems: readonly { readonly original: TS.SourceFile; readonly diagnostic: CachierDiagnostic }[],
+): void {
   const getSemanticDiagnostics = program.getSemanticDiagnostics;
   program.getSemanticDiagnostics = (sourceFile, cancellationToken) => {
     const diagnostics = getSemanticDiagnostics(sourceFile, cancellationToken);
@@ -191,8 +234,10 @@ function skipEmit(ts: TypeScript, program: TS.Program, count: number): void {
 function mapSourceMapsOnEmit(program: TS.Program, rewrites: Rewrites, host: TS.CompilerHost): void {
   const emit = program.emit;
   program.emit = (targetSourceFile, writeFile, cancellationToken, emitOnlyDtsFiles, customTransformers) => {
-    const write: TS.WriteFileCallback = writeFile ?? ((fileName, text, bom, onError, sourceFiles, data) => host.writeFile(fileName, text, bom, onError, sourceFiles, data));
-    const mapped: TS.WriteFileCallback = (fileName, text, ...rest) => write(fileName, fileName.endsWith('.map') ? composeSourceMap(fileName, text, rewrites) : text, ...rest);
+    const write: TS.WriteFileCallback =
+      writeFile ?? ((fileName, text, bom, onError, sourceFiles, data) => host.writeFile(fileName, text, bom, onError, sourceFiles, data));
+    const mapped: TS.WriteFileCallback = (fileName, text, ...rest) =>
+      write(fileName, fileName.endsWith('.map') ? composeSourceMap(fileName, text, rewrites) : text, ...rest);
     return emit(targetSourceFile, mapped, cancellationToken, emitOnlyDtsFiles, customTransformers);
   };
 }
@@ -202,6 +247,12 @@ function composeSourceMap(mapFile: string, text: string, rewrites: Rewrites): st
   const root = resolve(dirname(mapFile), emitted.sourceRoot ?? '');
   return followSourceEdits(text, (source) => {
     const rewrite = rewrites.get(resolve(root, source).replace(/\\/g, '/'));
-    return rewrite && { edited: rewrite.result.code, original: rewrite.original.text, sourceOffset: (offset) => rewrite.result.sourceOffset(offset) };
+    return (
+      rewrite && {
+        edited: rewrite.result.code,
+        original: rewrite.original.text,
+        sourceOffset: (offset) => rewrite.result.sourceOffset(offset),
+      }
+    );
   });
 }

@@ -93,7 +93,9 @@ function rewritePass(layouts: readonly ProjectLayout[], graph: ModuleGraph, invo
       process.stdout.write(`${formatDiagnostic(diagnostic, (fileName) => relative(cwd, fileName))}\n`);
     }
     if (pass.rehashed.length > 0 && invocation.watch) {
-      process.stdout.write(`cachier: new source hashes for ${pass.rehashed.map((file) => relative(cwd, file)).join(', ')} (a helper they use changed)\n`);
+      process.stdout.write(
+        `cachier: new source hashes for ${pass.rehashed.map((file) => relative(cwd, file)).join(', ')} (a helper they use changed)\n`,
+      );
     }
     failed ||= pass.diagnostics.length > 0;
   }
@@ -139,7 +141,9 @@ async function build(tsc: string, args: readonly string[], invocation: Invocatio
   const problems = layouts.flatMap((layout) => tagProblems(layout, graph));
   if (problems.length > 0) {
     for (const problem of problems) process.stdout.write(`${formatDiagnostic(problem, (fileName) => relative(cwd, fileName))}\n`);
-    process.stdout.write(`cachier: ${problems.length === 1 ? 'a bad @cachier tag' : `${problems.length} bad @cachier tags`}: nothing was emitted, so no function runs uncached; fix the tags and build again\n`);
+    process.stdout.write(
+      `cachier: ${problems.length === 1 ? 'a bad @cachier tag' : `${problems.length} bad @cachier tags`}: nothing was emitted, so no function runs uncached; fix the tags and build again\n`,
+    );
     // tsc -b has no --noEmit: then the build stops at the tags.
     if (!invocation.build) await runTsc(tsc, [...args, '--noEmit'], invocation, cwd);
     return 1;

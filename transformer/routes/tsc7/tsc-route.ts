@@ -1,6 +1,17 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve } from 'node:path';
-import { ModuleGraph, checkTags, moduleFacts, transformModule, type CachierDiagnostic, type FunctionFacts, type ModuleFormat, bundledTypeScript, readFromDisk as readText, followGeneratedEdits } from '../../engine/index.js';
+import {
+  ModuleGraph,
+  checkTags,
+  moduleFacts,
+  transformModule,
+  type CachierDiagnostic,
+  type FunctionFacts,
+  type ModuleFormat,
+  bundledTypeScript,
+  readFromDisk as readText,
+  followGeneratedEdits,
+} from '../../engine/index.js';
 
 /** What `tsc --showConfig` says of a project, as far as the rewrite needs it. */
 export interface ProjectLayout {
@@ -118,14 +129,22 @@ export function rewriteEmitted(layout: ProjectLayout, graph: ModuleGraph = sourc
       }
       continue;
     }
-    const result = transformModule(emitted === undefined ? { code, fileName: source, graph } : { code: emitted, fileName: output, original: { code, fileName: source }, format: formatOf(output, emitted), graph });
+    const result = transformModule(
+      emitted === undefined
+        ? { code, fileName: source, graph }
+        : { code: emitted, fileName: output, original: { code, fileName: source }, format: formatOf(output, emitted), graph },
+    );
     diagnostics.push(...result.diagnostics);
     functions.push(...result.functions);
     if (emitted === undefined || !result.changed) continue;
     writeFileSync(output, result.code);
     const emittedMap = readText(`${output}.map`);
     // tsc's map, moved along the rewrite's edits, still leads to the TypeScript source.
-    if (emittedMap !== undefined) writeFileSync(`${output}.map`, followGeneratedEdits(emittedMap, emitted, result.code, (offset) => result.generatedOffset(offset)));
+    if (emittedMap !== undefined)
+      writeFileSync(
+        `${output}.map`,
+        followGeneratedEdits(emittedMap, emitted, result.code, (offset) => result.generatedOffset(offset)),
+      );
     rewritten.push(output);
   }
   return { diagnostics, rewritten, rehashed, functions };

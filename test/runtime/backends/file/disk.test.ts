@@ -74,7 +74,9 @@ describe('file core: large entries, checked a mebibyte per turn of the event loo
         expect((await large(7)).payload.equals(Buffer.alloc(3 * 2 ** 20, 7))).toBe(true);
       });
       expect(computed).toBe(2);
-      expect(warnings.map((warning) => warning.message).join('\n')).toContain(shared ? 'not signed with this CACHIER_SHARED_KEY, or damaged' : 'checksum mismatch');
+      expect(warnings.map((warning) => warning.message).join('\n')).toContain(
+        shared ? 'not signed with this CACHIER_SHARED_KEY, or damaged' : 'checksum mismatch',
+      );
     });
   }
 });

@@ -5,7 +5,20 @@
  * Tests that need root (mounting, switching users) are skipped with the
  * reason on machines that cannot; CI runs as root.
  */
-import { appendFileSync, chmodSync, chownSync, existsSync, lchownSync, mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  existsSync,
+  lchownSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { serialize } from 'node:v8';
@@ -93,7 +106,10 @@ describe('file backend faults: concurrency and dead computers', () => {
     const started = Date.now();
     const outputs = (await Promise.all(
       Array.from({ length: 8 }, (_, seed) =>
-        runChild({ mode: 'mixed', cacheDir, sideFile, keys, calls: 200, clearOneIn: 10, seed: seed + 1, computeMs: 2 }, { timeoutMs: 120_000 }),
+        runChild(
+          { mode: 'mixed', cacheDir, sideFile, keys, calls: 200, clearOneIn: 10, seed: seed + 1, computeMs: 2 },
+          { timeoutMs: 120_000 },
+        ),
       ),
     )) as Array<{ wrong: number; clears: number; warnings: string[] }>;
 
@@ -141,7 +157,7 @@ describe('file backend faults: concurrency and dead computers', () => {
     expect(tempFilesUnder(cacheDir)).toEqual([]);
   }, 180_000);
 
-  test('the computer is killed with SIGKILL, 20 times: every waiter is done within the lease (and a loaded machine\'s slack)', async () => {
+  test("the computer is killed with SIGKILL, 20 times: every waiter is done within the lease (and a loaded machine's slack)", async () => {
     const root = openPlace();
     const cacheDir = join(root, 'cache');
     const options = { lease: '2s' };
@@ -211,31 +227,65 @@ describe('file backend faults: crafted entries', () => {
   const cases: Array<{ name: string; plant: (path: string, key: string) => void; problem: RegExp }> = [
     { name: 'empty', plant: (path) => writeFileSync(path, ''), problem: /not a cachier entry/ },
     { name: 'truncated', plant: (path, key) => writeFileSync(path, valid(key).subarray(0, 30)), problem: /checksum/ },
-    { name: 'random bytes', plant: (path) => writeFileSync(path, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256))), problem: /not a cachier entry/ },
-    { name: 'huge declared key length', plant: (path, key) => writeFileSync(path, craftedEntry(key, Buffer.alloc(8), 0xffff)), problem: /another key/ },
-    { name: 'huge declared string length', plant: (path, key) => writeFileSync(path, craftedEntry(key, hugeDeclaredString)), problem: /cannot be deserialized/ },
-    { name: 'forged 4-billion-element sparse array', plant: (path, key) => writeFileSync(path, craftedEntry(key, forgedSparseArray())), problem: /array of length 4000000000/ },
+    {
+      name: 'random bytes',
+      plant: (path) => writeFileSync(path, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256))),
+      problem: /not a cachier entry/,
+    },
+    {
+      name: 'huge declared key length',
+      plant: (path, key) => writeFileSync(path, craftedEntry(key, Buffer.alloc(8), 0xffff)),
+      problem: /another key/,
+    },
+    {
+      name: 'huge declared string length',
+      plant: (path, key) => writeFileSync(path, craftedEntry(key, hugeDeclaredString)),
+      problem: /cannot be deserialized/,
+    },
+    {
+      name: 'forged 4-billion-element sparse array',
+      plant: (path, key) => writeFileSync(path, craftedEntry(key, forgedSparseArray())),
+      problem: /array of length 4000000000/,
+    },
     { name: 'a folder', plant: (path) => mkdirSync(path), problem: /not a regular file/ },
-    { name: 'a symbolic link to a valid entry', plant: (path, key) => { writeFileSync(`${path}-real`, valid(key)); symlinkSync(`${path}-real`, path); }, problem: /not a regular file/ },
+    {
+      name: 'a symbolic link to a valid entry',
+      plant: (path, key) => {
+        writeFileSync(`${path}-real`, valid(key));
+        symlinkSync(`${path}-real`, path);
+      },
+      problem: /not a regular file/,
+    },
     { name: 'a symbolic link to /dev/zero', plant: (path) => symlinkSync('/dev/zero', path), problem: /not a regular file/ },
     { name: 'a FIFO with no writer', plant: (path) => execFileSync('mkfifo', [path]), problem: /not a regular file/ },
-    { name: 'a 1 GB sparse file', plant: (path) => { writeFileSync(path, ''); truncateSync(path, 1024 ** 3); }, problem: /1073741824 bytes long/ },
+    {
+      name: 'a 1 GB sparse file',
+      plant: (path) => {
+        writeFileSync(path, '');
+        truncateSync(path, 1024 ** 3);
+      },
+      problem: /1073741824 bytes long/,
+    },
   ];
 
-  test.each(cases)('$name where an entry should be: a miss with a warning, computed again, nothing read beyond fstat', async ({ name, plant, problem }) => {
-    const root = openPlace();
-    const cacheDir = join(root, 'cache');
-    const key = 'ACME';
-    const path = entryPathOf(cacheDir, key);
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    plant(path, keyOfArguments([key]));
-    const output = await callInChild({ cacheDir, key }, { timeoutMs: 20_000 });
-    figures[`crafted ${name}: ms, RSS growth MB`] = `${output.ms.toFixed(1)}, ${output.rssGrowthMB.toFixed(1)}`;
-    expect(output.value).toBe('value-ACME');
-    expect(output.computed).toBe(1);
-    expect(output.warnings.join('\n')).toMatch(problem);
-    expect(output.rssGrowthMB).toBeLessThan(64);
-  }, 30_000);
+  test.each(cases)(
+    '$name where an entry should be: a miss with a warning, computed again, nothing read beyond fstat',
+    async ({ name, plant, problem }) => {
+      const root = openPlace();
+      const cacheDir = join(root, 'cache');
+      const key = 'ACME';
+      const path = entryPathOf(cacheDir, key);
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      plant(path, keyOfArguments([key]));
+      const output = await callInChild({ cacheDir, key }, { timeoutMs: 20_000 });
+      figures[`crafted ${name}: ms, RSS growth MB`] = `${output.ms.toFixed(1)}, ${output.rssGrowthMB.toFixed(1)}`;
+      expect(output.value).toBe('value-ACME');
+      expect(output.computed).toBe(1);
+      expect(output.warnings.join('\n')).toMatch(problem);
+      expect(output.rssGrowthMB).toBeLessThan(64);
+    },
+    30_000,
+  );
 });
 
 const cannotMount = whyNot('mount');
@@ -325,7 +375,15 @@ describe.skipIf(cannotSwitchUser)(`file backend faults: other users${cannotSwitc
     mkdirSync(plantedDir);
     chownSync(plantedDir, OTHER_UID, OTHER_UID);
     await runChild({ mode: 'precache', cacheDir: join(plantedDir, 'cache'), key: 'ACME', ...planted }, { uid: OTHER_UID });
-    execFileSync('setpriv', [`--reuid=${OTHER_UID}`, `--regid=${OTHER_UID}`, '--clear-groups', 'cp', '-r', join(plantedDir, 'cache', '.'), cacheDir]);
+    execFileSync('setpriv', [
+      `--reuid=${OTHER_UID}`,
+      `--regid=${OTHER_UID}`,
+      '--clear-groups',
+      'cp',
+      '-r',
+      join(plantedDir, 'cache', '.'),
+      cacheDir,
+    ]);
     const victim = await callInChild({ cacheDir, key: 'ACME' });
     figures['world-writable folder: warning'] = victim.warnings[0] ?? '';
     expect(victim).toMatchObject({ value: 'value-ACME', computed: 1 });

@@ -49,7 +49,12 @@ describe('file core across processes', () => {
   test('forget(key) of a sync function in one process: the next process computes that key again and is served the others', async () => {
     const place = freshPlace();
     await runWorker({ ...place, keys: ['a', 'b'], sync: true });
-    const work = cachier((key: string) => `here-${key}`, { backend: 'file', cacheDir: place.cacheDir, id: 'test/file-core#work', sourceHash: 'v1' });
+    const work = cachier((key: string) => `here-${key}`, {
+      backend: 'file',
+      cacheDir: place.cacheDir,
+      id: 'test/file-core#work',
+      sourceHash: 'v1',
+    });
     expect(await work.forget('a')).toBe(true);
     expect(await work.forget('a')).toBe(false);
     const next = await runWorker({ ...place, keys: ['a', 'b'], sync: true, prefix: 'next' });
@@ -61,9 +66,7 @@ describe('file core across processes', () => {
     const place = freshPlace();
     const keys = keysUpTo(200);
     const outputs = await Promise.all(
-      Array.from({ length: 8 }, (_, worker) =>
-        runWorker({ ...place, keys: shuffled(keys, worker + 1), computeMs: 2, concurrency: 4 }),
-      ),
+      Array.from({ length: 8 }, (_, worker) => runWorker({ ...place, keys: shuffled(keys, worker + 1), computeMs: 2, concurrency: 4 })),
     );
     for (const [worker, output] of outputs.entries()) {
       expect(output.results).toEqual(shuffled(keys, worker + 1).map((key) => `value-${key}`));

@@ -54,7 +54,10 @@ describe('keys (property-based)', () => {
       RUNS,
     );
     // Small values collide semantically far more often than random pairs: bucket many of them by key.
-    const small = fc.sample(fc.anything({ maxDepth: 1, maxKeys: 2, withSparseArray: true, withMap: true, withSet: true }), { numRuns: 5_000, seed: RUNS.seed });
+    const small = fc.sample(fc.anything({ maxDepth: 1, maxKeys: 2, withSparseArray: true, withMap: true, withSet: true }), {
+      numRuns: 5_000,
+      seed: RUNS.seed,
+    });
     const byKey = new Map<string, unknown>();
     for (const value of small) {
       const key = keyOfArguments([value]);

@@ -99,7 +99,12 @@ describe('file backend: bounded reads', () => {
     const { cacheDir } = freshPlace();
     const big = cachier(async (n: number) => 'x'.repeat(4_096 + n), { id: 'test/file-trust#big', sourceHash: 'v1', cacheDir });
     await big(1);
-    const bounded = cachier(async (n: number) => `small-${n}`, { id: 'test/file-trust#big', sourceHash: 'v1', cacheDir, entrySizeLimit: '1KB' });
+    const bounded = cachier(async (n: number) => `small-${n}`, {
+      id: 'test/file-trust#big',
+      sourceHash: 'v1',
+      cacheDir,
+      entrySizeLimit: '1KB',
+    });
     const warnings = await warningsDuring(async () => expect(await bounded(1)).toBe('small-1'));
     expect(warnings[0]?.message).toMatch(/is 4\d{3} bytes long, more than the largest entry this function stores \(1\d{3} bytes/);
   });

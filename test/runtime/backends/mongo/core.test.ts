@@ -81,7 +81,6 @@ describe('mongo backend: the mongetter and waiting', () => {
     expect(await tolerant.fn(1)).toBe(1);
     await expectWarning((warning) => /must return a MongoDB Collection/.test(warning.message));
   });
-
 });
 
 describe('mongo core: claiming', () => {
@@ -204,7 +203,10 @@ describe('mongo backend: round trips', () => {
 
 describe('mongo backend: concurrent writers', () => {
   test('callers on several clients racing on the same keys compute each key once and leave one document per key', async () => {
-    const machines = [db, ...(await Promise.all([1, 2, 3].map(() => connectTestCollection({ collectionName: db.collection.collectionName }))))];
+    const machines = [
+      db,
+      ...(await Promise.all([1, 2, 3].map(() => connectTestCollection({ collectionName: db.collection.collectionName })))),
+    ];
     try {
       let computations = 0;
       const wrappers = machines.map((machine) =>
@@ -234,7 +236,10 @@ describe('mongo backend: claiming reads across clients and processes', () => {
   const newCountFile = (): string => join(mkdtempSync(join(tmpdir(), 'cachier-count-')), 'computations.txt');
 
   test('clients racing on the same keys after a miss each (so every read claims) compute each key once and leave no mark', async () => {
-    const machines = [db, ...(await Promise.all([1, 2, 3].map(() => connectTestCollection({ collectionName: db.collection.collectionName }))))];
+    const machines = [
+      db,
+      ...(await Promise.all([1, 2, 3].map(() => connectTestCollection({ collectionName: db.collection.collectionName })))),
+    ];
     try {
       const computedBy: number[] = [];
       const wrappers = machines.map((machine, index) =>
@@ -351,8 +356,7 @@ describe('mongo backend: what is not stored', () => {
 describe('mongo backend: controls touch only their own function', () => {
   test("clearBeingCalculated clears this function's marks only", async () => {
     const gates: Array<() => void> = [];
-    const slow = (id: string) =>
-      counted(id, (x) => new Promise<number>((resolve) => gates.push(() => resolve(x))));
+    const slow = (id: string) => counted(id, (x) => new Promise<number>((resolve) => gates.push(() => resolve(x))));
     const f = slow('marks-f');
     const g = slow('marks-g');
     const pending = [f.fn(1), g.fn(1)];
@@ -365,5 +369,4 @@ describe('mongo backend: controls touch only their own function', () => {
     for (const open of gates) open();
     expect(await Promise.all(pending)).toEqual([1, 1]);
   });
-
 });

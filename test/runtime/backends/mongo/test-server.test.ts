@@ -35,7 +35,12 @@ describe('bundled MongoDB test server', () => {
     await expect(db.collection.insertOne({ a: 1 })).rejects.toMatchObject({ code: 11000 });
     await db.collection.insertOne({ a: 2 });
     await expect(db.collection.updateOne({ a: 2 }, { $set: { a: 1 } })).rejects.toMatchObject({ code: 11000 });
-    expect((await db.collection.find({}, { projection: { _id: 0 } }).sort({ a: 1 }).toArray())).toEqual([{ a: 1 }, { a: 2 }]);
+    expect(
+      await db.collection
+        .find({}, { projection: { _id: 0 } })
+        .sort({ a: 1 })
+        .toArray(),
+    ).toEqual([{ a: 1 }, { a: 2 }]);
   });
 
   test('keeps its data across a stop and a start', async () => {
@@ -70,8 +75,13 @@ describe('bundled MongoDB test server: equality on a unique index', () => {
   test('finds, updates and deletes by the fields of a unique index as a scan would, arrays (multikey) included', async () => {
     const collection = freshCollection();
     await collection.createIndex({ a: 1, b: 1 }, { unique: true, name: 'a_b' });
-    await collection.insertMany([{ a: 'x', b: 'y', n: 1 }, { a: 'x', b: 'z', n: 2 }, { a: 'y', n: 3 }]);
-    const ns = async (filter: object) => (await collection.find(filter, { projection: { _id: 0, n: 1 } }).toArray()).map((document) => document['n']);
+    await collection.insertMany([
+      { a: 'x', b: 'y', n: 1 },
+      { a: 'x', b: 'z', n: 2 },
+      { a: 'y', n: 3 },
+    ]);
+    const ns = async (filter: object) =>
+      (await collection.find(filter, { projection: { _id: 0, n: 1 } }).toArray()).map((document) => document['n']);
     expect(await ns({ a: 'x', b: 'y' })).toEqual([1]);
     expect(await ns({ a: 'x', b: 'y', n: 2 })).toEqual([]);
     expect(await ns({ a: 'y', b: 'y' })).toEqual([]);
@@ -93,10 +103,18 @@ describe('bundled MongoDB test server: equality on a unique index', () => {
   test('findAndModify with an update pipeline and upsert seeds the new document from the filter and returns it after', async () => {
     const collection = freshCollection();
     const pipeline = [{ $set: { owner: { $cond: [{ $gt: [{ $ifNull: ['$n', 0] }, 5] }, '$owner', { $literal: 'me' }] } } }];
-    const created = await collection.findOneAndUpdate({ k: 'new' }, pipeline, { upsert: true, returnDocument: 'after', projection: { _id: 0 } });
+    const created = await collection.findOneAndUpdate({ k: 'new' }, pipeline, {
+      upsert: true,
+      returnDocument: 'after',
+      projection: { _id: 0 },
+    });
     expect(created).toEqual({ k: 'new', owner: 'me' });
     await collection.insertOne({ k: 'big', n: 9 });
-    const unchanged = await collection.findOneAndUpdate({ k: 'big' }, pipeline, { upsert: true, returnDocument: 'after', projection: { _id: 0 } });
+    const unchanged = await collection.findOneAndUpdate({ k: 'big' }, pipeline, {
+      upsert: true,
+      returnDocument: 'after',
+      projection: { _id: 0 },
+    });
     // A field set to a missing field's value stays missing.
     expect(unchanged).toEqual({ k: 'big', n: 9 });
   });

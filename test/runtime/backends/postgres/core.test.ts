@@ -56,9 +56,18 @@ describe.skipIf('skip' in available)('postgres backend', () => {
 
   test('waiters LISTEN on one connection of their own, woken by the store, and it closes once nobody waits', async () => {
     const listening = async () =>
-      (await pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'LISTEN cachier_entries' AND application_name = 'cachier-postgres-core-test'`)).rows[0].n;
+      (
+        await pool.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'LISTEN cachier_entries' AND application_name = 'cachier-postgres-core-test'`,
+        )
+      ).rows[0].n;
     let open = (_value: string): void => undefined;
-    const computing = cachier(async () => new Promise<string>((resolve) => (open = resolve)), { backend: 'postgres', postgres: pool, id: 'notify', sourceHash: 'v1' });
+    const computing = cachier(async () => new Promise<string>((resolve) => (open = resolve)), {
+      backend: 'postgres',
+      postgres: pool,
+      id: 'notify',
+      sourceHash: 'v1',
+    });
     const other = new pg.Pool({ connectionString: pool.options.connectionString, application_name: 'cachier-postgres-core-test' });
     try {
       const waiting = cachier(async () => 'waiter computed', { backend: 'postgres', postgres: other, id: 'notify', sourceHash: 'v1' });

@@ -21,7 +21,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const keysMatching = async (pattern: string): Promise<string[]> => ((await redis.scan('0', 'MATCH', pattern, 'COUNT', 10_000)) as [string, string[]])[1];
+const keysMatching = async (pattern: string): Promise<string[]> =>
+  ((await redis.scan('0', 'MATCH', pattern, 'COUNT', 10_000)) as [string, string[]])[1];
 const subscribers = async (): Promise<number> =>
   String(await redis.call('CLIENT', 'LIST'))
     .split('\n')
@@ -89,7 +90,12 @@ describe.skipIf('skip' in available)('redis backend', () => {
     const owner = new Redis(server.address, { maxRetriesPerRequest: 1 });
     try {
       let open = (_value: string): void => undefined;
-      const computing = cachier(async () => new Promise<string>((resolve) => (open = resolve)), { backend: 'redis', redis: owner, id: 'pubsub', sourceHash: 'v1' });
+      const computing = cachier(async () => new Promise<string>((resolve) => (open = resolve)), {
+        backend: 'redis',
+        redis: owner,
+        id: 'pubsub',
+        sourceHash: 'v1',
+      });
       const waiting = cachier(async () => 'waiter computed', { backend: 'redis', redis, id: 'pubsub', sourceHash: 'v1' });
       const pending = computing();
       await vi.waitFor(async () => expect(await keysMatching('cachier:{pubsub}:v1:m:*')).toHaveLength(1));

@@ -20,7 +20,8 @@ afterAll(async () => machine?.close());
 // A listing s3rver leaves unanswered (it happens under load) is abandoned after 5 s, so a waitFor polling it tries again.
 const objects = async (prefix: string) =>
   (
-    (await client.send(new ListObjectsV2Command({ Bucket: TEST_BUCKET, Prefix: prefix }), { abortSignal: AbortSignal.timeout(5_000) })).Contents ?? []
+    (await client.send(new ListObjectsV2Command({ Bucket: TEST_BUCKET, Prefix: prefix }), { abortSignal: AbortSignal.timeout(5_000) }))
+      .Contents ?? []
   ).map((object) => object.Key ?? '');
 
 describe.skipIf('skip' in available)('s3 backend', () => {
@@ -36,7 +37,9 @@ describe.skipIf('skip' in available)('s3 backend', () => {
     await vi.waitFor(async () => expect(await objects('team-a/app%2Fprices.ts%23fetch/v1/c/')).toHaveLength(1), { timeout: 20_000 });
     open(1);
     await pending;
-    expect(await objects('team-a/app%2Fprices.ts%23fetch/')).toEqual([expect.stringMatching(/^team-a\/app%2Fprices\.ts%23fetch\/v1\/e\/[\w-]{43}$/)]);
+    expect(await objects('team-a/app%2Fprices.ts%23fetch/')).toEqual([
+      expect.stringMatching(/^team-a\/app%2Fprices\.ts%23fetch\/v1\/e\/[\w-]{43}$/),
+    ]);
     const [entry] = await objects('team-a/app%2Fprices.ts%23fetch/v1/e/');
     const head = await client.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: entry }));
     expect(Number(head.Metadata?.['computed-at'])).toBeGreaterThan(0);

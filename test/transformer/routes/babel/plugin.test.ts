@@ -7,7 +7,15 @@ import MagicString from 'magic-string';
 import { afterAll, describe, expect, test } from 'vitest';
 import { NODE, repoRoot } from '../../../support/routes/route-project.js';
 
-const PRICES = ["import { rate } from './helper.js';", '', '/** @cachier */', 'export function price(n) {', '  return rate(n) + 1;', '}', ''].join('\n');
+const PRICES = [
+  "import { rate } from './helper.js';",
+  '',
+  '/** @cachier */',
+  'export function price(n) {',
+  '  return rate(n) + 1;',
+  '}',
+  '',
+].join('\n');
 
 interface Output {
   readonly code?: string;
@@ -25,13 +33,19 @@ describe('the cachier/babel plugin', () => {
   /** Runs Babel 8 (under Node 22) with only the cachier plugin on `code` as `src/prices.js`. */
   const transform = (code: string, inputSourceMap?: object): Output => {
     const input = JSON.stringify({ code, filename: join(project, 'src/prices.js'), inputSourceMap });
-    return JSON.parse(execFileSync(NODE[22], [join(repoRoot, 'test/support/babel/transform.mjs')], { input, encoding: 'utf8', cwd: repoRoot })) as Output;
+    return JSON.parse(
+      execFileSync(NODE[22], [join(repoRoot, 'test/support/babel/transform.mjs')], { input, encoding: 'utf8', cwd: repoRoot }),
+    ) as Output;
   };
   /** Where `text` in the output comes from, by the output's source map. */
   const originOf = (output: Output, text: string): { source: string | null; line: number | null; column: number | null } => {
     const lines = (output.code ?? '').split('\n');
     const line = lines.findIndex((candidate) => candidate.includes(text));
-    const { source, line: originalLine, column } = originalPositionFor(new TraceMap(output.map as EncodedSourceMap), { line: line + 1, column: (lines[line] ?? '').indexOf(text) });
+    const {
+      source,
+      line: originalLine,
+      column,
+    } = originalPositionFor(new TraceMap(output.map as EncodedSourceMap), { line: line + 1, column: (lines[line] ?? '').indexOf(text) });
     return { source, line: originalLine, column };
   };
 
@@ -49,7 +63,9 @@ describe('the cachier/babel plugin', () => {
     const edited = 'export function rate(n) {\n  return n * 3 + 1;\n}\n';
     writeFileSync(helper, original);
     const input = JSON.stringify({ code: PRICES, filename: join(project, 'src/prices.js'), edit: { file: helper, text: edited } });
-    const run = JSON.parse(execFileSync(NODE[22], [join(repoRoot, 'test/support/babel/transform-after-edit.mjs')], { input, encoding: 'utf8', cwd: repoRoot })) as { before: string; after: string };
+    const run = JSON.parse(
+      execFileSync(NODE[22], [join(repoRoot, 'test/support/babel/transform-after-edit.mjs')], { input, encoding: 'utf8', cwd: repoRoot }),
+    ) as { before: string; after: string };
     const fresh = transform(PRICES);
     writeFileSync(helper, original);
     const hashOf = (code: string | undefined): string | undefined => /sourceHash: "([^"]+)"/.exec(code ?? '')?.[1];
@@ -61,7 +77,11 @@ describe('the cachier/babel plugin', () => {
   test('chains the file’s input source map: positions lead back to the code before the previous step', () => {
     const earlier = new MagicString(PRICES).prepend('// generated\n// by an earlier step\n');
     const inputSourceMap = earlier.generateMap({ source: 'original.js', hires: true, includeContent: true });
-    expect(originOf(transform(earlier.toString(), inputSourceMap), 'return rate(n) + 1;')).toEqual({ source: 'original.js', line: 5, column: 2 });
+    expect(originOf(transform(earlier.toString(), inputSourceMap), 'return rate(n) + 1;')).toEqual({
+      source: 'original.js',
+      line: 5,
+      column: 2,
+    });
   });
 
   test('a bad tag fails with file:line:column and a Babel code frame at the tag', () => {

@@ -6,7 +6,15 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { transformModule } from '../../../../transformer/engine/index.js';
 import { rewriteForBundler } from '../../../../transformer/routes/bundlers/unplugin.js';
 
-const PRICES = ["import { rate } from './helper.js';", '', '/** @cachier */', 'export function price(n: number): number {', '  return rate(n) + 1;', '}', ''].join('\n');
+const PRICES = [
+  "import { rate } from './helper.js';",
+  '',
+  '/** @cachier */',
+  'export function price(n: number): number {',
+  '  return rate(n) + 1;',
+  '}',
+  '',
+].join('\n');
 
 describe('the rewrite every bundler plugin applies', () => {
   const project = mkdtempSync(join(tmpdir(), 'cachier-bundler-plugin-'));
@@ -24,7 +32,9 @@ describe('the rewrite every bundler plugin applies', () => {
   });
 
   test('JavaScript an earlier plugin compiled gets the ids and hashes of the TypeScript on disk', () => {
-    const compiled = ts.transpileModule(PRICES, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const compiled = ts.transpileModule(PRICES, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
     const rewritten = rewriteForBundler(compiled, prices);
     // JavaScript stays JavaScript: no type annotations, no non-null assertions.
     expect(rewritten?.code).not.toMatch(/: number|\)!/);
@@ -32,7 +42,8 @@ describe('the rewrite every bundler plugin applies', () => {
   });
 
   test('loads the runtime with require in CommonJS modules and with import elsewhere', () => {
-    const commonJs = "const { rate } = require('./helper.js');\n\n/** @cachier */\nfunction price(n) {\n  return rate(n) + 1;\n}\nmodule.exports = { price };\n";
+    const commonJs =
+      "const { rate } = require('./helper.js');\n\n/** @cachier */\nfunction price(n) {\n  return rate(n) + 1;\n}\nmodule.exports = { price };\n";
     writeFileSync(join(project, 'src/prices.cjs'), commonJs);
     writeFileSync(join(project, 'src/prices.js'), commonJs);
     expect(rewriteForBundler(commonJs, join(project, 'src/prices.cjs'))?.code).toMatch(/^const __cachier = require\("cachier"\);/);

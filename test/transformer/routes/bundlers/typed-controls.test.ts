@@ -9,7 +9,15 @@ const CONTROLS = join(SOURCES, 'controls.ts');
 
 /** Type-checks the bundler fixture's sources (plus `extra` as `src/controls.ts`) as a plain `tsc --noEmit` would: no compiler plugin. */
 function typeErrors(extra?: string): string[] {
-  const options: ts.CompilerOptions = { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, strict: true, noEmit: true, skipLibCheck: true, types: ['node'] };
+  const options: ts.CompilerOptions = {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: ['node'],
+  };
   const host = ts.createCompilerHost(options);
   const readFile = host.readFile.bind(host);
   host.readFile = (fileName) => (extra !== undefined && fileName === CONTROLS ? extra : readFile(fileName));
@@ -34,7 +42,11 @@ describe('typed controls where the build cannot change types (bundlers, Babel)',
   });
 
   test('cacheOf checks precache against the function’s own signature', () => {
-    const wrongArgument = ["import { cacheOf } from 'cachier';", "import { price } from './prices.js';", "export const done = cacheOf(price).precache(['two'], 5);"].join('\n');
+    const wrongArgument = [
+      "import { cacheOf } from 'cachier';",
+      "import { price } from './prices.js';",
+      "export const done = cacheOf(price).precache(['two'], 5);",
+    ].join('\n');
     expect(typeErrors(wrongArgument).join('\n')).toMatch(/'string' is not assignable to type 'number'/);
   });
 

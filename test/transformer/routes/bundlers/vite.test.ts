@@ -58,7 +58,10 @@ describe('the cachier/vite plugin', () => {
   test('an edit to a helper re-transforms the tagged module that uses it on its next load, with a new source hash', async () => {
     const rate = join(project.dir, 'src/rate.ts');
     writeFileSync(rate, 'export function rate(n: number): number {\n  return n * 2;\n}\n');
-    writeFileSync(join(project.dir, 'src/quote.ts'), "import { cacheOf } from 'cachier';\nimport { rate } from './rate.js';\n\n/** @cachier backend=memory */\nexport function quote(n: number): number {\n  return rate(n);\n}\n\nexport const hash = async (): Promise<string> => (await cacheOf(quote).cacheInfo()).sourceHash;\n");
+    writeFileSync(
+      join(project.dir, 'src/quote.ts'),
+      "import { cacheOf } from 'cachier';\nimport { rate } from './rate.js';\n\n/** @cachier backend=memory */\nexport function quote(n: number): number {\n  return rate(n);\n}\n\nexport const hash = async (): Promise<string> => (await cacheOf(quote).cacheInfo()).sourceHash;\n",
+    );
     type QuoteModule = { quote(n: number): number; hash(): Promise<string> };
     const before = (await server.ssrLoadModule(join(project.dir, 'src/quote.ts'))) as QuoteModule;
     expect(before.quote(5)).toBe(10);

@@ -6,7 +6,15 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { transformModule } from '../../../../transformer/engine/index.js';
 import cachier from '../../../../transformer/routes/bundlers/rolldown.js';
 
-const PRICES = ["import { rate } from './helper.js';", '', '/** @cachier */', 'export function price(n: number): number {', '  return rate(n) + 1;', '}', ''].join('\n');
+const PRICES = [
+  "import { rate } from './helper.js';",
+  '',
+  '/** @cachier */',
+  'export function price(n: number): number {',
+  '  return rate(n) + 1;',
+  '}',
+  '',
+].join('\n');
 const HELPER = 'export function rate(n: number): number {\n  return n * 2;\n}\n';
 
 /**
@@ -37,7 +45,14 @@ describe('a bundler watch build with the cachier plugin', () => {
     const failures: unknown[] = [];
     const nextBundle = (): Promise<void> => new Promise((resolve) => bundles.push(resolve));
     const first = nextBundle();
-    watcher = watch({ input: prices, platform: 'node', external: ['cachier'], plugins: [cachier()], output: { dir: join(project, 'dist'), format: 'esm' }, logLevel: 'silent' });
+    watcher = watch({
+      input: prices,
+      platform: 'node',
+      external: ['cachier'],
+      plugins: [cachier()],
+      output: { dir: join(project, 'dist'), format: 'esm' },
+      logLevel: 'silent',
+    });
     watcher.on('event', async (event: RolldownWatcherEvent) => {
       if (event.code === 'ERROR') failures.push(event.error);
       if (event.code === 'BUNDLE_END') {

@@ -25,7 +25,9 @@ describe('what cachier/register does with each module Node loads', () => {
     writeFileSync(join(dir, 'dist/math.js.map'), JSON.stringify(map));
     const output = transformForNode(join(dir, 'dist/math.js'), `${EMITTED}//# sourceMappingURL=math.js.map\n`, 'esm');
     const expected = transformModule({ code: SOURCE, fileName: join(dir, 'src/math.ts') }).functions[0];
-    expect(output).toContain(`double = __cachier_module.cachier(double, { id: "math-app:src/math.ts#double", sourceHash: "${expected?.sourceHash}" });`);
+    expect(output).toContain(
+      `double = __cachier_module.cachier(double, { id: "math-app:src/math.ts#double", sourceHash: "${expected?.sourceHash}" });`,
+    );
     expect(output).toMatch(/\n\/\/# sourceMappingURL=data:application\/json;base64,[\w+/=]+\n$/);
   });
 
@@ -38,13 +40,19 @@ describe('what cachier/register does with each module Node loads', () => {
   test('TypeScript run as CommonJS loads the runtime with require', () => {
     const dir = project();
     const output = transformForNode(join(dir, 'src/math.cts'), SOURCE, 'cjs');
-    expect(output.split('\n')[0]).toBe('const __cachier = require("cachier"); const __cachier_module = __cachier.moduleCaches(); /** @cachier */');
+    expect(output.split('\n')[0]).toBe(
+      'const __cachier = require("cachier"); const __cachier_module = __cachier.moduleCaches(); /** @cachier */',
+    );
   });
 
   test('a bad tag throws a TagError naming file:line:column', () => {
     const dir = project();
-    expect(() => transformForNode(join(dir, 'src/bad.ts'), '\n/** @cachier staleAfter=soon */\nexport function f() { return 1; }\n', 'esm')).toThrow(TagError);
-    expect(() => transformForNode(join(dir, 'src/bad.ts'), '\n/** @cachier staleAfter=soon */\nexport function f() { return 1; }\n', 'esm')).toThrow(/src\/bad\.ts:2:25: cachier: option "staleAfter" expects/);
+    expect(() =>
+      transformForNode(join(dir, 'src/bad.ts'), '\n/** @cachier staleAfter=soon */\nexport function f() { return 1; }\n', 'esm'),
+    ).toThrow(TagError);
+    expect(() =>
+      transformForNode(join(dir, 'src/bad.ts'), '\n/** @cachier staleAfter=soon */\nexport function f() { return 1; }\n', 'esm'),
+    ).toThrow(/src\/bad\.ts:2:25: cachier: option "staleAfter" expects/);
   });
 
   test('modules without tags are returned as they are', () => {

@@ -29,7 +29,9 @@ describe('typed controls under tspc', () => {
     project.write('src/bad-hash.ts', BAD_HASH);
     const build = await project.compile('--noEmit');
     expect(build.code).not.toBe(0);
-    expect(build.stdout).toMatch(/^src\/bad-hash\.ts\(1,55\): error TS2322: Type '\(\[text\]: \[string\]\) => string' is not assignable to type '\(args: \[n: number\], thisArg: any\) => unknown'\./m);
+    expect(build.stdout).toMatch(
+      /^src\/bad-hash\.ts\(1,55\): error TS2322: Type '\(\[text\]: \[string\]\) => string' is not assignable to type '\(args: \[n: number\], thisArg: any\) => unknown'\./m,
+    );
     expect(build.stdout.match(/error TS/g)).toHaveLength(1);
   });
 });

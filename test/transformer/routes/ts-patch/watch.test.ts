@@ -10,7 +10,15 @@ describe('tspc --watch', () => {
   afterAll(() => project.remove());
 
   test('rebuilds with the generated declarations visible and a new source hash for the edited function', async () => {
-    const watcher = spawn(process.execPath, [join(repoRoot, 'node_modules/.bin/tspc'), '-p', project.dir, '--watch', '--preserveWatchOutput', '--pretty', 'false']);
+    const watcher = spawn(process.execPath, [
+      join(repoRoot, 'node_modules/.bin/tspc'),
+      '-p',
+      project.dir,
+      '--watch',
+      '--preserveWatchOutput',
+      '--pretty',
+      'false',
+    ]);
     let output = '';
     const waiters: Array<() => void> = [];
     watcher.stdout.setEncoding('utf8').on('data', (chunk: string) => {
