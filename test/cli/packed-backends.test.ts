@@ -40,8 +40,8 @@ const DRIVERS: Readonly<Record<string, Record<string, string>>> = {
 
 /** The application: real cached calls, some dated back through the clock, then the count of computations. */
 const APP = `import { cachier, setDefaults } from 'cachier';
-import options from '../cachier.config.mjs';
-import { close } from '../close.mjs';
+import options from './cachier.config.mjs';
+import { close } from './close.mjs';
 
 const [prefix, plan] = [process.argv[2], JSON.parse(process.argv[3])];
 let computations = 0;
