@@ -1,14 +1,14 @@
-import * as ts from 'typescript';
 import { describe, expect, test } from 'vitest';
+import { parseModule, type SyntaxNode } from '../transformer/engine/parser.js';
+import { unwrapExport } from '../transformer/engine/scope.js';
 import { sourceHashOf } from '../transformer/engine/source-hash.js';
 
 /** The source hash of the first function declared in `code`. */
 function hashOf(code: string): string {
-  const sourceFile = ts.createSourceFile('module.ts', code, ts.ScriptTarget.ESNext, true);
-  const fn = sourceFile.statements.find((statement) => ts.isFunctionDeclaration(statement) || ts.isVariableStatement(statement));
-  if (!fn) throw new Error('no function in the sample');
-  const node = ts.isVariableStatement(fn) ? (fn.declarationList.declarations[0]?.initializer as ts.Node) : fn;
-  return sourceHashOf(ts, node, sourceFile);
+  const statement = parseModule('module.ts', code).program.body.map(unwrapExport).find((node) => node?.type === 'FunctionDeclaration' || node?.type === 'VariableDeclaration');
+  if (!statement) throw new Error('no function in the sample');
+  const node = statement.type === 'VariableDeclaration' ? (statement.declarations[0]?.init as SyntaxNode) : statement;
+  return sourceHashOf(node);
 }
 
 const ORIGINAL = `

@@ -1,4 +1,4 @@
-import type { TypeScript } from './typescript-api.js';
+import { existsSync } from 'node:fs';
 
 const packageRoots = new Map<string, string | undefined>();
 
@@ -8,18 +8,18 @@ const packageRoots = new Map<string, string | undefined>();
  * every machine and OS, wherever the project is checked out, so ids built from
  * it name the same cache everywhere.
  */
-export function modulePathOf(ts: TypeScript, fileName: string): string {
+export function modulePathOf(fileName: string): string {
   const normalized = fileName.replace(/\\/g, '/');
   const directory = normalized.slice(0, normalized.lastIndexOf('/'));
-  const root = packageRootOf(ts, directory);
+  const root = packageRootOf(directory);
   return root === undefined ? normalized.slice(normalized.lastIndexOf('/') + 1) : normalized.slice(root.length + 1);
 }
 
-function packageRootOf(ts: TypeScript, directory: string): string | undefined {
+function packageRootOf(directory: string): string | undefined {
   if (packageRoots.has(directory)) return packageRoots.get(directory);
   let root: string | undefined;
   for (let at = directory; at !== ''; at = at.slice(0, Math.max(0, at.lastIndexOf('/')))) {
-    if (ts.sys.fileExists(`${at}/package.json`)) {
+    if (existsSync(`${at}/package.json`)) {
       root = at;
       break;
     }

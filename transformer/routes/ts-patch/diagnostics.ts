@@ -1,5 +1,6 @@
 import type * as TS from 'typescript';
-import { type TypeScript, analyzeSourceFile, modulePathOf, TagProblem } from '../../engine/index.js';
+import { analyzeModuleText, modulePathOf, TagProblem } from '../../engine/index.js';
+import type { TypeScript } from './typescript-api.js';
 
 /** The code of every diagnostic cachier reports (shown by `tsc` as `TS94001`). */
 export const CACHIER_DIAGNOSTIC_CODE = 94001;
@@ -11,7 +12,7 @@ export const CACHIER_DIAGNOSTIC_CODE = 94001;
  */
 export function tagDiagnostics(ts: TypeScript, sourceFile: TS.SourceFile, program?: TS.Program): TS.Diagnostic[] {
   if (sourceFile.isDeclarationFile) return [];
-  const problems = [...analyzeSourceFile(ts, sourceFile).problems, ...(program ? idsTakenElsewhere(ts, program).get(sourceFile) ?? [] : [])];
+  const problems = [...analyzeModuleText(sourceFile.fileName, sourceFile.text).problems, ...(program ? idsTakenElsewhere(ts, program).get(sourceFile) ?? [] : [])];
   return problems.map((problem) => ({
     file: sourceFile,
     start: problem.start,
@@ -33,14 +34,14 @@ function idsTakenElsewhere(ts: TypeScript, program: TS.Program): ReadonlyMap<TS.
   const problems = new Map<TS.SourceFile, TagProblem[]>();
   for (const sourceFile of program.getSourceFiles()) {
     if (sourceFile.isDeclarationFile || program.isSourceFileFromExternalLibrary(sourceFile)) continue;
-    for (const tagged of analyzeSourceFile(ts, sourceFile).functions.values()) {
+    for (const tagged of analyzeModuleText(sourceFile.fileName, sourceFile.text).functions.values()) {
       const owner = owners.get(tagged.id);
       if (!owner) owners.set(tagged.id, sourceFile);
       if (!owner || owner === sourceFile) continue;
       const problem = new TagProblem(
         tagged.tagStart,
         '@cachier'.length,
-        `the cache id "${tagged.id}" is already used by a tagged function of ${modulePathOf(ts, owner.fileName)}; give one of them its own id=...`,
+        `the cache id "${tagged.id}" is already used by a tagged function of ${modulePathOf(owner.fileName)}; give one of them its own id=...`,
       );
       problems.set(sourceFile, [...(problems.get(sourceFile) ?? []), problem]);
     }

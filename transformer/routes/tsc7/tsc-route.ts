@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve } from 'node:path';
-import { ModuleGraph, checkTags, moduleFacts, transformModule, type CachierDiagnostic, type FunctionFacts, type ModuleFormat, bundledTypeScript, readFromDisk as readText, followGeneratedEdits } from '../../engine/index.js';
+import { ModuleGraph, checkTags, moduleFacts, transformModule, type CachierDiagnostic, type FunctionFacts, type ModuleFormat, readFromDisk as readText, followGeneratedEdits } from '../../engine/index.js';
 
 /** What `tsc --showConfig` says of a project, as far as the rewrite needs it. */
 export interface ProjectLayout {
@@ -56,9 +56,9 @@ export function tagProblems(layout: ProjectLayout, graph: ModuleGraph = sourceGr
   });
 }
 
-/** The graph of a build: the sources `tsc` compiles, read from disk, parsed with the bundled TypeScript. */
+/** The graph of a build: the sources `tsc` compiles, read from disk, parsed with the engine's native parser. */
 export function sourceGraph(readSource: (fileName: string) => string | undefined = readText): ModuleGraph {
-  return new ModuleGraph(bundledTypeScript(), readSource);
+  return new ModuleGraph(readSource);
 }
 
 /**
