@@ -50,6 +50,15 @@ describe('source hash', () => {
     expect(hashOf('const f = (x: number) => x * 2;')).toBe(hashOf('const f = (x: number) =>\n  (x * 2)'));
   });
 
+  test('is the same for a number or a string spelled another way', () => {
+    expect(hashOf('const f = () => 0x10 + "\\u0041";')).toBe(hashOf("const f = () => 16 + 'A';"));
+  });
+
+  test('is the same for a function of a JavaScript module and of a TypeScript module', () => {
+    const js = parseModule('module.js', 'export function f(x) { return [x, { y: x }]; }').program.body.map(unwrapExport)[0] as SyntaxNode;
+    expect(sourceHashOf(js)).toBe(hashOf('export function f(x) { return [x, { y: x }]; }'));
+  });
+
   test('is 16 URL-safe characters', () => {
     expect(hashOf(ORIGINAL)).toMatch(/^[\w-]{16}$/);
   });

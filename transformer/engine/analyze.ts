@@ -1,4 +1,4 @@
-import type { Function as FunctionNode, MethodDefinition } from 'oxc-parser';
+import type { Function as FunctionNode, MethodDefinition, VariableDeclaration } from 'oxc-parser';
 import { modulePathOf } from './module-path.js';
 import { findAncestor, forEachChild, parseModule, textOf, type ParsedModule, type SyntaxNode } from './parser.js';
 import { TagProblem } from './problems.js';
@@ -72,6 +72,7 @@ export interface ModuleAnalysis {
 export const GENERATED_MARKER = '/* cachier: generated declarations, not emitted as code */';
 
 const analyses = new WeakMap<ParsedModule, ModuleAnalysis>();
+const NO_TAGS: ModuleAnalysis = { functions: new Map(), problems: [], exportsClearCache: false };
 
 /**
  * Finds every `@cachier` tag of a module, checks it and the function it sits
@@ -82,7 +83,7 @@ const analyses = new WeakMap<ParsedModule, ModuleAnalysis>();
 export function analyzeSourceFile(module: ParsedModule): ModuleAnalysis {
   const known = analyses.get(module);
   if (known) return known;
-  const analysis = module.text.includes('@cachier') ? analyzeTags(module) : { functions: new Map(), problems: [], exportsClearCache: false };
+  const analysis = module.text.includes('@cachier') ? analyzeTags(module) : NO_TAGS;
   analyses.set(module, analysis);
   return analysis;
 }
@@ -225,7 +226,8 @@ export function taggedTarget(node: SyntaxNode, at: (message: string) => TagProbl
   }
   if (declaration?.type === 'FunctionDeclaration' || declaration?.type === 'TSDeclareFunction') {
     const implementation = implementationOf(node, declaration, at);
-    const statement = implementation.parent?.type === 'ExportNamedDeclaration' || implementation.parent?.type === 'ExportDefaultDeclaration' ? implementation.parent : implementation;
+    const wrapper = implementation.parent;
+    const statement = wrapper?.type === 'ExportNamedDeclaration' || wrapper?.type === 'ExportDefaultDeclaration' ? wrapper : implementation;
     if (!implementation.id) return { form: 'anonymous-default', node: statement, fn: implementation, name: 'default' };
     return { form: 'declaration', node: statement, fn: implementation, name: implementation.id.name };
   }
@@ -237,7 +239,7 @@ export function taggedTarget(node: SyntaxNode, at: (message: string) => TagProbl
   throw at('@cachier tags functions only: a function declaration, a const bound to an arrow function or function expression, or a class method');
 }
 
-function variableTarget(node: SyntaxNode, statement: SyntaxNode & { type: 'VariableDeclaration' }, at: (message: string) => TagProblem): TaggedTarget {
+function variableTarget(node: SyntaxNode, statement: VariableDeclaration, at: (message: string) => TagProblem): TaggedTarget {
   const declarations = statement.declarations;
   const declaration = declarations[0];
   if (declarations.length !== 1 || !declaration) throw at('tag one declaration per statement: split this statement so the tag sits above one const');
@@ -278,10 +280,12 @@ function plainMemberName(member: { key: SyntaxNode; computed: boolean }): string
 function implementationOf(node: SyntaxNode, fn: FunctionNode, at: (message: string) => TagProblem): FunctionNode {
   const name = fn.id?.name;
   const container = node.parent;
-  const siblings: readonly SyntaxNode[] = container && 'body' in container && Array.isArray(container.body) ? (container.body as SyntaxNode[]) : [];
-  const group = siblings
+  const group = statementsOf(container)
     .map((sibling) => unwrapExport(sibling))
-    .filter((sibling): sibling is FunctionNode => (sibling?.type === 'FunctionDeclaration' || sibling?.type === 'TSDeclareFunction') && name !== undefined && sibling.id?.name === name);
+    .filter(
+      (sibling): sibling is FunctionNode =>
+        (sibling?.type === 'FunctionDeclaration' || sibling?.type === 'TSDeclareFunction') && name !== undefined && sibling.id?.name === name,
+    );
   if (group.length <= 1) return fn;
   const implementation = group.find((member) => member.body !== null);
   if (fn === implementation || !implementation) return fn;
@@ -294,13 +298,24 @@ function methodImplementationOf(node: MethodDefinition, name: string, at: (messa
   if (classBody?.type !== 'ClassBody') return node;
   const group = classBody.body.filter(
     (member): member is MethodDefinition =>
-      (member.type === 'MethodDefinition' || member.type === 'TSAbstractMethodDefinition') && member.kind === 'method' && plainMemberName(member) === name && member.static === node.static,
+      (member.type === 'MethodDefinition' || member.type === 'TSAbstractMethodDefinition') &&
+      member.kind === 'method' &&
+      plainMemberName(member) === name &&
+      member.static === node.static,
   );
   if (group.length <= 1) return node;
   const implementation = group.find((member) => member.value.body !== null);
   if (node === implementation || !implementation) return node;
   if (node !== group[0]) throw at(`put the @cachier tag on the first overload of ${describe(name)} or on its implementation`);
   return implementation;
+}
+
+/** The statements of a block or module (none for anything else). */
+export function statementsOf(container: SyntaxNode | null | undefined): readonly SyntaxNode[] {
+  if (container?.type === 'Program' || container?.type === 'BlockStatement' || container?.type === 'TSModuleBlock' || container?.type === 'StaticBlock') {
+    return container.body;
+  }
+  return [];
 }
 
 function isFunctionExpressionLike(node: SyntaxNode): node is FunctionLike {
@@ -340,10 +355,11 @@ function nameOfScope(node: SyntaxNode): string | undefined {
     case 'ClassExpression': {
       const parent = node.parent;
       // A method's function is the method itself, named above.
-      if (parent?.type === 'MethodDefinition' || parent?.type === 'TSAbstractMethodDefinition' || (parent?.type === 'Property' && parent.value === node && (parent.method || parent.kind !== 'init'))) {
-        return undefined;
+      const isMethod = parent?.type === 'MethodDefinition' || parent?.type === 'TSAbstractMethodDefinition';
+      if (isMethod || (parent?.type === 'Property' && parent.value === node && (parent.method || parent.kind !== 'init'))) return undefined;
+      if (parent?.type === 'VariableDeclarator' && parent.init === node) {
+        return parent.id.type === 'Identifier' ? parent.id.name : textOf(parent.id);
       }
-      if (parent?.type === 'VariableDeclarator' && parent.init === node) return parent.id.type === 'Identifier' ? parent.id.name : textOf(parent.id);
       if (node.type === 'ArrowFunctionExpression') return 'anonymous';
       return node.id?.name ?? 'anonymous';
     }
@@ -398,7 +414,17 @@ function usesBeforeDeclaration(module: ParsedModule, tagged: TaggedFunction): Ta
 }
 
 /** TypeScript nodes that hold code that runs. */
-const TS_EXPRESSIONS = new Set(['TSAsExpression', 'TSSatisfiesExpression', 'TSNonNullExpression', 'TSTypeAssertion', 'TSInstantiationExpression', 'TSEnumDeclaration', 'TSEnumBody', 'TSEnumMember', 'TSExportAssignment']);
+const TS_EXPRESSIONS = new Set([
+  'TSAsExpression',
+  'TSSatisfiesExpression',
+  'TSNonNullExpression',
+  'TSTypeAssertion',
+  'TSInstantiationExpression',
+  'TSEnumDeclaration',
+  'TSEnumBody',
+  'TSEnumMember',
+  'TSExportAssignment',
+]);
 
 /** Children of `node` that are not types. */
 function forEachField(node: SyntaxNode, visit: (child: SyntaxNode) => void): void {
@@ -425,7 +451,10 @@ function clearCacheConflicts(module: ParsedModule, userCodeEnd: number): TagProb
     const exportsName =
       statement.type === 'ExportNamedDeclaration' &&
       !statement.declaration &&
-      statement.specifiers.some((specifier) => (specifier.exported.type === 'Literal' ? specifier.exported.value : specifier.exported.name) === 'clearCache');
+      statement.specifiers.some((specifier) => {
+        const exported = specifier.exported;
+        return (exported.type === 'Literal' ? exported.value : exported.name) === 'clearCache';
+      });
     if (exportsName || declarationIn(statement, 'clearCache')) {
       problems.push(
         new TagProblem(

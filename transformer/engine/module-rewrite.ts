@@ -1,5 +1,5 @@
 import type { Function as FunctionNode } from 'oxc-parser';
-import type { FunctionForm, FunctionLike } from './analyze.js';
+import { statementsOf, type FunctionForm, type FunctionLike } from './analyze.js';
 import { findAncestor, type ParsedModule, type SyntaxNode } from './parser.js';
 import { unwrapExport } from './scope.js';
 import type { TagOption, TagValue } from './tag-options.js';
@@ -167,7 +167,8 @@ class ModuleRewrite {
       if (statement.type !== 'ExpressionStatement' || statement.expression.type !== 'AssignmentExpression') continue;
       const { left, right, operator } = statement.expression;
       if (operator !== '=' || right.type !== 'Identifier' || right.name !== name) continue;
-      if (left.type === 'MemberExpression' && !left.computed && /^(module\.)?exports$/.test(this.text.slice(left.object.start, left.object.end))) {
+      const exportsObject = left.type === 'MemberExpression' && !left.computed ? this.text.slice(left.object.start, left.object.end) : '';
+      if (/^(module\.)?exports$/.test(exportsObject)) {
         targets.push(this.text.slice(left.start, left.end));
       }
     }
@@ -176,9 +177,7 @@ class ModuleRewrite {
 
   /** The overload signatures of a declaration, each with its `export`: statements of the same block with the same name and no body. */
   private overloadSignatures(statement: SyntaxNode, fn: FunctionNode): SyntaxNode[] {
-    const container = statement.parent;
-    const siblings: readonly SyntaxNode[] = container && 'body' in container && Array.isArray(container.body) ? (container.body as SyntaxNode[]) : [];
-    return siblings.filter((sibling) => {
+    return statementsOf(statement.parent).filter((sibling) => {
       const declaration = unwrapExport(sibling);
       return declaration?.type === 'TSDeclareFunction' && declaration !== fn && declaration.id?.name === fn.id?.name;
     });
@@ -260,7 +259,8 @@ class ModuleRewrite {
     let offset = this.text.startsWith('#!') ? this.text.indexOf('\n') + 1 : 0;
     if (offset === 0 && this.text.startsWith('#!')) offset = this.text.length;
     for (const statement of this.settings.module.program.body) {
-      if (statement.type !== 'ExpressionStatement' || statement.expression.type !== 'Literal' || typeof statement.expression.value !== 'string') break;
+      const directive = statement.type === 'ExpressionStatement' && statement.expression.type === 'Literal' && typeof statement.expression.value === 'string';
+      if (!directive) break;
       offset = statement.end;
     }
     return offset;

@@ -23,7 +23,7 @@ interface OxcParser {
 
 const INSTALL_PARSER = 'npm install --save-dev oxc-parser';
 let loaded: OxcParser | undefined;
-/** Whether trees come through Oxc's raw transfer (Node 22+ on 64-bit little-endian machines): about twice as fast as through JSON, and the same trees. */
+/** Whether trees come through Oxc's raw transfer (Node 22+, 64-bit little-endian): about twice as fast as through JSON, and the same trees. */
 let rawTransfer = false;
 
 /**
@@ -77,7 +77,8 @@ export function parseModule(fileName: string, text: string): ParsedModule {
   const parser = nativeParser();
   const language = /\.[cm]?js$/.test(fileName) ? { lang: 'jsx' as const } : {};
   // TypeScript's shapes for JavaScript too (its extra fields empty): one set of fields per node type, which the hash skips when empty.
-  const result = parser.parseSync(fileName, text, { preserveParens: false, astType: 'ts', experimentalRawTransfer: rawTransfer, ...language });
+  const options = { preserveParens: false, astType: 'ts' as const, experimentalRawTransfer: rawTransfer, ...language };
+  const result = parser.parseSync(fileName, text, options);
   linkParents(result.program);
   const parsed: ParsedModule = { fileName, text, program: result.program, comments: result.comments, lineStarts: lineStartsOf(text) };
   parsedModules.set(fileName, parsed);
@@ -100,7 +101,7 @@ export function moduleOf(node: SyntaxNode): ParsedModule {
   return parsed;
 }
 
-/** The fields of each node type, but its type, position and parent: found once per type, as enumerating every node's keys costs more than the rest of the walk. */
+/** The fields of each node type but its type, position and parent: found once per type (enumerating every node's keys costs more than the walk). */
 const fieldsByType = new Map<string, readonly string[]>();
 const NOT_CHILDREN = new Set(['type', 'start', 'end', 'range', 'parent']);
 

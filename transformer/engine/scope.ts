@@ -40,8 +40,8 @@ interface Declared {
 
 /** The declaration an `export` statement wraps, or the statement itself. */
 export function unwrapExport(statement: SyntaxNode): SyntaxNode | undefined {
-  if (statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportDefaultDeclaration') return statement.declaration ?? undefined;
-  return statement;
+  const isExport = statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportDefaultDeclaration';
+  return isExport ? (statement.declaration ?? undefined) : statement;
 }
 
 function declaredNames(statement: SyntaxNode): Declared[] {
