@@ -1,10 +1,9 @@
 import { hash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidOptionError } from './errors.js';
 import type { AnyFunction } from './options.js';
-import { defaultFunctionId, projectFinder } from './project-identity.js';
+import { defaultFunctionId, projectOnDisk } from './project-identity.js';
 
 /** Where `cachier()` was called from: the file, the function running there (none at a module's top level) and the call site. */
 interface Caller {
@@ -49,16 +48,7 @@ function callerFrame(entry: AnyFunction): Caller | undefined {
   }
 }
 
-const projectOf = projectFinder({
-  exists: (path) => existsSync(path),
-  read: (path) => {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch {
-      return undefined;
-    }
-  },
-});
+const projectOf = projectOnDisk;
 
 /** A derived identity in use in this process: the function it belongs to, and where it was wrapped. */
 interface Derivation {

@@ -2,12 +2,14 @@
  * The default cache id of a function: `<project>:<module path>#<qualified name>`, e.g.
  * `my-app:src/prices.ts#fetchPrice`. The runtime (deriving an id at `cachier()`) and every
  * tag route (building it at compile time) compute it here, each reading files through its
- * own means (node:fs, or the TypeScript `sys` it was handed), so both name the same cache.
+ * finder over the same disk ({@link projectOnDisk}), so both name the same cache.
  *
  * The project part keeps two projects on one machine apart: without it, the same module path
  * and function name in two checkouts named one cache, and each project's version of the
  * function counted as the other's old version, which cleanup deletes.
  */
+
+import { existsSync, readFileSync } from 'node:fs';
 
 /** How the rule reads the disk: paths with forward slashes. */
 export interface ProjectFiles {
@@ -108,3 +110,15 @@ function baseName(folder: string): string {
   const trimmed = folder.replace(/\/+$/, '');
   return trimmed.slice(trimmed.lastIndexOf('/') + 1).replace(/^[A-Za-z]:$/, '');
 }
+
+/** The project of a module file on this machine's disk, each folder's `package.json` read once per process. */
+export const projectOnDisk: (moduleFile: string) => ModuleProject = projectFinder({
+  exists: (path) => existsSync(path),
+  read: (path) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+});

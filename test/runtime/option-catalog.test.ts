@@ -1,4 +1,4 @@
-import type * as TS from 'typescript';
+import type { SyntaxNode } from '../../transformer/engine/parser.js';
 import { describe, expect, test } from 'vitest';
 import { cachier, getDefaults, setDefaults, resetDefaults } from '../../runtime/index.js';
 import { backends } from '../../runtime/backends/registry.js';
@@ -27,7 +27,7 @@ const TAG_SAMPLES: Readonly<Record<OptionKind, string>> = {
 };
 
 /** Every name resolves to a binding, as if declared in the module. */
-const anywhere = { findBinding: () => ({}) as TS.Node };
+const anywhere = { findBinding: () => ({}) as SyntaxNode };
 
 function checkTag(text: string) {
   const tag = parseTag(text, 0);

@@ -1,5 +1,4 @@
 import { statSync } from 'node:fs';
-import { bundledTypeScript } from './bundled-typescript.js';
 import { ModuleGraph, readFromDisk } from './module-graph.js';
 
 /** What a {@link BuildGraphs} watches for. */
@@ -37,7 +36,7 @@ export class BuildGraphs {
    */
   current(handedFile?: string): ModuleGraph {
     if (this.graph && this.options.checkFiles && this.changedOnDisk()) this.reset();
-    this.graph ??= new ModuleGraph(bundledTypeScript(), this.options.checkFiles ? (fileName) => this.read(fileName) : readFromDisk);
+    this.graph ??= new ModuleGraph(this.options.checkFiles ? (fileName) => this.read(fileName) : readFromDisk);
     if (this.options.checkFiles && handedFile !== undefined && !this.stamps.has(handedFile))
       this.stamps.set(handedFile, stampOf(handedFile));
     return this.graph;

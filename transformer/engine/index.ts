@@ -16,13 +16,12 @@ export {
   type TransformInput,
   type TransformResult,
 } from './transform.js';
-export { ModuleGraph, readFromDisk, type ParsedSource, type ReadText } from './module-graph.js';
+export { ModuleGraph, readFromDisk, type ReadText } from './module-graph.js';
 export { BuildGraphs, type BuildGraphsOptions } from './build-graphs.js';
 export type { ModuleFormat } from './module-rewrite.js';
 export { moduleFormatOf } from './module-format.js';
-export { bundledTypeScript } from './bundled-typescript.js';
-export type { TypeScript } from './typescript-api.js';
-export { analyzeSourceFile, type ModuleAnalysis } from './analyze.js';
+export { nativeParser, parseModule, type ParsedModule } from './parser.js';
+export { analyzeModuleText, type ModuleAnalysis } from './analyze.js';
 export { generatedDeclarations } from './declarations.js';
 export { modulePathOf } from './module-path.js';
 export { TagProblem } from './problems.js';

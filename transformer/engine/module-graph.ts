@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, resolve as resolvePath } from 'node:path';
-import type * as TS from 'typescript';
-import type { TypeScript } from './typescript-api.js';
+import type { ExportAllDeclaration, ExportNamedDeclaration } from 'oxc-parser';
 import { modulePathOf } from './module-path.js';
+import { findAncestor, forEachChild, moduleOf, parseModule, textOf, type ParsedModule, type SyntaxNode } from './parser.js';
 import { findBinding } from './scope.js';
 import { sourceHashOf } from './source-hash.js';
 
@@ -20,56 +20,8 @@ export const readFromDisk: ReadText = (fileName) => {
   }
 };
 
-interface ParsedModule {
-  readonly text: string;
-  readonly sourceFile: TS.SourceFile;
-}
-
-/** Parses are kept across builds (watch mode, dev servers) and reused while a file's text is unchanged; each TypeScript has its own (their syntax kinds differ). */
-const parsedModules = new WeakMap<TypeScript, Map<string, ParsedModule>>();
-
-/**
- * `text` parsed as the module `fileName` (TypeScript or JavaScript by its
- * extension, with parent links), reused while the file's text is unchanged,
- * so a build that checks tags and then rewrites parses each module once.
- */
-export function parseModule(ts: TypeScript, fileName: string, text: string): TS.SourceFile {
-  let parsed = parsedModules.get(ts);
-  if (!parsed) {
-    parsed = new Map();
-    parsedModules.set(ts, parsed);
-  }
-  const known = parsed.get(fileName);
-  if (known?.text === text) return known.sourceFile;
-  // Tags are read from comment text, never from parsed JSDoc, so JSDoc is not parsed (a faster parse; TypeScript before 5.3 parses it, and the source hash skips it).
-  const options = {
-    languageVersion: ts.ScriptTarget.Latest,
-    ...(ts.JSDocParsingMode ? { jsDocParsingMode: ts.JSDocParsingMode.ParseNone } : {}),
-  };
-  const sourceFile = ts.createSourceFile(fileName, text, options, true, scriptKindOf(ts, fileName));
-  parsed.set(fileName, { text, sourceFile });
-  return sourceFile;
-}
-
-/** A module a compiler has already parsed, if it has this file (see {@link ModuleGraph}). */
-export type ParsedSource = (fileName: string) => TS.SourceFile | undefined;
-
-/**
- * Gives a tree the compiler parsed the parent links the engine walks by (the
- * compiler's binder sets the same ones later).
- */
-function linkParents(ts: TypeScript, sourceFile: TS.SourceFile): void {
-  const link = (parent: TS.Node): void => {
-    ts.forEachChild(parent, (child) => {
-      (child as { parent: TS.Node }).parent = parent;
-      link(child);
-    });
-  };
-  link(sourceFile);
-}
-
-/** Each declaration's own source hash: a syntax tree never changes, so these hold across graphs (watch rebuilds). */
-const unitHashes = new WeakMap<TS.Node, string>();
+/** Each declaration's own source hash: a parsed tree never changes, so these hold across graphs (watch rebuilds). */
+const unitHashes = new WeakMap<SyntaxNode, string>();
 const BUILTINS = new Set(builtinModules);
 /** How a relative specifier may name a source file: TypeScript's rules (`./x.js` is `./x.ts`), then JavaScript's. */
 const SOURCE_EXTENSIONS: Readonly<Record<string, readonly string[]>> = {
@@ -95,32 +47,22 @@ const SOURCE_EXTENSIONS: Readonly<Record<string, readonly string[]>> = {
 export class ModuleGraph {
   private readonly texts = new Map<string, string | undefined>();
   /** Each unit's direct dependencies, in the order its code names them: walked once per graph, however many tagged functions reach it. */
-  private readonly directDependencies = new WeakMap<TS.Node, DirectDependencies>();
+  private readonly directDependencies = new WeakMap<SyntaxNode, DirectDependencies>();
   /** While a unit's direct dependencies are found: the modules read on the way. */
   private consulted: Set<string> | undefined;
-  private readonly filesBehindModule = new WeakMap<TS.SourceFile, Set<string>>();
+  private readonly filesBehindModule = new WeakMap<ParsedModule, Set<string>>();
   /** Where an import leads, by importing folder and specifier. */
   private readonly resolutions = new Map<string, Resolution>();
-  private readonly linked = new WeakSet<TS.SourceFile>();
-  /** A module's facts are asked for more than once (the tag check, the `tsc` route's rewrite of the emitted JavaScript): each hash is computed once. */
   /** What each reached declaration adds to a source hash, by the name it was reached under. */
-  private readonly contributions = new WeakMap<TS.Node, Map<string, string>>();
+  private readonly contributions = new WeakMap<SyntaxNode, Map<string, string>>();
+  /** A module's facts are asked for more than once (the tag check, the `tsc` route's rewrite of the emitted JavaScript): each hash is computed once. */
   private readonly dependencyHashes = new WeakMap<
-    TS.Node,
+    SyntaxNode,
     { readonly ownHash: string; readonly hash: string; readonly files: ReadonlySet<string> }
   >();
 
-  /**
-   * @param ts - the TypeScript that parses (and whose syntax kinds the engine tests).
-   * @param readText - reads a module's text; each file is read once per graph.
-   * @param parsedSource - a compiler's own trees, used instead of parsing when
-   *   the text is the same and parsed with ES2015 or later rules (as `parseModule` parses); they must come from `ts`.
-   */
-  constructor(
-    readonly ts: TypeScript,
-    private readonly readText: ReadText = readFromDisk,
-    private readonly parsedSource?: ParsedSource,
-  ) {}
+  /** @param readText - reads a module's text; each file is read once per graph. */
+  constructor(private readonly readText: ReadText = readFromDisk) {}
 
   /** The text of the module at `fileName` (unparsed), or `undefined` when it cannot be read. Each file is read once per graph. */
   text(fileName: string): string | undefined {
@@ -130,19 +72,10 @@ export class ModuleGraph {
   }
 
   /** The parsed module at `fileName`, or `undefined` when it cannot be read. Each file is read once per graph. */
-  module(fileName: string, text?: string): TS.SourceFile | undefined {
+  module(fileName: string, text?: string): ParsedModule | undefined {
     if (text !== undefined) this.texts.set(fileName, text);
     const current = this.text(fileName);
-    if (current === undefined) return undefined;
-    const compiled = this.parsedSource?.(fileName);
-    if (compiled && compiled.text === current && compiled.languageVersion >= this.ts.ScriptTarget.ES2015) {
-      if (!this.linked.has(compiled)) {
-        linkParents(this.ts, compiled);
-        this.linked.add(compiled);
-      }
-      return compiled;
-    }
-    return parseModule(this.ts, fileName, current);
+    return current === undefined ? undefined : parseModule(fileName, current);
   }
 
   /**
@@ -151,13 +84,13 @@ export class ModuleGraph {
    * versions of the packages it imports. Answers `ownHash` unchanged when `fn`
    * depends on nothing.
    */
-  dependencyHash(fn: TS.Node, ownHash: string): string {
+  dependencyHash(fn: SyntaxNode, ownHash: string): string {
     let known = this.dependencyHashes.get(fn);
     if (known?.ownHash !== ownHash) {
       known = this.computeDependencyHash(fn, ownHash);
       this.dependencyHashes.set(fn, known);
     }
-    const module = fn.getSourceFile();
+    const module = moduleOf(fn);
     const behind = this.filesBehindModule.get(module) ?? new Set([module.fileName]);
     for (const file of known.files) behind.add(file);
     this.filesBehindModule.set(module, behind);
@@ -170,7 +103,7 @@ export class ModuleGraph {
    * of what they reach, and the modules imports and re-exports led through. A
    * watch build whose files are all unchanged can reuse the module's rewrite.
    */
-  filesBehind(module: TS.SourceFile): ReadonlySet<string> {
+  filesBehind(module: ParsedModule): ReadonlySet<string> {
     return this.filesBehindModule.get(module) ?? new Set([module.fileName]);
   }
 
@@ -180,11 +113,11 @@ export class ModuleGraph {
     return module ? this.filesBehind(module) : new Set([fileName]);
   }
 
-  private computeDependencyHash(fn: TS.Node, ownHash: string): { ownHash: string; hash: string; files: ReadonlySet<string> } {
+  private computeDependencyHash(fn: SyntaxNode, ownHash: string): { ownHash: string; hash: string; files: ReadonlySet<string> } {
     const files = new Set<string>();
     const contributions = new Set<string>();
-    const visited = new Set<TS.Node>([fn]);
-    const pending: TS.Node[] = [fn];
+    const visited = new Set<SyntaxNode>([fn]);
+    const pending: SyntaxNode[] = [fn];
     const add = (dependency: Dependency): void => {
       if (dependency.kind === 'package') {
         contributions.add(dependency.origin);
@@ -196,7 +129,7 @@ export class ModuleGraph {
     };
     for (let unit = pending.pop(); unit; unit = pending.pop()) {
       const direct = this.directDependenciesOf(unit);
-      files.add(unit.getSourceFile().fileName);
+      files.add(moduleOf(unit).fileName);
       for (const file of direct.files) files.add(file);
       for (const dependency of direct.dependencies) add(dependency);
     }
@@ -206,14 +139,14 @@ export class ModuleGraph {
     return { ownHash, hash: digest.digest('base64url').slice(0, 16), files };
   }
 
-  private directDependenciesOf(unit: TS.Node): DirectDependencies {
+  private directDependenciesOf(unit: SyntaxNode): DirectDependencies {
     let direct = this.directDependencies.get(unit);
     if (!direct) {
       const dependencies: Dependency[] = [];
       const files = new Set<string>();
       this.consulted = files;
       try {
-        forEachValueReference(this.ts, unit, (reference) => {
+        forEachValueReference(unit, (reference) => {
           dependencies.push(...this.dependenciesOf(reference, unit));
         });
       } finally {
@@ -226,7 +159,7 @@ export class ModuleGraph {
   }
 
   /** `src/m.ts#name:hash`, what a reached declaration adds to a source hash; made once per graph, however many tagged functions reach it. */
-  private contributionOf(unit: TS.Node, name: string): string {
+  private contributionOf(unit: SyntaxNode, name: string): string {
     let byName = this.contributions.get(unit);
     if (!byName) {
       byName = new Map();
@@ -234,61 +167,52 @@ export class ModuleGraph {
     }
     let contribution = byName.get(name);
     if (contribution === undefined) {
-      contribution = `${modulePathOf(this.ts, unit.getSourceFile().fileName)}#${name}:${this.hashOf(unit)}`;
+      contribution = `${modulePathOf(moduleOf(unit).fileName)}#${name}:${hashOf(unit)}`;
       byName.set(name, contribution);
     }
     return contribution;
   }
 
-  private hashOf(unit: TS.Node): string {
-    let hash = unitHashes.get(unit);
-    if (hash === undefined) {
-      hash = sourceHashOf(this.ts, unit, unit.getSourceFile());
-      unitHashes.set(unit, hash);
-    }
-    return hash;
-  }
-
-  private dependenciesOf(reference: Reference, walked: TS.Node): Dependency[] {
-    const { ts } = this;
+  private dependenciesOf(reference: Reference, walked: SyntaxNode): Dependency[] {
     if (reference.kind === 'member') {
-      const owner = ts.findAncestor(reference.at, ts.isClassLike);
-      if (!owner) return [];
-      const className = owner.name?.text ?? 'anonymous';
-      return owner.members
-        .filter(
-          (member) => member.name !== undefined && !ts.isComputedPropertyName(member.name) && member.name.getText() === reference.name,
-        )
+      const owner = findAncestor(reference.at, (ancestor) => ancestor.type === 'ClassDeclaration' || ancestor.type === 'ClassExpression');
+      if (owner?.type !== 'ClassDeclaration' && owner?.type !== 'ClassExpression') return [];
+      const className = owner.id?.name ?? 'anonymous';
+      return owner.body.body
+        .filter((member) => memberName(member) === reference.name)
         .map((member) => ({ kind: 'declaration', unit: member, name: `${className}.${reference.name}` }));
     }
-    const declaration = findBinding(ts, reference.identifier, reference.identifier.text);
+    const declaration = findBinding(reference.identifier, reference.name);
     if (!declaration || contains(walked, declaration)) return [];
-    if (reference.member !== undefined && ts.isNamespaceImport(declaration)) {
+    if (reference.member !== undefined && declaration.type === 'ImportNamespaceSpecifier') {
       const target = this.importedModule(declaration);
       return target ? this.exported(target, reference.member, 0) : [];
     }
     return this.bindingDependencies(declaration, 0);
   }
 
-  /** What a binding's declaration (a name node from {@link findBinding}) contributes. */
-  private bindingDependencies(declaration: TS.Node, depth: number): Dependency[] {
-    const { ts } = this;
-    if (ts.isImportSpecifier(declaration) || ts.isImportClause(declaration) || ts.isNamespaceImport(declaration)) {
+  /** What a binding's declaration (a node from {@link findBinding}) contributes. */
+  private bindingDependencies(declaration: SyntaxNode, depth: number): Dependency[] {
+    if (
+      declaration.type === 'ImportSpecifier' ||
+      declaration.type === 'ImportDefaultSpecifier' ||
+      declaration.type === 'ImportNamespaceSpecifier'
+    ) {
       const target = this.importedModule(declaration);
       if (!target) return [];
       if (target.kind === 'package') return [target];
-      if (ts.isNamespaceImport(declaration)) return [{ kind: 'declaration', unit: target.sourceFile, name: '*' }];
-      const name = ts.isImportClause(declaration) ? 'default' : (declaration.propertyName ?? declaration.name).text;
+      if (declaration.type === 'ImportNamespaceSpecifier') return [{ kind: 'declaration', unit: target.module.program, name: '*' }];
+      const name = declaration.type === 'ImportDefaultSpecifier' ? 'default' : exportName(declaration.imported);
       return this.exported(target, name, depth);
     }
-    const unit = unitOf(ts, declaration);
-    return unit ? [{ kind: 'declaration', unit, name: nameOf(ts, unit) }] : [];
+    const unit = unitOf(declaration);
+    return unit ? [{ kind: 'declaration', unit, name: nameOf(unit) }] : [];
   }
 
-  private importedModule(declaration: TS.Node): Target | undefined {
-    const statement = this.ts.findAncestor(declaration, this.ts.isImportDeclaration);
-    if (!statement || !this.ts.isStringLiteral(statement.moduleSpecifier)) return undefined;
-    return this.resolve(declaration.getSourceFile().fileName, statement.moduleSpecifier.text);
+  private importedModule(declaration: SyntaxNode): Target | undefined {
+    const statement = declaration.parent;
+    if (statement?.type !== 'ImportDeclaration') return undefined;
+    return this.resolve(moduleOf(statement).fileName, statement.source.value);
   }
 
   /** Where `specifier`, imported by `fromFile`, leads: a module of the project or a package. */
@@ -300,8 +224,8 @@ export class ModuleGraph {
       this.resolutions.set(key, resolution);
     }
     if (resolution.kind === 'package') return resolution;
-    const sourceFile = resolution.fileName === undefined ? undefined : this.module(resolution.fileName);
-    return sourceFile ? { kind: 'module', sourceFile } : undefined;
+    const module = resolution.fileName === undefined ? undefined : this.module(resolution.fileName);
+    return module ? { kind: 'module', module } : undefined;
   }
 
   private resolution(fromFile: string, specifier: string): Resolution {
@@ -325,70 +249,95 @@ export class ModuleGraph {
   private exported(target: Target, name: string, depth: number): Dependency[] {
     if (target.kind === 'package') return [target];
     if (depth > 16) return [];
-    const { ts } = this;
-    const { sourceFile } = target;
-    for (const statement of sourceFile.statements) {
-      if (ts.isExportAssignment(statement) && !statement.isExportEquals && name === 'default') {
-        return [{ kind: 'declaration', unit: statement, name: 'default' }];
+    for (const statement of target.module.program.body) {
+      if (statement.type === 'ExportDefaultDeclaration') {
+        if (name === 'default' && !statement.declaration.type.startsWith('TS'))
+          return [{ kind: 'declaration', unit: statement.declaration, name: 'default' }];
+        continue;
       }
-      if (ts.isExportDeclaration(statement) && !statement.isTypeOnly) {
+      if (statement.type === 'ExportAllDeclaration' || (statement.type === 'ExportNamedDeclaration' && !statement.declaration)) {
+        if (statement.exportKind === 'type') continue;
         const found = this.reexported(statement, name, depth);
         if (found) return found;
         continue;
       }
-      if (!isExported(ts, statement)) continue;
-      const isDefault =
-        ts.canHaveModifiers(statement) &&
-        (ts.getModifiers(statement) ?? []).some((modifier) => modifier.kind === ts.SyntaxKind.DefaultKeyword);
-      if (isDefault && name === 'default' && (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement))) {
-        return [{ kind: 'declaration', unit: statement, name: 'default' }];
-      }
-      if (ts.isVariableStatement(statement)) {
-        const declaration = statement.declarationList.declarations.find(
-          (candidate) => ts.isIdentifier(candidate.name) && candidate.name.text === name,
-        );
-        if (declaration) return [{ kind: 'declaration', unit: declaration, name }];
+      if (statement.type !== 'ExportNamedDeclaration' || !statement.declaration) continue;
+      const declaration = statement.declaration;
+      if (declaration.type === 'VariableDeclaration') {
+        const declarator = declaration.declarations.find((candidate) => candidate.id.type === 'Identifier' && candidate.id.name === name);
+        if (declarator) return [{ kind: 'declaration', unit: declarator, name }];
       } else if (
-        (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement)) &&
-        statement.name?.text === name &&
-        !isDefault
+        (declaration.type === 'FunctionDeclaration' ||
+          declaration.type === 'ClassDeclaration' ||
+          declaration.type === 'TSEnumDeclaration') &&
+        declaration.id?.name === name
       ) {
-        return [{ kind: 'declaration', unit: statement, name }];
+        return [{ kind: 'declaration', unit: declaration, name }];
       }
     }
     return [];
   }
 
-  private reexported(statement: TS.ExportDeclaration, name: string, depth: number): Dependency[] | undefined {
-    const { ts } = this;
-    const from = statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier) ? statement.moduleSpecifier.text : undefined;
-    const clause = statement.exportClause;
-    if (!clause) {
-      // `export * from './m'` re-exports everything but the default.
-      if (from === undefined || name === 'default') return undefined;
-      const target = this.resolve(statement.getSourceFile().fileName, from);
-      const found = target ? this.exported(target, name, depth + 1) : [];
-      return found.length > 0 ? found : undefined;
-    }
-    if (ts.isNamespaceExport(clause)) {
-      if (clause.name.text !== name || from === undefined) return undefined;
-      const target = this.resolve(statement.getSourceFile().fileName, from);
+  private reexported(statement: ExportNamedDeclaration | ExportAllDeclaration, name: string, depth: number): Dependency[] | undefined {
+    const from = statement.source?.value;
+    const fileName = moduleOf(statement).fileName;
+    if (statement.type === 'ExportAllDeclaration') {
+      if (!statement.exported) {
+        // `export * from './m'` re-exports everything but the default.
+        if (name === 'default') return undefined;
+        const target = this.resolve(fileName, statement.source.value);
+        const found = target ? this.exported(target, name, depth + 1) : [];
+        return found.length > 0 ? found : undefined;
+      }
+      if (exportName(statement.exported) !== name) return undefined;
+      const target = this.resolve(fileName, statement.source.value);
       if (!target) return [];
-      return target.kind === 'package' ? [target] : [{ kind: 'declaration', unit: target.sourceFile, name: '*' }];
+      return target.kind === 'package' ? [target] : [{ kind: 'declaration', unit: target.module.program, name: '*' }];
     }
-    const element = clause.elements.find((candidate) => !candidate.isTypeOnly && candidate.name.text === name);
+    const element = statement.specifiers.find((candidate) => candidate.exportKind !== 'type' && exportName(candidate.exported) === name);
     if (!element) return undefined;
-    const local = (element.propertyName ?? element.name).text;
+    const local = exportName(element.local);
     if (from !== undefined) {
-      const target = this.resolve(statement.getSourceFile().fileName, from);
+      const target = this.resolve(fileName, from);
       return target ? this.exported(target, local, depth + 1) : [];
     }
-    const declaration = findBinding(ts, statement, local);
+    const declaration = findBinding(statement, local);
     return declaration ? this.bindingDependencies(declaration, depth + 1) : [];
   }
 }
 
-type Target = { readonly kind: 'module'; readonly sourceFile: TS.SourceFile } | PackageDependency;
+function hashOf(unit: SyntaxNode): string {
+  let hash = unitHashes.get(unit);
+  if (hash === undefined) {
+    hash = sourceHashOf(unit);
+    unitHashes.set(unit, hash);
+  }
+  return hash;
+}
+
+/** The name an import or export specifier gives: `a` or, for `"a-b"`, the string's value. */
+function exportName(name: SyntaxNode): string {
+  if (name.type === 'Literal') return String(name.value);
+  return name.type === 'Identifier' ? name.name : textOf(name);
+}
+
+/** A class member's name as `this.name` would reach it (`#name` for a private one); none for constructors, computed keys and blocks. */
+function memberName(member: SyntaxNode): string | undefined {
+  if (
+    member.type !== 'MethodDefinition' &&
+    member.type !== 'PropertyDefinition' &&
+    member.type !== 'AccessorProperty' &&
+    member.type !== 'TSAbstractMethodDefinition' &&
+    member.type !== 'TSAbstractPropertyDefinition'
+  )
+    return undefined;
+  if (member.computed || (member.type === 'MethodDefinition' && member.kind === 'constructor')) return undefined;
+  if (member.key.type === 'PrivateIdentifier') return `#${member.key.name}`;
+  if (member.key.type === 'Identifier') return member.key.name;
+  return textOf(member.key);
+}
+
+type Target = { readonly kind: 'module'; readonly module: ParsedModule } | PackageDependency;
 interface PackageDependency {
   readonly kind: 'package';
   /** `name@version` */
@@ -402,91 +351,126 @@ interface DirectDependencies {
 
 /** Where an import leads before its module is read: a project file (none when it names none, or a built-in), or a package. */
 type Resolution = { readonly kind: 'file'; readonly fileName: string | undefined } | PackageDependency;
-type Dependency = { readonly kind: 'declaration'; readonly unit: TS.Node; readonly name: string } | PackageDependency;
+type Dependency = { readonly kind: 'declaration'; readonly unit: SyntaxNode; readonly name: string } | PackageDependency;
 
 /** A name the walked code uses as a value: a binding, a member of `this`, or a member of a namespace import. */
 type Reference =
-  | { readonly kind: 'binding'; readonly identifier: TS.Identifier; readonly member?: string }
-  | { readonly kind: 'member'; readonly at: TS.Node; readonly name: string };
+  | { readonly kind: 'binding'; readonly identifier: SyntaxNode; readonly name: string; readonly member?: string }
+  | { readonly kind: 'member'; readonly at: SyntaxNode; readonly name: string };
+
+/** Fields that hold types, which do not run. */
+const TYPE_FIELDS = ['typeAnnotation', 'returnType', 'typeParameters', 'typeArguments', 'superTypeArguments', 'implements'] as const;
+/** Nodes that declare types only, or only import and export. */
+const SKIPPED = new Set([
+  'TSInterfaceDeclaration',
+  'TSTypeAliasDeclaration',
+  'TSDeclareFunction',
+  'ImportDeclaration',
+  'ExportAllDeclaration',
+  'MetaProperty',
+]);
 
 /** Calls `visit` for every value reference under `node`; types, which do not run, are skipped. */
-function forEachValueReference(ts: TypeScript, node: TS.Node, visit: (reference: Reference) => void): void {
-  const walk = (current: TS.Node): void => {
-    if (
-      ts.isTypeNode(current) ||
-      ts.isInterfaceDeclaration(current) ||
-      ts.isTypeAliasDeclaration(current) ||
-      ts.isTypeParameterDeclaration(current)
-    )
-      return;
-    if (ts.isImportDeclaration(current) || ts.isExportDeclaration(current)) return;
-    if (ts.isPropertyAccessExpression(current)) {
-      const member = current.name.text;
-      if (current.expression.kind === ts.SyntaxKind.ThisKeyword) {
-        visit({ kind: 'member', at: current, name: member });
+function forEachValueReference(node: SyntaxNode, visit: (reference: Reference) => void): void {
+  const walk = (current: SyntaxNode): void => {
+    if (SKIPPED.has(current.type) || (current.type === 'ExportNamedDeclaration' && !current.declaration)) return;
+    switch (current.type) {
+      case 'MemberExpression':
+        if (!current.computed) {
+          const member = current.property.type === 'PrivateIdentifier' ? `#${current.property.name}` : current.property.name;
+          if (current.object.type === 'ThisExpression') {
+            visit({ kind: 'member', at: current, name: member });
+            return;
+          }
+          if (current.object.type === 'Identifier') {
+            visit({ kind: 'binding', identifier: current.object, name: current.object.name, member });
+            return;
+          }
+          walk(current.object);
+          return;
+        }
+        break;
+      case 'JSXMemberExpression':
+        if (current.object.type === 'JSXIdentifier')
+          visit({ kind: 'binding', identifier: current.object, name: current.object.name, member: current.property.name });
+        else walk(current.object);
         return;
-      }
-      if (ts.isIdentifier(current.expression)) {
-        visit({ kind: 'binding', identifier: current.expression, member });
+      case 'JSXOpeningElement':
+      case 'JSXClosingElement':
+        if (current.name.type === 'JSXIdentifier') visit({ kind: 'binding', identifier: current.name, name: current.name.name });
+        else walk(current.name);
+        if (current.type === 'JSXOpeningElement') for (const attribute of current.attributes) walk(attribute);
         return;
-      }
-      walk(current.expression);
-      return;
+      case 'JSXAttribute':
+        if (current.value) walk(current.value);
+        return;
+      case 'Identifier':
+        visit({ kind: 'binding', identifier: current, name: current.name });
+        return;
+      case 'Property':
+      case 'PropertyDefinition':
+      case 'MethodDefinition':
+      case 'AccessorProperty':
+        // A key names a property, not a binding, unless it is computed; a shorthand property's value is the binding.
+        if (current.computed) walk(current.key);
+        if (current.type !== 'Property') for (const decorator of current.decorators) walk(decorator);
+        if (current.value) walk(current.value);
+        return;
+      case 'TSEnumMember':
+        if (current.initializer) walk(current.initializer);
+        return;
+      case 'LabeledStatement':
+        walk(current.body);
+        return;
+      case 'BreakStatement':
+      case 'ContinueStatement':
+        return;
+      default:
+        if (current.type.startsWith('TS') && current.type.endsWith('Keyword')) return;
     }
-    if (ts.isIdentifier(current)) {
-      if (isValueReference(ts, current)) visit({ kind: 'binding', identifier: current });
-      return;
-    }
-    ts.forEachChild(current, walk);
+    const fields = current as unknown as Record<string, unknown>;
+    forEachChild(current, (child) => {
+      for (const field of TYPE_FIELDS) if (fields[field] === child) return;
+      walk(child);
+    });
   };
   walk(node);
 }
 
-/** Whether an identifier names a binding (not a property key, a declaration's own name or a label). */
-function isValueReference(ts: TypeScript, identifier: TS.Identifier): boolean {
-  const parent = identifier.parent;
-  if (!parent) return false;
-  if (
-    (ts.isPropertyAssignment(parent) ||
-      ts.isPropertyDeclaration(parent) ||
-      ts.isMethodDeclaration(parent) ||
-      ts.isGetAccessorDeclaration(parent) ||
-      ts.isSetAccessorDeclaration(parent) ||
-      ts.isEnumMember(parent) ||
-      ts.isPropertySignature(parent)) &&
-    parent.name === identifier
-  )
-    return false;
-  if ((ts.isLabeledStatement(parent) || ts.isBreakOrContinueStatement(parent)) && parent.label === identifier) return false;
-  if (ts.isJsxAttribute(parent) || ts.isQualifiedName(parent)) return false;
-  if (ts.isBindingElement(parent) && parent.propertyName === identifier) return false;
-  return true;
-}
-
-function isExported(ts: TypeScript, statement: TS.Statement): boolean {
-  return (
-    ts.canHaveModifiers(statement) && (ts.getModifiers(statement) ?? []).some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword)
-  );
-}
-
-/** The declaration whose code runs, for the name node {@link findBinding} answers: a function, class, enum or variable (with its initializer). */
-function unitOf(ts: TypeScript, name: TS.Node): TS.Node | undefined {
-  let node: TS.Node | undefined = name.parent;
-  while (node && ts.isBindingElement(node)) node = node.parent.parent;
+/** The declaration whose code runs, for the node {@link findBinding} answers: a function, class, enum or variable (with its initializer). */
+function unitOf(name: SyntaxNode): SyntaxNode | undefined {
+  let node: SyntaxNode | undefined = name.parent ?? undefined;
+  while (
+    node &&
+    (node.type === 'ObjectPattern' ||
+      node.type === 'ArrayPattern' ||
+      node.type === 'AssignmentPattern' ||
+      node.type === 'RestElement' ||
+      (node.type === 'Property' && node.parent?.type === 'ObjectPattern'))
+  ) {
+    node = node.parent ?? undefined;
+  }
   if (!node) return undefined;
-  if (ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isEnumDeclaration(node) || ts.isVariableDeclaration(node))
-    return node;
-  if (ts.isFunctionExpression(node) || ts.isClassExpression(node)) return node;
-  return undefined;
+  switch (node.type) {
+    case 'FunctionDeclaration':
+    case 'ClassDeclaration':
+    case 'TSEnumDeclaration':
+    case 'VariableDeclarator':
+    case 'FunctionExpression':
+    case 'ClassExpression':
+      return node;
+    default:
+      return undefined;
+  }
 }
 
-function nameOf(ts: TypeScript, unit: TS.Node): string {
-  const name = (unit as TS.NamedDeclaration).name;
-  return name && ts.isIdentifier(name) ? name.text : 'anonymous';
+function nameOf(unit: SyntaxNode): string {
+  const id = 'id' in unit ? (unit.id as SyntaxNode | null | undefined) : undefined;
+  return id?.type === 'Identifier' ? id.name : 'anonymous';
 }
 
-function contains(outer: TS.Node, inner: TS.Node): boolean {
-  return outer.getSourceFile() === inner.getSourceFile() && inner.pos >= outer.pos && inner.end <= outer.end;
+function contains(outer: SyntaxNode, inner: SyntaxNode): boolean {
+  return inner.start >= outer.start && inner.end <= outer.end && moduleOf(outer) === moduleOf(inner);
 }
 
 function isFile(path: string): boolean {
@@ -495,13 +479,6 @@ function isFile(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-function scriptKindOf(ts: TypeScript, fileName: string): TS.ScriptKind {
-  if (/\.tsx$/.test(fileName)) return ts.ScriptKind.TSX;
-  if (/\.jsx$/.test(fileName)) return ts.ScriptKind.JSX;
-  if (/\.[cm]?js$/.test(fileName)) return ts.ScriptKind.JS;
-  return ts.ScriptKind.TS;
 }
 
 const packageOrigins = new Map<string, string>();

@@ -1,7 +1,7 @@
-import type * as TS from 'typescript';
-import type { TypeScript } from './typescript-api.js';
-import type { FunctionForm } from './analyze.js';
-import { hasModifier } from './syntax.js';
+import type { Function as FunctionNode } from 'oxc-parser';
+import { statementsOf, type FunctionForm, type FunctionLike } from './analyze.js';
+import { findAncestor, type ParsedModule, type SyntaxNode } from './parser.js';
+import { unwrapExport } from './scope.js';
 import type { TagOption, TagValue } from './tag-options.js';
 import { TextEdits } from './text-edits.js';
 
@@ -21,8 +21,8 @@ export type ModuleFormat = 'esm' | 'cjs';
 export interface RewriteTarget {
   readonly form: FunctionForm;
   /** The statement or class member to rewrite, in the text being rewritten. */
-  readonly node: TS.Node;
-  readonly fn: TS.FunctionLikeDeclaration;
+  readonly node: SyntaxNode;
+  readonly fn: FunctionLike;
   readonly name: string;
   readonly id: string;
   readonly sourceHash: string;
@@ -34,8 +34,7 @@ export interface RewriteTarget {
 
 /** What {@link rewriteModule} needs besides the targets. */
 export interface RewriteSettings {
-  readonly ts: TypeScript;
-  readonly sourceFile: TS.SourceFile;
+  readonly module: ParsedModule;
   readonly format: ModuleFormat;
   /** TypeScript text (type annotations allowed, declarations become `const`) or JavaScript (declarations are reassigned). */
   readonly typescript: boolean;
@@ -56,13 +55,11 @@ export function rewriteModule(targets: readonly RewriteTarget[], settings: Rewri
 class ModuleRewrite {
   private readonly edits: TextEdits;
   private readonly imports = new Map<string, string>();
-  private readonly namedClasses = new Set<TS.ClassLikeDeclaration>();
-  private readonly ts: TypeScript;
+  private readonly namedClasses = new Set<SyntaxNode>();
   private readonly text: string;
 
   constructor(private readonly settings: RewriteSettings) {
-    this.ts = settings.ts;
-    this.text = settings.sourceFile.text;
+    this.text = settings.module.text;
     this.edits = new TextEdits(this.text);
   }
 
@@ -88,23 +85,22 @@ class ModuleRewrite {
         else this.reassignDeclaration(target);
         return;
       case 'anonymous-default': {
-        const fn = target.fn as TS.FunctionDeclaration;
-        const start = this.functionStart(fn);
-        this.edits.replace(fn.getStart(), start, `export default ${this.open(target, true)}`, target.tagStart);
+        const fn = target.fn;
+        this.edits.replace(target.node.start, fn.start, `export default ${this.open(target, true)}`, target.tagStart);
         this.edits.insert(fn.end, this.close(target, ';', true), target.tagStart);
         return;
       }
       case 'variable':
       case 'default-expression': {
         const expression = target.fn;
-        this.edits.insert(expression.getStart(), this.open(target, true), target.tagStart);
+        this.edits.insert(expression.start, this.open(target, true), target.tagStart);
         this.edits.insert(expression.end, this.close(target, '', true), target.tagStart);
         return;
       }
       case 'method':
       case 'static-method': {
         const owner = target.form === 'method' ? 'this.prototype' : 'this';
-        const classLike = target.node.parent as TS.ClassLikeDeclaration;
+        const classLike = target.node.parent?.parent as SyntaxNode;
         const classEnd = classLike.end - 1;
         this.nameAnonymousClass(classLike);
         const method = `${owner}[${JSON.stringify(target.name)}]`;
@@ -124,12 +120,12 @@ class ModuleRewrite {
    * `export default class` refers to a name it never declares; a class
    * declaration with a name avoids that.
    */
-  private nameAnonymousClass(classLike: TS.ClassLikeDeclaration): void {
-    const { ts } = this;
-    if (!ts.isClassDeclaration(classLike) || classLike.name || this.namedClasses.has(classLike)) return;
+  private nameAnonymousClass(classLike: SyntaxNode): void {
+    if (classLike.type !== 'ClassDeclaration' || classLike.id || this.namedClasses.has(classLike)) return;
     this.namedClasses.add(classLike);
-    const keyword = classLike.getChildren().find((child) => child.kind === ts.SyntaxKind.ClassKeyword);
-    if (keyword) this.edits.insert(keyword.end, ` ${ANONYMOUS_CLASS}`);
+    const from = classLike.decorators.at(-1)?.end ?? classLike.start;
+    const keyword = /\bclass\b/.exec(this.text.slice(from, classLike.body.start));
+    if (keyword) this.edits.insert(from + keyword.index + 'class'.length, ` ${ANONYMOUS_CLASS}`);
   }
 
   /**
@@ -139,19 +135,18 @@ class ModuleRewrite {
    * become the const's type.
    */
   private declarationAsConst(target: RewriteTarget): void {
-    const { ts } = this;
-    const fn = target.fn as TS.FunctionDeclaration;
-    const isDefault = hasModifier(ts, fn, ts.SyntaxKind.DefaultKeyword);
-    const exported = hasModifier(ts, fn, ts.SyntaxKind.ExportKeyword) && !isDefault;
-    const signatures = this.overloadSignatures(fn);
+    const fn = target.fn as FunctionNode;
+    const isDefault = target.node.type === 'ExportDefaultDeclaration';
+    const exported = target.node.type === 'ExportNamedDeclaration';
+    const signatures = this.overloadSignatures(target.node, fn);
     for (const signature of signatures) {
-      const removed = this.text.slice(signature.getStart(), signature.end).replace(/[^\n]/g, '');
-      this.edits.replace(signature.getStart(), signature.end, removed, target.tagStart);
+      const removed = this.text.slice(signature.start, signature.end).replace(/[^\n]/g, '');
+      this.edits.replace(signature.start, signature.end, removed, target.tagStart);
     }
     const type = signatures.length === 0 ? '' : `: ${RUNTIME}.CachedFunction<${this.overloadType(signatures)}>`;
     this.edits.replace(
-      fn.getStart(),
-      this.functionStart(fn),
+      target.node.start,
+      fn.start,
       `${exported ? 'export ' : ''}const ${target.name}${type} = ${this.open(target, true)}`,
       target.tagStart,
     );
@@ -176,46 +171,39 @@ class ModuleRewrite {
 
   /** `exports.f` and `module.exports.f` assigned `name` by a top-level statement of the module. */
   private commonJsExportsOf(name: string): string[] {
-    const { ts } = this;
     const targets: string[] = [];
-    for (const statement of this.settings.sourceFile.statements) {
-      if (!ts.isExpressionStatement(statement) || !ts.isBinaryExpression(statement.expression)) continue;
-      const { left, right, operatorToken } = statement.expression;
-      if (operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isIdentifier(right) || right.text !== name) continue;
-      if (ts.isPropertyAccessExpression(left) && /^(module\.)?exports$/.test(left.expression.getText())) targets.push(left.getText());
+    for (const statement of this.settings.module.program.body) {
+      if (statement.type !== 'ExpressionStatement' || statement.expression.type !== 'AssignmentExpression') continue;
+      const { left, right, operator } = statement.expression;
+      if (operator !== '=' || right.type !== 'Identifier' || right.name !== name) continue;
+      const exportsObject = left.type === 'MemberExpression' && !left.computed ? this.text.slice(left.object.start, left.object.end) : '';
+      if (/^(module\.)?exports$/.test(exportsObject)) {
+        targets.push(this.text.slice(left.start, left.end));
+      }
     }
     return targets;
   }
 
-  private overloadSignatures(fn: TS.FunctionDeclaration): TS.FunctionDeclaration[] {
-    const { ts } = this;
-    const parent = fn.parent as TS.Block | TS.SourceFile;
-    return parent.statements.filter(
-      (statement): statement is TS.FunctionDeclaration =>
-        ts.isFunctionDeclaration(statement) && statement !== fn && !statement.body && statement.name?.text === fn.name?.text,
-    );
+  /** The overload signatures of a declaration, each with its `export`: statements of the same block with the same name and no body. */
+  private overloadSignatures(statement: SyntaxNode, fn: FunctionNode): SyntaxNode[] {
+    return statementsOf(statement.parent).filter((sibling) => {
+      const declaration = unwrapExport(sibling);
+      return declaration?.type === 'TSDeclareFunction' && declaration !== fn && declaration.id?.name === fn.id?.name;
+    });
   }
 
   /** `((a: string) => string) & ((a: number) => number)`: an intersection of call signatures is an overloaded function type. */
-  private overloadType(signatures: readonly TS.FunctionDeclaration[]): string {
+  private overloadType(signatures: readonly SyntaxNode[]): string {
+    const text = (node: SyntaxNode): string => this.text.slice(node.start, node.end);
     return signatures
-      .map((signature) => {
-        const typeParameters = signature.typeParameters
-          ? `<${signature.typeParameters.map((parameter) => parameter.getText()).join(', ')}>`
-          : '';
-        const parameters = signature.parameters.map((parameter) => parameter.getText()).join(', ');
-        return `(${typeParameters}(${parameters}) => ${signature.type?.getText() ?? 'unknown'})`;
+      .map((statement) => {
+        const signature = unwrapExport(statement) as FunctionNode;
+        const typeParameters = signature.typeParameters ? `<${signature.typeParameters.params.map(text).join(', ')}>` : '';
+        const parameters = signature.params.map(text).join(', ');
+        const returnType = signature.returnType ? text(signature.returnType.typeAnnotation) : 'unknown';
+        return `(${typeParameters}(${parameters}) => ${returnType})`;
       })
       .join(' & ');
-  }
-
-  /** Where the function expression starts in a declaration: its `async` modifier or its `function` keyword. */
-  private functionStart(fn: TS.FunctionDeclaration): number {
-    const { ts } = this;
-    const asyncModifier = (ts.getModifiers(fn) ?? []).find((modifier) => modifier.kind === ts.SyntaxKind.AsyncKeyword);
-    if (asyncModifier) return asyncModifier.getStart();
-    const keyword = fn.getChildren().find((child) => child.kind === ts.SyntaxKind.FunctionKeyword);
-    return keyword ? keyword.getStart() : fn.getStart();
   }
 
   private open(target: RewriteTarget, wrapsExpression = false): string {
@@ -236,7 +224,7 @@ class ModuleRewrite {
    * so a `hash=` that does not fit the function is a type error.
    */
   private isolates(target: RewriteTarget, wrapsExpression: boolean): boolean {
-    return wrapsExpression && this.settings.typescript && !this.ts.isArrowFunction(target.fn);
+    return wrapsExpression && this.settings.typescript && target.fn.type !== 'ArrowFunctionExpression';
   }
 
   private valueText(value: TagValue): string {
@@ -259,30 +247,33 @@ class ModuleRewrite {
    * imports that only a comment uses, and JavaScript emitted from TypeScript
    * has already dropped them.
    */
-  private bindingHead(declaration: TS.Node, head: string): string {
-    const { ts } = this;
-    const importDeclaration = ts.findAncestor(declaration, ts.isImportDeclaration);
-    if (!importDeclaration || !ts.isStringLiteral(importDeclaration.moduleSpecifier)) return head;
-    const specifier = importDeclaration.moduleSpecifier.text;
+  private bindingHead(declaration: SyntaxNode, head: string): string {
+    const importDeclaration = findAncestor(declaration, (ancestor) => ancestor.type === 'ImportDeclaration');
+    if (importDeclaration?.type !== 'ImportDeclaration') return head;
+    const specifier = importDeclaration.source.value;
     let namespace = this.imports.get(specifier);
     if (namespace === undefined) {
       namespace = `${IMPORTED}${this.imports.size}`;
       this.imports.set(specifier, namespace);
     }
-    if (ts.isNamespaceImport(declaration)) return namespace;
-    const imported = ts.isImportClause(declaration)
-      ? 'default'
-      : ((declaration as TS.ImportSpecifier).propertyName ?? (declaration as TS.ImportSpecifier).name).text;
-    return `${namespace}.${imported}`;
+    if (declaration.type === 'ImportNamespaceSpecifier') return namespace;
+    if (declaration.type === 'ImportDefaultSpecifier') return `${namespace}.default`;
+    if (declaration.type !== 'ImportSpecifier') return head;
+    const imported =
+      declaration.imported.type === 'Literal' ? `[${JSON.stringify(declaration.imported.value)}]` : `.${declaration.imported.name}`;
+    return `${namespace}${imported}`;
   }
 
   /** After a shebang line and a directive prologue (`'use strict';`), on the same line as what follows. */
   private headerOffset(): number {
-    const { ts } = this;
     let offset = this.text.startsWith('#!') ? this.text.indexOf('\n') + 1 : 0;
     if (offset === 0 && this.text.startsWith('#!')) offset = this.text.length;
-    for (const statement of this.settings.sourceFile.statements) {
-      if (!ts.isExpressionStatement(statement) || !ts.isStringLiteral(statement.expression)) break;
+    for (const statement of this.settings.module.program.body) {
+      const directive =
+        statement.type === 'ExpressionStatement' &&
+        statement.expression.type === 'Literal' &&
+        typeof statement.expression.value === 'string';
+      if (!directive) break;
       offset = statement.end;
     }
     return offset;

@@ -1,120 +1,146 @@
-import type * as TS from 'typescript';
-import type { TypeScript } from './typescript-api.js';
+import type { Program } from 'oxc-parser';
+import type { SyntaxNode } from './parser.js';
 
 /**
  * The node that declares the value binding `name` visible at `node`: the name
  * of a declaration in the module or in an enclosing function, block or
- * parameter list, or the import clause, specifier or namespace import that
- * brings it in. Syntactic on purpose, so the Vite plugin (which has no type
- * checker) and `tspc` agree on what a tag may name.
+ * parameter list, or the import specifier (default, named or namespace) that
+ * brings it in. Syntactic on purpose, so every route agrees on what a tag may
+ * name without a type checker.
  */
-export function findBinding(ts: TypeScript, node: TS.Node, name: string): TS.Node | undefined {
-  for (let scope: TS.Node | undefined = node.parent; scope; scope = scope.parent) {
-    const found = declarationInScope(ts, scope, name);
+export function findBinding(node: SyntaxNode, name: string): SyntaxNode | undefined {
+  for (let scope = node.parent; scope; scope = scope.parent) {
+    const found = declarationInScope(scope, name);
     if (found) return found;
   }
   return undefined;
 }
 
-const moduleBindings = new WeakMap<TS.SourceFile, Map<string, TS.Node>>();
+const moduleBindings = new WeakMap<Program, Map<string, SyntaxNode>>();
 
-/** The module's top-level bindings by name, built once per source file: lookups there are the hot path of dependency hashing. */
-function moduleBinding(ts: TypeScript, sourceFile: TS.SourceFile, name: string): TS.Node | undefined {
-  let bindings = moduleBindings.get(sourceFile);
+/** The module's top-level bindings by name, built once per module: lookups there are the hot path of dependency hashing. */
+function moduleBinding(program: Program, name: string): SyntaxNode | undefined {
+  let bindings = moduleBindings.get(program);
   if (!bindings) {
     bindings = new Map();
-    for (const statement of sourceFile.statements) {
-      for (const declared of declaredNames(ts, statement)) {
-        if (!bindings.has(declared)) bindings.set(declared, declarationIn(ts, statement, declared) as TS.Node);
+    for (const statement of program.body) {
+      for (const declared of declaredNames(statement)) {
+        if (!bindings.has(declared.name)) bindings.set(declared.name, declared.node);
       }
     }
-    moduleBindings.set(sourceFile, bindings);
+    moduleBindings.set(program, bindings);
   }
   return bindings.get(name);
 }
 
-function declaredNames(ts: TypeScript, statement: TS.Statement): string[] {
-  if (ts.isVariableStatement(statement))
-    return statement.declarationList.declarations.flatMap((declaration) => namesOfBinding(ts, declaration.name));
-  if (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement))
-    return statement.name ? [statement.name.text] : [];
-  if (ts.isModuleDeclaration(statement) || ts.isImportEqualsDeclaration(statement))
-    return ts.isIdentifier(statement.name) ? [statement.name.text] : [];
-  if (ts.isImportDeclaration(statement)) {
-    const clause = statement.importClause;
-    if (!clause || clause.isTypeOnly) return [];
-    const names = clause.name ? [clause.name.text] : [];
-    const bindings = clause.namedBindings;
-    if (bindings && ts.isNamespaceImport(bindings)) names.push(bindings.name.text);
-    if (bindings && ts.isNamedImports(bindings))
-      names.push(...bindings.elements.filter((element) => !element.isTypeOnly).map((element) => element.name.text));
-    return names;
-  }
-  return [];
+interface Declared {
+  readonly name: string;
+  readonly node: SyntaxNode;
 }
 
-function namesOfBinding(ts: TypeScript, binding: TS.BindingName): string[] {
-  if (ts.isIdentifier(binding)) return [binding.text];
-  return binding.elements.flatMap((element) => (ts.isOmittedExpression(element) ? [] : namesOfBinding(ts, element.name)));
+/** The declaration an `export` statement wraps, or the statement itself. */
+export function unwrapExport(statement: SyntaxNode): SyntaxNode | undefined {
+  const isExport = statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportDefaultDeclaration';
+  return isExport ? (statement.declaration ?? undefined) : statement;
 }
 
-function declarationInScope(ts: TypeScript, scope: TS.Node, name: string): TS.Node | undefined {
-  if (ts.isSourceFile(scope)) return moduleBinding(ts, scope, name);
-  if (ts.isBlock(scope) || ts.isModuleBlock(scope) || ts.isCaseClause(scope) || ts.isDefaultClause(scope)) {
-    for (const statement of scope.statements) {
-      const found = declarationIn(ts, statement, name);
-      if (found) return found;
-    }
-    return undefined;
+function declaredNames(statement: SyntaxNode): Declared[] {
+  const declaration = unwrapExport(statement);
+  if (!declaration) return [];
+  switch (declaration.type) {
+    case 'VariableDeclaration':
+      return declaration.declarations.flatMap((declarator) => bindingNames(declarator.id));
+    case 'FunctionDeclaration':
+    case 'ClassDeclaration':
+    case 'TSEnumDeclaration':
+    case 'TSImportEqualsDeclaration':
+      return declaration.id ? [{ name: declaration.id.name, node: declaration.id }] : [];
+    case 'TSModuleDeclaration':
+      return declaration.id.type === 'Identifier' ? [{ name: declaration.id.name, node: declaration.id }] : [];
+    case 'ImportDeclaration':
+      if (declaration.importKind === 'type') return [];
+      return declaration.specifiers
+        .filter((specifier) => specifier.type !== 'ImportSpecifier' || specifier.importKind !== 'type')
+        .map((specifier) => ({ name: specifier.local.name, node: specifier }));
+    default:
+      return [];
   }
-  if (ts.isFunctionLike(scope)) {
-    const ownName = (scope as TS.SignatureDeclaration).name;
-    if (ts.isFunctionExpression(scope) && ownName && ts.isIdentifier(ownName) && ownName.text === name) return ownName;
-    return firstOf(scope.parameters, (parameter) => bindingName(ts, parameter.name, name));
-  }
-  if (ts.isForStatement(scope) || ts.isForInStatement(scope) || ts.isForOfStatement(scope)) {
-    const initializer = scope.initializer;
-    if (!initializer || !ts.isVariableDeclarationList(initializer)) return undefined;
-    return firstOf(initializer.declarations, (declaration) => bindingName(ts, declaration.name, name));
-  }
-  if (ts.isCatchClause(scope) && scope.variableDeclaration) return bindingName(ts, scope.variableDeclaration.name, name);
-  return undefined;
 }
 
-/** The node of `statement` that declares or imports a value binding called `name`, if any. */
-export function declarationIn(ts: TypeScript, statement: TS.Statement, name: string): TS.Node | undefined {
-  if (ts.isVariableStatement(statement)) {
-    return firstOf(statement.declarationList.declarations, (declaration) => bindingName(ts, declaration.name, name));
+/** The identifiers a binding pattern declares: `a`, `{ a, b: [c] }`, `...rest`, `x = 1`. */
+export function bindingNames(pattern: SyntaxNode | null): Declared[] {
+  if (!pattern) return [];
+  switch (pattern.type) {
+    case 'Identifier':
+      return [{ name: pattern.name, node: pattern }];
+    case 'ObjectPattern':
+      return pattern.properties.flatMap((property) => bindingNames(property.type === 'RestElement' ? property.argument : property.value));
+    case 'ArrayPattern':
+      return pattern.elements.flatMap((element) => bindingNames(element));
+    case 'AssignmentPattern':
+      return bindingNames(pattern.left);
+    case 'RestElement':
+      return bindingNames(pattern.argument);
+    case 'TSParameterProperty':
+      return bindingNames(pattern.parameter);
+    default:
+      return [];
   }
-  if (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement)) {
-    return statement.name?.text === name ? statement.name : undefined;
-  }
-  if (ts.isModuleDeclaration(statement) || ts.isImportEqualsDeclaration(statement)) {
-    return ts.isIdentifier(statement.name) && statement.name.text === name ? statement.name : undefined;
-  }
-  if (ts.isImportDeclaration(statement)) return importedBinding(ts, statement, name);
-  return undefined;
 }
 
-function importedBinding(ts: TypeScript, statement: TS.ImportDeclaration, name: string): TS.Node | undefined {
-  const clause = statement.importClause;
-  if (!clause || clause.isTypeOnly) return undefined;
-  if (clause.name?.text === name) return clause;
-  const bindings = clause.namedBindings;
-  if (!bindings) return undefined;
-  if (ts.isNamespaceImport(bindings)) return bindings.name.text === name ? bindings : undefined;
-  return bindings.elements.find((element) => !element.isTypeOnly && element.name.text === name);
-}
-
-function bindingName(ts: TypeScript, binding: TS.BindingName, name: string): TS.Node | undefined {
-  if (ts.isIdentifier(binding)) return binding.text === name ? binding : undefined;
-  return firstOf(binding.elements, (element) => (ts.isOmittedExpression(element) ? undefined : bindingName(ts, element.name, name)));
-}
-
-function firstOf<T>(items: readonly T[], find: (item: T) => TS.Node | undefined): TS.Node | undefined {
-  for (const item of items) {
-    const found = find(item);
+function inStatements(statements: readonly SyntaxNode[], name: string): SyntaxNode | undefined {
+  for (const statement of statements) {
+    const found = declarationIn(statement, name);
     if (found) return found;
   }
   return undefined;
+}
+
+function declarationInScope(scope: SyntaxNode, name: string): SyntaxNode | undefined {
+  switch (scope.type) {
+    case 'Program':
+      return moduleBinding(scope, name);
+    case 'BlockStatement':
+    case 'StaticBlock':
+    case 'TSModuleBlock':
+      return inStatements(scope.body, name);
+    case 'SwitchCase':
+      return inStatements(scope.consequent, name);
+    case 'FunctionDeclaration':
+    case 'FunctionExpression':
+    case 'ArrowFunctionExpression':
+    case 'TSDeclareFunction':
+    case 'TSEmptyBodyFunctionExpression': {
+      if (scope.type === 'FunctionExpression' && scope.id?.name === name) return scope.id;
+      return firstNamed(
+        scope.params.flatMap((parameter) => bindingNames(parameter)),
+        name,
+      );
+    }
+    case 'ForStatement':
+      return scope.init?.type === 'VariableDeclaration' ? inDeclarations(scope.init, name) : undefined;
+    case 'ForInStatement':
+    case 'ForOfStatement':
+      return scope.left.type === 'VariableDeclaration' ? inDeclarations(scope.left, name) : undefined;
+    case 'CatchClause':
+      return firstNamed(bindingNames(scope.param), name);
+    default:
+      return undefined;
+  }
+}
+
+function inDeclarations(declaration: SyntaxNode & { type: 'VariableDeclaration' }, name: string): SyntaxNode | undefined {
+  return firstNamed(
+    declaration.declarations.flatMap((declarator) => bindingNames(declarator.id)),
+    name,
+  );
+}
+
+function firstNamed(declared: readonly Declared[], name: string): SyntaxNode | undefined {
+  return declared.find((candidate) => candidate.name === name)?.node;
+}
+
+/** The node of `statement` that declares or imports a value binding called `name`, if any. */
+export function declarationIn(statement: SyntaxNode, name: string): SyntaxNode | undefined {
+  return firstNamed(declaredNames(statement), name);
 }

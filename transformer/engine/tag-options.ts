@@ -1,9 +1,9 @@
-import type * as TS from 'typescript';
 import { closestName } from './closest-name.js';
 import { isByteSizeText, isDurationText, isZeroDuration } from './duration.js';
 import { TagProblem } from './problems.js';
 import { OPTIONS, optionsAt, type OptionKind } from '../../runtime/options/catalog.js';
 import { backendNamed, backends } from '../../runtime/backends/registry.js';
+import type { SyntaxNode } from './parser.js';
 import type { RawOption, RawTag } from './tag-parser.js';
 
 /** A checked tag value, ready to become a property of the runtime options object. */
@@ -12,7 +12,7 @@ export type TagValue =
   | { readonly kind: 'number'; readonly value: number }
   | { readonly kind: 'boolean'; readonly value: boolean }
   /** A reference to a binding in scope, possibly dotted (`getCollection`, `db.orders`), and the node declaring its head. */
-  | { readonly kind: 'binding'; readonly path: readonly string[]; readonly declaration: TS.Node };
+  | { readonly kind: 'binding'; readonly path: readonly string[]; readonly declaration: SyntaxNode };
 
 /** One checked option of a tag. */
 export interface TagOption {
@@ -50,7 +50,7 @@ const IDENTIFIER_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 /** What option checking needs to know about the place the tag sits. */
 export interface TagContext {
   /** The node declaring a binding of this name visible where the function is declared. */
-  findBinding(name: string): TS.Node | undefined;
+  findBinding(name: string): SyntaxNode | undefined;
 }
 
 /**

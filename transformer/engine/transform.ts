@@ -1,22 +1,19 @@
 /**
  * The rewrite engine of cachier, shared by every toolchain: source text in;
  * the rewritten text with a source map, the bad tags with line and column,
- * and each tagged function's id and source hash out. It parses with the
- * TypeScript 6 parser this package brings ({@link bundledTypeScript}), so it
- * works the same under TypeScript 5.9, 6, 7 or none; under `tspc` it reads the
- * compiler's own syntax trees instead (the same trees: the hash ignores the
- * JSDoc only the compiler parses). Adapters (ts-patch, the `tsc` 7 route,
- * bundlers, Babel, Node hooks) only hand it code and take back code.
+ * and each tagged function's id and source hash out. It parses with Oxc's
+ * native parser ({@link nativeParser}, an optional peer), so it works the
+ * same under TypeScript 5.9, 6, 7 or none, and every route (`tspc` included)
+ * computes the same ids and hashes from the same text. Adapters (ts-patch, the
+ * `tsc` 7 route, bundlers, Babel, Node hooks) only hand it code and take back code.
  * @packageDocumentation
  */
 import type { SourceMap } from 'magic-string';
-import type * as TS from 'typescript';
 import { analyzeSourceFile, qualify, taggedTarget, type ModuleAnalysis, type TaggedTarget } from './analyze.js';
-import { bundledTypeScript } from './bundled-typescript.js';
-import { ModuleGraph, parseModule } from './module-graph.js';
+import { ModuleGraph } from './module-graph.js';
 import { rewriteModule, type ModuleFormat, type RewriteTarget } from './module-rewrite.js';
+import { forEachChild, lineAndColumnOf, parseModule, type ParsedModule, type SyntaxNode } from './parser.js';
 import { TagProblem } from './problems.js';
-import type { TypeScript } from './typescript-api.js';
 
 export type { ModuleFormat } from './module-rewrite.js';
 export { ModuleGraph } from './module-graph.js';
@@ -36,7 +33,7 @@ export interface CachierDiagnostic {
 
 /** What the engine decided for one tagged function. */
 export interface FunctionFacts {
-  /** The cache id: `my-app:src/prices.ts#fetchPrices`, or the tag's `id=`. */
+  /** The cache id: `src/prices.ts#fetchPrices`, or the tag's `id=`. */
   readonly id: string;
   /** The source hash the cache belongs to: the function's code and the project code and packages it uses. */
   readonly sourceHash: string;
@@ -60,7 +57,7 @@ export interface TransformInput {
   readonly original?: { readonly code: string; readonly fileName: string };
   /** How the rewritten module loads the runtime; `'esm'` by default (also right for TypeScript compiled to CommonJS). */
   readonly format?: ModuleFormat;
-  /** The project's modules, for dependency hashing; share one across the modules of a build. Its TypeScript parses. Default: a new graph reading from disk, parsing with the bundled TypeScript 6. */
+  /** The project's modules, for dependency hashing; share one across the modules of a build. Default: a new graph reading from disk. */
   readonly graph?: ModuleGraph;
 }
 
@@ -91,15 +88,14 @@ const TYPESCRIPT_FILE = /\.(?:[cm]?ts|tsx)$/;
 export function transformModule(input: TransformInput): TransformResult {
   const source = input.original ?? input;
   if (!source.code.includes('@cachier')) return unchanged(input.code);
-  const graph = input.graph ?? new ModuleGraph(bundledTypeScript());
-  const ts = graph.ts;
-  const { sourceFile, analysis, diagnostics, functions } = factsOf(source, graph);
+  const graph = input.graph ?? new ModuleGraph();
+  const { module, analysis, diagnostics, functions } = factsOf(source, graph);
   const tagged = [...analysis.functions.values()];
   if (tagged.length === 0) return { ...unchanged(input.code), diagnostics };
   const hashes = new Map(tagged.map((fn, index) => [fn, (functions[index] as FunctionFacts).sourceHash]));
 
-  const target = input.original ? parseModule(ts, input.fileName, input.code) : sourceFile;
-  const located = input.original ? locateFunctions(ts, target) : undefined;
+  const target = input.original ? parseModule(input.fileName, input.code) : module;
+  const located = input.original ? locateFunctions(target) : undefined;
   const targets: RewriteTarget[] = [];
   for (const fn of tagged) {
     const place: TaggedTarget | undefined = located ? located.get(fn.qualifiedName) : fn;
@@ -114,8 +110,7 @@ export function transformModule(input: TransformInput): TransformResult {
       });
   }
   const edits = rewriteModule(targets, {
-    ts,
-    sourceFile: target,
+    module: target,
     format: input.format ?? 'esm',
     typescript: TYPESCRIPT_FILE.test(input.fileName),
     exportsClearCache: analysis.exportsClearCache,
@@ -150,17 +145,17 @@ export function moduleFacts(source: {
 function factsOf(
   source: { readonly code: string; readonly fileName: string },
   graph: ModuleGraph,
-): { sourceFile: TS.SourceFile; analysis: ModuleAnalysis; diagnostics: CachierDiagnostic[]; functions: FunctionFacts[] } {
-  const sourceFile = graph.module(source.fileName, source.code) as TS.SourceFile;
-  const analysis = analyzeSourceFile(graph.ts, sourceFile);
-  const diagnostics = analysis.problems.map((problem) => diagnosticOf(sourceFile, problem));
+): { module: ParsedModule; analysis: ModuleAnalysis; diagnostics: CachierDiagnostic[]; functions: FunctionFacts[] } {
+  const module = graph.module(source.fileName, source.code) as ParsedModule;
+  const analysis = analyzeSourceFile(module);
+  const diagnostics = analysis.problems.map((problem) => diagnosticOf(module, problem));
   const functions = [...analysis.functions.values()].map((fn) => ({
     id: fn.id,
     sourceHash: fn.pinnedSourceHash ? fn.sourceHash : graph.dependencyHash(fn.fn, fn.sourceHash),
     qualifiedName: fn.qualifiedName,
-    line: sourceFile.getLineAndCharacterOfPosition(fn.tagStart).line + 1,
+    line: lineAndColumnOf(module, fn.tagStart).line,
   }));
-  return { sourceFile, analysis, diagnostics, functions };
+  return { module, analysis, diagnostics, functions };
 }
 
 function unchanged(code: string): TransformResult {
@@ -176,16 +171,9 @@ function unchanged(code: string): TransformResult {
   };
 }
 
-function diagnosticOf(sourceFile: TS.SourceFile, problem: TagProblem): CachierDiagnostic {
-  const { line, character } = sourceFile.getLineAndCharacterOfPosition(problem.start);
-  return {
-    fileName: sourceFile.fileName,
-    start: problem.start,
-    length: problem.length,
-    line: line + 1,
-    column: character + 1,
-    message: problem.message,
-  };
+function diagnosticOf(module: ParsedModule, problem: TagProblem): CachierDiagnostic {
+  const { line, column } = lineAndColumnOf(module, problem.start);
+  return { fileName: module.fileName, start: problem.start, length: problem.length, line, column, message: problem.message };
 }
 
 /** `file:line:column: cachier: message`, the form compilers and editors link to. */
@@ -208,51 +196,68 @@ export class TagError extends Error {
  * exports it with `exports.default = default_1`, or assigns an expression to
  * `exports.default`: both are found as `default`.
  */
-function locateFunctions(ts: TypeScript, sourceFile: TS.SourceFile): Map<string, TaggedTarget> {
+function locateFunctions(module: ParsedModule): Map<string, TaggedTarget> {
   const found = new Map<string, TaggedTarget>();
   const ignore = (): TagProblem => new TagProblem(0, 0, 'not a function');
   const defaultNames = new Set<string>();
-  for (const statement of sourceFile.statements) {
-    const assigned = defaultExportAssignment(ts, statement);
-    if (assigned && ts.isIdentifier(assigned)) defaultNames.add(assigned.text);
-    if (assigned && (ts.isArrowFunction(assigned) || ts.isFunctionExpression(assigned))) {
+  for (const statement of module.program.body) {
+    const assigned = defaultExportAssignment(module, statement);
+    if (assigned?.type === 'Identifier') defaultNames.add(assigned.name);
+    if (assigned?.type === 'ArrowFunctionExpression' || assigned?.type === 'FunctionExpression') {
       found.set('default', { form: 'variable', node: statement, fn: assigned, name: 'default' });
     }
   }
-  const visit = (node: TS.Node): void => {
+  const visit = (node: SyntaxNode): void => {
     let target: TaggedTarget | undefined;
-    if (
-      ts.isFunctionDeclaration(node) ||
-      ts.isVariableStatement(node) ||
-      ts.isExportAssignment(node) ||
-      (ts.isMethodDeclaration(node) && ts.isClassLike(node.parent))
-    ) {
+    if (isCandidate(node)) {
       try {
-        target = taggedTarget(ts, node, ignore);
+        target = taggedTarget(node, ignore);
       } catch (error) {
         if (!(error instanceof TagProblem)) throw error;
       }
     }
     if (target?.fn.body) {
-      const topLevel = ts.isSourceFile(target.node.parent);
+      const topLevel = target.node.parent?.type === 'Program';
       const name =
         topLevel && target.form === 'declaration' && defaultNames.has(target.name)
           ? 'default'
-          : qualify(ts, target.node, target.name, target.form);
+          : qualify(target.node, target.name, target.form);
       if (!found.has(name)) found.set(name, target);
     }
-    ts.forEachChild(node, visit);
+    forEachChild(node, visit);
   };
-  ts.forEachChild(sourceFile, visit);
+  forEachChild(module.program, visit);
   return found;
 }
 
+/** A node a tag could sit on: a declaration (with its `export`, never without it), a `const` statement or a class method. */
+function isCandidate(node: SyntaxNode): boolean {
+  const parent = node.parent;
+  const exportWraps = parent?.type === 'ExportNamedDeclaration' || parent?.type === 'ExportDefaultDeclaration';
+  switch (node.type) {
+    case 'FunctionDeclaration':
+      return !exportWraps;
+    case 'VariableDeclaration':
+      return (
+        !exportWraps &&
+        (parent?.type === 'Program' || parent?.type === 'BlockStatement' || parent?.type === 'StaticBlock' || parent?.type === 'SwitchCase')
+      );
+    case 'ExportNamedDeclaration':
+    case 'ExportDefaultDeclaration':
+      return true;
+    case 'MethodDefinition':
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** The value of a top-level `exports.default = ...;` statement. */
-function defaultExportAssignment(ts: TypeScript, statement: TS.Statement): TS.Expression | undefined {
-  if (!ts.isExpressionStatement(statement) || !ts.isBinaryExpression(statement.expression)) return undefined;
-  const { left, right, operatorToken } = statement.expression;
-  if (operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(left)) return undefined;
-  return left.expression.getText() === 'exports' && left.name.text === 'default' ? right : undefined;
+function defaultExportAssignment(module: ParsedModule, statement: SyntaxNode): SyntaxNode | undefined {
+  if (statement.type !== 'ExpressionStatement' || statement.expression.type !== 'AssignmentExpression') return undefined;
+  const { left, right, operator } = statement.expression;
+  if (operator !== '=' || left.type !== 'MemberExpression' || left.computed || left.property.type !== 'Identifier') return undefined;
+  return module.text.slice(left.object.start, left.object.end) === 'exports' && left.property.name === 'default' ? right : undefined;
 }
 
 /**
@@ -261,7 +266,6 @@ function defaultExportAssignment(ts: TypeScript, statement: TS.Statement): TS.Ex
  */
 export function checkTags(code: string, fileName: string): readonly CachierDiagnostic[] {
   if (!code.includes('@cachier')) return [];
-  const ts = bundledTypeScript();
-  const sourceFile = parseModule(ts, fileName, code);
-  return analyzeSourceFile(ts, sourceFile).problems.map((problem) => diagnosticOf(sourceFile, problem));
+  const module = parseModule(fileName, code);
+  return analyzeSourceFile(module).problems.map((problem) => diagnosticOf(module, problem));
 }

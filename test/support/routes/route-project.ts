@@ -37,8 +37,8 @@ export function runCommand(
   });
 }
 
-/** The parser the rewrite uses outside `tspc`, as the install hint of `cachier`'s MissingPeerError names it. */
-export const TYPESCRIPT_6 = 'npm:typescript@6.0.3';
+/** The native parser the rewrite reads modules with, an optional peer of `cachier` (the version this repository tests with). */
+export const OXC_PARSER = '0.160.0';
 
 /** A user's project in an empty temporary folder that installs the packed `cachier` tarball and its tools from the npm registry. */
 export class RouteProject {
@@ -55,7 +55,7 @@ export class RouteProject {
 
   /**
    * Writes `package.json` with the tarball and `dependencies`, then `npm install`s them (with `node` first on the PATH, when given).
-   * The rewrite's parser (`typescript-6`, which the routes but `tspc` need) comes too, unless `dependencies` maps it to `null`.
+   * The rewrite's parser (`oxc-parser`, which every route needs) comes too, unless `dependencies` maps it to `null`.
    */
   async install(
     tarball: string,
@@ -63,7 +63,7 @@ export class RouteProject {
     packageJson: Record<string, unknown> = {},
     node: string = process.execPath,
   ): Promise<void> {
-    const wanted = Object.entries({ 'typescript-6': TYPESCRIPT_6, ...dependencies }).filter(
+    const wanted = Object.entries({ 'oxc-parser': OXC_PARSER, ...dependencies }).filter(
       (entry): entry is [string, string] => entry[1] !== null,
     );
     this.write(

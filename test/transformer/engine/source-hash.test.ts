@@ -1,14 +1,16 @@
-import * as ts from 'typescript';
 import { describe, expect, test } from 'vitest';
+import { parseModule, type SyntaxNode } from '../../../transformer/engine/parser.js';
+import { unwrapExport } from '../../../transformer/engine/scope.js';
 import { sourceHashOf } from '../../../transformer/engine/source-hash.js';
 
 /** The source hash of the first function declared in `code`. */
 function hashOf(code: string): string {
-  const sourceFile = ts.createSourceFile('module.ts', code, ts.ScriptTarget.ESNext, true);
-  const fn = sourceFile.statements.find((statement) => ts.isFunctionDeclaration(statement) || ts.isVariableStatement(statement));
-  if (!fn) throw new Error('no function in the sample');
-  const node = ts.isVariableStatement(fn) ? (fn.declarationList.declarations[0]?.initializer as ts.Node) : fn;
-  return sourceHashOf(ts, node, sourceFile);
+  const statement = parseModule('module.ts', code)
+    .program.body.map(unwrapExport)
+    .find((node) => node?.type === 'FunctionDeclaration' || node?.type === 'VariableDeclaration');
+  if (!statement) throw new Error('no function in the sample');
+  const node = statement.type === 'VariableDeclaration' ? (statement.declarations[0]?.init as SyntaxNode) : statement;
+  return sourceHashOf(node);
 }
 
 const ORIGINAL = `
@@ -48,6 +50,15 @@ describe('source hash', () => {
 
   test('is the same for an arrow function written with or without parentheses and braces around its body', () => {
     expect(hashOf('const f = (x: number) => x * 2;')).toBe(hashOf('const f = (x: number) =>\n  (x * 2)'));
+  });
+
+  test('is the same for a number or a string spelled another way', () => {
+    expect(hashOf('const f = () => 0x10 + "\\u0041";')).toBe(hashOf("const f = () => 16 + 'A';"));
+  });
+
+  test('is the same for a function of a JavaScript module and of a TypeScript module', () => {
+    const js = parseModule('module.js', 'export function f(x) { return [x, { y: x }]; }').program.body.map(unwrapExport)[0] as SyntaxNode;
+    expect(sourceHashOf(js)).toBe(hashOf('export function f(x) { return [x, { y: x }]; }'));
   });
 
   test('is 16 URL-safe characters', () => {

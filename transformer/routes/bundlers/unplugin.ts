@@ -11,15 +11,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createUnplugin, type UnpluginInstance } from 'unplugin';
-import {
-  BuildGraphs,
-  bundledTypeScript,
-  ModuleGraph,
-  TagError,
-  transformModule,
-  moduleFormatOf,
-  readFromDisk as readText,
-} from '../../engine/index.js';
+import { BuildGraphs, ModuleGraph, TagError, transformModule, moduleFormatOf, readFromDisk as readText } from '../../engine/index.js';
 import { requireToolVersion } from './tool-version.js';
 
 /** The modules the plugin looks at: TypeScript and JavaScript, never installed packages. */
@@ -37,7 +29,7 @@ const SOURCE_MODULE = /\.(?:[cm]?[jt]s|[jt]sx)(?:\?.*)?$/;
 export function rewriteForBundler(
   code: string,
   id: string,
-  graph: ModuleGraph = new ModuleGraph(bundledTypeScript()),
+  graph: ModuleGraph = new ModuleGraph(),
 ): { code: string; map: NonNullable<ReturnType<typeof transformModule>['map']>; dependencies: string[] } | undefined {
   const fileName = id.split('?')[0] ?? id;
   const original = originalSource(fileName, code);

@@ -11,7 +11,7 @@
  * @packageDocumentation
  */
 import type * as TS from 'typescript';
-import type { TypeScript } from '../../engine/index.js';
+import type { TypeScript } from './typescript-api.js';
 import { CACHIER_DIAGNOSTIC_CODE } from './diagnostics.js';
 import { transformProgram } from './program-transformer.js';
 

@@ -16,7 +16,8 @@
  * @packageDocumentation
  */
 import type * as TS from 'typescript';
-import { type TypeScript, analyzeSourceFile, generatedDeclarations } from '../../engine/index.js';
+import { analyzeModuleText, generatedDeclarations } from '../../engine/index.js';
+import type { TypeScript } from './typescript-api.js';
 import { tagDiagnostics } from './diagnostics.js';
 
 const TYPESCRIPT_MODULE = /\.(?:[cm]?ts|tsx)$/;
@@ -46,7 +47,7 @@ function extendSnapshots(ts: TypeScript, host: TS.LanguageServiceHost): void {
     if (!snapshot || !TYPESCRIPT_MODULE.test(fileName) || fileName.endsWith('.d.ts')) return snapshot;
     const text = snapshot.getText(0, snapshot.getLength());
     if (!text.includes('@cachier')) return snapshot;
-    const declarations = generatedDeclarations(analyzeSourceFile(ts, ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true)));
+    const declarations = generatedDeclarations(analyzeModuleText(fileName, text));
     return declarations === '' ? snapshot : ts.ScriptSnapshot.fromString(text + declarations);
   };
 }

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import type * as TS from 'typescript';
 import {
-  type TypeScript,
   ModuleGraph,
   transformModule,
   type CachierDiagnostic,
@@ -10,6 +9,7 @@ import {
   modulePathOf,
   followSourceEdits,
 } from '../../engine/index.js';
+import type { TypeScript } from './typescript-api.js';
 import { CACHIER_DIAGNOSTIC_CODE } from './diagnostics.js';
 
 /** Each module's last rewrite, and the trees (or texts, outside the program) of the files behind its source hashes. */
@@ -70,12 +70,8 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
     );
   // A project without tags is left exactly as it was, at no cost.
   if (tagged.length === 0) return program;
-  // The engine reads the program's own syntax trees with the compiler's TypeScript: nothing is parsed twice, and the bundled TypeScript 6 is never loaded.
-  const graph = new ModuleGraph(
-    ts,
-    (fileName) => program.getSourceFile(fileName)?.text ?? ts.sys.readFile(fileName),
-    (fileName) => program.getSourceFile(fileName),
-  );
+  // The engine parses the program's texts with its own parser, as every other route does, so ids and source hashes are the same on all of them.
+  const graph = new ModuleGraph((fileName) => program.getSourceFile(fileName)?.text ?? ts.sys.readFile(fileName));
   const rewrites = new Map<string, { readonly original: TS.SourceFile; readonly result: TransformResult }>();
   const problems: { readonly original: TS.SourceFile; readonly diagnostic: CachierDiagnostic }[] = [];
   const owners = new Map<string, TS.SourceFile>();
@@ -85,7 +81,10 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
       reusableRewrite(ts, program, original, roots) ?? transformModule({ code: original.text, fileName: original.fileName, graph });
     if (lastRewrites.get(original.fileName)?.result !== result) {
       const behind = new Map(
-        [...graph.filesBehind(original)].map((fileName) => [fileName, program.getSourceFile(fileName) ?? graph.text(fileName)]),
+        [...graph.filesBehindFile(original.fileName)].map((fileName) => [
+          fileName,
+          program.getSourceFile(fileName) ?? graph.text(fileName),
+        ]),
       );
       lastRewrites.set(original.fileName, { ts, original, roots, behind, result });
     }
@@ -93,7 +92,7 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
     problems.push(...result.diagnostics.map((diagnostic) => ({ original, diagnostic })));
     for (const fn of result.functions) {
       const owner = owners.get(fn.id);
-      if (owner && owner !== original) problems.push({ original, diagnostic: sharedIdProblem(ts, original, fn.id, fn.line, owner) });
+      if (owner && owner !== original) problems.push({ original, diagnostic: sharedIdProblem(original, fn.id, fn.line, owner) });
       owners.set(fn.id, owner ?? original);
     }
   }
@@ -148,7 +147,7 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
   return extended;
 }
 
-function sharedIdProblem(ts: TypeScript, sourceFile: TS.SourceFile, id: string, line: number, owner: TS.SourceFile): CachierDiagnostic {
+function sharedIdProblem(sourceFile: TS.SourceFile, id: string, line: number, owner: TS.SourceFile): CachierDiagnostic {
   const lineStart = sourceFile.getPositionOfLineAndCharacter(line - 1, 0);
   const column = sourceFile.text.indexOf('@cachier', lineStart) - lineStart;
   return {
@@ -157,7 +156,7 @@ function sharedIdProblem(ts: TypeScript, sourceFile: TS.SourceFile, id: string, 
     length: '@cachier'.length,
     line,
     column: column + 1,
-    message: `the cache id "${id}" is already used by a tagged function of ${modulePathOf(ts, owner.fileName)}; give one of them its own id=...`,
+    message: `the cache id "${id}" is already used by a tagged function of ${modulePathOf(owner.fileName)}; give one of them its own id=...`,
   };
 }
 

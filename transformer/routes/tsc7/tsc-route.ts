@@ -8,7 +8,6 @@ import {
   type CachierDiagnostic,
   type FunctionFacts,
   type ModuleFormat,
-  bundledTypeScript,
   readFromDisk as readText,
   followGeneratedEdits,
 } from '../../engine/index.js';
@@ -67,9 +66,9 @@ export function tagProblems(layout: ProjectLayout, graph: ModuleGraph = sourceGr
   });
 }
 
-/** The graph of a build: the sources `tsc` compiles, read from disk, parsed with the bundled TypeScript. */
+/** The graph of a build: the sources `tsc` compiles, read from disk, parsed with the engine's native parser. */
 export function sourceGraph(readSource: (fileName: string) => string | undefined = readText): ModuleGraph {
-  return new ModuleGraph(bundledTypeScript(), readSource);
+  return new ModuleGraph(readSource);
 }
 
 /**
