@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { ModuleGraph, readFromDisk } from './module-graph.js';
+import type { TransformStore } from './transform-store.js';
 
 /** What a {@link BuildGraphs} watches for. */
 export interface BuildGraphsOptions {
@@ -11,6 +12,8 @@ export interface BuildGraphsOptions {
    * {@link BuildGraphs.reset} at each build start and file change.
    */
   readonly checkFiles?: boolean;
+  /** Rewrites kept between builds (see {@link projectTransformStore}); none by default. */
+  readonly store?: TransformStore;
 }
 
 /**
@@ -36,7 +39,7 @@ export class BuildGraphs {
    */
   current(handedFile?: string): ModuleGraph {
     if (this.graph && this.options.checkFiles && this.changedOnDisk()) this.reset();
-    this.graph ??= new ModuleGraph(this.options.checkFiles ? (fileName) => this.read(fileName) : readFromDisk);
+    this.graph ??= new ModuleGraph(this.options.checkFiles ? (fileName) => this.read(fileName) : readFromDisk, this.options.store);
     if (this.options.checkFiles && handedFile !== undefined && !this.stamps.has(handedFile))
       this.stamps.set(handedFile, stampOf(handedFile));
     return this.graph;

@@ -3,10 +3,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import type { ExportAllDeclaration, ExportNamedDeclaration } from 'oxc-parser';
-import { modulePathOf } from './module-path.js';
+import { defaultIdOf, modulePathOf } from './module-path.js';
 import { findAncestor, forEachChild, moduleOf, parseModule, textOf, type ParsedModule, type SyntaxNode } from './parser.js';
 import { findBinding } from './scope.js';
 import { sourceHashOf } from './source-hash.js';
+import { textHash, type ProbeKind, type Stamp, type TransformStore } from './transform-store.js';
 
 /** Reads a file's text, or answers `undefined` when there is none. */
 export type ReadText = (fileName: string) => string | undefined;
@@ -48,9 +49,12 @@ export class ModuleGraph {
   private readonly texts = new Map<string, string | undefined>();
   /** Each unit's direct dependencies, in the order its code names them: walked once per graph, however many tagged functions reach it. */
   private readonly directDependencies = new WeakMap<SyntaxNode, DirectDependencies>();
-  /** While a unit's direct dependencies are found: the modules read on the way. */
-  private consulted: Set<string> | undefined;
-  private readonly filesBehindModule = new WeakMap<ParsedModule, Set<string>>();
+  /** While a unit's direct dependencies are found: the paths read or tried on the way. */
+  private consulted: Map<string, ProbeKind> | undefined;
+  /** By module file: the files behind its tagged functions' source hashes, and every path they depend on. */
+  private readonly behindModule = new Map<string, { readonly files: Set<string>; readonly probes: Map<string, ProbeKind> }>();
+  /** Each path's {@link stampOf}, found once per graph. */
+  private readonly stamps = new Map<string, string>();
   /** Where an import leads, by importing folder and specifier. */
   private readonly resolutions = new Map<string, Resolution>();
   /** What each reached declaration adds to a source hash, by the name it was reached under. */
@@ -58,15 +62,31 @@ export class ModuleGraph {
   /** A module's facts are asked for more than once (the tag check, the `tsc` route's rewrite of the emitted JavaScript): each hash is computed once. */
   private readonly dependencyHashes = new WeakMap<
     SyntaxNode,
-    { readonly ownHash: string; readonly hash: string; readonly files: ReadonlySet<string> }
+    {
+      readonly ownHash: string;
+      readonly hash: string;
+      readonly files: ReadonlySet<string>;
+      readonly probes: ReadonlyMap<string, ProbeKind>;
+    }
   >();
 
-  /** @param readText - reads a module's text; each file is read once per graph. */
-  constructor(private readonly readText: ReadText = readFromDisk) {}
+  /**
+   * @param readText - reads a module's text; each file is read once per graph.
+   * @param store - rewrites kept between builds, which {@link transformModule} reuses while their stamps hold; none by default.
+   */
+  constructor(
+    private readonly readText: ReadText = readFromDisk,
+    readonly store?: TransformStore,
+  ) {}
+
+  /** Takes `text` as the module at `fileName` for this graph (the text a tool handed over), without parsing it. */
+  useText(fileName: string, text: string): void {
+    this.texts.set(fileName, text);
+  }
 
   /** The text of the module at `fileName` (unparsed), or `undefined` when it cannot be read. Each file is read once per graph. */
   text(fileName: string): string | undefined {
-    this.consulted?.add(fileName);
+    this.consulted?.set(fileName, 'text');
     if (!this.texts.has(fileName)) this.texts.set(fileName, this.readText(fileName));
     return this.texts.get(fileName);
   }
@@ -90,11 +110,58 @@ export class ModuleGraph {
       known = this.computeDependencyHash(fn, ownHash);
       this.dependencyHashes.set(fn, known);
     }
-    const module = moduleOf(fn);
-    const behind = this.filesBehindModule.get(module) ?? new Set([module.fileName]);
-    for (const file of known.files) behind.add(file);
-    this.filesBehindModule.set(module, behind);
+    const behind = this.behindOf(moduleOf(fn).fileName);
+    for (const file of known.files) behind.files.add(file);
+    for (const [path, kind] of known.probes) behind.probes.set(path, kind);
     return known.hash;
+  }
+
+  private behindOf(fileName: string): { readonly files: Set<string>; readonly probes: Map<string, ProbeKind> } {
+    let behind = this.behindModule.get(fileName);
+    if (!behind) {
+      behind = { files: new Set([fileName]), probes: new Map([[fileName, 'text']]) };
+      this.behindModule.set(fileName, behind);
+    }
+    return behind;
+  }
+
+  /**
+   * What each path the source hashes of `fileName`'s tagged functions (asked
+   * through {@link dependencyHash}) depend on is now: the stamps a stored
+   * rewrite of the module is checked against in a later build.
+   */
+  stampsBehind(fileName: string): Stamp[] {
+    const probes = this.behindModule.get(fileName)?.probes ?? new Map<string, ProbeKind>([[fileName, 'text']]);
+    return [...probes].map(([path, kind]) => [path, kind, this.stampOf(path, kind)] as const);
+  }
+
+  /** Whether every stamp still holds in this graph's view of the disk. */
+  stampsHold(stamps: readonly Stamp[]): boolean {
+    for (const [path, kind, value] of stamps) if (this.stampOf(path, kind) !== value) return false;
+    return true;
+  }
+
+  /** Records what a stored rewrite of `fileName` was made from, as if its source hashes had been computed in this graph. */
+  adoptBehind(fileName: string, files: readonly string[], stamps: readonly Stamp[]): void {
+    const behind = this.behindOf(fileName);
+    for (const file of files) behind.files.add(file);
+    for (const [path, kind] of stamps) behind.probes.set(path, kind);
+  }
+
+  /** A path as a stamp records it: a text by its hash and the id prefix it gives its functions, a file by its existence, a manifest by its hash. */
+  private stampOf(path: string, kind: ProbeKind): string {
+    const key = `${kind}\u0000${path}`;
+    let stamp = this.stamps.get(key);
+    if (stamp === undefined) {
+      if (kind === 'exists') {
+        stamp = isFile(path) ? 'file' : '-';
+      } else {
+        const text = kind === 'text' ? this.text(path) : readFromDisk(path);
+        stamp = text === undefined ? '-' : kind === 'text' ? `${textHash(text)} ${defaultIdOf(path, '')}` : textHash(text);
+      }
+      this.stamps.set(key, stamp);
+    }
+    return stamp;
   }
 
   /**
@@ -104,17 +171,20 @@ export class ModuleGraph {
    * watch build whose files are all unchanged can reuse the module's rewrite.
    */
   filesBehind(module: ParsedModule): ReadonlySet<string> {
-    return this.filesBehindModule.get(module) ?? new Set([module.fileName]);
+    return this.filesBehindFile(module.fileName);
   }
 
   /** {@link filesBehind} of the module at `fileName`, as this graph read it. */
   filesBehindFile(fileName: string): ReadonlySet<string> {
-    const module = this.module(fileName);
-    return module ? this.filesBehind(module) : new Set([fileName]);
+    return this.behindModule.get(fileName)?.files ?? new Set([fileName]);
   }
 
-  private computeDependencyHash(fn: SyntaxNode, ownHash: string): { ownHash: string; hash: string; files: ReadonlySet<string> } {
+  private computeDependencyHash(
+    fn: SyntaxNode,
+    ownHash: string,
+  ): { ownHash: string; hash: string; files: ReadonlySet<string>; probes: ReadonlyMap<string, ProbeKind> } {
     const files = new Set<string>();
+    const probes = new Map<string, ProbeKind>();
     const contributions = new Set<string>();
     const visited = new Set<SyntaxNode>([fn]);
     const pending: SyntaxNode[] = [fn];
@@ -129,22 +199,27 @@ export class ModuleGraph {
     };
     for (let unit = pending.pop(); unit; unit = pending.pop()) {
       const direct = this.directDependenciesOf(unit);
-      files.add(moduleOf(unit).fileName);
-      for (const file of direct.files) files.add(file);
+      const fileName = moduleOf(unit).fileName;
+      files.add(fileName);
+      probes.set(fileName, 'text');
+      for (const [path, kind] of direct.probes) {
+        probes.set(path, kind);
+        if (kind === 'text') files.add(path);
+      }
       for (const dependency of direct.dependencies) add(dependency);
     }
-    if (contributions.size === 0) return { ownHash, hash: ownHash, files };
+    if (contributions.size === 0) return { ownHash, hash: ownHash, files, probes };
     // One update of the joined text: the same bytes, so the same digest, as an update per contribution.
     const digest = createHash('sha256').update(`${ownHash}\u0000${[...contributions].sort().join('\u0000')}`);
-    return { ownHash, hash: digest.digest('base64url').slice(0, 16), files };
+    return { ownHash, hash: digest.digest('base64url').slice(0, 16), files, probes };
   }
 
   private directDependenciesOf(unit: SyntaxNode): DirectDependencies {
     let direct = this.directDependencies.get(unit);
     if (!direct) {
       const dependencies: Dependency[] = [];
-      const files = new Set<string>();
-      this.consulted = files;
+      const probes = new Map<string, ProbeKind>();
+      this.consulted = probes;
       try {
         forEachValueReference(unit, (reference) => {
           dependencies.push(...this.dependenciesOf(reference, unit));
@@ -152,7 +227,7 @@ export class ModuleGraph {
       } finally {
         this.consulted = undefined;
       }
-      direct = { dependencies, files };
+      direct = { dependencies, probes };
       this.directDependencies.set(unit, direct);
     }
     return direct;
@@ -223,26 +298,20 @@ export class ModuleGraph {
       resolution = this.resolution(fromFile, specifier);
       this.resolutions.set(key, resolution);
     }
-    if (resolution.kind === 'package') return resolution;
+    // The resolution is found once per graph, but every unit that uses it depends on what it tried.
+    for (const [path, kind] of resolution.probes) this.consulted?.set(path, kind);
+    if (resolution.kind === 'package') return { kind: 'package', origin: resolution.origin };
     const module = resolution.fileName === undefined ? undefined : this.module(resolution.fileName);
     return module ? { kind: 'module', module } : undefined;
   }
 
   private resolution(fromFile: string, specifier: string): Resolution {
+    const probes = new Map<string, ProbeKind>();
     if (specifier.startsWith('.') || specifier.startsWith('/'))
-      return { kind: 'file', fileName: this.sourceFileFor(resolvePath(dirname(fromFile), specifier)) };
-    if (specifier.startsWith('node:') || BUILTINS.has(specifier)) return { kind: 'file', fileName: undefined };
-    return { kind: 'package', origin: packageOrigin(fromFile, specifier) };
-  }
-
-  private sourceFileFor(path: string): string | undefined {
-    const extension = /\.[cm]?jsx?$/.exec(path)?.[0] ?? '';
-    const base = extension === '' ? path : path.slice(0, -extension.length);
-    if (/\.[cm]?tsx?$/.test(path) && isFile(path)) return path;
-    for (const candidate of SOURCE_EXTENSIONS[extension] ?? []) {
-      if (isFile(base + candidate)) return base + candidate;
-    }
-    return undefined;
+      return { kind: 'file', fileName: sourceFileFor(resolvePath(dirname(fromFile), specifier), probes), probes };
+    if (specifier.startsWith('node:') || BUILTINS.has(specifier)) return { kind: 'file', fileName: undefined, probes };
+    const found = packageOrigin(fromFile, specifier);
+    return { kind: 'package', origin: found.origin, probes: found.probes };
   }
 
   /** The declarations a module exports under `name`, following re-exports. */
@@ -343,14 +412,16 @@ interface PackageDependency {
   /** `name@version` */
   readonly origin: string;
 }
-/** A unit's dependencies in the order its code names them, and the modules read to find them. */
+/** A unit's dependencies in the order its code names them, and the paths read or tried to find them. */
 interface DirectDependencies {
   readonly dependencies: readonly Dependency[];
-  readonly files: ReadonlySet<string>;
+  readonly probes: ReadonlyMap<string, ProbeKind>;
 }
 
-/** Where an import leads before its module is read: a project file (none when it names none, or a built-in), or a package. */
-type Resolution = { readonly kind: 'file'; readonly fileName: string | undefined } | PackageDependency;
+/** Where an import leads before its module is read: a project file (none when it names none, or a built-in), or a package; and the paths tried. */
+type Resolution = ({ readonly kind: 'file'; readonly fileName: string | undefined } | PackageDependency) & {
+  readonly probes: ReadonlyMap<string, ProbeKind>;
+};
 type Dependency = { readonly kind: 'declaration'; readonly unit: SyntaxNode; readonly name: string } | PackageDependency;
 
 /** A name the walked code uses as a value: a binding, a member of `this`, or a member of a namespace import. */
@@ -473,6 +544,18 @@ function contains(outer: SyntaxNode, inner: SyntaxNode): boolean {
   return inner.start >= outer.start && inner.end <= outer.end && moduleOf(outer) === moduleOf(inner);
 }
 
+/** The source file a relative specifier's path names, by TypeScript's rules then JavaScript's; every candidate tried goes into `probes`. */
+function sourceFileFor(path: string, probes: Map<string, ProbeKind>): string | undefined {
+  const extension = /\.[cm]?jsx?$/.exec(path)?.[0] ?? '';
+  const base = extension === '' ? path : path.slice(0, -extension.length);
+  const candidates = /\.[cm]?tsx?$/.test(path) ? [path] : (SOURCE_EXTENSIONS[extension] ?? []).map((candidate) => base + candidate);
+  for (const candidate of candidates) {
+    probes.set(candidate, 'exists');
+    if (isFile(candidate)) return candidate;
+  }
+  return undefined;
+}
+
 function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();
@@ -481,22 +564,23 @@ function isFile(path: string): boolean {
   }
 }
 
-const packageOrigins = new Map<string, string>();
-
-/** `name@version` of the package `specifier` names, as installed where `fromFile` would find it. */
-function packageOrigin(fromFile: string, specifier: string): string {
+/**
+ * `name@version` of the package `specifier` names, as installed where
+ * `fromFile` would find it, and the manifests looked for (a closer install
+ * would change it). Read again by each graph (a dev server sees an upgrade).
+ */
+function packageOrigin(fromFile: string, specifier: string): { origin: string; probes: Map<string, ProbeKind> } {
   const parts = specifier.split('/');
   const name = specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] ?? specifier);
+  const probes = new Map<string, ProbeKind>();
   for (let directory = dirname(fromFile); ; directory = dirname(directory)) {
     const manifest = join(directory, 'node_modules', name, 'package.json');
-    const known = packageOrigins.get(manifest);
-    if (known) return known;
     if (existsSync(manifest)) {
+      probes.set(manifest, 'manifest');
       const version = (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }).version;
-      const origin = `${name}@${version ?? 'unknown'}`;
-      packageOrigins.set(manifest, origin);
-      return origin;
+      return { origin: `${name}@${version ?? 'unknown'}`, probes };
     }
-    if (dirname(directory) === directory) return `${name}@unknown`;
+    probes.set(manifest, 'exists');
+    if (dirname(directory) === directory) return { origin: `${name}@unknown`, probes };
   }
 }

@@ -14,6 +14,8 @@ import { ModuleGraph } from './module-graph.js';
 import { rewriteModule, type ModuleFormat, type RewriteTarget } from './module-rewrite.js';
 import { forEachChild, lineAndColumnOf, parseModule, type ParsedModule, type SyntaxNode } from './parser.js';
 import { TagProblem } from './problems.js';
+import { TextEdits, type Edit } from './text-edits.js';
+import { textHash } from './transform-store.js';
 
 export type { ModuleFormat } from './module-rewrite.js';
 export { ModuleGraph } from './module-graph.js';
@@ -89,9 +91,29 @@ export function transformModule(input: TransformInput): TransformResult {
   const source = input.original ?? input;
   if (!source.code.includes('@cachier')) return unchanged(input.code);
   const graph = input.graph ?? new ModuleGraph();
+  const key = `rewrite\u0000${input.fileName}\u0000${input.original?.fileName ?? ''}\u0000${input.format ?? 'esm'}`;
+  const stored = reuseStored<StoredRewrite>(graph, key, source, input.code);
+  if (stored) return resultOf(input.code, input.fileName, stored);
+  const rewrite = rewriteOf(input, graph);
+  saveStored(graph, key, source, input.code, { ...rewrite, edits: rewrite.edits?.list });
+  return resultOf(input.code, input.fileName, rewrite);
+}
+
+/** What {@link transformModule} stores of a rewrite: its facts and its text edits (none when the code is unchanged). */
+interface StoredRewrite {
+  readonly diagnostics: CachierDiagnostic[];
+  readonly functions: FunctionFacts[];
+  readonly edits?: readonly Edit[] | undefined;
+}
+
+function rewriteOf(
+  input: TransformInput,
+  graph: ModuleGraph,
+): { diagnostics: CachierDiagnostic[]; functions: FunctionFacts[]; edits: TextEdits | undefined } {
+  const source = input.original ?? input;
   const { module, analysis, diagnostics, functions } = factsOf(source, graph);
   const tagged = [...analysis.functions.values()];
-  if (tagged.length === 0) return { ...unchanged(input.code), diagnostics };
+  if (tagged.length === 0) return { diagnostics, functions: [], edits: undefined };
   const hashes = new Map(tagged.map((fn, index) => [fn, (functions[index] as FunctionFacts).sourceHash]));
 
   const target = input.original ? parseModule(input.fileName, input.code) : module;
@@ -115,11 +137,27 @@ export function transformModule(input: TransformInput): TransformResult {
     typescript: TYPESCRIPT_FILE.test(input.fileName),
     exportsClearCache: analysis.exportsClearCache,
   });
-  if (edits.isEmpty) return { ...unchanged(input.code), diagnostics, functions };
-  const { code, map } = edits.apply(input.fileName);
+  return { diagnostics, functions, edits: edits.isEmpty ? undefined : edits };
+}
+
+/** The engine's answer for `code` from a rewrite's facts and edits, made now or stored. */
+function resultOf(
+  code: string,
+  fileName: string,
+  rewrite: {
+    readonly diagnostics: CachierDiagnostic[];
+    readonly functions: FunctionFacts[];
+    readonly edits?: TextEdits | readonly Edit[] | undefined;
+  },
+): TransformResult {
+  const { diagnostics, functions } = rewrite;
+  if (!rewrite.edits) return { ...unchanged(code), diagnostics, functions };
+  const edits = rewrite.edits instanceof TextEdits ? rewrite.edits : TextEdits.from(code, rewrite.edits);
+  const applied = edits.apply(fileName);
+  const map = applied.map;
   return {
     changed: true,
-    code,
+    code: applied.code,
     get map() {
       return map();
     },
@@ -138,8 +176,47 @@ export function moduleFacts(source: {
   readonly graph: ModuleGraph;
 }): Pick<TransformResult, 'diagnostics' | 'functions'> {
   if (!source.code.includes('@cachier')) return { diagnostics: [], functions: [] };
+  const key = factsKey(source.fileName);
+  const stored = reuseStored<Pick<TransformResult, 'diagnostics' | 'functions'>>(source.graph, key, source, source.code);
+  if (stored) return stored;
   const { diagnostics, functions } = factsOf(source, source.graph);
+  saveStored(source.graph, key, source, source.code, { diagnostics, functions });
   return { diagnostics, functions };
+}
+
+/**
+ * The stored answer under `key` when the graph has a store and every path it
+ * depends on is as it was (the graph then knows the files behind the module,
+ * as if it had hashed it).
+ */
+function reuseStored<T>(
+  graph: ModuleGraph,
+  key: string,
+  source: { readonly code: string; readonly fileName: string },
+  input: string,
+): T | undefined {
+  const entry = graph.store?.read(key);
+  if (!entry || entry.source !== textHash(source.code) || entry.input !== textHash(input)) return undefined;
+  graph.useText(source.fileName, source.code);
+  if (!graph.stampsHold(entry.stamps)) return undefined;
+  graph.adoptBehind(source.fileName, entry.behind, entry.stamps);
+  return entry.result as T;
+}
+
+function saveStored(
+  graph: ModuleGraph,
+  key: string,
+  source: { readonly code: string; readonly fileName: string },
+  input: string,
+  result: unknown,
+): void {
+  graph.store?.write(key, {
+    source: textHash(source.code),
+    input: textHash(input),
+    stamps: graph.stampsBehind(source.fileName),
+    behind: [...graph.filesBehindFile(source.fileName)],
+    result,
+  });
 }
 
 function factsOf(
@@ -260,12 +337,17 @@ function defaultExportAssignment(module: ParsedModule, statement: SyntaxNode): S
   return module.text.slice(left.object.start, left.object.end) === 'exports' && left.property.name === 'default' ? right : undefined;
 }
 
+const factsKey = (fileName: string): string => `facts\u0000${fileName}`;
+
 /**
  * The bad tags of one module, without rewriting it or hashing what it uses:
  * what a build checks before it emits anything.
+ * @param graph - with a store, the bad tags a stored {@link moduleFacts} answer holds, while it holds (no parse).
  */
-export function checkTags(code: string, fileName: string): readonly CachierDiagnostic[] {
+export function checkTags(code: string, fileName: string, graph?: ModuleGraph): readonly CachierDiagnostic[] {
   if (!code.includes('@cachier')) return [];
+  const stored = graph && reuseStored<Pick<TransformResult, 'diagnostics'>>(graph, factsKey(fileName), { code, fileName }, code);
+  if (stored) return stored.diagnostics;
   const module = parseModule(fileName, code);
   return analyzeSourceFile(module).problems.map((problem) => diagnosticOf(module, problem));
 }

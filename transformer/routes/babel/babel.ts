@@ -18,7 +18,14 @@
  * @packageDocumentation
  */
 import type { PluginAPI, PluginObject, types as BabelTypes } from '@babel/core';
-import { BuildGraphs, formatDiagnostic, transformModule, type CachierDiagnostic, moduleFormatOf } from '../../engine/index.js';
+import {
+  BuildGraphs,
+  formatDiagnostic,
+  moduleFormatOf,
+  projectTransformStore,
+  transformModule,
+  type CachierDiagnostic,
+} from '../../engine/index.js';
 
 type ParseFile = (code: string, options?: object) => BabelTypes.File;
 
@@ -37,7 +44,7 @@ export default function cachierBabel(api: PluginAPI): CachierBabelPlugin {
   /** Bad tags found while parsing, by the tree Babel goes on to transform. */
   const problems = new WeakMap<BabelTypes.File, readonly CachierDiagnostic[]>();
   /** The modules the files compiled so far reached, shared until one changes on disk (Babel announces no builds). */
-  const graphs = new BuildGraphs({ checkFiles: true });
+  const graphs = new BuildGraphs({ checkFiles: true, store: projectTransformStore() });
   return {
     name: 'cachier',
     parserOverride(code, parserOptions, parse) {

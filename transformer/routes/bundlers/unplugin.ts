@@ -11,7 +11,15 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createUnplugin, type UnpluginInstance } from 'unplugin';
-import { BuildGraphs, ModuleGraph, TagError, transformModule, moduleFormatOf, readFromDisk as readText } from '../../engine/index.js';
+import {
+  BuildGraphs,
+  ModuleGraph,
+  moduleFormatOf,
+  projectTransformStore,
+  readFromDisk as readText,
+  TagError,
+  transformModule,
+} from '../../engine/index.js';
 import { requireToolVersion } from './tool-version.js';
 
 /** The modules the plugin looks at: TypeScript and JavaScript, never installed packages. */
@@ -79,7 +87,7 @@ export const cachier: UnpluginInstance<undefined, false> = createUnplugin<undefi
   /** Each rewritten module's hashed dependencies, for the dev server. */
   const dependenciesOf = new Map<string, readonly string[]>();
   /** The modules of the current build, shared by its transform calls; a new graph at each build start and file change. */
-  const graphs = new BuildGraphs();
+  const graphs = new BuildGraphs({ store: projectTransformStore() });
   return {
     name: 'cachier',
     enforce: 'pre',

@@ -16,12 +16,12 @@
  */
 import { createHash } from 'node:crypto';
 import babelJest, { type TransformerConfig } from 'babel-jest';
-import { BuildGraphs, transformModule } from '../../engine/index.js';
+import { BuildGraphs, projectTransformStore, transformModule } from '../../engine/index.js';
 
 type BabelTransformer = Awaited<ReturnType<typeof babelJest.createTransformer>>;
 
 /** The modules this worker has read, shared by its cache-key calls until one changes on disk. */
-const graphs = new BuildGraphs({ checkFiles: true });
+const graphs = new BuildGraphs({ checkFiles: true, store: projectTransformStore() });
 
 /** `key` extended with the source hashes of the module's tagged functions. */
 function withSourceHashes(key: string, source: string, fileName: string): string {

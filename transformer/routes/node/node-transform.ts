@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { debuglog } from 'node:util';
 import remapping from '@jridgewell/remapping';
-import { ModuleGraph, TagError, transformModule, type ModuleFormat } from '../../engine/index.js';
+import { ModuleGraph, projectTransformStore, readFromDisk, TagError, transformModule, type ModuleFormat } from '../../engine/index.js';
 
 /** One graph per process: a module loads once, and its dependencies are read once. */
-const graph = new ModuleGraph();
+const graph = new ModuleGraph(readFromDisk, projectTransformStore());
 /** `NODE_DEBUG=cachier` */
 const debug = debuglog('cachier');
 const SOURCE_MAP_COMMENT = /\n\/\/# sourceMappingURL=([^\s]+)\s*$/;

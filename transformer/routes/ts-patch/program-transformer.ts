@@ -8,9 +8,14 @@ import {
   type TransformResult,
   modulePathOf,
   followSourceEdits,
+  projectTransformStore,
+  type TransformStore,
 } from '../../engine/index.js';
 import type { TypeScript } from './typescript-api.js';
 import { CACHIER_DIAGNOSTIC_CODE } from './diagnostics.js';
+
+/** The project's stored rewrites (`null`: none), found at the first program with tags. */
+let store: TransformStore | null | undefined;
 
 /** Each module's last rewrite, and the trees (or texts, outside the program) of the files behind its source hashes. */
 const lastRewrites = new Map<
@@ -71,7 +76,8 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
   // A project without tags is left exactly as it was, at no cost.
   if (tagged.length === 0) return program;
   // The engine parses the program's texts with its own parser, as every other route does, so ids and source hashes are the same on all of them.
-  const graph = new ModuleGraph((fileName) => program.getSourceFile(fileName)?.text ?? ts.sys.readFile(fileName));
+  store ??= projectTransformStore() ?? null;
+  const graph = new ModuleGraph((fileName) => program.getSourceFile(fileName)?.text ?? ts.sys.readFile(fileName), store ?? undefined);
   const rewrites = new Map<string, { readonly original: TS.SourceFile; readonly result: TransformResult }>();
   const problems: { readonly original: TS.SourceFile; readonly diagnostic: CachierDiagnostic }[] = [];
   const owners = new Map<string, TS.SourceFile>();

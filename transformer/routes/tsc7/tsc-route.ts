@@ -10,6 +10,7 @@ import {
   type ModuleFormat,
   readFromDisk as readText,
   followGeneratedEdits,
+  projectTransformStore,
 } from '../../engine/index.js';
 
 /** What `tsc --showConfig` says of a project, as far as the rewrite needs it. */
@@ -62,13 +63,13 @@ function sourcesOf(layout: ProjectLayout): string[] {
 export function tagProblems(layout: ProjectLayout, graph: ModuleGraph = sourceGraph()): CachierDiagnostic[] {
   return sourcesOf(layout).flatMap((source) => {
     const code = graph.text(source);
-    return code === undefined ? [] : checkTags(code, source);
+    return code === undefined ? [] : checkTags(code, source, graph);
   });
 }
 
 /** The graph of a build: the sources `tsc` compiles, read from disk, parsed with the engine's native parser. */
 export function sourceGraph(readSource: (fileName: string) => string | undefined = readText): ModuleGraph {
-  return new ModuleGraph(readSource);
+  return new ModuleGraph(readSource, projectTransformStore());
 }
 
 /**

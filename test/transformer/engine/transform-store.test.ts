@@ -1,0 +1,157 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import {
+  checkTags,
+  ModuleGraph,
+  moduleFacts,
+  projectTransformStore,
+  readFromDisk,
+  TransformStore,
+  transformModule,
+  type TransformResult,
+} from '../../../transformer/engine/index.js';
+
+/** A project: main.ts tags `total`, which uses a helper of helpers.ts, which uses constants of rates.ts and limits.js and a package. */
+const FILES: Record<string, string> = {
+  'package.json': JSON.stringify({ name: 'store-app', type: 'module' }),
+  'src/rates.ts': 'export const RATE = 2;\n',
+  'src/helpers.ts':
+    "import { RATE } from './rates.js';\nimport { LIMIT } from './limits';\nimport { pad } from 'tiny-pad';\nexport function scale(n: number): number {\n  return Math.min(pad(n) * RATE, LIMIT);\n}\n",
+  'src/limits.js': 'export const LIMIT = 100;\n',
+  'src/main.ts':
+    "import { scale } from './helpers.js';\n/** @cachier staleAfter=1h */\nexport function total(n: number): number {\n  return scale(n) + 1;\n}\n",
+  'node_modules/tiny-pad/package.json': JSON.stringify({ name: 'tiny-pad', version: '1.0.0' }),
+};
+
+describe('rewrites stored between builds (node_modules/.cache/cachier)', () => {
+  let dir: string;
+  const path = (file: string): string => join(dir, file);
+  const write = (file: string, text: string): void => {
+    mkdirSync(join(path(file), '..'), { recursive: true });
+    writeFileSync(path(file), text);
+  };
+  /** One build in a fresh graph (as a new process would have), with the project's store or none. */
+  const build = (store: TransformStore | undefined = projectTransformStore(dir), file = 'src/main.ts'): TransformResult =>
+    transformModule({ code: readFileSync(path(file), 'utf8'), fileName: path(file), graph: new ModuleGraph(readFromDisk, store) });
+  const uncached = (file = 'src/main.ts'): TransformResult => build(undefined, file);
+  const storeFolder = (): string => projectTransformStore(dir)?.folder as string;
+  /** The entries of every engine's folder (this test's engine runs from its sources, a child process's from dist/). */
+  const entries = (): string[] => {
+    const transforms = path('node_modules/.cache/cachier/transforms');
+    return readdirSync(transforms).flatMap((engine) => readdirSync(join(transforms, engine)).map((name) => join(transforms, engine, name)));
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cachier-store-'));
+    for (const [file, text] of Object.entries(FILES)) write(file, text);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('a second build answers the stored rewrite: the same code, map and facts as without a store, read from the entry', () => {
+    const first = build();
+    expect(first.changed).toBe(true);
+    const plain = uncached();
+    expect({ code: first.code, map: first.map?.mappings, functions: first.functions }).toEqual({
+      code: plain.code,
+      map: plain.map?.mappings,
+      functions: plain.functions,
+    });
+    const [entry] = entries();
+    expect(entries()).toHaveLength(1);
+    // The stored facts are what the next build answers (here altered by hand, to show they are read, not recomputed).
+    const stored = JSON.parse(readFileSync(entry as string, 'utf8'));
+    stored.result.functions[0].sourceHash = 'read-from-store';
+    writeFileSync(entry as string, JSON.stringify(stored));
+    const second = build();
+    expect(second.functions[0]?.sourceHash).toBe('read-from-store');
+    expect(second.code).toBe(plain.code);
+    expect(second.map?.mappings).toBe(plain.map?.mappings);
+    expect(second.generatedOffset(10)).toBe(plain.generatedOffset(10));
+  });
+
+  test.each([
+    ['a constant two imports away', () => write('src/rates.ts', 'export const RATE = 3;\n')],
+    [
+      'the version of a package a helper imports',
+      () => write('node_modules/tiny-pad/package.json', '{"name":"tiny-pad","version":"1.0.1"}'),
+    ],
+    ['a closer install of that package', () => write('src/node_modules/tiny-pad/package.json', '{"name":"tiny-pad","version":"9.0.0"}')],
+    ['a TypeScript file that now wins the resolution of ./limits', () => write('src/limits.ts', 'export const LIMIT = 50;\n')],
+  ])('after an edit of %s, the next build rehashes: the hash an engine without a store gives', (_name, edit) => {
+    const before = build().functions[0]?.sourceHash;
+    edit();
+    const after = build().functions[0]?.sourceHash;
+    expect(after).toBe(uncached().functions[0]?.sourceHash);
+    expect(after).not.toBe(before);
+  });
+
+  test('a renamed project gives new ids on the next build (each build a new process, as the store serves them)', () => {
+    // Each process reads a project's package.json once, so the rename is seen by the next process: the store must not hide it.
+    const engine = join(import.meta.dirname, '../../../dist/transformer/engine/index.js');
+    const script = `const e = await import(${JSON.stringify(engine)}); const file = ${JSON.stringify(path('src/main.ts'))};
+      const graph = new e.ModuleGraph(e.readFromDisk, e.projectTransformStore(${JSON.stringify(dir)}));
+      console.log(e.transformModule({ code: (await import('node:fs')).readFileSync(file, 'utf8'), fileName: file, graph }).functions[0].id);`;
+    const idInNewProcess = (): string => execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim();
+    expect(idInNewProcess()).toBe('store-app:src/main.ts#total');
+    expect(entries()).toHaveLength(1);
+    write('package.json', JSON.stringify({ name: 'renamed-app', type: 'module' }));
+    expect(idInNewProcess()).toBe('renamed-app:src/main.ts#total');
+  });
+
+  test('bad tags are stored too: checkTags and moduleFacts answer them from the entry', () => {
+    write('src/bad.ts', '/** @cachier staleAfter=soon */\nexport function bad(): number {\n  return 1;\n}\n');
+    const code = readFileSync(path('src/bad.ts'), 'utf8');
+    const facts = moduleFacts({ code, fileName: path('src/bad.ts'), graph: new ModuleGraph(readFromDisk, projectTransformStore(dir)) });
+    expect(facts.diagnostics).toHaveLength(1);
+    const [entry] = entries();
+    const stored = JSON.parse(readFileSync(entry as string, 'utf8'));
+    stored.result.diagnostics[0].message = 'from the store';
+    writeFileSync(entry as string, JSON.stringify(stored));
+    const again = checkTags(code, path('src/bad.ts'), new ModuleGraph(readFromDisk, projectTransformStore(dir)));
+    expect(again.map((diagnostic) => diagnostic.message)).toEqual(['from the store']);
+    expect(checkTags(code, path('src/bad.ts'))[0]?.message).toMatch(/staleAfter/);
+  });
+
+  test('an unreadable entry is a miss, and a store that cannot be written never fails the build', () => {
+    build();
+    for (const entry of entries()) writeFileSync(entry, '{ not json');
+    expect(build().code).toBe(uncached().code);
+    const blocked = new TransformStore(join(path('package.json'), 'inside-a-file'));
+    expect(build(blocked).code).toBe(uncached().code);
+  });
+
+  test('entries of another engine and entries not written for 14 days are removed at the first write of a process', () => {
+    const other = join(storeFolder(), '..', 'another-engine');
+    mkdirSync(other, { recursive: true });
+    writeFileSync(join(other, 'entry.json'), '{}');
+    build(new TransformStore(storeFolder()), 'src/main.ts');
+    const old = join(storeFolder(), 'old.json');
+    writeFileSync(old, '{}');
+    const fifteenDaysAgo = (Date.now() - 15 * 24 * 60 * 60 * 1000) / 1000;
+    utimesSync(old, fifteenDaysAgo, fifteenDaysAgo);
+    write('src/rates.ts', 'export const RATE = 5;\n');
+    build(new TransformStore(storeFolder()));
+    expect(readdirSync(join(storeFolder(), '..'))).toEqual([storeFolder().split('/').pop()]);
+    expect(entries()).not.toContain(old);
+  });
+
+  test('where the store is: beside the nearest package.json in node_modules, elsewhere by CACHIER_TRANSFORM_CACHE, nowhere when off', () => {
+    expect(storeFolder()).toMatch(new RegExp(`^${dir}/node_modules/\\.cache/cachier/transforms/[0-9a-f]{16}$`));
+    expect(projectTransformStore(path('src'))?.folder).toBe(storeFolder());
+    rmSync(path('node_modules'), { recursive: true });
+    expect(projectTransformStore(dir)).toBeUndefined();
+    const previous = process.env['CACHIER_TRANSFORM_CACHE'];
+    try {
+      process.env['CACHIER_TRANSFORM_CACHE'] = path('elsewhere');
+      expect(projectTransformStore(dir)?.folder).toMatch(new RegExp(`^${dir}/elsewhere/transforms/[0-9a-f]{16}$`));
+      process.env['CACHIER_TRANSFORM_CACHE'] = 'off';
+      expect(projectTransformStore(dir)).toBeUndefined();
+    } finally {
+      if (previous === undefined) delete process.env['CACHIER_TRANSFORM_CACHE'];
+      else process.env['CACHIER_TRANSFORM_CACHE'] = previous;
+    }
+  });
+});
