@@ -19,6 +19,12 @@
  * line, so the watcher's 250 ms debounce is left out), with the count of
  * emitted modules the rebuild rewrote.
  *
+ * Each cachier route is measured twice: with its store of rewrites emptied
+ * before every build ("no stored rewrites": the first build of a checkout),
+ * and with the store the previous build left ("stored rewrites": a rebuild
+ * after `dist/` was removed, a dev server restart, CI with
+ * `node_modules/.cache` kept), each in its own copy of the project.
+ *
  * Clean builds are interleaved (each round runs every contender once) and
  * the medians compared. BENCH_BASELINE=<a folder holding another build of
  * this package, with its dist/ and node_modules> adds that build's rows
@@ -126,10 +132,9 @@ function makeProject(dir, size, cachierDir) {
   const calls = Array.from({ length: MODULES }, (_, index) => `compute${index}(2)`).join(' + ');
   writeFileSync(join(dir, 'src/main.ts'), `${imports}\n\nconsole.log(${calls});\n`);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'build-time', version: '1.0.0', type: 'module', private: true }));
-  if (cachierDir) {
-    mkdirSync(join(dir, 'node_modules'), { recursive: true });
-    symlinkSync(cachierDir, join(dir, 'node_modules/cachier'), 'dir');
-  }
+  // Every real project has one; cachier keeps its stored rewrites there.
+  mkdirSync(join(dir, 'node_modules'), { recursive: true });
+  if (cachierDir) symlinkSync(cachierDir, join(dir, 'node_modules/cachier'), 'dir');
   return dir;
 }
 
@@ -200,9 +205,10 @@ function install(dir, ...tools) {
   });
 }
 
-/** Milliseconds of one clean build (`dist` removed first), in a fresh process. */
-function timed(command, args, cwd) {
+/** Milliseconds of one clean build (`dist` removed first, and cachier's stored rewrites when `emptyStore`), in a fresh process. */
+function timed(command, args, cwd, emptyStore = false) {
   rmSync(join(cwd, 'dist'), { recursive: true, force: true });
+  if (emptyStore) rmSync(join(cwd, 'node_modules/.cache/cachier'), { recursive: true, force: true });
   const started = performance.now();
   const result = spawnSync(command, args, { cwd, encoding: 'utf8' });
   const elapsed = performance.now() - started;
@@ -226,9 +232,20 @@ const contenders = [];
 const watchProjects = [];
 
 /**
+ * The cachier builds each route is measured with: each package (this one and
+ * the baseline's) with its stored rewrites emptied before every build, and
+ * this one with the store its previous build left.
+ */
+const variants = [
+  ...packages.map(({ suffix, dir }) => ({ label: suffix || ', no stored rewrites', dir, emptyStore: true })),
+  { label: ', stored rewrites', dir: repository, emptyStore: false },
+];
+
+/**
  * The contenders of one project size. Each tool's projects share one folder
  * with its tools installed (the plain build and each cachier build get their
- * own copy of the sources, so no build reads another's output).
+ * own copy of the sources, so no build reads another's output, and its own
+ * `node_modules/.cache`).
  */
 function addContenders(size) {
   const add = (contender, run, base, limit, note) => contenders.push({ size, contender, run, base, limit, note, samples: [] });
@@ -237,38 +254,42 @@ function addContenders(size) {
   const tsc7Project = project('tsc7', undefined);
   writeTsconfig(tsc7Project, false);
   install(tsc7Project, TOOLS.typescript);
-  // cachier-tsc's rewrite imports "cachier"; the module must resolve for the emitted code, not for the build.
-  symlinkSync(repository, join(tsc7Project, 'node_modules/cachier'), 'dir');
   const tsc7 = join(tsc7Project, 'node_modules/typescript/bin/tsc');
   add('tsc 7.0.2', () => timed(process.execPath, [tsc7], tsc7Project));
-  for (const { suffix, dir } of packages)
+  for (const [index, { label, dir, emptyStore }] of variants.entries()) {
+    // cachier-tsc's rewrite imports "cachier"; the module must resolve for the emitted code, not for the build.
+    const withCachier = project(`tsc7-cachier-${index}`, repository);
+    writeTsconfig(withCachier, false);
+    symlinkSync(join(tsc7Project, 'node_modules/typescript'), join(withCachier, 'node_modules/typescript'), 'dir');
+    const cachierTsc = join(dir, 'dist/transformer/routes/tsc7/cachier-tsc.js');
     add(
-      `cachier-tsc (tsc 7.0.2)${suffix}`,
-      () => timed(process.execPath, [join(dir, 'dist/transformer/routes/tsc7/cachier-tsc.js')], tsc7Project),
+      `cachier-tsc (tsc 7.0.2)${label}`,
+      () => timed(process.execPath, [cachierTsc], withCachier, emptyStore),
       'tsc 7.0.2',
       LIMITS.bundler,
     );
+  }
 
   const tspcPlain = project('tspc-plain', repository);
   writeTsconfig(tspcPlain, false);
   add('tspc (TypeScript 5.9)', () => timed(process.execPath, [tspc], tspcPlain));
-  const tspcWithPlugin = packages.map(({ suffix, dir }, index) => {
+  const tspcWithPlugin = variants.map(({ label, dir, emptyStore }, index) => {
     const withPlugin = project(`tspc-plugin-${index}`, dir);
     writeTsconfig(withPlugin, true);
-    add(`tspc + cachier${suffix}`, () => timed(process.execPath, [tspc], withPlugin), 'tspc (TypeScript 5.9)', LIMITS.tspc);
-    return { suffix, project: withPlugin };
+    add(`tspc + cachier${label}`, () => timed(process.execPath, [tspc], withPlugin, emptyStore), 'tspc (TypeScript 5.9)', LIMITS.tspc);
+    return { label, emptyStore, project: withPlugin };
   });
-  watchProjects.push({ size, plain: tspcPlain, withPlugin: tspcWithPlugin });
+  watchProjects.push({ size, plain: tspcPlain, withPlugin: tspcWithPlugin.filter(({ emptyStore }) => emptyStore) });
 
   const vitePlain = project('vite-plain', undefined);
   writeViteConfig(vitePlain, undefined);
   add('vite build (Vite 8)', () => timed(process.execPath, [vite, 'build'], vitePlain), undefined, undefined, 'SSR bundle, fresh process');
-  for (const [index, { suffix, dir }] of packages.entries()) {
+  for (const [index, { label, dir, emptyStore }] of variants.entries()) {
     const withPlugin = project(`vite-plugin-${index}`, undefined);
     writeViteConfig(withPlugin, dir);
     add(
-      `vite build + cachier/vite${suffix}`,
-      () => timed(process.execPath, [vite, 'build'], withPlugin),
+      `vite build + cachier/vite${label}`,
+      () => timed(process.execPath, [vite, 'build'], withPlugin, emptyStore),
       'vite build (Vite 8)',
       LIMITS.bundler,
     );
@@ -277,28 +298,34 @@ function addContenders(size) {
   const rolldownPlain = project('rolldown-plain', undefined);
   writeRolldownScript(rolldownPlain, undefined);
   add('rolldown build', () => timed(process.execPath, ['rolldown-build.mjs'], rolldownPlain), undefined, undefined, 'fresh process');
-  for (const [index, { suffix, dir }] of packages.entries()) {
+  for (const [index, { label, dir, emptyStore }] of variants.entries()) {
     const withPlugin = project(`rolldown-plugin-${index}`, undefined);
     writeRolldownScript(withPlugin, dir);
     add(
-      `rolldown build + cachier/rolldown${suffix}`,
-      () => timed(process.execPath, ['rolldown-build.mjs'], withPlugin),
+      `rolldown build + cachier/rolldown${label}`,
+      () => timed(process.execPath, ['rolldown-build.mjs'], withPlugin, emptyStore),
       'rolldown build',
       LIMITS.bundler,
     );
   }
 
   for (const [tool, label, write, run] of [
-    ['esbuild', `esbuild bundle (${TOOLS.esbuild})`, writeEsbuildScript, (dir) => timed(process.execPath, ['esbuild-build.mjs'], dir)],
+    [
+      'esbuild',
+      `esbuild bundle (${TOOLS.esbuild})`,
+      writeEsbuildScript,
+      (dir, emptyStore) => timed(process.execPath, ['esbuild-build.mjs'], dir, emptyStore),
+    ],
     [
       'babel',
       'babel src (Babel 8, preset-typescript)',
       writeBabelConfig,
-      (dir) =>
+      (dir, emptyStore) =>
         timed(
           process.execPath,
           [join(dir, 'node_modules/@babel/cli/bin/babel.js'), 'src', '--out-dir', 'dist', '--extensions', '.ts'],
           dir,
+          emptyStore,
         ),
     ],
   ]) {
@@ -306,18 +333,21 @@ function addContenders(size) {
     write(plain, false);
     install(plain, TOOLS[tool]);
     add(label, () => run(plain), undefined, undefined, 'fresh process');
-    for (const [index, { suffix, dir }] of packages.entries()) {
+    for (const [index, variant] of variants.entries()) {
       const withPlugin = project(`${tool}-plugin-${index}`, undefined);
       write(withPlugin, true);
-      install(withPlugin, TOOLS[tool]);
-      // After the install, which would remove a package its manifest does not list.
-      symlinkSync(dir, join(withPlugin, 'node_modules/cachier'), 'dir');
-      add(`${label} + cachier/${tool}${suffix}`, () => run(withPlugin), label, LIMITS.bundler);
+      // The plain project's tools, linked rather than installed again.
+      for (const name of readdirSync(join(plain, 'node_modules')))
+        if (!name.startsWith('.')) symlinkSync(join(plain, 'node_modules', name), join(withPlugin, 'node_modules', name), 'dir');
+      symlinkSync(variant.dir, join(withPlugin, 'node_modules/cachier'), 'dir');
+      add(`${label} + cachier/${tool}${variant.label}`, () => run(withPlugin, variant.emptyStore), label, LIMITS.bundler);
     }
   }
 }
 
 for (const size of chosenSizes) addContenders(size);
+// The builds measured with stored rewrites start from what one build left.
+for (const contender of contenders) if (contender.contender.endsWith(', stored rewrites')) contender.run();
 for (let round = 0; round < ROUNDS; round += 1) for (const contender of contenders) contender.samples.push(contender.run());
 
 /** Modification times of the emitted `.js` files of `dist/`, by name. */
@@ -386,7 +416,7 @@ const ratioTarget = (claim, ratio, limit) => ({
 for (const { size, plain, withPlugin } of watchProjects) {
   const plainRebuild = await watchRebuilds(plain, size);
   const rows = [{ contender: 'tspc --watch (TypeScript 5.9)', value: plainRebuild.duration, rewritten: plainRebuild.rewritten }];
-  for (const { suffix, project } of withPlugin) {
+  for (const { label: suffix, project } of withPlugin) {
     const rebuild = await watchRebuilds(project, size);
     const ratio = rebuild.duration / plainRebuild.duration;
     rows.push({
@@ -395,7 +425,7 @@ for (const { size, plain, withPlugin } of watchProjects) {
       overhead: `${formatNumber(ratio)}x`,
       rewritten: rebuild.rewritten,
     });
-    if (!suffix)
+    if (!suffix.includes('before'))
       targets.push(
         ratioTarget(
           `${size} project: a tspc --watch rebuild after a one-line helper edit costs at most ${LIMITS.watch}x without cachier`,

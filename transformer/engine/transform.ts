@@ -8,7 +8,7 @@
  * `tsc` 7 route, bundlers, Babel, Node hooks) only hand it code and take back code.
  * @packageDocumentation
  */
-import type { SourceMap } from 'magic-string';
+import { SourceMap } from 'magic-string';
 import { analyzeSourceFile, qualify, taggedTarget, type ModuleAnalysis, type TaggedTarget } from './analyze.js';
 import { ModuleGraph } from './module-graph.js';
 import { rewriteModule, type ModuleFormat, type RewriteTarget } from './module-rewrite.js';
@@ -95,8 +95,12 @@ export function transformModule(input: TransformInput): TransformResult {
   const stored = reuseStored<StoredRewrite>(graph, key, source, input.code);
   if (stored) return resultOf(input.code, input.fileName, stored);
   const rewrite = rewriteOf(input, graph);
-  saveStored(graph, key, source, input.code, { ...rewrite, edits: rewrite.edits?.list });
-  return resultOf(input.code, input.fileName, rewrite);
+  const entry: StoredRewrite = { diagnostics: rewrite.diagnostics, functions: rewrite.functions, edits: rewrite.edits?.list };
+  saveStored(graph, key, source, input.code, entry);
+  // Tools that ask for the map ask for it again next build: it is stored once made, never made for tools that do not.
+  return resultOf(input.code, input.fileName, rewrite, (map) =>
+    saveStored(graph, key, source, input.code, { ...entry, map: mapWithoutContent(map) }),
+  );
 }
 
 /** What {@link transformModule} stores of a rewrite: its facts and its text edits (none when the code is unchanged). */
@@ -104,6 +108,14 @@ interface StoredRewrite {
   readonly diagnostics: CachierDiagnostic[];
   readonly functions: FunctionFacts[];
   readonly edits?: readonly Edit[] | undefined;
+  /** The source map, once a tool asked for it, without the input's text (`sourcesContent`), which is the code handed over. */
+  readonly map?: StoredMap;
+}
+
+type StoredMap = Pick<SourceMap, 'file' | 'sources' | 'names' | 'mappings'>;
+
+function mapWithoutContent({ file, sources, names, mappings }: SourceMap): StoredMap {
+  return { file, sources, names, mappings };
 }
 
 function rewriteOf(
@@ -148,18 +160,25 @@ function resultOf(
     readonly diagnostics: CachierDiagnostic[];
     readonly functions: FunctionFacts[];
     readonly edits?: TextEdits | readonly Edit[] | undefined;
+    readonly map?: StoredMap | undefined;
   },
+  onMapMade?: (map: SourceMap) => void,
 ): TransformResult {
   const { diagnostics, functions } = rewrite;
   if (!rewrite.edits) return { ...unchanged(code), diagnostics, functions };
   const edits = rewrite.edits instanceof TextEdits ? rewrite.edits : TextEdits.from(code, rewrite.edits);
   const applied = edits.apply(fileName);
-  const map = applied.map;
+  const stored = rewrite.map;
+  let map: SourceMap | undefined;
   return {
     changed: true,
     code: applied.code,
     get map() {
-      return map();
+      if (!map) {
+        map = stored ? new SourceMap({ ...stored, sourcesContent: [code], file: stored.file ?? fileName }) : applied.map();
+        if (!stored) onMapMade?.(map);
+      }
+      return map;
     },
     diagnostics,
     functions,
