@@ -18,7 +18,7 @@ export {
 } from './transform.js';
 export { ModuleGraph, readFromDisk, type ReadText } from './module-graph.js';
 export { BuildGraphs, type BuildGraphsOptions } from './build-graphs.js';
-export { projectTransformStore, TransformStore } from './transform-store.js';
+export { projectTransformStore, TransformStore, type Stamp } from './transform-store.js';
 export type { ModuleFormat } from './module-rewrite.js';
 export { moduleFormatOf } from './module-format.js';
 export { nativeParser, parseModule, type ParsedModule } from './parser.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import type { ExportAllDeclaration, ExportNamedDeclaration } from 'oxc-parser';
@@ -7,7 +7,7 @@ import { defaultIdOf, modulePathOf } from './module-path.js';
 import { findAncestor, forEachChild, moduleOf, parseModule, textOf, type ParsedModule, type SyntaxNode } from './parser.js';
 import { findBinding } from './scope.js';
 import { sourceHashOf } from './source-hash.js';
-import { textHash, type ProbeKind, type Stamp, type TransformStore } from './transform-store.js';
+import { textHash, type ProbeKind, type Stamp, type StoredTransform, type TransformStore } from './transform-store.js';
 
 /** Reads a file's text, or answers `undefined` when there is none. */
 export type ReadText = (fileName: string) => string | undefined;
@@ -131,8 +131,34 @@ export class ModuleGraph {
    * rewrite of the module is checked against in a later build.
    */
   stampsBehind(fileName: string): Stamp[] {
-    const probes = this.behindModule.get(fileName)?.probes ?? new Map<string, ProbeKind>([[fileName, 'text']]);
+    return this.stampsOf(this.behindModule.get(fileName)?.probes ?? [[fileName, 'text']]);
+  }
+
+  /** What each of `probes` is now, as stamps. */
+  stampsOf(probes: Iterable<readonly [string, ProbeKind]>): Stamp[] {
     return [...probes].map(([path, kind]) => [path, kind, this.stampOf(path, kind)] as const);
+  }
+
+  /**
+   * The entry the graph's store holds under `key` when it was made from the
+   * same `source` (and `input`) texts and every stamp still holds; none
+   * without a store.
+   */
+  reuseEntry(key: string, source: string, input: string = source): StoredTransform | undefined {
+    const entry = this.store?.read(key);
+    if (!entry || entry.source !== textHash(source) || entry.input !== textHash(input)) return undefined;
+    return this.stampsHold(entry.stamps) ? entry : undefined;
+  }
+
+  /** Stores `result` under `key`, made from `source` (and `input`) and valid while `stamps` hold. */
+  saveEntry(
+    key: string,
+    texts: { readonly source: string; readonly input?: string },
+    stamps: readonly Stamp[],
+    result: unknown,
+    behind: readonly string[] = [],
+  ): void {
+    this.store?.write(key, { source: textHash(texts.source), input: textHash(texts.input ?? texts.source), stamps, behind, result });
   }
 
   /** Whether every stamp still holds in this graph's view of the disk. */
@@ -155,6 +181,8 @@ export class ModuleGraph {
     if (stamp === undefined) {
       if (kind === 'exists') {
         stamp = isFile(path) ? 'file' : '-';
+      } else if (kind === 'listing') {
+        stamp = listingOf(path);
       } else {
         const text = kind === 'text' ? this.text(path) : readFromDisk(path);
         stamp = text === undefined ? '-' : kind === 'text' ? `${textHash(text)} ${defaultIdOf(path, '')}` : textHash(text);
@@ -554,6 +582,16 @@ function sourceFileFor(path: string, probes: Map<string, ProbeKind>): string | u
     if (isFile(candidate)) return candidate;
   }
   return undefined;
+}
+
+/** The names in a folder (folders marked with a slash), as a hash; `-` when it cannot be read. */
+function listingOf(folder: string): string {
+  try {
+    const names = readdirSync(folder, { withFileTypes: true }).map((entry) => (entry.isDirectory() ? `${entry.name}/` : entry.name));
+    return textHash(names.sort().join('\u0000'));
+  } catch {
+    return '-';
+  }
 }
 
 function isFile(path: string): boolean {

@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url';
 /**
  * How a recorded path is checked again: `text` by its content and the module
  * path and project it gives a function's id, `exists` by whether it is a file
- * (a resolution tried it), `manifest` by its content (a package's version).
+ * (a resolution tried it), `manifest` by its content (a package's version, a
+ * config), `listing` by the names in the folder.
  */
-export type ProbeKind = 'text' | 'exists' | 'manifest';
+export type ProbeKind = 'text' | 'exists' | 'manifest' | 'listing';
 
 /** A recorded path and what it was when the entry was made. */
 export type Stamp = readonly [path: string, kind: ProbeKind, value: string];

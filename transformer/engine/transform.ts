@@ -15,7 +15,6 @@ import { rewriteModule, type ModuleFormat, type RewriteTarget } from './module-r
 import { forEachChild, lineAndColumnOf, parseModule, type ParsedModule, type SyntaxNode } from './parser.js';
 import { TagProblem } from './problems.js';
 import { TextEdits, type Edit } from './text-edits.js';
-import { textHash } from './transform-store.js';
 
 export type { ModuleFormat } from './module-rewrite.js';
 export { ModuleGraph } from './module-graph.js';
@@ -214,10 +213,10 @@ function reuseStored<T>(
   source: { readonly code: string; readonly fileName: string },
   input: string,
 ): T | undefined {
-  const entry = graph.store?.read(key);
-  if (!entry || entry.source !== textHash(source.code) || entry.input !== textHash(input)) return undefined;
+  if (!graph.store) return undefined;
   graph.useText(source.fileName, source.code);
-  if (!graph.stampsHold(entry.stamps)) return undefined;
+  const entry = graph.reuseEntry(key, source.code, input);
+  if (!entry) return undefined;
   graph.adoptBehind(source.fileName, entry.behind, entry.stamps);
   return entry.result as T;
 }
@@ -229,13 +228,10 @@ function saveStored(
   input: string,
   result: unknown,
 ): void {
-  graph.store?.write(key, {
-    source: textHash(source.code),
-    input: textHash(input),
-    stamps: graph.stampsBehind(source.fileName),
-    behind: [...graph.filesBehindFile(source.fileName)],
-    result,
-  });
+  if (!graph.store) return;
+  graph.saveEntry(key, { source: source.code, input }, graph.stampsBehind(source.fileName), result, [
+    ...graph.filesBehindFile(source.fileName),
+  ]);
 }
 
 function factsOf(

@@ -18,6 +18,7 @@ import { existsSync, statSync } from 'node:fs';
 import module, { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { formatDiagnostic, nativeParser, type ModuleGraph } from '../../engine/index.js';
+import { storedLayout, storeLayout } from './stored-layout.js';
 import { layoutFromShownConfig, prepareSources, rewriteEmitted, sourceGraph, tagProblems, type ProjectLayout } from './tsc-route.js';
 
 const EMITTED_LINE = /^TSFILE: /;
@@ -69,14 +70,21 @@ function findTsc(cwd: string): string {
   return join(manifest, '..', 'bin', 'tsc');
 }
 
-/** The layout of every project the build covers, read with `tsc --showConfig` (run beside the build itself). */
-async function layoutsOf(tsc: string, invocation: Invocation, cwd: string): Promise<ProjectLayout[]> {
+/**
+ * The layout of every project the build covers: stored by an earlier build
+ * while its configs and folders are unchanged, else read with
+ * `tsc --showConfig` (and stored).
+ */
+async function layoutsOf(tsc: string, invocation: Invocation, cwd: string, graph: ModuleGraph): Promise<ProjectLayout[]> {
   const shown = await Promise.all(
     invocation.configs.map(
       (config) =>
+        storedLayout(config, graph) ??
         new Promise<ProjectLayout | undefined>((resolvePromise) => {
           execFile(process.execPath, [tsc, '--showConfig', '-p', config], { cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
-            resolvePromise(error ? undefined : layoutFromShownConfig(config, stdout));
+            const layout = error ? undefined : layoutFromShownConfig(config, stdout);
+            if (layout) storeLayout(config, layout, graph);
+            resolvePromise(layout);
           });
         }),
     ),
@@ -133,11 +141,11 @@ function runTsc(tsc: string, args: readonly string[], invocation: Invocation, cw
  * written; otherwise `tsc` builds and its output is rewritten.
  */
 async function build(tsc: string, args: readonly string[], invocation: Invocation, cwd: string): Promise<number> {
-  const shown = layoutsOf(tsc, invocation, cwd);
+  const graph = sourceGraph();
+  const shown = layoutsOf(tsc, invocation, cwd, graph);
   // The parser loads while `tsc --showConfig` runs, and a missing one is reported before tsc builds.
   nativeParser();
   const layouts = await shown;
-  const graph = sourceGraph();
   const problems = layouts.flatMap((layout) => tagProblems(layout, graph));
   if (problems.length > 0) {
     for (const problem of problems) process.stdout.write(`${formatDiagnostic(problem, (fileName) => relative(cwd, fileName))}\n`);
@@ -171,7 +179,7 @@ async function watchProject(tsc: string, invocation: Invocation, cwd: string): P
     process.stdout.write(`${stamp()} - Build ${code === 0 ? 'succeeded' : 'failed'}. Watching for file changes.\n`);
   };
   process.stdout.write(`${stamp()} - Starting compilation in watch mode...\n`);
-  const layouts = await layoutsOf(tsc, invocation, cwd);
+  const layouts = await layoutsOf(tsc, invocation, cwd, sourceGraph());
   const outputs = layouts.flatMap((layout) => (layout.outDir ? [layout.outDir] : []));
   const watcher = watch(
     layouts.map((layout) => layout.configDir),
