@@ -49,10 +49,19 @@ export class ModuleGraph {
   private readonly texts = new Map<string, string | undefined>();
   /** Each unit's direct dependencies, in the order its code names them: walked once per graph, however many tagged functions reach it. */
   private readonly directDependencies = new WeakMap<SyntaxNode, DirectDependencies>();
-  /** While a unit's direct dependencies are found: the paths read or tried on the way. */
-  private consulted: Map<string, ProbeKind> | undefined;
-  /** By module file: the files behind its tagged functions' source hashes, and every path they depend on. */
-  private readonly behindModule = new Map<string, { readonly files: Set<string>; readonly probes: Map<string, ProbeKind> }>();
+  /** While a unit's direct dependencies are found: the files read, and every path read or tried (its module's), on the way. */
+  private consulted: { readonly files: Set<string>; readonly probes: Map<string, ProbeKind> } | undefined;
+  /** By module file: the files behind its tagged functions' source hashes (what they reached, and the files read on the way). */
+  private readonly behindModule = new Map<string, Set<string>>();
+  /**
+   * By module file: every path the walks of its units read or tried. A tagged
+   * function depends on those of the modules behind it (a superset of what
+   * its own walk tried, which only costs a needless rehash); gathered per
+   * module so hashing does not copy them for every unit it visits.
+   */
+  private readonly probesOfModule = new Map<string, Map<string, ProbeKind>>();
+  /** By module file: the stamps of a stored answer it reused. */
+  private readonly adoptedStamps = new Map<string, readonly Stamp[]>();
   /** Each path's {@link stampOf}, found once per graph. */
   private readonly stamps = new Map<string, string>();
   /** Where an import leads, by importing folder and specifier. */
@@ -66,7 +75,6 @@ export class ModuleGraph {
       readonly ownHash: string;
       readonly hash: string;
       readonly files: ReadonlySet<string>;
-      readonly probes: ReadonlyMap<string, ProbeKind>;
     }
   >();
 
@@ -86,7 +94,10 @@ export class ModuleGraph {
 
   /** The text of the module at `fileName` (unparsed), or `undefined` when it cannot be read. Each file is read once per graph. */
   text(fileName: string): string | undefined {
-    this.consulted?.set(fileName, 'text');
+    if (this.consulted) {
+      this.consulted.files.add(fileName);
+      this.consulted.probes.set(fileName, 'text');
+    }
     if (!this.texts.has(fileName)) this.texts.set(fileName, this.readText(fileName));
     return this.texts.get(fileName);
   }
@@ -111,15 +122,14 @@ export class ModuleGraph {
       this.dependencyHashes.set(fn, known);
     }
     const behind = this.behindOf(moduleOf(fn).fileName);
-    for (const file of known.files) behind.files.add(file);
-    for (const [path, kind] of known.probes) behind.probes.set(path, kind);
+    for (const file of known.files) behind.add(file);
     return known.hash;
   }
 
-  private behindOf(fileName: string): { readonly files: Set<string>; readonly probes: Map<string, ProbeKind> } {
+  private behindOf(fileName: string): Set<string> {
     let behind = this.behindModule.get(fileName);
     if (!behind) {
-      behind = { files: new Set([fileName]), probes: new Map([[fileName, 'text']]) };
+      behind = new Set([fileName]);
       this.behindModule.set(fileName, behind);
     }
     return behind;
@@ -131,7 +141,13 @@ export class ModuleGraph {
    * rewrite of the module is checked against in a later build.
    */
   stampsBehind(fileName: string): Stamp[] {
-    return this.stampsOf(this.behindModule.get(fileName)?.probes ?? [[fileName, 'text']]);
+    const probes = new Map<string, ProbeKind>();
+    for (const file of this.filesBehindFile(fileName)) {
+      probes.set(file, 'text');
+      for (const [path, kind] of this.probesOfModule.get(file) ?? []) probes.set(path, kind);
+      for (const [path, kind] of this.adoptedStamps.get(file) ?? []) probes.set(path, kind);
+    }
+    return this.stampsOf(probes);
   }
 
   /** What each of `probes` is now, as stamps. */
@@ -170,8 +186,8 @@ export class ModuleGraph {
   /** Records what a stored rewrite of `fileName` was made from, as if its source hashes had been computed in this graph. */
   adoptBehind(fileName: string, files: readonly string[], stamps: readonly Stamp[]): void {
     const behind = this.behindOf(fileName);
-    for (const file of files) behind.files.add(file);
-    for (const [path, kind] of stamps) behind.probes.set(path, kind);
+    for (const file of files) behind.add(file);
+    this.adoptedStamps.set(fileName, stamps);
   }
 
   /** A path as a stamp records it: a text by its hash and the id prefix it gives its functions, a file by its existence, a manifest by its hash. */
@@ -204,15 +220,11 @@ export class ModuleGraph {
 
   /** {@link filesBehind} of the module at `fileName`, as this graph read it. */
   filesBehindFile(fileName: string): ReadonlySet<string> {
-    return this.behindModule.get(fileName)?.files ?? new Set([fileName]);
+    return this.behindModule.get(fileName) ?? new Set([fileName]);
   }
 
-  private computeDependencyHash(
-    fn: SyntaxNode,
-    ownHash: string,
-  ): { ownHash: string; hash: string; files: ReadonlySet<string>; probes: ReadonlyMap<string, ProbeKind> } {
+  private computeDependencyHash(fn: SyntaxNode, ownHash: string): { ownHash: string; hash: string; files: ReadonlySet<string> } {
     const files = new Set<string>();
-    const probes = new Map<string, ProbeKind>();
     const contributions = new Set<string>();
     const visited = new Set<SyntaxNode>([fn]);
     const pending: SyntaxNode[] = [fn];
@@ -229,25 +241,27 @@ export class ModuleGraph {
       const direct = this.directDependenciesOf(unit);
       const fileName = moduleOf(unit).fileName;
       files.add(fileName);
-      probes.set(fileName, 'text');
-      for (const [path, kind] of direct.probes) {
-        probes.set(path, kind);
-        if (kind === 'text') files.add(path);
-      }
+      for (const file of direct.files) files.add(file);
       for (const dependency of direct.dependencies) add(dependency);
     }
-    if (contributions.size === 0) return { ownHash, hash: ownHash, files, probes };
+    if (contributions.size === 0) return { ownHash, hash: ownHash, files };
     // One update of the joined text: the same bytes, so the same digest, as an update per contribution.
     const digest = createHash('sha256').update(`${ownHash}\u0000${[...contributions].sort().join('\u0000')}`);
-    return { ownHash, hash: digest.digest('base64url').slice(0, 16), files, probes };
+    return { ownHash, hash: digest.digest('base64url').slice(0, 16), files };
   }
 
   private directDependenciesOf(unit: SyntaxNode): DirectDependencies {
     let direct = this.directDependencies.get(unit);
     if (!direct) {
       const dependencies: Dependency[] = [];
-      const probes = new Map<string, ProbeKind>();
-      this.consulted = probes;
+      const fileName = moduleOf(unit).fileName;
+      let probes = this.probesOfModule.get(fileName);
+      if (!probes) {
+        probes = new Map();
+        this.probesOfModule.set(fileName, probes);
+      }
+      const files = new Set<string>();
+      this.consulted = { probes, files };
       try {
         forEachValueReference(unit, (reference) => {
           dependencies.push(...this.dependenciesOf(reference, unit));
@@ -255,7 +269,7 @@ export class ModuleGraph {
       } finally {
         this.consulted = undefined;
       }
-      direct = { dependencies, probes };
+      direct = { dependencies, files };
       this.directDependencies.set(unit, direct);
     }
     return direct;
@@ -327,7 +341,7 @@ export class ModuleGraph {
       this.resolutions.set(key, resolution);
     }
     // The resolution is found once per graph, but every unit that uses it depends on what it tried.
-    for (const [path, kind] of resolution.probes) this.consulted?.set(path, kind);
+    if (this.consulted) for (const [path, kind] of resolution.probes) this.consulted.probes.set(path, kind);
     if (resolution.kind === 'package') return { kind: 'package', origin: resolution.origin };
     const module = resolution.fileName === undefined ? undefined : this.module(resolution.fileName);
     return module ? { kind: 'module', module } : undefined;
@@ -440,10 +454,10 @@ interface PackageDependency {
   /** `name@version` */
   readonly origin: string;
 }
-/** A unit's dependencies in the order its code names them, and the paths read or tried to find them. */
+/** A unit's dependencies in the order its code names them, and the modules read to find them. */
 interface DirectDependencies {
   readonly dependencies: readonly Dependency[];
-  readonly probes: ReadonlyMap<string, ProbeKind>;
+  readonly files: ReadonlySet<string>;
 }
 
 /** Where an import leads before its module is read: a project file (none when it names none, or a built-in), or a package; and the paths tried. */
