@@ -50,12 +50,17 @@ const STALE_ENTRY_MS = 14 * 24 * 60 * 60 * 1000;
  */
 export class TransformStore {
   private pruned = false;
+  /** Entries stored but not yet written, by key. */
+  private readonly pending = new Map<string, StoredTransform>();
+  private flushesAtExit = false;
 
   /** @param folder - the store's folder for this engine: entries of other engines are its siblings. */
   constructor(readonly folder: string) {}
 
   /** The entry stored under `key`, or `undefined`. */
   read(key: string): StoredTransform | undefined {
+    const pending = this.pending.get(key);
+    if (pending) return pending;
     try {
       const entry = JSON.parse(readFileSync(this.pathOf(key), 'utf8')) as StoredTransform & { format?: number };
       return entry.format === FORMAT ? entry : undefined;
@@ -64,19 +69,40 @@ export class TransformStore {
     }
   }
 
-  /** Stores `entry` under `key` (written whole, then renamed, so a reader in another process sees the old entry or the new one). */
+  /**
+   * Stores `entry` under `key` at the end of the current turn of the event
+   * loop (or at exit), so a rewrite and the source map a tool then asks for
+   * are written once, outside the tool's transform call. Answers from
+   * {@link read} see it at once.
+   */
   write(key: string, entry: StoredTransform): void {
-    const path = this.pathOf(key);
-    const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-    try {
-      mkdirSync(this.folder, { recursive: true });
-      this.prune();
-      writeFileSync(temporary, JSON.stringify({ format: FORMAT, ...entry }));
-      renameSync(temporary, path);
-    } catch {
+    if (this.pending.size === 0) {
+      setImmediate(() => this.flush());
+      if (!this.flushesAtExit) {
+        this.flushesAtExit = true;
+        process.once('exit', () => this.flush());
+      }
+    }
+    this.pending.set(key, entry);
+  }
+
+  /** Writes every entry not yet written: each whole, then renamed, so a reader in another process sees the old entry or the new one. */
+  flush(): void {
+    const entries = [...this.pending];
+    this.pending.clear();
+    for (const [key, entry] of entries) {
+      const path = this.pathOf(key);
+      const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}`;
       try {
-        rmSync(temporary, { force: true });
-      } catch {}
+        mkdirSync(this.folder, { recursive: true });
+        this.prune();
+        writeFileSync(temporary, JSON.stringify({ format: FORMAT, ...entry }));
+        renameSync(temporary, path);
+      } catch {
+        try {
+          rmSync(temporary, { force: true });
+        } catch {}
+      }
     }
   }
 
