@@ -43,4 +43,16 @@ describe('CommonJS TypeScript under node --import cachier/register', () => {
     expect(run.stderr.match(/\[CACHIER_COMMONJS_TYPESCRIPT\]/g)).toHaveLength(1);
     expect(run.stderr).toContain('node --import cachier/register app.cts, without tsx');
   });
+
+  for (const order of [
+    ['cachier/register', 'tsx'],
+    ['tsx', 'cachier/register'],
+  ]) {
+    test(`Node 20, a .cts file under --import ${order.join(' --import ')}: tsx compiles it past the hooks; it runs uncached and one CACHIER_COMMONJS_TYPESCRIPT warning says so`, async () => {
+      const run = await project.node(['--import', order[0] as string, '--import', order[1] as string, 'src/tsx.cts']);
+      expect(run.stdout).toBe('computing\n42\n');
+      expect(run.stderr.match(/\[CACHIER_COMMONJS_TYPESCRIPT\]/g)).toHaveLength(1);
+      expect(run.stderr).toContain('src/tsx.cts holds @cachier tags');
+    });
+  }
 });

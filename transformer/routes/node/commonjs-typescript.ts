@@ -24,8 +24,9 @@ export function warnOfCommonJsTypeScriptCompiledElsewhere(): void {
   };
 }
 
-function warnIfTagsLost(fileName: string): void {
-  if (!existsSync(fileName) || !readFileSync(fileName, 'utf8').includes('@cachier')) return;
+/** Warns (once per process) that `fileName`, CommonJS TypeScript with `@cachier` tags, was compiled by another loader and runs uncached. */
+export function warnIfTagsLost(fileName: string): void {
+  if (warned || !existsSync(fileName) || !readFileSync(fileName, 'utf8').includes('@cachier')) return;
   warned = true;
   process.emitWarning(
     `${fileName} holds @cachier tags, but it is CommonJS TypeScript that another loader (tsx) compiled past cachier/register's hooks, so its tagged functions run uncached. ` +

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { MessagePort } from 'node:worker_threads';
 import type { ModuleFormat } from '../../engine/index.js';
 import { transformForNode } from './node-transform.js';
 
@@ -40,6 +41,16 @@ interface LoadResult {
   shortCircuit?: boolean;
 }
 
+/** Where a CommonJS TypeScript module that another loader compiles is reported, to the main thread (see register.ts). */
+let lostTags: MessagePort | undefined;
+
+/** The `initialize` hook of `module.register`. */
+export function initialize(data: { readonly lostTags?: MessagePort } | undefined): void {
+  lostTags = data?.lostTags;
+}
+
+const COMMONJS_TYPESCRIPT = /\.cts$/;
+
 /** The `load` hook of `module.register`. */
 export async function load(
   url: string,
@@ -47,6 +58,9 @@ export async function load(
   nextLoad: (url: string, context?: object) => Promise<LoadResult>,
 ): Promise<LoadResult> {
   const loaded = await nextLoad(url, context);
+  // Node 20 strips no types: a .cts file as plain CommonJS is one another loader (tsx) compiles itself, past this hook and the require hook.
+  if (loaded.format === 'commonjs' && COMMONJS_TYPESCRIPT.test(url) && shouldTransform(url, loaded.format))
+    lostTags?.postMessage(fileURLToPath(url));
   // CommonJS goes through the require hook, so it is not rewritten twice.
   if (loaded.format !== 'module' || !shouldTransform(url, loaded.format)) return loaded;
   return { ...loaded, source: transformForNode(fileURLToPath(url), sourceText(url, loaded.source), 'esm') };

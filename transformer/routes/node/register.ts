@@ -20,7 +20,8 @@ import { addHook } from 'pirates';
 // require() an ES module graph from a CommonJS TypeScript entry point it runs through
 // its ES module loader (ERR_VM_MODULE_LINK_FAILURE) unless that graph is already linked.
 import '../../../runtime/index.js';
-import { warnOfCommonJsTypeScriptCompiledElsewhere } from './commonjs-typescript.js';
+import { MessageChannel } from 'node:worker_threads';
+import { warnIfTagsLost, warnOfCommonJsTypeScriptCompiledElsewhere } from './commonjs-typescript.js';
 import { transformForNode } from './node-transform.js';
 import { formatOf, shouldTransform, sourceText } from './register-hooks.js';
 
@@ -44,7 +45,11 @@ if (registerHooks) {
     },
   });
 } else {
-  module.register('./register-hooks.js', import.meta.url);
+  // The hooks run in their own thread: a CommonJS TypeScript module another loader compiles is reported back here.
+  const { port1, port2 } = new MessageChannel();
+  port1.on('message', (fileName: string) => warnIfTagsLost(fileName));
+  port1.unref();
+  module.register('./register-hooks.js', import.meta.url, { data: { lostTags: port2 }, transferList: [port2] });
   addHook((code, fileName) => transformForNode(fileName, code, 'cjs'), {
     exts: ['.js', '.cjs'],
     ignoreNodeModules: true,
