@@ -90,12 +90,19 @@ export class TransformStore {
   flush(): void {
     const entries = [...this.pending];
     this.pending.clear();
+    if (entries.length === 0) return;
+    try {
+      mkdirSync(this.folder, { recursive: true });
+    } catch {
+      return;
+    }
+    try {
+      this.prune();
+    } catch {}
     for (const [key, entry] of entries) {
       const path = this.pathOf(key);
       const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}`;
       try {
-        mkdirSync(this.folder, { recursive: true });
-        this.prune();
         writeFileSync(temporary, JSON.stringify({ format: FORMAT, ...entry }));
         renameSync(temporary, path);
       } catch {

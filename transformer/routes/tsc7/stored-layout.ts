@@ -30,8 +30,9 @@ export function storedLayout(configPath: string, graph: ModuleGraph): ProjectLay
 /** Stores `layout` for the next build, when the config's files cannot change out of the stamps' sight. */
 export function storeLayout(configPath: string, layout: ProjectLayout, graph: ModuleGraph): void {
   const config = readFromDisk(configPath);
-  const stamps = config === undefined ? undefined : layoutStamps(configPath, layout, graph);
-  if (config !== undefined && stamps) graph.saveEntry(layoutKey(configPath), { source: config }, stamps, layout);
+  if (config === undefined) return;
+  const stamps = layoutStamps(configPath, layout, graph);
+  if (stamps) graph.saveEntry(layoutKey(configPath), { source: config }, stamps, layout);
 }
 
 const layoutKey = (configPath: string): string => `layout\u0000${configPath}`;
