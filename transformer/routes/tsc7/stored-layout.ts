@@ -5,10 +5,11 @@
  *
  * The layout is reused only while each config of its `extends` chain has the
  * same text and every folder under the config's folder lists the same names
- * (a new, removed or renamed source anywhere shows there). A config that
- * reaches outside its folder (an `include`, `files` or `extends` path with
- * `..` or absolute, an `extends` of a package that cannot be found) is never
- * stored: its file list could change where no stamp looks.
+ * (a new, removed or renamed source anywhere shows there). A config whose
+ * files may lie outside its folder (an `include` or `files` path with `..` or
+ * absolute, an extended config elsewhere that lists its own `include` or
+ * `files`, an `extends` that cannot be found) is never stored: its file list
+ * could change where no stamp looks.
  */
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -38,7 +39,7 @@ export function storeLayout(configPath: string, layout: ProjectLayout, graph: Mo
 const layoutKey = (configPath: string): string => `layout\u0000${configPath}`;
 
 function layoutStamps(configPath: string, layout: ProjectLayout, graph: ModuleGraph): Stamp[] | undefined {
-  const configs = extendsChain(configPath);
+  const configs = extendsChain(configPath, layout.configDir);
   if (!configs) return undefined;
   const inside = (path: string): boolean => !relative(layout.configDir, path).startsWith('..');
   if (!layout.files.every(inside)) return undefined;
@@ -47,8 +48,12 @@ function layoutStamps(configPath: string, layout: ProjectLayout, graph: ModuleGr
   return graph.stampsOf(probes);
 }
 
-/** The config and every config it extends, or `undefined` when one reaches outside its folder or cannot be found. */
-function extendsChain(configPath: string, seen = new Set<string>()): string[] | undefined {
+/**
+ * The config and every config it extends, or `undefined` when one may list
+ * files outside `root` (TypeScript reads an extended config's `include` from
+ * that config's folder) or cannot be found.
+ */
+function extendsChain(configPath: string, root: string, seen = new Set<string>()): string[] | undefined {
   if (seen.has(configPath)) return [];
   seen.add(configPath);
   const text = readFromDisk(configPath);
@@ -56,10 +61,11 @@ function extendsChain(configPath: string, seen = new Set<string>()): string[] | 
   const config = parseJsonc(text) as { extends?: string | string[]; include?: unknown; files?: unknown } | undefined;
   const paths = [config?.include, config?.files].flatMap((list) => (Array.isArray(list) ? list : []));
   if (paths.some((path) => typeof path !== 'string' || isAbsolute(path) || path.split(/[\\/]/).includes('..'))) return undefined;
+  if (paths.length > 0 && relative(root, dirname(configPath)).startsWith('..')) return undefined;
   const chain = [configPath];
   for (const parent of [config?.extends ?? []].flat()) {
     const parentPath = resolveExtends(configPath, parent);
-    const rest = parentPath && extendsChain(parentPath, seen);
+    const rest = parentPath && extendsChain(parentPath, root, seen);
     if (!rest) return undefined;
     chain.push(...rest);
   }
