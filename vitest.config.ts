@@ -29,7 +29,7 @@ const INTEGRATION = [
   'test/cli/{commands,safety,doctor,terminal}.test.ts',
   'test/runtime/backends/file/{faults,processes,live-owner}.test.ts',
   'test/bench/smoke.test.ts',
-  'test/transformer/engine/{dependencies,fixtures,diagnostics,build-hashes}.test.ts',
+  'test/transformer/engine/{dependencies,fixtures,diagnostics,build-hashes,module-loads}.test.ts',
   'test/transformer/routes/ts-patch/**/*.test.ts',
 ];
 /** Tests that run the README's and the docs' examples, which use the servers and the packed package. */

@@ -20,6 +20,7 @@ const ORDER = [
   'floors-disk',
   'floors-tmpfs',
   'build-time',
+  'cold-import',
 ];
 
 /**

@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { nodeCrypto } from './node-builtins.js';
 import { dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidOptionError } from './errors.js';
@@ -126,5 +126,5 @@ export function deriveIdentity(
 
 /** Without the transformer, the source hash is a hash of the function's text as it runs. */
 export function sourceHashOf(source: string): string {
-  return hash('sha256', source, 'base64url').slice(0, 16);
+  return nodeCrypto().hash('sha256', source, 'base64url').slice(0, 16);
 }

@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { nodeCrypto } from './node-builtins.js';
 import { UnkeyableArgumentError, UnkeyableThisError } from './errors.js';
 
 /**
@@ -501,7 +501,7 @@ export function flatKey(canonical: string): string {
 
 /** A fixed-size key for storage: SHA-256 of a canonical encoding, base64url, 43 characters. */
 export function digestKey(canonical: string): string {
-  return hash('sha256', canonical, 'base64url');
+  return nodeCrypto().hash('sha256', canonical, 'base64url');
 }
 
 /**

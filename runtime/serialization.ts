@@ -1,4 +1,4 @@
-import { DefaultSerializer, deserialize } from 'node:v8';
+import { nodeV8 } from './node-builtins.js';
 import { CacheWriteError, EntryTooLargeError } from './errors.js';
 
 /**
@@ -20,7 +20,7 @@ export function serializeValue(value: unknown, sizeLimit: number | undefined, re
   lastSerializedBytes = 0;
   checkRestorable(value);
   try {
-    const serializer = new DefaultSerializer();
+    const serializer = new (nodeV8().DefaultSerializer)();
     if (reserved > 0) serializer.writeRawBytes(Buffer.alloc(reserved));
     serializer.writeHeader();
     serializer.writeValue(value);
@@ -58,7 +58,7 @@ export function takeSerializedBytes(): number {
 
 /** Reverses {@link serializeValue}; throws on bytes that are not a v8 serialization. */
 export function deserializeValue(bytes: Uint8Array): unknown {
-  return deserialize(bytes);
+  return nodeV8().deserialize(bytes);
 }
 
 /**

@@ -25,7 +25,9 @@ export interface ConnectionOption {
  * Everything the rest of cachier knows about one backend: option validation,
  * the engine, the tag grammar and the `cachier` command read it from the
  * {@link backends} registry, and nothing else names a backend. A descriptor
- * loads no driver: a server backend's core is imported on first use.
+ * loads no core and no driver, so that validating options, reading tags or
+ * running the command costs no backend code: a server backend's core is
+ * imported on first use.
  *
  * Adding a backend is one folder `runtime/backends/<name>/` (its core,
  * descriptor and inspector) and one line in `registry.ts`, plus the type of
@@ -41,11 +43,12 @@ export interface BackendDescriptor {
   /** Options that apply to this backend only (refused with any other backend), e.g. the file backend's `cacheDir`. */
   readonly ownOptions: readonly string[];
   /**
-   * Its core factory. Backends that serve synchronous functions hand it over
-   * at once (a synchronous call cannot wait for an import), the others answer
-   * a promise and import their core on first use.
+   * Imports its core factory, on first use. Absent for the backends that
+   * serve synchronous functions: a synchronous call cannot wait for an
+   * import, so their cores are imported with the engine (`sync-cores.ts`),
+   * never by reading this registry.
    */
-  readonly loadCore: () => CoreFactory | Promise<CoreFactory>;
+  readonly loadCore?: () => Promise<CoreFactory>;
   /**
    * Its inspector (list, sizes, plan clear/prune/verify on its own layout,
    * codec and claim format), loaded only when the `cachier` command needs

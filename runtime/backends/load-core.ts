@@ -3,6 +3,7 @@ import { InvalidOptionError } from '../errors.js';
 import type { ResolvedOptions } from '../options/types.js';
 import type { BackendDescriptor } from './descriptor.js';
 import { backendNamed } from './registry.js';
+import { syncCores } from './sync-cores.js';
 
 /**
  * The core of one function (`functionId`, `sourceHash`) on the backend its
@@ -50,14 +51,10 @@ const loaded = new WeakMap<BackendDescriptor, CoreFactory>();
  * stand-in does not carry).
  */
 function coreOf(backend: BackendDescriptor, settings: CoreSettings): CacheCore {
-  const known = loaded.get(backend);
+  const known = loaded.get(backend) ?? syncCores[backend.name];
   if (known) return known(settings);
-  const factory = backend.loadCore();
-  if (typeof factory === 'function') {
-    loaded.set(backend, factory);
-    return factory(settings);
-  }
-  const core = factory.then((ready) => {
+  if (!backend.loadCore) throw new InvalidOptionError('backend', `backend '${backend.name}' has no core in this build`);
+  const core = backend.loadCore().then((ready) => {
     loaded.set(backend, ready);
     return ready(settings);
   });

@@ -1,5 +1,4 @@
 import type { BackendDescriptor } from '../descriptor.js';
-import { createFileCore } from './core.js';
 
 /** One file per entry under `cacheDir`, shared by the machine's processes; serves sync and async functions. */
 export const fileBackend = {
@@ -7,6 +6,5 @@ export const fileBackend = {
   servesSync: true,
   connection: undefined,
   ownOptions: ['cacheDir', 'reload', 'separateFiles', 'shared'],
-  loadCore: () => createFileCore,
   loadInspector: () => import('./inspector.js'),
 } as const satisfies BackendDescriptor;

@@ -1,5 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { crc32 } from 'node:zlib';
+import { nodeCrypto, nodeZlib } from '../../node-builtins.js';
 import type { StoredEntry } from '../../core.js';
 import { CacheWriteError } from '../../errors.js';
 import { deserializeValue, serializeValue } from '../../serialization.js';
@@ -68,13 +67,13 @@ export interface EntryCheck {
 /** A new {@link EntryCheck} for a private cache (CRC-32) or a shared one (HMAC under `sealKey`). */
 export function startCheck(sealKey: SealKey): EntryCheck {
   if (sealKey) {
-    const hmac = createHmac('sha256', sealKey).update(SHARED.magic);
+    const hmac = nodeCrypto().createHmac('sha256', sealKey).update(SHARED.magic);
     return { update: (piece) => void hmac.update(piece), digest: () => hmac.digest() };
   }
   let crc = 0;
   return {
     update(piece) {
-      crc = crc32(piece, crc);
+      crc = nodeZlib().crc32(piece, crc);
     },
     digest() {
       const check = Buffer.allocUnsafe(4);
@@ -100,8 +99,8 @@ function checkOf(sealKey: SealKey, checked: Uint8Array): Buffer {
 function checkMatches(sealKey: SealKey, bytes: Buffer, checkedAt: number, check: Buffer | undefined): boolean {
   const stored = bytes.subarray(MAGIC_LENGTH, checkedAt);
   // A CRC is no secret: compared as a number, without allocating.
-  if (!sealKey) return check ? check.equals(stored) : bytes.readUInt32LE(MAGIC_LENGTH) === crc32(bytes.subarray(checkedAt));
-  return timingSafeEqual(check ?? checkOf(sealKey, bytes.subarray(checkedAt)), stored);
+  if (!sealKey) return check ? check.equals(stored) : bytes.readUInt32LE(MAGIC_LENGTH) === nodeZlib().crc32(bytes.subarray(checkedAt));
+  return nodeCrypto().timingSafeEqual(check ?? checkOf(sealKey, bytes.subarray(checkedAt)), stored);
 }
 
 /** The size of the largest entry file a writer with this limit can produce for `key`. */

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../../node-builtins.js';
 import { dirname } from 'node:path';
 import { io, isMissing, type Disk, type DiskPlan, type FileIdentity, type Io } from './disk.js';
 import { tempPathFor } from './layout.js';
@@ -54,15 +54,17 @@ let written = 0;
 // this tells apart two that got the same pid (one died, its leftovers remain)
 // and worker threads of one process, and the counter tells apart the names of
 // one of them. Drawing random bytes for
-// every temp file cost ~25 µs per name, more than the write it names.
-const PROCESS_NONCE = randomBytes(6).toString('hex');
+// every temp file cost ~25 µs per name, more than the write it names; drawn
+// at the first write, not at import (see node-builtins.ts).
+let processNonce: string | undefined;
 
 /** Tries at writing an entry while concurrent clears keep removing its folder (each try costs a few file calls). */
 const WRITE_ATTEMPTS = 10;
 
 /** A name no other writer (this process or another, now or after a pid is reused) picks. */
 export function uniqueSuffix(): string {
-  return `${process.pid}-${PROCESS_NONCE}-${(written++).toString(36)}`;
+  processNonce ??= nodeCrypto().randomBytes(6).toString('hex');
+  return `${process.pid}-${processNonce}-${(written++).toString(36)}`;
 }
 
 /** Creates the folder `path`: true when made, false when something is there already, `undefined` when its parent is missing. */

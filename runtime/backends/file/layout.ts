@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { nodeCrypto } from '../../node-builtins.js';
 import { join, sep } from 'node:path';
 
 /**
@@ -84,7 +84,7 @@ function safeName(text: string): string {
     .replace(UNSAFE_CHARACTERS, '_')
     .replace(/^[._]+/, '')
     .slice(0, SLUG_LENGTH);
-  return `${slug}-${hash('sha256', text, 'hex').slice(0, 16)}`;
+  return `${slug}-${nodeCrypto().hash('sha256', text, 'hex').slice(0, 16)}`;
 }
 
 /** The folders and files of one function version under `cacheDir`. */
@@ -138,7 +138,7 @@ function shardFolder(layout: VersionLayout, prefix: string): string {
 
 /** The entry and mark paths of `key`. */
 export function keyPaths(layout: VersionLayout, key: string): KeyPaths {
-  const name = hash('sha256', key, 'hex');
+  const name = nodeCrypto().hash('sha256', key, 'hex');
   const markName = name + MARK_SUFFIX;
   const shard = shardFolder(layout, name.slice(0, 2));
   return { entry: shard + sep + name.slice(2), shard, mark: layout.marksDir + sep + markName, markName };

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nodeCrypto } from '../../node-builtins.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ClaimResult } from '../../core.js';
@@ -181,7 +181,7 @@ export function* claimMark(
   modes: Modes,
   onDeadMarkRemoved: (dead: DeadMark) => void,
 ): DiskPlan<ClaimResult> {
-  const token = randomUUID();
+  const token = nodeCrypto().randomUUID();
   const owner: MarkOwner = { token, pid: process.pid, host: HOST, leaseMs, startTime: PROCESS_START_TIME };
   const bytes = Buffer.from(JSON.stringify(owner), 'utf8');
   for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nodeCrypto } from '../../node-builtins.js';
 import { join } from 'node:path';
 import { io, type DiskPlan } from './disk.js';
 import { errorCode, ifPresent, listNames } from './files.js';
@@ -25,7 +25,7 @@ export const STAMP_INTERVAL_MS = 60 * 60 * 1000;
  * nothing half-deleted), then deletes it. Answers whether there was anything.
  */
 export function* discard(path: string, functionDir: string): DiskPlan<boolean> {
-  const trash = join(functionDir, TRASH_PREFIX + randomUUID());
+  const trash = join(functionDir, TRASH_PREFIX + nodeCrypto().randomUUID());
   try {
     yield* io((disk) => disk.rename(path, trash));
   } catch (error) {

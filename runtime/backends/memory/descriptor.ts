@@ -1,5 +1,4 @@
 import type { BackendDescriptor } from '../descriptor.js';
-import { createMemoryCore } from './core.js';
 
 /** Entries in this process only, kept as live values; serves sync and async functions. */
 export const memoryBackend = {
@@ -7,5 +6,4 @@ export const memoryBackend = {
   servesSync: true,
   connection: undefined,
   ownOptions: [],
-  loadCore: () => createMemoryCore,
 } as const satisfies BackendDescriptor;

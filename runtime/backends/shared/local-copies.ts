@@ -1,4 +1,4 @@
-import { serialize } from 'node:v8';
+import { nodeV8 } from '../../node-builtins.js';
 import type { StoredEntry } from '../../core.js';
 import type { LocalCopies } from './invalidation.js';
 
@@ -129,7 +129,7 @@ export class LocalCopyStore implements LocalCopies {
 /** The serialized size of a value, as the backends store it; a value that does not serialize is never stored, so never kept. */
 function sizeOf(value: unknown): number {
   try {
-    return serialize(value).byteLength;
+    return nodeV8().serialize(value).byteLength;
   } catch {
     return Infinity;
   }

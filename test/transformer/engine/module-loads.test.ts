@@ -1,0 +1,62 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+
+/**
+ * What each public entry loads (the built package, in a fresh process): a
+ * plugin, run in every build, loads no backend code; an application's import
+ * of the runtime loads nothing a route, the command or a server backend needs.
+ */
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The files under `dist/` a fresh process loads to import `entry`, relative to `dist/`. */
+function modulesLoadedBy(entry: string): string[] {
+  const run = spawnSync(process.execPath, [join(root, 'test/support/module-loads/list.mjs'), join(root, 'dist', entry)], {
+    encoding: 'utf8',
+  });
+  expect(run.status, run.stderr).toBe(0);
+  return run.stderr
+    .split('\n')
+    .filter((line) => line.startsWith('loaded '))
+    .map((line) => relative(join(root, 'dist'), fileURLToPath(line.slice('loaded '.length))));
+}
+
+describe('modules each entry loads', () => {
+  test('the engine and a bundler plugin load no backend core and no part of the runtime engine', () => {
+    for (const entry of ['transformer/engine/index.js', 'transformer/routes/bundlers/vite.js']) {
+      const loaded = modulesLoadedBy(entry);
+      expect(loaded).toContain('runtime/backends/registry.js');
+      expect(loaded.filter((file) => /^runtime\/(engine\/|backends\/.*\/core\.js|backends\/sync-cores\.js)/.test(file))).toEqual([]);
+    }
+  });
+
+  test('the runtime API loads its bundled entry and chunks, with the file and memory cores but nothing a route, the command or a server backend needs', () => {
+    const loaded = modulesLoadedBy('runtime/index.js');
+    expect(loaded[0]).toBe('runtime/index.js');
+    expect(loaded.filter((file) => !/^runtime\/(index|chunk-[A-Z0-9]+)\.js$/.test(file))).toEqual([]);
+    const code = loaded.map((file) => readFileSync(join(root, 'dist', file), 'utf8')).join('\n');
+    for (const core of ['createFileCore', 'createMemoryCore']) expect(code).toContain(`function ${core}(`);
+    // Named in the descriptors' dynamic imports, defined only in the chunks those load.
+    for (const absent of ['createMongoCore', 'createRedisCore', 'createPostgresCore', 'createS3Core', 'openInspector']) {
+      expect(code).not.toMatch(new RegExp(`function ${absent}\\(`));
+    }
+    expect(code).not.toMatch(/from "(chokidar|commander|oxc-parser|magic-string)"/);
+  });
+
+  test('a cold import loads none of the built-in modules the runtime needs only once a function is called', () => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const before = new Set(process.moduleLoadList); await import(${JSON.stringify(join(root, 'dist/runtime/index.js'))}); console.log(JSON.stringify(process.moduleLoadList.filter((name) => !before.has(name))));`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const added = JSON.parse(run.stdout) as string[];
+    for (const builtin of ['crypto', 'zlib', 'v8']) expect(added).not.toContain(`NativeModule ${builtin}`);
+  });
+});
