@@ -14,7 +14,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { watch } from 'chokidar';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import module, { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { formatDiagnostic, nativeParser, type ModuleGraph } from '../../engine/index.js';
@@ -57,8 +57,20 @@ function parseInvocation(args: readonly string[], cwd: string): Invocation {
   };
 }
 
-/** The project's own `tsc`: the `typescript` its folder resolves, whatever version. */
-function findTsc(cwd: string): string {
+/** How to start a `tsc`: the program and the arguments before the user's. */
+interface TscCommand {
+  readonly file: string;
+  readonly leading: readonly string[];
+}
+
+/**
+ * The project's own `tsc`: the `typescript` its folder resolves, whatever
+ * version. TypeScript 7's `bin/tsc` is a Node script that only starts the
+ * compiler's native executable from its platform package; that executable
+ * is started directly when it is found where the script looks for it, which
+ * saves a Node process (about 50 ms) on every build and layout read.
+ */
+function findTsc(cwd: string): TscCommand {
   const require = createRequire(join(cwd, 'package.json'));
   let manifest: string;
   try {
@@ -67,7 +79,21 @@ function findTsc(cwd: string): string {
     process.stderr.write('cachier-tsc: no typescript package found from this folder; install it: npm install --save-dev typescript\n');
     process.exit(1);
   }
-  return join(manifest, '..', 'bin', 'tsc');
+  const native = nativeTsc(manifest);
+  return native ? { file: native, leading: [] } : { file: process.execPath, leading: [join(manifest, '..', 'bin', 'tsc')] };
+}
+
+/** TypeScript 7's native `tsc` (`@typescript/typescript-<platform>-<arch>/lib/tsc`, as its `bin/tsc` finds it), or `undefined`. */
+function nativeTsc(manifest: string): string | undefined {
+  try {
+    const version = (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }).version ?? '';
+    if (Number.parseInt(version, 10) < 7) return undefined;
+    const platformManifest = createRequire(manifest).resolve(`@typescript/typescript-${process.platform}-${process.arch}/package.json`);
+    const exe = join(platformManifest, '..', 'lib', process.platform === 'win32' ? 'tsc.exe' : 'tsc');
+    return existsSync(exe) ? exe : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -75,13 +101,13 @@ function findTsc(cwd: string): string {
  * while its configs and folders are unchanged, else read with
  * `tsc --showConfig` (and stored).
  */
-async function layoutsOf(tsc: string, invocation: Invocation, cwd: string, graph: ModuleGraph): Promise<ProjectLayout[]> {
+async function layoutsOf(tsc: TscCommand, invocation: Invocation, cwd: string, graph: ModuleGraph): Promise<ProjectLayout[]> {
   const shown = await Promise.all(
     invocation.configs.map(
       (config) =>
         storedLayout(config, graph) ??
         new Promise<ProjectLayout | undefined>((resolvePromise) => {
-          execFile(process.execPath, [tsc, '--showConfig', '-p', config], { cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
+          execFile(tsc.file, [...tsc.leading, '--showConfig', '-p', config], { cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
             const layout = error ? undefined : layoutFromShownConfig(config, stdout);
             if (layout) storeLayout(config, layout, graph);
             resolvePromise(layout);
@@ -111,9 +137,9 @@ function rewritePass(layouts: readonly ProjectLayout[], graph: ModuleGraph, invo
 }
 
 /** Runs `tsc` once with `args`, passing its output through (without the emitted-file lines it was asked for). */
-function runTsc(tsc: string, args: readonly string[], invocation: Invocation, cwd: string): Promise<number> {
+function runTsc(tsc: TscCommand, args: readonly string[], invocation: Invocation, cwd: string): Promise<number> {
   const extra = invocation.helpOnly || invocation.listsEmitted ? [] : ['--listEmittedFiles'];
-  const child = spawn(process.execPath, [tsc, ...args, ...extra], { cwd, stdio: ['inherit', 'pipe', 'inherit'] });
+  const child = spawn(tsc.file, [...tsc.leading, ...args, ...extra], { cwd, stdio: ['inherit', 'pipe', 'inherit'] });
   let pending = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {
@@ -140,7 +166,7 @@ function runTsc(tsc: string, args: readonly string[], invocation: Invocation, cw
  * with `--noEmit` (its own errors still show) so no uncached JavaScript is
  * written; otherwise `tsc` builds and its output is rewritten.
  */
-async function build(tsc: string, args: readonly string[], invocation: Invocation, cwd: string): Promise<number> {
+async function build(tsc: TscCommand, args: readonly string[], invocation: Invocation, cwd: string): Promise<number> {
   const graph = sourceGraph();
   const shown = layoutsOf(tsc, invocation, cwd, graph);
   // The parser loads while `tsc --showConfig` runs, and a missing one is reported before tsc builds.
@@ -171,7 +197,7 @@ async function build(tsc: string, args: readonly string[], invocation: Invocatio
  * see edits on our test machines, and one build per change keeps every
  * dependent's source hash current.
  */
-async function watchProject(tsc: string, invocation: Invocation, cwd: string): Promise<void> {
+async function watchProject(tsc: TscCommand, invocation: Invocation, cwd: string): Promise<void> {
   const args = invocation.args.filter((arg) => arg !== '-w' && arg !== '--watch' && arg !== '--preserveWatchOutput');
   const stamp = (): string => new Date().toLocaleTimeString('en-US');
   const cycle = async (): Promise<void> => {
