@@ -10,24 +10,19 @@ import type * as Zlib from 'node:zlib';
  * path it does not take pays none of it. `process.getBuiltinModule` (Node
  * 20.16 and later) loads them synchronously.
  */
-let crypto: typeof Crypto | undefined;
-let v8: typeof V8 | undefined;
-let zlib: typeof Zlib | undefined;
+function onFirstUse<Module>(load: () => Module): () => Module {
+  let loaded: Module | undefined;
+  return () => {
+    loaded ??= load();
+    return loaded;
+  };
+}
 
 /** `node:crypto`, loaded on first use. */
-export function nodeCrypto(): typeof Crypto {
-  crypto ??= process.getBuiltinModule('node:crypto');
-  return crypto;
-}
+export const nodeCrypto: () => typeof Crypto = onFirstUse(() => process.getBuiltinModule('node:crypto'));
 
 /** `node:zlib`, loaded on first use. */
-export function nodeZlib(): typeof Zlib {
-  zlib ??= process.getBuiltinModule('node:zlib');
-  return zlib;
-}
+export const nodeZlib: () => typeof Zlib = onFirstUse(() => process.getBuiltinModule('node:zlib'));
 
 /** `node:v8` (its serializer), loaded on first use. */
-export function nodeV8(): typeof V8 {
-  v8 ??= process.getBuiltinModule('node:v8');
-  return v8;
-}
+export const nodeV8: () => typeof V8 = onFirstUse(() => process.getBuiltinModule('node:v8'));

@@ -84,8 +84,9 @@ try {
         });
         const { wallMs, cpuMs } = JSON.parse(output);
         if (round < 0) continue;
-        samplesOf(caseName, contender.name).wall.push(wallMs);
-        samplesOf(caseName, contender.name).cpu.push(cpuMs);
+        const sample = samplesOf(caseName, contender.name);
+        sample.wall.push(wallMs);
+        sample.cpu.push(cpuMs);
       }
     }
   }
