@@ -2,7 +2,7 @@ import type * as Crypto from 'node:crypto';
 import type * as V8 from 'node:v8';
 import type * as Zlib from 'node:zlib';
 
-/**
+/*
  * Node's built-in modules that cost a cold `import('cachier')` the most,
  * loaded on first use instead: `crypto` (about 6 ms, a fifth of the import),
  * `zlib` and `v8` (each loads Node's streams). Nothing needs them before a
@@ -10,11 +10,16 @@ import type * as Zlib from 'node:zlib';
  * path it does not take pays none of it. `process.getBuiltinModule` (Node
  * 20.16 and later) loads them synchronously.
  */
-function onFirstUse<Module>(load: () => Module): () => Module {
-  let loaded: Module | undefined;
+
+/**
+ * A getter that computes its value the first time it is asked for and keeps
+ * it (undefined too): for work a cold import should not pay.
+ */
+export function onFirstUse<Value>(load: () => Value): () => Value {
+  let loaded: { readonly value: Value } | undefined;
   return () => {
-    loaded ??= load();
-    return loaded;
+    loaded ??= { value: load() };
+    return loaded.value;
   };
 }
 

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as fsPromises from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { drive, isThenable, perform, type Plan } from '../../plan.js';
 
@@ -261,7 +262,7 @@ const asyncDisk: Disk = {
     } catch (error) {
       if (isMissing(error)) return undefined;
       if (!isSymbolicLinkRefused(error)) throw error;
-      return openedFile(await fs.promises.lstat(path), undefined);
+      return openedFile(await fsPromises.lstat(path), undefined);
     }
     try {
       const stats = await fstatAsync(fd);
@@ -271,9 +272,9 @@ const asyncDisk: Disk = {
       await closeAsync(fd);
     }
   },
-  writeNewFile: (path, bytes, mode) => fs.promises.writeFile(path, bytes, { mode, flag: 'wx' }),
+  writeNewFile: (path, bytes, mode) => fsPromises.writeFile(path, bytes, { mode, flag: 'wx' }),
   async writeNewFileIdentified(path, bytes, mode) {
-    const file = await fs.promises.open(path, NEW_FILE_FLAGS, mode);
+    const file = await fsPromises.open(path, NEW_FILE_FLAGS, mode);
     try {
       await file.writeFile(bytes);
       return identityOf(await file.stat());
@@ -281,33 +282,33 @@ const asyncDisk: Disk = {
       await file.close();
     }
   },
-  identity: async (path) => identityOf(await fs.promises.lstat(path)),
-  link: (existingPath, newPath) => fs.promises.link(existingPath, newPath),
-  rename: (from, to) => fs.promises.rename(from, to),
-  unlink: (path) => fs.promises.unlink(path),
+  identity: async (path) => identityOf(await fsPromises.lstat(path)),
+  link: (existingPath, newPath) => fsPromises.link(existingPath, newPath),
+  rename: (from, to) => fsPromises.rename(from, to),
+  unlink: (path) => fsPromises.unlink(path),
   async makeDir(path, mode) {
-    await fs.promises.mkdir(path, { mode });
+    await fsPromises.mkdir(path, { mode });
   },
-  lstat: async (path) => factsOf(await fs.promises.lstat(path)),
+  lstat: async (path) => factsOf(await fsPromises.lstat(path)),
   async lstatIfPresent(path) {
     try {
-      return factsOf(await fs.promises.lstat(path));
+      return factsOf(await fsPromises.lstat(path));
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
     }
   },
-  stat: async (path) => factsOf(await fs.promises.stat(path)),
-  realpath: (path) => fs.promises.realpath(path),
-  setMtime: (path, mtimeMs) => fs.promises.utimes(path, seconds(mtimeMs), seconds(mtimeMs)),
-  mtime: async (path) => (await fs.promises.stat(path)).mtimeMs,
-  size: async (path) => (await fs.promises.stat(path)).size,
+  stat: async (path) => factsOf(await fsPromises.stat(path)),
+  realpath: (path) => fsPromises.realpath(path),
+  setMtime: (path, mtimeMs) => fsPromises.utimes(path, seconds(mtimeMs), seconds(mtimeMs)),
+  mtime: async (path) => (await fsPromises.stat(path)).mtimeMs,
+  size: async (path) => (await fsPromises.stat(path)).size,
   async sizeAndMtime(path) {
-    const { size, mtimeMs } = await fs.promises.lstat(path);
+    const { size, mtimeMs } = await fsPromises.lstat(path);
     return { size, mtimeMs };
   },
-  list: (path) => fs.promises.readdir(path),
-  removeTree: (path) => fs.promises.rm(path, TREE),
+  list: (path) => fsPromises.readdir(path),
+  removeTree: (path) => fsPromises.rm(path, TREE),
   nextTurn: () => new Promise<void>((resolve) => setImmediate(resolve)),
 };
 

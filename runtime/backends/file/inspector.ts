@@ -1,5 +1,6 @@
 import { hash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as fsPromises from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   NotACacheError,
@@ -248,7 +249,7 @@ function summarize(version: ScannedVersion, current: boolean, staleAfterMs: numb
 async function removeIfStill(path: string, stillRemovable: (aside: string) => boolean | Promise<boolean>): Promise<boolean> {
   const aside = tempPathFor(path, `cli-${randomUUID()}`);
   try {
-    await fs.promises.rename(path, aside);
+    await fsPromises.rename(path, aside);
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return false;
     throw error;
@@ -256,17 +257,17 @@ async function removeIfStill(path: string, stillRemovable: (aside: string) => bo
   const removable = await stillRemovable(aside);
   if (!removable) {
     try {
-      await fs.promises.link(aside, path);
+      await fsPromises.link(aside, path);
     } catch (error) {
       if (errorCode(error) !== 'EEXIST') throw error;
     }
   }
-  await fs.promises.unlink(aside);
+  await fsPromises.unlink(aside);
   return removable;
 }
 
 async function computedAtOf(path: string): Promise<number | null> {
-  const file = await fs.promises.open(path, READ_NO_FOLLOW);
+  const file = await fsPromises.open(path, READ_NO_FOLLOW);
   try {
     const { buffer, bytesRead } = await file.read(Buffer.allocUnsafe(HEADER_BYTES), 0, HEADER_BYTES, 0);
     return readEntryHeader(buffer.subarray(0, bytesRead))?.computedAt ?? null;
@@ -514,7 +515,7 @@ function leftover(fn: FunctionInfo, path: string): Removal {
     entries: 0,
     bytes: 0,
     remove: async () => {
-      await fs.promises.rm(path, { recursive: true, force: true });
+      await fsPromises.rm(path, { recursive: true, force: true });
       return true;
     },
   };

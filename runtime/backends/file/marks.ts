@@ -5,7 +5,7 @@ import type { ClaimResult } from '../../core.js';
 import { io, type DiskPlan, type FileIdentity } from './disk.js';
 import { createIfAbsent, errorCode, ifPresent, listNames, uniqueSuffix, type Modes } from './files.js';
 import { isMarkName, isTempName, tempPathFor } from './layout.js';
-import { PROCESS_START_TIME, livenessOf } from './owner-liveness.js';
+import { livenessOf, processStartTime } from './owner-liveness.js';
 
 /*
  * A being-calculated mark is a small JSON file, `<marks>/<key hash>.mark`,
@@ -182,7 +182,7 @@ export function* claimMark(
   onDeadMarkRemoved: (dead: DeadMark) => void,
 ): DiskPlan<ClaimResult> {
   const token = nodeCrypto().randomUUID();
-  const owner: MarkOwner = { token, pid: process.pid, host: HOST, leaseMs, startTime: PROCESS_START_TIME };
+  const owner: MarkOwner = { token, pid: process.pid, host: HOST, leaseMs, startTime: processStartTime() };
   const bytes = Buffer.from(JSON.stringify(owner), 'utf8');
   for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
     const created = yield* createIfAbsent(path, bytes, modes);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { onFirstUse } from '../../node-builtins.js';
 import { errorCode } from './files.js';
 
 /*
@@ -34,8 +35,12 @@ function statOf(pid: number | 'self'): ProcessStat | undefined {
   return state && startTime ? { state, startTime } : undefined;
 }
 
-/** When this process started, where `/proc` tells it (Linux); undefined elsewhere. */
-export const PROCESS_START_TIME: string | undefined = statOf('self')?.startTime;
+/**
+ * When this process started, where `/proc` tells it (Linux); undefined
+ * elsewhere. Read at the first mark this process writes, not at import, which
+ * would cost every cold `import('cachier')` a file read.
+ */
+export const processStartTime: () => string | undefined = onFirstUse(() => statOf('self')?.startTime);
 
 /** When the process `pid` started, where `/proc` tells it; undefined elsewhere or when there is no such process. */
 export function startTimeOf(pid: number): string | undefined {
