@@ -14,7 +14,7 @@
  * loads: in a CPU profile Node's ES module loader (resolve, read, compile,
  * link) takes most of the time, the modules' own top-level code next to
  * nothing. That is why the runtime's entries are bundled
- * (`scripts/bundle-runtime.mjs`).
+ * (`scripts/bundle.mjs`).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

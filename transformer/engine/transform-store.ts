@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -141,9 +141,9 @@ let engineStamp: string | null | undefined;
 
 /**
  * The hash of this engine's own code (its compiled files and the identity
- * rules it uses) and of the parser's version; `null` when the engine does not
- * run from its files (bundled into a tool's config), so no stored rewrite can
- * be matched to it.
+ * rules it uses, or the package's bundled chunks that hold them) and of the
+ * parser's version; `null` when the engine runs from neither (bundled into a
+ * tool's config), so no stored rewrite can be matched to it.
  */
 function stampOfEngine(): string | null {
   if (engineStamp === undefined) {
@@ -159,18 +159,30 @@ function stampOfEngine(): string | null {
 function hashOfEngineFiles(): string {
   const digest = createHash('sha1');
   const self = fileURLToPath(import.meta.url);
-  // `.js` in the package; `.ts` where the sources run as they are (this repository's tests).
-  const extension = extname(self);
   const engineDir = dirname(self);
-  const runtimeDir = join(engineDir, '../../runtime');
-  const filesOf = (dir: string): string[] =>
-    readdirSync(dir)
-      .filter((name) => name.endsWith(extension))
-      .map((name) => join(dir, name));
-  const files = [...filesOf(engineDir), join(runtimeDir, `project-identity${extension}`), ...filesOf(join(runtimeDir, 'options'))].sort();
+  const files = engineFiles(self).sort();
   for (const file of files) digest.update(file.slice(engineDir.length)).update(readFileSync(file));
   digest.update(parserVersion());
   return digest.digest('hex').slice(0, 16);
+}
+
+/** A chunk of the package's bundled routes (`scripts/bundle.mjs`): `dist/transformer/chunk-<hash>.js`. */
+const ROUTE_CHUNK = /^chunk-[A-Z0-9]+\.js$/;
+
+/** The files that hold the engine's code, beginning from this module's own file. */
+function engineFiles(self: string): string[] {
+  const folder = dirname(self);
+  const filesOf = (dir: string, holdsCode: (name: string) => boolean): string[] =>
+    readdirSync(dir)
+      .filter(holdsCode)
+      .map((name) => join(dir, name));
+  // Bundled with the routes: the chunks hold the engine, the identity rules and the option catalog.
+  if (basename(folder) === 'transformer' && ROUTE_CHUNK.test(basename(self))) return filesOf(folder, (name) => ROUTE_CHUNK.test(name));
+  // `.js` in the package; `.ts` where the sources run as they are (this repository's tests).
+  const extension = extname(self);
+  const ownKind = (name: string): boolean => name.endsWith(extension);
+  const runtimeDir = join(folder, '../../runtime');
+  return [...filesOf(folder, ownKind), join(runtimeDir, `project-identity${extension}`), ...filesOf(join(runtimeDir, 'options'), ownKind)];
 }
 
 function parserVersion(): string {

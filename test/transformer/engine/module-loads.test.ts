@@ -24,17 +24,28 @@ function modulesLoadedBy(entry: string): string[] {
 }
 
 describe('modules each entry loads', () => {
-  test('the engine and a bundler plugin load no backend core and no part of the runtime engine', () => {
-    for (const entry of ['transformer/engine/index.js', 'transformer/routes/bundlers/vite.js']) {
-      const loaded = modulesLoadedBy(entry);
-      expect(loaded).toContain('runtime/backends/registry.js');
-      expect(loaded.filter((file) => /^runtime\/(engine\/|backends\/.*\/core\.js|backends\/sync-cores\.js)/.test(file))).toEqual([]);
+  test('the engine loads the backend registry but no backend core and no part of the runtime engine', () => {
+    const loaded = modulesLoadedBy('transformer/engine/index.js');
+    expect(loaded).toContain('runtime/backends/registry.js');
+    expect(loaded.filter((file) => /^runtime\/(engine\/|backends\/.*\/core\.js|backends\/sync-cores\.js)/.test(file))).toEqual([]);
+  });
+
+  test('a bundler plugin loads its bundled entry and the routes chunks: the engine and the registry, no backend core', () => {
+    // Ours: the files under dist/ (its packages, unplugin and magic-string, are under node_modules/).
+    const loaded = modulesLoadedBy('transformer/routes/bundlers/vite.js').filter((file) => !file.startsWith('..'));
+    expect(loaded[0]).toBe('transformer/routes/bundlers/vite.js');
+    expect(loaded.slice(1).length).toBeGreaterThan(0);
+    expect(loaded.slice(1).filter((file) => !/^transformer\/chunk-[A-Z0-9]+\.js$/.test(file))).toEqual([]);
+    const code = loaded.map((file) => readFileSync(join(root, 'dist', file), 'utf8')).join('\n');
+    expect(code).toContain('function backendNamed(');
+    for (const absent of ['createFileCore', 'createMemoryCore', 'createRedisCore', 'openInspector']) {
+      expect(code).not.toMatch(new RegExp(`function ${absent}\\(`));
     }
   });
 
   test('the runtime API loads two files, its entry and one chunk, with the file and memory cores but nothing a route, the command or a server backend needs', () => {
     const loaded = modulesLoadedBy('runtime/index.js');
-    // Each file costs Node's loader about a millisecond: the runtime's static code is one chunk (scripts/bundle-runtime.mjs).
+    // Each file costs Node's loader about a millisecond: the runtime's static code is one chunk (scripts/bundle.mjs).
     expect(loaded).toHaveLength(2);
     expect(loaded[0]).toBe('runtime/index.js');
     expect(loaded[1]).toMatch(/^runtime\/chunk-[A-Z0-9]+\.js$/);

@@ -13,7 +13,6 @@
  * @packageDocumentation
  */
 import { execFile, spawn } from 'node:child_process';
-import { watch } from 'chokidar';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import module, { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
@@ -207,6 +206,8 @@ async function watchProject(tsc: TscCommand, invocation: Invocation, cwd: string
   process.stdout.write(`${stamp()} - Starting compilation in watch mode...\n`);
   const layouts = await layoutsOf(tsc, invocation, cwd, sourceGraph());
   const outputs = layouts.flatMap((layout) => (layout.outDir ? [layout.outDir] : []));
+  // Loaded here: a build without --watch does not pay for it (about 10 ms before tsc could start).
+  const { watch } = await import('chokidar');
   const watcher = watch(
     layouts.map((layout) => layout.configDir),
     {

@@ -14,9 +14,17 @@
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { parse as parseJsonc } from 'jsonc-parser';
 import { type ModuleGraph, readFromDisk, type Stamp } from '../../engine/index.js';
 import type { ProjectLayout } from './tsc-route.js';
+
+/**
+ * The JSONC parser, loaded when a layout is stored (after `tsc --showConfig`),
+ * not on every build: a build with a stored layout starts `tsc` without it.
+ */
+function parseJsonc(text: string): unknown {
+  const jsonc = createRequire(import.meta.url)('jsonc-parser') as typeof import('jsonc-parser');
+  return jsonc.parse(text);
+}
 
 /** Folders never part of a TypeScript program's sources. */
 const SKIPPED_FOLDERS = new Set(['node_modules', '.git']);
