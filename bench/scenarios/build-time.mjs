@@ -32,7 +32,7 @@
  * realistic measures one project only.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { formatNumber, publish } from '../lib/report.mjs';
 import { benchDir, quick } from '../lib/settings.mjs';
@@ -160,9 +160,24 @@ function writeTsconfig(dir, plugin) {
   );
 }
 
-/** A Vite project with `cachier/vite` from `cachierDir` when given. */
+/**
+ * A Vite project with `cachier/vite` when `cachierDir` is given, installed as
+ * an application installs it: `node_modules/cachier` is a folder (the
+ * package's `package.json` and `dist/`, its dependencies reached through a
+ * link to `cachierDir`'s), not a link to `cachierDir`. Vite bundles its config
+ * file together with every import it resolves outside `node_modules`, a
+ * linked package too; an installed plugin stays an import.
+ */
 function writeViteConfig(dir, cachierDir) {
-  const plugin = cachierDir ? `import cachier from ${JSON.stringify(join(cachierDir, 'dist/transformer/routes/bundlers/vite.js'))};\n` : '';
+  if (cachierDir) {
+    const installed = join(dir, 'node_modules/cachier');
+    rmSync(installed, { recursive: true, force: true });
+    mkdirSync(installed, { recursive: true });
+    cpSync(join(cachierDir, 'package.json'), join(installed, 'package.json'));
+    cpSync(join(cachierDir, 'dist'), join(installed, 'dist'), { recursive: true });
+    symlinkSync(join(cachierDir, 'node_modules'), join(installed, 'node_modules'), 'dir');
+  }
+  const plugin = cachierDir ? "import cachier from 'cachier/vite';\n" : '';
   writeFileSync(
     join(dir, 'vite.config.mjs'),
     `${plugin}export default { logLevel: 'silent', plugins: [${cachierDir ? 'cachier()' : ''}], build: { ssr: 'src/main.ts', outDir: 'dist', emptyOutDir: true, minify: false, rolldownOptions: { external: ['cachier'] } } };\n`,
