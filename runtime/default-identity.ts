@@ -24,16 +24,16 @@ interface Caller {
  * frames for the caller.
  */
 function callerFrame(entry: AnyFunction): Caller | undefined {
+  const runtimeDir = ownFolder();
   const holder: { stack?: NodeJS.CallSite[] } = {};
   const previous = Error.prepareStackTrace;
   Error.prepareStackTrace = (_error, frames) => frames;
   try {
     Error.captureStackTrace(holder, entry);
-    const runtimeDir = dirname(fileURLToPath(import.meta.url));
     for (const frame of holder.stack ?? []) {
       const url = frame.getFileName() ?? undefined;
       const file = url?.startsWith('file://') ? fileURLToPath(url) : url;
-      if (url && file && !file.startsWith(runtimeDir + sep) && !file.startsWith('node:')) {
+      if (url && file && !(runtimeDir && file.startsWith(runtimeDir + sep)) && !file.startsWith('node:')) {
         return {
           file,
           functionName: frame.getFunctionName() || undefined,
@@ -46,6 +46,16 @@ function callerFrame(entry: AnyFunction): Caller | undefined {
   } finally {
     Error.prepareStackTrace = previous;
   }
+}
+
+/**
+ * The folder of this runtime's own files; `undefined` in an application
+ * bundled to CommonJS, where `import.meta.url` is empty (esbuild's default
+ * format for Node): the stack, cut at `cachier()`, then tells the caller alone.
+ */
+function ownFolder(): string | undefined {
+  const url: unknown = import.meta.url;
+  return typeof url === 'string' ? dirname(fileURLToPath(url)) : undefined;
 }
 
 const projectOf = projectOnDisk;

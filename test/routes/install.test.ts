@@ -152,6 +152,24 @@ describe('bundling an application that uses cachier, with none of the optional d
     expect(run.output).toBe('42\n');
   });
 
+  test("esbuild's CommonJS bundle (its default format for Node, where import.meta is empty) runs, the identity derived from the caller", async () => {
+    project.write(
+      'app-commonjs.js',
+      `import { cachier, cacheOf } from 'cachier';\nconst double = cachier(async (x) => x * 2, { backend: 'memory' });\ndouble(21).then(async (value) => console.log(value, (await cacheOf(double).cacheInfo()).id));\n`,
+    );
+    const build = await project.run('esbuild', [
+      'app-commonjs.js',
+      '--bundle',
+      '--platform=node',
+      '--outfile=out/app.cjs',
+      '--log-level=error',
+    ]);
+    expect(build.output).toBe('');
+    expect(build.code).toBe(0);
+    const run = await project.node(['out/app.cjs']);
+    expect(run.output).toBe('42 route-fixture:out/app.cjs#anonymous\n');
+  });
+
   test('webpack bundles it for Node without warnings or externals, and the bundle runs (the identity comes from the caller, not the runtime)', async () => {
     project.write(
       'webpack.config.cjs',

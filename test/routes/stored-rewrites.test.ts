@@ -1,7 +1,7 @@
-import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { repoRoot, RouteProject } from '../support/routes/route-project.js';
+import { OXC_PARSER, repoRoot, RouteProject } from '../support/routes/route-project.js';
 
 // Stored rewrites and layouts (docs/toolchains.md#stored-rewrites) on cachier-tsc, from an empty folder with the packed
 // tarball and TypeScript 7: what a build stores never hides a change from the next build.
@@ -55,10 +55,57 @@ describe('cachier-tsc with stored rewrites and layouts', () => {
     expect(isRewritten('built/prices.js')).toBe(true);
   });
 
+  test('a parser that fails to load only after tsc emitted fails the build and leaves no tagged module unrewritten', async () => {
+    expect(await build()).toBe('');
+    const [engine] = readdirSync(store);
+    // The stored rewrites go, the stored facts and layout stay: nothing needs the parser until tsc has emitted.
+    for (const name of readdirSync(join(store, engine as string))) {
+      const path = join(store, engine as string, name);
+      const entry = JSON.parse(readFileSync(path, 'utf8')) as { result?: object };
+      if (entry.result && 'edits' in entry.result) rmSync(path);
+    }
+    const parser = join(project.dir, 'node_modules/oxc-parser');
+    renameSync(parser, `${parser}-aside`);
+    try {
+      // Its version is the real one's: the store's entries are kept per parser version.
+      project.write('node_modules/oxc-parser/package.json', JSON.stringify({ name: 'oxc-parser', version: OXC_PARSER, main: 'index.js' }));
+      project.write('node_modules/oxc-parser/index.js', "throw new Error('the native binding failed to load');\n");
+      // built/ stays (tsc writes every module again): removing it would change the listing the stored layout was made with.
+      const result = await project.run('cachier-tsc');
+      expect(result.code).toBe(1);
+      expect(result.output).toContain('cachier: the rewrite failed after tsc emitted: the native binding failed to load');
+      expect(result.output).toContain('removed what tsc emitted for 2 modules with @cachier tags');
+      for (const tagged of ['built/prices.js', 'built/prices.js.map', 'built/extra/fresh.js']) {
+        expect(existsSync(join(project.dir, tagged))).toBe(false);
+      }
+      expect(existsSync(join(project.dir, 'built/main.js'))).toBe(true);
+    } finally {
+      rmSync(parser, { recursive: true, force: true });
+      renameSync(`${parser}-aside`, parser);
+    }
+    expect(await build()).toBe('');
+    expect(isRewritten('built/prices.js')).toBe(true);
+  });
+
   test('CACHIER_TRANSFORM_CACHE=off builds without the store and leaves it alone', async () => {
     rmSync(store, { recursive: true });
     expect(await build({ CACHIER_TRANSFORM_CACHE: 'off' })).toBe('');
     expect(isRewritten('built/prices.js')).toBe(true);
     expect(existsSync(store)).toBe(false);
+  });
+
+  test('without the parser installed, the build stops before tsc writes anything and says how to install it', async () => {
+    const parser = join(project.dir, 'node_modules/oxc-parser');
+    renameSync(parser, `${parser}-aside`);
+    try {
+      rmSync(join(project.dir, 'built'), { recursive: true, force: true });
+      const result = await project.run('cachier-tsc');
+      expect(result.code).toBe(1);
+      expect(result.output).toContain('needs the package oxc-parser, which is not installed');
+      expect(result.output).toContain('npm install --save-dev oxc-parser');
+      expect(existsSync(join(project.dir, 'built'))).toBe(false);
+    } finally {
+      renameSync(`${parser}-aside`, parser);
+    }
   });
 });

@@ -21,7 +21,7 @@ export { BuildGraphs, type BuildGraphsOptions } from './build-graphs.js';
 export { projectTransformStore, TransformStore, type Stamp } from './transform-store.js';
 export type { ModuleFormat } from './module-rewrite.js';
 export { moduleFormatOf } from './module-format.js';
-export { nativeParser, parseModule, type ParsedModule } from './parser.js';
+export { nativeParser, parseModule, requireParserInstalled, type ParsedModule } from './parser.js';
 export { analyzeModuleText, type ModuleAnalysis } from './analyze.js';
 export { generatedDeclarations } from './declarations.js';
 export { modulePathOf } from './module-path.js';

@@ -40,16 +40,44 @@ export function nativeParser(): OxcParser {
   return loaded;
 }
 
+/**
+ * Checks that the native parser is installed where {@link nativeParser} looks
+ * for it, without loading it: for a tool that must stop before it writes
+ * anything when the parser is missing, but may not need to parse at all (every
+ * rewrite stored).
+ * @throws {@link MissingPeerError} naming the install command.
+ */
+export function requireParserInstalled(): void {
+  if (loaded) return;
+  for (const require of parserRequires()) {
+    try {
+      require.resolve('oxc-parser');
+      return;
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+  throw missingParser();
+}
+
 function loadParser(): OxcParser {
-  const requires = [createRequire(import.meta.url), createRequire(join(process.cwd(), 'package.json'))];
-  for (const require of requires) {
+  for (const require of parserRequires()) {
     try {
       return require('oxc-parser') as OxcParser;
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
   }
-  throw new MissingPeerError(
+  throw missingParser();
+}
+
+/** Beside this package first, then in the project. */
+function parserRequires(): NodeJS.Require[] {
+  return [createRequire(import.meta.url), createRequire(join(process.cwd(), 'package.json'))];
+}
+
+function missingParser(): MissingPeerError {
+  return new MissingPeerError(
     'oxc-parser',
     'the @cachier tag rewrite (cachier-tsc, tspc, the bundler plugins, Babel, Jest, cachier/register)',
     `Install the parser it reads your modules with: ${INSTALL_PARSER}`,

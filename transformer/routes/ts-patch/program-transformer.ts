@@ -226,7 +226,7 @@ function skipEmit(ts: TypeScript, program: TS.Program, count: number): void {
         file: undefined,
         start: undefined,
         length: undefined,
-        messageText: `cachier: ${count} bad @cachier tag${count === 1 ? '' : 's'}: nothing was emitted, so no function runs uncached`,
+        messageText: `cachier: ${count} problem${count === 1 ? '' : 's'} with @cachier tags: nothing was emitted, so no function runs uncached`,
         category: ts.DiagnosticCategory.Error,
         code: CACHIER_DIAGNOSTIC_CODE,
         source: 'cachier',

@@ -16,9 +16,17 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import module, { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
-import { formatDiagnostic, nativeParser, type ModuleGraph } from '../../engine/index.js';
+import { formatDiagnostic, nativeParser, requireParserInstalled, type ModuleGraph } from '../../engine/index.js';
 import { storedLayout, storeLayout } from './stored-layout.js';
-import { layoutFromShownConfig, prepareSources, rewriteEmitted, sourceGraph, tagProblems, type ProjectLayout } from './tsc-route.js';
+import {
+  layoutFromShownConfig,
+  prepareSources,
+  removeUnrewritten,
+  rewriteEmitted,
+  sourceGraph,
+  tagProblems,
+  type ProjectLayout,
+} from './tsc-route.js';
 
 const EMITTED_LINE = /^TSFILE: /;
 
@@ -111,6 +119,8 @@ async function layoutsOf(tsc: TscCommand, invocation: Invocation, cwd: string, g
             if (layout) storeLayout(config, layout, graph);
             resolvePromise(layout);
           });
+          // A build with no stored layout most likely has no stored rewrites either: the parser loads while tsc answers.
+          nativeParser();
         }),
     ),
   );
@@ -168,25 +178,41 @@ function runTsc(tsc: TscCommand, args: readonly string[], invocation: Invocation
 async function build(tsc: TscCommand, args: readonly string[], invocation: Invocation, cwd: string): Promise<number> {
   const graph = sourceGraph();
   const shown = layoutsOf(tsc, invocation, cwd, graph);
-  // The parser loads while `tsc --showConfig` runs, and a missing one is reported before tsc builds.
-  nativeParser();
+  // A missing parser stops the build before tsc writes anything; it is loaded only when a module needs parsing
+  // (a build whose rewrites are all stored parses nothing), and one that fails to load after tsc emitted is handled below.
+  requireParserInstalled();
   const layouts = await shown;
   const problems = layouts.flatMap((layout) => tagProblems(layout, graph));
   if (problems.length > 0) {
     for (const problem of problems) process.stdout.write(`${formatDiagnostic(problem, (fileName) => relative(cwd, fileName))}\n`);
     process.stdout.write(
-      `cachier: ${problems.length === 1 ? 'a bad @cachier tag' : `${problems.length} bad @cachier tags`}: nothing was emitted, so no function runs uncached; fix the tags and build again\n`,
+      `cachier: ${problems.length === 1 ? 'a problem' : `${problems.length} problems`} with @cachier tags (above): nothing was emitted, so no function runs uncached; fix ${problems.length === 1 ? 'it' : 'them'} and build again\n`,
     );
     // tsc -b has no --noEmit: then the build stops at the tags.
     if (!invocation.build) await runTsc(tsc, [...args, '--noEmit'], invocation, cwd);
     return 1;
   }
   const built = runTsc(tsc, args, invocation, cwd);
-  // The TypeScript side of the rewrite (ids, source hashes) is computed while `tsc` builds.
-  for (const layout of layouts) await prepareSources(layout, graph);
+  // The TypeScript side of the rewrite (ids, source hashes) is computed while `tsc` builds. What fails here fails
+  // again in the rewrite below, once tsc is done, where it is reported and its output made safe.
+  await prepareAll(layouts, graph).catch(() => undefined);
   const code = await built;
-  const failed = rewritePass(layouts, graph, invocation, cwd);
+  let failed: boolean;
+  try {
+    failed = rewritePass(layouts, graph, invocation, cwd);
+  } catch (error) {
+    const removed = layouts.flatMap((layout) => removeUnrewritten(layout, graph));
+    process.stdout.write(
+      `cachier: the rewrite failed after tsc emitted: ${error instanceof Error ? error.message : String(error)}\n` +
+        `cachier: removed what tsc emitted for ${removed.length} module${removed.length === 1 ? '' : 's'} with @cachier tags, so no function runs uncached; fix the cause and build again\n`,
+    );
+    return 1;
+  }
   return code !== 0 ? code : failed ? 1 : 0;
+}
+
+async function prepareAll(layouts: readonly ProjectLayout[], graph: ModuleGraph): Promise<void> {
+  for (const layout of layouts) await prepareSources(layout, graph);
 }
 
 /**
@@ -274,4 +300,8 @@ async function main(): Promise<void> {
   process.exitCode = await build(tsc, invocation.args, invocation, cwd);
 }
 
-void main();
+main().catch((error: unknown) => {
+  // A missing or broken parser, an unreadable config: said in one line, as tsc says its own errors.
+  process.stderr.write(`cachier-tsc: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import {
   ModuleGraph,
@@ -148,6 +148,27 @@ export function rewriteEmitted(layout: ProjectLayout, graph: ModuleGraph = sourc
     rewritten.push(output);
   }
   return { diagnostics, rewritten, rehashed, functions };
+}
+
+/**
+ * Removes what `tsc` emitted for the modules with `@cachier` tags that this
+ * route has not rewritten, and their source maps: after a rewrite that failed
+ * once `tsc` had written its output, so that no tagged function is left to
+ * run uncached. Answers the removed files.
+ */
+export function removeUnrewritten(layout: ProjectLayout, graph: ModuleGraph): string[] {
+  if (layout.noEmit) return [];
+  const removed: string[] = [];
+  for (const source of sourcesOf(layout)) {
+    if (!graph.text(source)?.includes('@cachier')) continue;
+    const output = outputOf(layout, source);
+    const emitted = readText(output);
+    if (emitted === undefined || REWRITTEN.test(emitted)) continue;
+    rmSync(output, { force: true });
+    rmSync(`${output}.map`, { force: true });
+    removed.push(output);
+  }
+  return removed;
 }
 
 /** Rewritten JavaScript with each function's `sourceHash` set to the current one. */
