@@ -13,6 +13,7 @@ import {
 import {
   carryOut,
   confirm,
+  counted,
   formatAge,
   formatBytes,
   formatDuration,
@@ -95,7 +96,7 @@ export async function list(context: Context, patterns: readonly string[], staleA
   output.print(
     table(output, ['function', 'backend', 'entries', 'size', 'oldest', 'newest', 'stale', 'old versions', 'being calculated'], rows),
   );
-  output.print(output.colors.dim(`${functions.length} functions in ${inspector.description}`));
+  output.print(output.colors.dim(`${counted(functions.length, 'function')} in ${inspector.description}`));
 }
 
 /** `cachier show <id>`: one function's versions, entries and marks. */
@@ -312,7 +313,7 @@ export async function verify(context: Context, patterns: readonly string[], fix:
     if (output.json) {
       output.print(JSON.stringify({ read, unreadable: problems.map(removalJson) }, null, 2));
     } else {
-      output.print(`Read ${read} entries of ${functions.length} functions: ${problems.length} unreadable.`);
+      output.print(`Read ${counted(read, 'entry', 'entries')} of ${counted(functions.length, 'function')}: ${problems.length} unreadable.`);
       if (problems.length > 0) {
         output.print(
           table(
@@ -370,7 +371,7 @@ export async function stats(context: Context, patterns: readonly string[], stale
       ]),
     ),
   );
-  output.print(`Total ${formatBytes(totalBytes)} in ${functions.length} functions (${inspector.description}).`);
+  output.print(`Total ${formatBytes(totalBytes)} in ${counted(functions.length, 'function')} (${inspector.description}).`);
   output.print(
     output.colors.dim('Hits and misses are counted per process, not stored by any backend: read them with fn.cacheInfo() in the process.'),
   );

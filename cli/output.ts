@@ -67,6 +67,11 @@ const PLAIN_CHARS = {
   middle: '  ',
 };
 
+/** `1 function`, `2 functions`: a count with its noun. */
+export function counted(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : plural}`;
+}
+
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
 /** `0 B`, `812 B`, `1.5 KiB`, `12.3 MiB` (powers of 1024, as the `entrySizeLimit` option reads sizes). */
