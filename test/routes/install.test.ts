@@ -136,18 +136,15 @@ describe('bundling an application that uses cachier, with none of the optional d
     );
   }, 300_000);
   afterAll(() => project.remove());
-
-  test('esbuild bundles it for Node without warnings or externals, and the bundle runs', async () => {
-    const build = await project.run('esbuild', [
-      'app.js',
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      '--outfile=out/app.js',
-      '--log-level=warning',
-    ]);
+  /** Runs esbuild with `args`: the build succeeds and prints nothing. */
+  const bundleQuietly = async (args: readonly string[]): Promise<void> => {
+    const build = await project.run('esbuild', args);
     expect(build.output).toBe('');
     expect(build.code).toBe(0);
+  };
+
+  test('esbuild bundles it for Node without warnings or externals, and the bundle runs', async () => {
+    await bundleQuietly(['app.js', '--bundle', '--platform=node', '--format=esm', '--outfile=out/app.js', '--log-level=warning']);
     const run = await project.node(['out/app.js']);
     expect(run.output).toBe('42\n');
   });
@@ -157,15 +154,7 @@ describe('bundling an application that uses cachier, with none of the optional d
       'app-commonjs.js',
       `import { cachier, cacheOf } from 'cachier';\nconst double = cachier(async (x) => x * 2, { backend: 'memory' });\ndouble(21).then(async (value) => console.log(value, (await cacheOf(double).cacheInfo()).id));\n`,
     );
-    const build = await project.run('esbuild', [
-      'app-commonjs.js',
-      '--bundle',
-      '--platform=node',
-      '--outfile=out/app.cjs',
-      '--log-level=error',
-    ]);
-    expect(build.output).toBe('');
-    expect(build.code).toBe(0);
+    await bundleQuietly(['app-commonjs.js', '--bundle', '--platform=node', '--outfile=out/app.cjs', '--log-level=error']);
     const run = await project.node(['out/app.cjs']);
     expect(run.output).toBe('42 route-fixture:out/app.cjs#anonymous\n');
   });
@@ -183,16 +172,7 @@ describe('bundling an application that uses cachier, with none of the optional d
   });
 
   test('a browser build gets one clear error when cachier loads, not a failed build', async () => {
-    const build = await project.run('esbuild', [
-      'app.js',
-      '--bundle',
-      '--platform=browser',
-      '--format=esm',
-      '--outfile=out/browser.js',
-      '--log-level=warning',
-    ]);
-    expect(build.output).toBe('');
-    expect(build.code).toBe(0);
+    await bundleQuietly(['app.js', '--bundle', '--platform=browser', '--format=esm', '--outfile=out/browser.js', '--log-level=warning']);
     const run = await project.node(['out/browser.js']);
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('cachier: this is a browser build, and cachier runs in Node.js only');

@@ -48,36 +48,26 @@ export function nativeParser(): OxcParser {
  * @throws {@link MissingPeerError} naming the install command.
  */
 export function requireParserInstalled(): void {
-  if (loaded) return;
-  for (const require of parserRequires()) {
-    try {
-      require.resolve('oxc-parser');
-      return;
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
-  }
-  throw missingParser();
+  if (!loaded) fromParserLocations((require) => require.resolve('oxc-parser'));
 }
 
 function loadParser(): OxcParser {
-  for (const require of parserRequires()) {
+  return fromParserLocations((require) => require('oxc-parser') as OxcParser);
+}
+
+/**
+ * `use` with a `require` from beside this package, then from the project,
+ * whichever finds the parser first; a {@link MissingPeerError} when neither does.
+ */
+function fromParserLocations<T>(use: (require: NodeJS.Require) => T): T {
+  for (const require of [createRequire(import.meta.url), createRequire(join(process.cwd(), 'package.json'))]) {
     try {
-      return require('oxc-parser') as OxcParser;
+      return use(require);
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
   }
-  throw missingParser();
-}
-
-/** Beside this package first, then in the project. */
-function parserRequires(): NodeJS.Require[] {
-  return [createRequire(import.meta.url), createRequire(join(process.cwd(), 'package.json'))];
-}
-
-function missingParser(): MissingPeerError {
-  return new MissingPeerError(
+  throw new MissingPeerError(
     'oxc-parser',
     'the @cachier tag rewrite (cachier-tsc, tspc, the bundler plugins, Babel, Jest, cachier/register)',
     `Install the parser it reads your modules with: ${INSTALL_PARSER}`,

@@ -203,12 +203,16 @@ async function build(tsc: TscCommand, args: readonly string[], invocation: Invoc
   } catch (error) {
     const removed = layouts.flatMap((layout) => removeUnrewritten(layout, graph));
     process.stdout.write(
-      `cachier: the rewrite failed after tsc emitted: ${error instanceof Error ? error.message : String(error)}\n` +
+      `cachier: the rewrite failed after tsc emitted: ${messageOf(error)}\n` +
         `cachier: removed what tsc emitted for ${removed.length} module${removed.length === 1 ? '' : 's'} with @cachier tags, so no function runs uncached; fix the cause and build again\n`,
     );
     return 1;
   }
   return code !== 0 ? code : failed ? 1 : 0;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 async function prepareAll(layouts: readonly ProjectLayout[], graph: ModuleGraph): Promise<void> {
@@ -302,6 +306,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // A missing or broken parser, an unreadable config: said in one line, as tsc says its own errors.
-  process.stderr.write(`cachier-tsc: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`cachier-tsc: ${messageOf(error)}\n`);
   process.exitCode = 1;
 });
