@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { FixtureProject, repoRoot } from '../support/transformer/fixture-project.js';
@@ -32,10 +32,16 @@ function watch(command: string, args: string[], cwd: string, env: Record<string,
 }
 
 describe('watch rebuilds give the source hashes of a clean build', () => {
-  test('tspc --watch: editing a helper gives its tagged dependent the hash a clean build gives', async () => {
+  test('tspc --watch: editing a helper gives its tagged dependent the output of a clean build, without emitting it again', async () => {
     const project = new FixtureProject('dependencies');
     cpSync(join(project.dir, 'packages/tiny-dep'), join(project.dir, 'node_modules/tiny-dep'), { recursive: true });
     const tspc = join(repoRoot, 'node_modules/.bin/tspc');
+    const outputs = (): string[] => ['prices.js', 'prices.js.map', 'prices.d.ts'].map((name) => project.read(`dist/${name}`));
+    const declarationTime = (): number => statSync(join(project.dir, 'dist/prices.d.ts')).mtimeMs;
+    const rates = project.read('src/rates.ts');
+    // A body edit that leaves the helper's declaration (and so its .d.ts) as it was: tsc's builder
+    // re-emits only the helper; the dependent's only change is the source hash of the function that calls it.
+    const edited = rates.replace('* 100) / 100', '* 1000) / 1000');
     const watcher = watch(
       process.execPath,
       [tspc, '-p', project.dir, '--watch', '--preserveWatchOutput', '--pretty', 'false'],
@@ -44,19 +50,30 @@ describe('watch rebuilds give the source hashes of a clean build', () => {
     try {
       await watcher.until(/Watching for file changes\./, 1);
       const before = hashIn(project.read('dist/prices.js'), 'dependencies:src/prices.ts#gross');
-      // A body edit that leaves the helper's declaration (and so its .d.ts) as it was: tsc's builder
-      // re-emits only the helper, so the dependent gets its new hash only if its rewrite counts as a change.
-      project.write('src/rates.ts', project.read('src/rates.ts').replace('* 100) / 100', '* 1000) / 1000'));
+      const firstDeclaration = declarationTime();
+      project.write('src/rates.ts', edited);
       await watcher.until(/Watching for file changes\./, 2);
-      const watched = hashIn(project.read('dist/prices.js'), 'dependencies:src/prices.ts#gross');
+      const afterEdit = outputs();
+      project.write('src/rates.ts', rates);
+      await watcher.until(/Watching for file changes\./, 3);
+      const afterUndo = outputs();
+      // The compiler did not emit the dependent again (its declaration file was not rewritten); its JavaScript got the new hash.
+      expect(declarationTime()).toBe(firstDeclaration);
       watcher.stop();
-      rmSync(join(project.dir, 'dist'), { recursive: true });
-      const clean = await project.compile();
-      expect(clean.code).toBe(0);
-      const cleanHash = hashIn(project.read('dist/prices.js'), 'dependencies:src/prices.ts#gross');
+      expect(watcher.output()).not.toMatch(/error TS|cachier:/);
+      expect(watcher.output().match(/Found 0 errors\./g)).toHaveLength(3);
+
+      const clean = async (): Promise<string[]> => {
+        rmSync(join(project.dir, 'dist'), { recursive: true });
+        expect((await project.compile()).code).toBe(0);
+        return outputs();
+      };
+      expect(afterUndo).toEqual(await clean());
+      expect(hashIn(afterUndo[0] as string, 'dependencies:src/prices.ts#gross')).toBe(before);
+      project.write('src/rates.ts', edited);
+      expect(afterEdit).toEqual(await clean());
       expect(before).toMatch(/^[\w-]{16}$/);
-      expect(watched).not.toBe(before);
-      expect(watched).toBe(cleanHash);
+      expect(hashIn(afterEdit[0] as string, 'dependencies:src/prices.ts#gross')).not.toBe(before);
     } finally {
       watcher.stop();
       project.remove();

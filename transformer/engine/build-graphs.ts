@@ -21,11 +21,14 @@ export interface BuildGraphsOptions {
  * generation, a dev server's life between file changes), so each
  * declaration's own hash and direct dependencies are found once per build, not
  * once per tagged module that reaches them: with a graph per module, hashing
- * grew with tagged functions x reachable declarations. Parses and declaration
- * hashes outlive generations (they are keyed by the file's text).
+ * grew with tagged functions x reachable declarations. Each graph is made
+ * from the last one, so a rebuild after an edit walks again only what the
+ * edited files changed (see {@link ModuleGraph}).
  */
 export class BuildGraphs {
   private graph: ModuleGraph | undefined;
+  /** The graph of the last build, which the next one is made from. */
+  private previous: ModuleGraph | undefined;
   /** With `checkFiles`: each file the current graph read, as `mtime:size` at the time (`''` when it could not be read). */
   private readonly stamps = new Map<string, string>();
 
@@ -39,7 +42,11 @@ export class BuildGraphs {
    */
   current(handedFile?: string): ModuleGraph {
     if (this.graph && this.options.checkFiles && this.changedOnDisk()) this.reset();
-    this.graph ??= new ModuleGraph(this.options.checkFiles ? (fileName) => this.read(fileName) : readFromDisk, this.options.store);
+    this.graph ??= new ModuleGraph(
+      this.options.checkFiles ? (fileName) => this.read(fileName) : readFromDisk,
+      this.options.store,
+      this.previous,
+    );
     if (this.options.checkFiles && handedFile !== undefined && !this.stamps.has(handedFile))
       this.stamps.set(handedFile, stampOf(handedFile));
     return this.graph;
@@ -47,6 +54,7 @@ export class BuildGraphs {
 
   /** Starts a new build: the next {@link current} answers a new graph, which reads every file again. */
   reset(): void {
+    this.previous = this.graph ?? this.previous;
     this.graph = undefined;
     this.stamps.clear();
   }

@@ -44,13 +44,23 @@ const SOURCE_EXTENSIONS: Readonly<Record<string, readonly string[]>> = {
  * resolution rules; imports of packages add the package's `name@version`;
  * Node's built-ins, globals and types add nothing. `paths` aliases of
  * `tsconfig.json` are not followed (they count as packages without a version).
+ *
+ * A graph is one build's view of the disk. The next build of a watch (or a
+ * dev server after a file change) makes a new graph from the last one, which
+ * takes over the work that still holds: each declaration's dependencies and
+ * each function's hash are kept while the files they were found from have the
+ * same text, and only while every import still resolves where it did.
  */
 export class ModuleGraph {
   private readonly texts = new Map<string, string | undefined>();
-  /** Each unit's direct dependencies, in the order its code names them: walked once per graph, however many tagged functions reach it. */
-  private readonly directDependencies = new WeakMap<SyntaxNode, DirectDependencies>();
-  /** While a unit's direct dependencies are found: the files read, and every path read or tried (its module's), on the way. */
-  private consulted: { readonly files: Set<string>; readonly probes: Map<string, ProbeKind> } | undefined;
+  /**
+   * Each unit's direct dependencies, in the order its code names them: walked
+   * once, however many tagged functions reach it, and again in a later graph
+   * only when a file the walk read has changed.
+   */
+  private readonly directDependencies: WeakMap<SyntaxNode, DirectDependencies>;
+  /** While a unit's direct dependencies are found: the files read (with the text read), and every path read or tried (its module's), on the way. */
+  private consulted: { readonly files: Map<string, string | undefined>; readonly probes: Map<string, ProbeKind> } | undefined;
   /** By module file: the files behind its tagged functions' source hashes (what they reached, and the files read on the way). */
   private readonly behindModule = new Map<string, Set<string>>();
   /**
@@ -59,33 +69,79 @@ export class ModuleGraph {
    * its own walk tried, which only costs a needless rehash); gathered per
    * module so hashing does not copy them for every unit it visits.
    */
-  private readonly probesOfModule = new Map<string, Map<string, ProbeKind>>();
+  private readonly probesOfModule: Map<string, Map<string, ProbeKind>>;
   /** By module file: the stamps of a stored answer it reused. */
   private readonly adoptedStamps = new Map<string, readonly Stamp[]>();
   /** Each path's {@link stampOf}, found once per graph. */
   private readonly stamps = new Map<string, string>();
   /** Where an import leads, by importing folder and specifier. */
-  private readonly resolutions = new Map<string, Resolution>();
-  /** What each reached declaration adds to a source hash, by the name it was reached under. */
-  private readonly contributions = new WeakMap<SyntaxNode, Map<string, string>>();
+  private readonly resolutions: Map<string, Resolution>;
+  /** What each reached declaration adds to a source hash, by the name it was reached under (a tree's nodes never change, so this outlives graphs). */
+  private readonly contributions: WeakMap<SyntaxNode, Map<string, string>>;
   /** A module's facts are asked for more than once (the tag check, the `tsc` route's rewrite of the emitted JavaScript): each hash is computed once. */
-  private readonly dependencyHashes = new WeakMap<
-    SyntaxNode,
-    {
-      readonly ownHash: string;
-      readonly hash: string;
-      readonly files: ReadonlySet<string>;
-    }
-  >();
+  private readonly dependencyHashes: WeakMap<SyntaxNode, DependencyHash>;
+  /** The entries made by this graph, and those taken over from the last one that it found still true. */
+  private readonly confirmed = new WeakSet<FoundFrom>();
+  /** The modules whose tagged functions this graph hashed. */
+  private readonly hashed = new Set<string>();
+  /** The modules whose tagged functions the earlier graphs this one took work over from hashed. */
+  private readonly hashedBefore: ReadonlySet<string>;
 
   /**
    * @param readText - reads a module's text; each file is read once per graph.
    * @param store - rewrites kept between builds, which {@link transformModule} reuses while their stamps hold; none by default.
+   * @param previous - the graph of the same project's last build (a watch
+   *   generation): its resolutions are tried again now, and when each leads
+   *   where it did, its dependencies and hashes are taken over, each used only
+   *   while the files it was found from read the same.
    */
   constructor(
     private readonly readText: ReadText = readFromDisk,
     readonly store?: TransformStore,
-  ) {}
+    previous?: ModuleGraph,
+  ) {
+    const resolutions = previous?.resolutionsAgain();
+    const kept = resolutions ? previous : undefined;
+    this.resolutions = resolutions ?? new Map();
+    this.directDependencies = kept?.directDependencies ?? new WeakMap();
+    this.dependencyHashes = kept?.dependencyHashes ?? new WeakMap();
+    this.probesOfModule = new Map(kept?.probesOfModule);
+    this.contributions = previous?.contributions ?? new WeakMap();
+    this.hashedBefore = new Set(kept ? [...kept.hashedBefore, ...kept.hashed] : []);
+  }
+
+  /**
+   * Whether an earlier build this graph was made from hashed the tagged
+   * functions of `fileName`. Its stored rewrite is then not worth reading: that
+   * build wrote it, for the texts of then, and hashing again reuses whatever
+   * of that build's work still holds.
+   */
+  hashedInEarlierBuild(fileName: string): boolean {
+    return this.hashedBefore.has(fileName);
+  }
+
+  /**
+   * Every resolution of this graph made again, now; `undefined` when one
+   * leads elsewhere (a module added or removed, a package upgraded), since
+   * the dependencies found through it would then be wrong.
+   */
+  private resolutionsAgain(): Map<string, Resolution> | undefined {
+    const again = new Map<string, Resolution>();
+    for (const [key, before] of this.resolutions) {
+      const now = resolutionOf(before.directory, before.specifier);
+      if (targetOf(now) !== targetOf(before)) return undefined;
+      again.set(key, now);
+    }
+    return again;
+  }
+
+  /** Whether `entry` holds in this graph: made by it, or found from files that read the same now. */
+  private stillTrue(entry: FoundFrom): boolean {
+    if (this.confirmed.has(entry)) return true;
+    for (const [file, text] of entry.files) if (this.text(file) !== text) return false;
+    this.confirmed.add(entry);
+    return true;
+  }
 
   /** Takes `text` as the module at `fileName` for this graph (the text a tool handed over), without parsing it. */
   useText(fileName: string, text: string): void {
@@ -94,12 +150,13 @@ export class ModuleGraph {
 
   /** The text of the module at `fileName` (unparsed), or `undefined` when it cannot be read. Each file is read once per graph. */
   text(fileName: string): string | undefined {
+    if (!this.texts.has(fileName)) this.texts.set(fileName, this.readText(fileName));
+    const text = this.texts.get(fileName);
     if (this.consulted) {
-      this.consulted.files.add(fileName);
+      this.consulted.files.set(fileName, text);
       this.consulted.probes.set(fileName, 'text');
     }
-    if (!this.texts.has(fileName)) this.texts.set(fileName, this.readText(fileName));
-    return this.texts.get(fileName);
+    return text;
   }
 
   /** The parsed module at `fileName`, or `undefined` when it cannot be read. Each file is read once per graph. */
@@ -117,12 +174,15 @@ export class ModuleGraph {
    */
   dependencyHash(fn: SyntaxNode, ownHash: string): string {
     let known = this.dependencyHashes.get(fn);
-    if (known?.ownHash !== ownHash) {
+    if (known?.ownHash !== ownHash || !this.stillTrue(known)) {
       known = this.computeDependencyHash(fn, ownHash);
       this.dependencyHashes.set(fn, known);
+      this.confirmed.add(known);
     }
-    const behind = this.behindOf(moduleOf(fn).fileName);
-    for (const file of known.files) behind.add(file);
+    const fileName = moduleOf(fn).fileName;
+    this.hashed.add(fileName);
+    const behind = this.behindOf(fileName);
+    for (const file of known.files.keys()) behind.add(file);
     return known.hash;
   }
 
@@ -223,8 +283,8 @@ export class ModuleGraph {
     return this.behindModule.get(fileName) ?? new Set([fileName]);
   }
 
-  private computeDependencyHash(fn: SyntaxNode, ownHash: string): { ownHash: string; hash: string; files: ReadonlySet<string> } {
-    const files = new Set<string>();
+  private computeDependencyHash(fn: SyntaxNode, ownHash: string): DependencyHash {
+    const files = new Map<string, string | undefined>();
     const contributions = new Set<string>();
     const visited = new Set<SyntaxNode>([fn]);
     const pending: SyntaxNode[] = [fn];
@@ -240,8 +300,8 @@ export class ModuleGraph {
     for (let unit = pending.pop(); unit; unit = pending.pop()) {
       const direct = this.directDependenciesOf(unit);
       const fileName = moduleOf(unit).fileName;
-      files.add(fileName);
-      for (const file of direct.files) files.add(file);
+      files.set(fileName, this.texts.get(fileName));
+      for (const [file, text] of direct.files) files.set(file, text);
       for (const dependency of direct.dependencies) add(dependency);
     }
     if (contributions.size === 0) return { ownHash, hash: ownHash, files };
@@ -252,7 +312,7 @@ export class ModuleGraph {
 
   private directDependenciesOf(unit: SyntaxNode): DirectDependencies {
     let direct = this.directDependencies.get(unit);
-    if (!direct) {
+    if (!direct || !this.stillTrue(direct)) {
       const dependencies: Dependency[] = [];
       const fileName = moduleOf(unit).fileName;
       let probes = this.probesOfModule.get(fileName);
@@ -260,7 +320,7 @@ export class ModuleGraph {
         probes = new Map();
         this.probesOfModule.set(fileName, probes);
       }
-      const files = new Set<string>();
+      const files = new Map<string, string | undefined>();
       this.consulted = { probes, files };
       try {
         forEachValueReference(unit, (reference) => {
@@ -271,6 +331,7 @@ export class ModuleGraph {
       }
       direct = { dependencies, files };
       this.directDependencies.set(unit, direct);
+      this.confirmed.add(direct);
     }
     return direct;
   }
@@ -334,10 +395,11 @@ export class ModuleGraph {
 
   /** Where `specifier`, imported by `fromFile`, leads: a module of the project or a package. */
   private resolve(fromFile: string, specifier: string): Target | undefined {
-    const key = `${dirname(fromFile)}\u0000${specifier}`;
+    const directory = dirname(fromFile);
+    const key = `${directory}\u0000${specifier}`;
     let resolution = this.resolutions.get(key);
     if (!resolution) {
-      resolution = this.resolution(fromFile, specifier);
+      resolution = resolutionOf(directory, specifier);
       this.resolutions.set(key, resolution);
     }
     // The resolution is found once per graph, but every unit that uses it depends on what it tried.
@@ -345,15 +407,6 @@ export class ModuleGraph {
     if (resolution.kind === 'package') return { kind: 'package', origin: resolution.origin };
     const module = resolution.fileName === undefined ? undefined : this.module(resolution.fileName);
     return module ? { kind: 'module', module } : undefined;
-  }
-
-  private resolution(fromFile: string, specifier: string): Resolution {
-    const probes = new Map<string, ProbeKind>();
-    if (specifier.startsWith('.') || specifier.startsWith('/'))
-      return { kind: 'file', fileName: sourceFileFor(resolvePath(dirname(fromFile), specifier), probes), probes };
-    if (specifier.startsWith('node:') || BUILTINS.has(specifier)) return { kind: 'file', fileName: undefined, probes };
-    const found = packageOrigin(fromFile, specifier);
-    return { kind: 'package', origin: found.origin, probes: found.probes };
   }
 
   /** The declarations a module exports under `name`, following re-exports. */
@@ -454,16 +507,44 @@ interface PackageDependency {
   /** `name@version` */
   readonly origin: string;
 }
+/** Something found by reading files: the files read, each with the text it had (`undefined`: none). */
+interface FoundFrom {
+  readonly files: ReadonlyMap<string, string | undefined>;
+}
 /** A unit's dependencies in the order its code names them, and the modules read to find them. */
-interface DirectDependencies {
+interface DirectDependencies extends FoundFrom {
   readonly dependencies: readonly Dependency[];
-  readonly files: ReadonlySet<string>;
+}
+/** A function's source hash extended with its dependencies', and every file read to find them. */
+interface DependencyHash extends FoundFrom {
+  readonly ownHash: string;
+  readonly hash: string;
 }
 
-/** Where an import leads before its module is read: a project file (none when it names none, or a built-in), or a package; and the paths tried. */
+/**
+ * Where an import (`specifier`, from a module in `directory`) leads before its
+ * module is read: a project file (none when it names none, or a built-in), or
+ * a package; and the paths tried.
+ */
 type Resolution = ({ readonly kind: 'file'; readonly fileName: string | undefined } | PackageDependency) & {
+  readonly directory: string;
+  readonly specifier: string;
   readonly probes: ReadonlyMap<string, ProbeKind>;
 };
+
+function resolutionOf(directory: string, specifier: string): Resolution {
+  const probes = new Map<string, ProbeKind>();
+  if (specifier.startsWith('.') || specifier.startsWith('/'))
+    return { kind: 'file', fileName: sourceFileFor(resolvePath(directory, specifier), probes), directory, specifier, probes };
+  if (specifier.startsWith('node:') || BUILTINS.has(specifier)) return { kind: 'file', fileName: undefined, directory, specifier, probes };
+  const found = packageOrigin(directory, specifier);
+  return { kind: 'package', origin: found.origin, directory, specifier, probes: found.probes };
+}
+
+/** What a resolution leads to, as one string: two resolutions with the same target find the same declarations. */
+function targetOf(resolution: Resolution): string {
+  return resolution.kind === 'file' ? `file:${resolution.fileName ?? ''}` : `package:${resolution.origin}`;
+}
 type Dependency = { readonly kind: 'declaration'; readonly unit: SyntaxNode; readonly name: string } | PackageDependency;
 
 /** A name the walked code uses as a value: a binding, a member of `this`, or a member of a namespace import. */
@@ -617,15 +698,16 @@ function isFile(path: string): boolean {
 }
 
 /**
- * `name@version` of the package `specifier` names, as installed where
- * `fromFile` would find it, and the manifests looked for (a closer install
- * would change it). Read again by each graph (a dev server sees an upgrade).
+ * `name@version` of the package `specifier` names, as installed where a
+ * module in `fromDirectory` would find it, and the manifests looked for (a
+ * closer install would change it). Read again by each graph (a dev server
+ * sees an upgrade).
  */
-function packageOrigin(fromFile: string, specifier: string): { origin: string; probes: Map<string, ProbeKind> } {
+function packageOrigin(fromDirectory: string, specifier: string): { origin: string; probes: Map<string, ProbeKind> } {
   const parts = specifier.split('/');
   const name = specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] ?? specifier);
   const probes = new Map<string, ProbeKind>();
-  for (let directory = dirname(fromFile); ; directory = dirname(directory)) {
+  for (let directory = fromDirectory; ; directory = dirname(directory)) {
     const manifest = join(directory, 'node_modules', name, 'package.json');
     if (existsSync(manifest)) {
       probes.set(manifest, 'manifest');

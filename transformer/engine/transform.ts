@@ -205,7 +205,8 @@ export function moduleFacts(source: {
 /**
  * The stored answer under `key` when the graph has a store and every path it
  * depends on is as it was (the graph then knows the files behind the module,
- * as if it had hashed it).
+ * as if it had hashed it). A module an earlier build of this process hashed
+ * (a watch rebuild's) is hashed again instead: its entry is that build's.
  */
 function reuseStored<T>(
   graph: ModuleGraph,
@@ -213,7 +214,7 @@ function reuseStored<T>(
   source: { readonly code: string; readonly fileName: string },
   input: string,
 ): T | undefined {
-  if (!graph.store) return undefined;
+  if (!graph.store || graph.hashedInEarlierBuild(source.fileName)) return undefined;
   graph.useText(source.fileName, source.code);
   const entry = graph.reuseEntry(key, source.code, input);
   if (!entry) return undefined;

@@ -13,6 +13,7 @@ import {
 } from '../../engine/index.js';
 import type { TypeScript } from './typescript-api.js';
 import { CACHIER_DIAGNOSTIC_CODE } from './diagnostics.js';
+import { canStandFor, emittedWithHashes, patchesFor, recordTree } from './hash-only-rewrites.js';
 
 /** The project's stored rewrites (`null`: none), found at the first program with tags. */
 let store: TransformStore | null | undefined;
@@ -44,13 +45,24 @@ function reusableRewrite(ts: TypeScript, program: TS.Program, original: TS.Sourc
   return last.result;
 }
 
-/** The last program made by {@link transformProgram} for each project (config file and root files), for watch rebuilds. */
-const lastPrograms = new Map<string, { readonly ts: TypeScript; readonly program: TS.Program }>();
+/** The last program and module graph made by {@link transformProgram} for each project (config file and root files), for watch rebuilds. */
+const lastPrograms = new Map<string, { readonly ts: TypeScript; readonly program: TS.Program; readonly graph: ModuleGraph }>();
 
 /** The last rewritten tree of each module, for watch rebuilds. */
 const rewrittenFiles = new Map<
   string,
   { readonly ts: TypeScript; readonly code: string; readonly settings: string; readonly sourceFile: TS.SourceFile }
+>();
+
+/**
+ * Files only the rewritten modules reach (cachier's own declarations, which
+ * they import), kept across watch rebuilds while their modification time
+ * holds: a watch host forgets them each time it makes the program of the
+ * user's text, which lacks them, so each rebuild would read and parse them again.
+ */
+const reachedByRewrites = new Map<
+  string,
+  { readonly ts: TypeScript; readonly settings: string; readonly modified: number; readonly sourceFile: TS.SourceFile }
 >();
 
 /**
@@ -62,9 +74,11 @@ const rewrittenFiles = new Map<
  * mapped back to the user's text; bad tags are reported among the semantic
  * diagnostics (so `tspc` fails, with or without `--noEmit`).
  *
- * A module whose rewrite changes (an edited helper changes a dependent's
- * source hash) gets a new version, so watch mode and `--incremental` builds
- * emit it again, as a clean build would.
+ * A module whose rewrite changes gets a new version, so watch mode and
+ * `--incremental` builds emit it again, as a clean build would; in watch mode,
+ * a module whose only change is its source hashes (an edited helper) keeps its
+ * tree and gets the new hashes put into its emitted JavaScript (see
+ * hash-only-rewrites.ts), so it is not checked and emitted again.
  */
 export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.CompilerHost | undefined): TS.Program {
   const tagged = program
@@ -77,11 +91,19 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
   if (tagged.length === 0) return program;
   // The engine parses the program's texts with its own parser, as every other route does, so ids and source hashes are the same on all of them.
   store ??= projectTransformStore() ?? null;
-  const graph = new ModuleGraph((fileName) => program.getSourceFile(fileName)?.text ?? ts.sys.readFile(fileName), store ?? undefined);
+  const options = program.getCompilerOptions();
+  const roots = program.getRootFileNames().join('\u0000');
+  const project = `${options.configFilePath ?? ''}\u0000${roots}`;
+  const previous = lastPrograms.get(project);
+  // A watch rebuild's graph is made from the last one: only what the edited files changed is walked again.
+  const graph = new ModuleGraph(
+    (fileName) => program.getSourceFile(fileName)?.text ?? ts.sys.readFile(fileName),
+    store ?? undefined,
+    previous?.graph,
+  );
   const rewrites = new Map<string, { readonly original: TS.SourceFile; readonly result: TransformResult }>();
   const problems: { readonly original: TS.SourceFile; readonly diagnostic: CachierDiagnostic }[] = [];
   const owners = new Map<string, TS.SourceFile>();
-  const roots = program.getRootFileNames().join('\u0000');
   for (const original of tagged) {
     const result =
       reusableRewrite(ts, program, original, roots) ?? transformModule({ code: original.text, fileName: original.fileName, graph });
@@ -103,7 +125,6 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
     }
   }
 
-  const options = program.getCompilerOptions();
   const baseHost = host ?? ts.createCompilerHost(options);
   const extendedHost: TS.CompilerHost = Object.create(baseHost);
   const rewrittenFile = (
@@ -114,27 +135,49 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
     if (!rewrite) return program.getSourceFile(fileName);
     const settings = JSON.stringify(languageVersionOrOptions);
     const known = rewrittenFiles.get(fileName);
-    // A watch rebuild gets the same tree (parsed and bound once) for a module whose rewrite did not change.
-    if (known?.code === rewrite.result.code && known.settings === settings && known.ts === ts) return known.sourceFile;
+    // A watch rebuild gets the same tree (parsed and bound once) for a module whose rewrite did not change, or changed only its source hashes.
+    if (
+      known?.settings === settings &&
+      known.ts === ts &&
+      (known.code === rewrite.result.code || canStandFor(known.sourceFile, rewrite.result))
+    )
+      return known.sourceFile;
     const sourceFile = ts.createSourceFile(fileName, rewrite.result.code, languageVersionOrOptions, true);
     // Builders (watch mode, --incremental) tell changed files by version: the rewritten text's own.
     Object.assign(sourceFile, { version: createHash('sha256').update(rewrite.result.code).digest('hex') });
     rewrittenFiles.set(fileName, { ts, code: rewrite.result.code, settings, sourceFile });
+    recordTree(sourceFile, rewrite.result);
+    return sourceFile;
+  };
+  const reachedFile = (
+    fileName: string,
+    languageVersionOrOptions: TS.ScriptTarget | TS.CreateSourceFileOptions,
+    shouldCreateNewSourceFile: boolean | undefined,
+    read: () => TS.SourceFile | undefined,
+  ): TS.SourceFile | undefined => {
+    const settings = JSON.stringify(languageVersionOrOptions);
+    const modified = ts.sys.getModifiedTime?.(fileName)?.getTime();
+    const kept = reachedByRewrites.get(fileName);
+    if (!shouldCreateNewSourceFile && kept?.ts === ts && kept.settings === settings && kept.modified === modified) return kept.sourceFile;
+    const sourceFile = read();
+    if (sourceFile && modified !== undefined) reachedByRewrites.set(fileName, { ts, settings, modified, sourceFile });
     return sourceFile;
   };
   extendedHost.getSourceFile = (fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile) =>
     rewrittenFile(fileName, languageVersionOrOptions) ??
-    baseHost.getSourceFile(fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
+    reachedFile(fileName, languageVersionOrOptions, shouldCreateNewSourceFile, () =>
+      baseHost.getSourceFile(fileName, languageVersionOrOptions, onError, shouldCreateNewSourceFile),
+    );
   const getSourceFileByPath = baseHost.getSourceFileByPath?.bind(baseHost);
   if (getSourceFileByPath) {
     // Watch hosts read files by path, and the compiler then never calls getSourceFile.
     extendedHost.getSourceFileByPath = (fileName, path, languageVersionOrOptions, onError, shouldCreateNewSourceFile) =>
       rewrittenFile(fileName, languageVersionOrOptions) ??
-      getSourceFileByPath(fileName, path, languageVersionOrOptions, onError, shouldCreateNewSourceFile);
+      reachedFile(fileName, languageVersionOrOptions, shouldCreateNewSourceFile, () =>
+        getSourceFileByPath(fileName, path, languageVersionOrOptions, onError, shouldCreateNewSourceFile),
+      );
   }
   const projectReferences = program.getProjectReferences();
-  const project = `${options.configFilePath ?? ''}\u0000${roots}`;
-  const previous = lastPrograms.get(project);
   const extended = ts.createProgram({
     rootNames: program.getRootFileNames(),
     options,
@@ -144,7 +187,7 @@ export function transformProgram(ts: TypeScript, program: TS.Program, host: TS.C
     configFileParsingDiagnostics: program.getConfigFileParsingDiagnostics(),
     ...(projectReferences ? { projectReferences } : {}),
   });
-  lastPrograms.set(project, { ts, program: extended });
+  lastPrograms.set(project, { ts, program: extended, graph });
   const toUserText = diagnosticMapper(rewrites);
   mapDiagnostics(extended, toUserText);
   reportTagProblems(ts, extended, problems);
@@ -235,17 +278,43 @@ function skipEmit(ts: TypeScript, program: TS.Program, count: number): void {
   });
 }
 
-/** Composes each emitted source map (to the rewritten text) with the rewrite's own (to the user's text). */
+/**
+ * Composes each emitted source map (to the rewritten text) with the rewrite's
+ * own (to the user's text), gives each emitted module the source hashes of its
+ * current rewrite, and, once the program has emitted, writes the source hashes
+ * of the modules whose kept trees stand for newer rewrites (the builder does
+ * not emit those) into their JavaScript.
+ */
 function mapSourceMapsOnEmit(program: TS.Program, rewrites: Rewrites, host: TS.CompilerHost): void {
   const emit = program.emit;
+  let patched = false;
   program.emit = (targetSourceFile, writeFile, cancellationToken, emitOnlyDtsFiles, customTransformers) => {
     const write: TS.WriteFileCallback =
       writeFile ?? ((fileName, text, bom, onError, sourceFiles, data) => host.writeFile(fileName, text, bom, onError, sourceFiles, data));
-    const mapped: TS.WriteFileCallback = (fileName, text, ...rest) =>
-      write(fileName, fileName.endsWith('.map') ? composeSourceMap(fileName, text, rewrites) : text, ...rest);
-    return emit(targetSourceFile, mapped, cancellationToken, emitOnlyDtsFiles, customTransformers);
+    const mapped: TS.WriteFileCallback = (fileName, text, bom, onError, sourceFiles, data) => {
+      // The compiler hands over the transformed tree: the program's own is the one kept between generations.
+      const emitted = sourceFiles?.length === 1 ? sourceFiles[0] : undefined;
+      const tree = emitted && program.getSourceFile(emitted.fileName);
+      const rewrite = tree && JAVASCRIPT_FILE.test(fileName) ? rewrites.get(tree.fileName) : undefined;
+      const output = fileName.endsWith('.map')
+        ? composeSourceMap(fileName, text, rewrites)
+        : tree && rewrite
+          ? emittedWithHashes(fileName, text, tree, rewrite.result)
+          : text;
+      write(fileName, output, bom, onError, sourceFiles, data);
+    };
+    const result = emit(targetSourceFile, mapped, cancellationToken, emitOnlyDtsFiles, customTransformers);
+    // After the first emit that wrote (not one a failed check or noEmit skipped), so no hash is newer than the code emitted beside it.
+    if (!patched && !result.emitSkipped && !emitOnlyDtsFiles) {
+      patched = true;
+      for (const { path, text, tree } of patchesFor(program, rewrites))
+        write(path, text, program.getCompilerOptions().emitBOM ?? false, undefined, [tree]);
+    }
+    return result;
   };
 }
+
+const JAVASCRIPT_FILE = /\.[cm]?js$/;
 
 function composeSourceMap(mapFile: string, text: string, rewrites: Rewrites): string {
   const emitted = JSON.parse(text) as { sourceRoot?: string };
