@@ -1,7 +1,7 @@
 /**
  * The Rsbuild plugin of cachier: rewrites `@cachier`-tagged functions before
  * Rsbuild compiles the module, with the same ids and source hashes as a `tspc`
- * build. Thin over the rewrite engine: see `transformer/routes/bundlers/unplugin.ts`.
+ * build. Thin over the rewrite engine: see `transformer/routes/bundlers/plugin-hooks.ts`.
  *
  * @example
  * ```ts

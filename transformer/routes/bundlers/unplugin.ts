@@ -1,145 +1,23 @@
 /**
- * The bundler plugin of cachier, one factory for every bundler `unplugin`
- * serves (Vite, Rollup, Rolldown, webpack, Rspack, Rsbuild, esbuild, Farm,
- * Bun). It hands each module that contains `@cachier` to the rewrite engine
- * before the bundler compiles it, and returns the rewritten code with its
- * source map: the same ids and source hashes as a `tspc` build of the same
- * TypeScript. Each bundler has its own entry (`cachier/vite`,
- * `cachier/webpack`, ...) that exports the plugin as its default.
+ * The bundler plugin of cachier for the bundlers `unplugin` serves beyond the
+ * Rollup family: webpack, Rspack, Rsbuild, esbuild, Farm and Bun (Rollup,
+ * Rolldown and Vite take plain plugin objects, see `rollup-family.ts`). Each
+ * bundler has its own entry (`cachier/webpack`, `cachier/esbuild`, ...) that
+ * exports the plugin as its default; the hooks are `plugin-hooks.ts`.
  * @packageDocumentation
  */
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { createUnplugin, type UnpluginInstance } from 'unplugin';
-import {
-  BuildGraphs,
-  ModuleGraph,
-  moduleFormatOf,
-  projectTransformStore,
-  readFromDisk as readText,
-  TagError,
-  transformModule,
-} from '../../engine/index.js';
+import { bundlerHooks } from './plugin-hooks.js';
 import { requireToolVersion } from './tool-version.js';
 
-/** The modules the plugin looks at: TypeScript and JavaScript, never installed packages. */
-const SOURCE_MODULE = /\.(?:[cm]?[jt]s|[jt]sx)(?:\?.*)?$/;
+export { rewriteForBundler } from './plugin-hooks.js';
 
-/**
- * The rewrite of one module for a bundler: its code and source map, and the
- * project files its tagged functions' source hashes cover, which the bundler
- * must watch so an edit to a helper rebuilds (and rehashes) the functions that
- * use it. Answers `undefined` when nothing was rewritten.
- * @param graph - the build's modules, shared by the build's calls (see
- *   {@link BuildGraphs}); a graph of its own by default.
- * @throws {@link TagError} naming `file:line:column` for each bad tag.
- */
-export function rewriteForBundler(
-  code: string,
-  id: string,
-  graph: ModuleGraph = new ModuleGraph(),
-): { code: string; map: NonNullable<ReturnType<typeof transformModule>['map']>; dependencies: string[] } | undefined {
-  const fileName = id.split('?')[0] ?? id;
-  const original = originalSource(fileName, code);
-  // Code an earlier plugin compiled is JavaScript: the wrapper must not add TypeScript syntax to it.
-  const codeName = original ? fileName.replace(/\.([cm]?)ts(x?)$/, '.$1js$2') : fileName;
-  const result = transformModule({ code, fileName: codeName, format: moduleFormatOf(codeName, code), graph, original });
-  if (result.diagnostics.length > 0) throw new TagError(result.diagnostics);
-  if (!result.changed || !result.map) return undefined;
-  const dependencies = [...graph.filesBehindFile(fileName)].filter((file) => file !== fileName).sort();
-  return { code: result.code, map: result.map, dependencies };
-}
-
-/**
- * The module's text on disk when an earlier plugin already changed it (say,
- * compiled TypeScript to JavaScript): tags, ids and hashes come from the
- * source, as under the compiler, and the engine finds the functions in the
- * code it is given.
- */
-function originalSource(fileName: string, code: string): { code: string; fileName: string } | undefined {
-  const onDisk = readText(fileName);
-  return onDisk === undefined || onDisk === code ? undefined : { code: onDisk, fileName };
-}
-
-/** The version of the Vite a project at `root` resolves (`undefined` when it resolves none: then Vite runs from elsewhere, and the check is skipped). */
-function viteVersionAt(root: string): string | undefined {
-  try {
-    return (createRequire(join(root, 'package.json'))('vite/package.json') as { version: string }).version;
-  } catch {
-    return undefined;
-  }
-}
-
-/** What Vitest hands a plugin's `configureVitest` hook, as far as this plugin uses it (Vitest 4 names the method `experimental_...`). */
-interface VitestPluginContext {
-  readonly defineCacheKeyGenerator?: (generator: (module: { readonly sourceCode: string }) => string | false | undefined) => void;
-  readonly experimental_defineCacheKeyGenerator?: (
-    generator: (module: { readonly sourceCode: string }) => string | false | undefined,
-  ) => void;
-}
-
-/**
- * The plugin for every bundler: `cachier.vite()`, `cachier.rollup()`,
- * `cachier.webpack()`, ... Runs before the bundler's own TypeScript
- * compilation (`enforce: 'pre'`), which would drop the JSDoc tags.
- */
+/** The plugin for every bundler unplugin serves: `cachier.webpack()`, `cachier.esbuild()`, ... */
 export const cachier: UnpluginInstance<undefined, false> = createUnplugin<undefined, false>(() => {
-  /** Each rewritten module's hashed dependencies, for the dev server. */
-  const dependenciesOf = new Map<string, readonly string[]>();
-  /** The modules of the current build, shared by its transform calls; a new graph at each build start and file change. */
-  const graphs = new BuildGraphs({ store: projectTransformStore() });
+  const { common, vite } = bundlerHooks();
   return {
-    name: 'cachier',
-    enforce: 'pre',
-    buildStart() {
-      graphs.reset();
-    },
-    watchChange() {
-      graphs.reset();
-    },
-    transform: {
-      filter: { id: { include: [SOURCE_MODULE], exclude: [/[\\/]node_modules[\\/]/] }, code: '@cachier' },
-      handler(code, id) {
-        const rewritten = rewriteForBundler(code, id, graphs.current());
-        if (!rewritten) return null;
-        dependenciesOf.set(id.split('?')[0] ?? id, rewritten.dependencies);
-        // Watch mode (Rollup, webpack, Rspack, ...) rebuilds the module when a file its hash covers changes.
-        for (const dependency of rewritten.dependencies) this.addWatchFile(dependency);
-        return { code: rewritten.code, map: rewritten.map };
-      },
-    },
-    vite: {
-      /** The dev server's `hotUpdate` hook below is Vite 6's (its environment API): Vite 5 would never call it and serve stale hashes. */
-      configResolved(config) {
-        const version = viteVersionAt(config.root);
-        if (version) requireToolVersion('vite', version, 6, 'cachier/vite');
-      },
-      /**
-       * Vite's dev server only soft-invalidates the importers of a changed
-       * file (their transformed code is reused), which would keep a tagged
-       * function's old source hash: re-transform every module whose hash
-       * covers the file.
-       */
-      hotUpdate({ file, modules, timestamp }) {
-        graphs.reset();
-        const { moduleGraph } = this.environment;
-        const dependents = [...dependenciesOf]
-          .filter(([, dependencies]) => dependencies.includes(file))
-          .flatMap(([module]) => [...(moduleGraph.getModulesByFile(module) ?? [])]);
-        if (dependents.length === 0) return;
-        for (const dependent of dependents) moduleGraph.invalidateModule(dependent, new Set(), timestamp, true);
-        return [...new Set([...modules, ...dependents])];
-      },
-      /**
-       * Vitest's module cache on disk (`fsModuleCache`, on by default since
-       * Vitest 5) keys a module by its own text, so a tagged module would keep
-       * its old source hash after an edit to a helper: never cache tagged modules.
-       */
-      configureVitest(context: VitestPluginContext) {
-        const define = context.defineCacheKeyGenerator ?? context.experimental_defineCacheKeyGenerator;
-        define?.(({ sourceCode }) => (sourceCode.includes('@cachier') ? false : undefined));
-      },
-    },
+    ...common,
+    vite,
     /** `compiler.webpack` is webpack 5's; webpack 4 has no hook filters nor the loader API unplugin uses. */
     webpack(compiler) {
       requireToolVersion('webpack', compiler.webpack?.version ?? '4', 5, 'cachier/webpack');

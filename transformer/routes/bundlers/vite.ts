@@ -1,7 +1,7 @@
 /**
  * The Vite (and Vitest, which ignores `compilerOptions.plugins`) plugin of cachier: rewrites `@cachier`-tagged functions before
  * Vite compiles the module, with the same ids and source hashes as a `tspc`
- * build. Thin over the rewrite engine: see `transformer/routes/bundlers/unplugin.ts`.
+ * build. Thin over the rewrite engine: see `transformer/routes/bundlers/plugin-hooks.ts`.
  *
  * In the dev server, an edit to a helper that a tagged function uses (its
  * source hash covers it) re-transforms the tagged module on its next load, so
@@ -15,10 +15,10 @@
  * ```
  * @packageDocumentation
  */
-import { cachier } from './unplugin.js';
+import { vitePlugin } from './rollup-family.js';
 
 /**
  * Creates the Vite plugin; it takes no options.
  * @throws a `CachierTagError` from the module's transform naming `file:line:column` for each bad tag, which fails the build.
  */
-export default cachier.vite;
+export default vitePlugin;

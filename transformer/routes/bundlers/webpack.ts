@@ -1,7 +1,7 @@
 /**
  * The webpack plugin of cachier: rewrites `@cachier`-tagged functions before
  * webpack compiles the module, with the same ids and source hashes as a `tspc`
- * build. Thin over the rewrite engine: see `transformer/routes/bundlers/unplugin.ts`.
+ * build. Thin over the rewrite engine: see `transformer/routes/bundlers/plugin-hooks.ts`.
  *
  * @example
  * ```ts
