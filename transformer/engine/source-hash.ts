@@ -18,13 +18,13 @@ const SPELLING = new Set(['start', 'end', 'range', 'loc', 'parent', 'raw', 'type
  * default does not change every hash.
  */
 export function sourceHashOf(node: SyntaxNode): string {
-  const digest = createHash('sha256');
-  const feed = (part: string): void => {
-    digest.update(part);
-    digest.update('\u0000');
-  };
-  walk(node, feed);
-  return digest.digest('base64url').slice(0, 16);
+  const parts: string[] = [];
+  walk(node, (part) => parts.push(part));
+  // Each part followed by a NUL, hashed in one update: the bytes (and so the digest) of an update per part, at a fraction of the calls.
+  return createHash('sha256')
+    .update(`${parts.join('\u0000')}\u0000`)
+    .digest('base64url')
+    .slice(0, 16);
 }
 
 function walk(value: unknown, feed: (part: string) => void): void {
