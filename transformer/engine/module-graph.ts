@@ -53,6 +53,8 @@ const SOURCE_EXTENSIONS: Readonly<Record<string, readonly string[]>> = {
  */
 export class ModuleGraph {
   private readonly texts = new Map<string, string | undefined>();
+  /** Each file's text as the reader gave it, which a text a tool hands over ({@link useText}) does not replace. */
+  private readonly diskTexts = new Map<string, string | undefined>();
   /**
    * Each unit's direct dependencies, in the order its code names them: walked
    * once, however many tagged functions reach it, and again in a later graph
@@ -150,13 +152,23 @@ export class ModuleGraph {
 
   /** The text of the module at `fileName` (unparsed), or `undefined` when it cannot be read. Each file is read once per graph. */
   text(fileName: string): string | undefined {
-    if (!this.texts.has(fileName)) this.texts.set(fileName, this.readText(fileName));
+    if (!this.texts.has(fileName)) this.texts.set(fileName, this.textOnDisk(fileName));
     const text = this.texts.get(fileName);
     if (this.consulted) {
       this.consulted.files.set(fileName, text);
       this.consulted.probes.set(fileName, 'text');
     }
     return text;
+  }
+
+  /**
+   * The text of `fileName` as the graph's reader gives it (the disk), even
+   * where a tool handed over another text (code an earlier plugin changed):
+   * read once per graph, and shared with {@link text}.
+   */
+  textOnDisk(fileName: string): string | undefined {
+    if (!this.diskTexts.has(fileName)) this.diskTexts.set(fileName, this.readText(fileName));
+    return this.diskTexts.get(fileName);
   }
 
   /** The parsed module at `fileName`, or `undefined` when it cannot be read. Each file is read once per graph. */

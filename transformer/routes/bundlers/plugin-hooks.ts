@@ -12,15 +12,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { SourceMap } from 'magic-string';
 import type { Plugin as VitePlugin } from 'vite';
-import {
-  BuildGraphs,
-  ModuleGraph,
-  moduleFormatOf,
-  projectTransformStore,
-  readFromDisk as readText,
-  TagError,
-  transformModule,
-} from '../../engine/index.js';
+import { BuildGraphs, ModuleGraph, moduleFormatOf, projectTransformStore, TagError, transformModule } from '../../engine/index.js';
 import { requireToolVersion } from './tool-version.js';
 
 /** The modules the plugin looks at: TypeScript and JavaScript, never installed packages. */
@@ -41,7 +33,7 @@ export function rewriteForBundler(
   graph: ModuleGraph = new ModuleGraph(),
 ): { code: string; map: NonNullable<ReturnType<typeof transformModule>['map']>; dependencies: string[] } | undefined {
   const fileName = id.split('?')[0] ?? id;
-  const original = originalSource(fileName, code);
+  const original = originalSource(fileName, code, graph);
   // Code an earlier plugin compiled is JavaScript: the wrapper must not add TypeScript syntax to it.
   const codeName = original ? fileName.replace(/\.([cm]?)ts(x?)$/, '.$1js$2') : fileName;
   const result = transformModule({ code, fileName: codeName, format: moduleFormatOf(codeName, code), graph, original });
@@ -57,8 +49,9 @@ export function rewriteForBundler(
  * source, as under the compiler, and the engine finds the functions in the
  * code it is given.
  */
-function originalSource(fileName: string, code: string): { code: string; fileName: string } | undefined {
-  const onDisk = readText(fileName);
+function originalSource(fileName: string, code: string, graph: ModuleGraph): { code: string; fileName: string } | undefined {
+  // The graph has most often read the file already, as a file behind another module's hashes.
+  const onDisk = graph.textOnDisk(fileName);
   return onDisk === undefined || onDisk === code ? undefined : { code: onDisk, fileName };
 }
 
