@@ -1,30 +1,15 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, test } from 'vitest';
 import { transformModule } from '../../../../transformer/engine/index.js';
 import { rewriteForBundler } from '../../../../transformer/routes/bundlers/unplugin.js';
-
-const PRICES = [
-  "import { rate } from './helper.js';",
-  '',
-  '/** @cachier */',
-  'export function price(n: number): number {',
-  '  return rate(n) + 1;',
-  '}',
-  '',
-].join('\n');
+import { PRICES, pricedProject } from '../../../support/transformer/priced-project.js';
 
 describe('the rewrite every bundler plugin applies', () => {
-  const project = mkdtempSync(join(tmpdir(), 'cachier-bundler-plugin-'));
-  mkdirSync(join(project, 'src'));
-  writeFileSync(join(project, 'package.json'), '{ "name": "bundled", "type": "module" }');
-  writeFileSync(join(project, 'src/helper.ts'), 'export function rate(n: number): number {\n  return n * 2;\n}\n');
+  const { dir: project, prices, remove } = pricedProject('bundled');
   writeFileSync(join(project, 'src/unused.ts'), 'export const nobody = 1;\n');
-  const prices = join(project, 'src/prices.ts');
-  writeFileSync(prices, PRICES);
-  afterAll(() => rmSync(project, { recursive: true, force: true }));
+  afterAll(remove);
   const engineFacts = transformModule({ code: PRICES, fileName: prices }).functions[0];
 
   test('names the project files the tagged functions’ hashes cover, for the bundler to watch', () => {

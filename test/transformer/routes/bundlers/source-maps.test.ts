@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { build } from 'esbuild';
@@ -7,17 +6,7 @@ import { rolldown } from 'rolldown';
 import { afterAll, describe, expect, test } from 'vitest';
 import esbuildPlugin from '../../../../transformer/routes/bundlers/esbuild.js';
 import rolldownPlugin from '../../../../transformer/routes/bundlers/rolldown.js';
-
-const PRICES = [
-  "import { rate } from './helper.js';",
-  '',
-  '// A line that moves nothing, so the function sits on line 5.',
-  '/** @cachier */',
-  'export function price(n: number): number {',
-  '  return rate(n) + 1;',
-  '}',
-  '',
-].join('\n');
+import { pricedProject } from '../../../support/transformer/priced-project.js';
 
 /**
  * A bundle's source map leads the tagged function's code to the user's line,
@@ -25,13 +14,8 @@ const PRICES = [
  * asks for maps (esbuild gets none when its build makes none).
  */
 describe('bundler source maps lead through the rewrite to the user’s lines', () => {
-  const project = mkdtempSync(join(tmpdir(), 'cachier-bundler-maps-'));
-  mkdirSync(join(project, 'src'));
-  writeFileSync(join(project, 'package.json'), '{ "name": "mapped", "type": "module" }');
-  writeFileSync(join(project, 'src/helper.ts'), 'export function rate(n: number): number {\n  return n * 2;\n}\n');
-  const prices = join(project, 'src/prices.ts');
-  writeFileSync(prices, PRICES);
-  afterAll(() => rmSync(project, { recursive: true, force: true }));
+  const { dir: project, prices, remove } = pricedProject('mapped');
+  afterAll(remove);
 
   /**
    * Where the map of `outFile` leads the parameter of the bundle's `function price(n)` (esbuild may rename it
@@ -47,38 +31,32 @@ describe('bundler source maps lead through the rewrite to the user’s lines', (
     expect(found.source).toMatch(/prices\.ts$/);
     return { line: found.line, column: found.column };
   };
-  /** Where the parameter is in the user's text: line 5, after `export function price(`. */
-  const PARAMETER = { line: 5, column: 'export function price('.length };
-
-  test('esbuild with sourcemap: the function’s parameter maps to where you wrote it', async () => {
-    const outfile = join(project, 'dist/esbuild.mjs');
-    await build({
+  /** Where the parameter is in the user's text: line 4, after `export function price(`. */
+  const PARAMETER = { line: 4, column: 'export function price('.length };
+  /** Bundles the project with esbuild and the plugin into `outfile`, with or without a source map. */
+  const bundleWithEsbuild = (outfile: string, sourcemap: boolean) =>
+    build({
       entryPoints: [prices],
       bundle: true,
       platform: 'node',
       format: 'esm',
       external: ['cachier'],
-      sourcemap: true,
+      sourcemap,
       outfile,
       logLevel: 'silent',
       plugins: [esbuildPlugin()],
     });
+
+  test('esbuild with sourcemap: the function’s parameter maps to where you wrote it', async () => {
+    const outfile = join(project, 'dist/esbuild.mjs');
+    await bundleWithEsbuild(outfile, true);
     expect(readFileSync(outfile, 'utf8')).toMatch(/sourceHash: "[\w-]{16}"/);
     expect(originalOfParameter(outfile)).toEqual(PARAMETER);
   });
 
   test('esbuild without sourcemap: the build has the rewrite and no map', async () => {
     const outfile = join(project, 'dist/esbuild-unmapped.mjs');
-    await build({
-      entryPoints: [prices],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      external: ['cachier'],
-      outfile,
-      logLevel: 'silent',
-      plugins: [esbuildPlugin()],
-    });
+    await bundleWithEsbuild(outfile, false);
     const code = readFileSync(outfile, 'utf8');
     expect(code).toMatch(/sourceHash: "[\w-]{16}"/);
     expect(code).not.toMatch(/sourceMappingURL/);

@@ -1,21 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { watch, type RolldownWatcher, type RolldownWatcherEvent } from 'rolldown';
 import { afterAll, describe, expect, test } from 'vitest';
 import { transformModule } from '../../../../transformer/engine/index.js';
 import cachier from '../../../../transformer/routes/bundlers/rolldown.js';
-
-const PRICES = [
-  "import { rate } from './helper.js';",
-  '',
-  '/** @cachier */',
-  'export function price(n: number): number {',
-  '  return rate(n) + 1;',
-  '}',
-  '',
-].join('\n');
-const HELPER = 'export function rate(n: number): number {\n  return n * 2;\n}\n';
+import { HELPER, PRICES, pricedProject } from '../../../support/transformer/priced-project.js';
 
 /**
  * The plugin shares one module graph across a build's transform calls; a
@@ -23,17 +12,11 @@ const HELPER = 'export function rate(n: number): number {\n  return n * 2;\n}\n'
  * into the hashes after it.
  */
 describe('a bundler watch build with the cachier plugin', () => {
-  const project = mkdtempSync(join(tmpdir(), 'cachier-bundler-watch-'));
-  mkdirSync(join(project, 'src'));
-  writeFileSync(join(project, 'package.json'), '{ "name": "watched", "type": "module" }');
-  const helper = join(project, 'src/helper.ts');
-  const prices = join(project, 'src/prices.ts');
-  writeFileSync(helper, HELPER);
-  writeFileSync(prices, PRICES);
+  const { dir: project, helper, prices, remove } = pricedProject('watched');
   let watcher: RolldownWatcher | undefined;
   afterAll(async () => {
     await watcher?.close();
-    rmSync(project, { recursive: true, force: true });
+    remove();
   });
 
   /** The hash a clean build gives `price` with the files as they are now. */
