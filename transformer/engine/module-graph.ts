@@ -52,8 +52,9 @@ const SOURCE_EXTENSIONS: Readonly<Record<string, readonly string[]>> = {
  * same text, and only while every import still resolves where it did.
  */
 export class ModuleGraph {
-  private readonly texts = new Map<string, string | undefined>();
-  /** Each file's text as the reader gave it, which a text a tool hands over ({@link useText}) does not replace. */
+  /** The texts tools handed over ({@link useText}), which stand for the files' texts on disk in this graph. */
+  private readonly handedTexts = new Map<string, string>();
+  /** Each file's text as the reader gave it (`undefined`: none), read once per graph. */
   private readonly diskTexts = new Map<string, string | undefined>();
   /**
    * Each unit's direct dependencies, in the order its code names them: walked
@@ -147,13 +148,12 @@ export class ModuleGraph {
 
   /** Takes `text` as the module at `fileName` for this graph (the text a tool handed over), without parsing it. */
   useText(fileName: string, text: string): void {
-    this.texts.set(fileName, text);
+    this.handedTexts.set(fileName, text);
   }
 
   /** The text of the module at `fileName` (unparsed), or `undefined` when it cannot be read. Each file is read once per graph. */
   text(fileName: string): string | undefined {
-    if (!this.texts.has(fileName)) this.texts.set(fileName, this.textOnDisk(fileName));
-    const text = this.texts.get(fileName);
+    const text = this.handedTexts.has(fileName) ? this.handedTexts.get(fileName) : this.textOnDisk(fileName);
     if (this.consulted) {
       this.consulted.files.set(fileName, text);
       this.consulted.probes.set(fileName, 'text');
@@ -164,7 +164,7 @@ export class ModuleGraph {
   /**
    * The text of `fileName` as the graph's reader gives it (the disk), even
    * where a tool handed over another text (code an earlier plugin changed):
-   * read once per graph, and shared with {@link text}.
+   * read once per graph, and what {@link text} answers for a file no tool handed over.
    */
   textOnDisk(fileName: string): string | undefined {
     if (!this.diskTexts.has(fileName)) this.diskTexts.set(fileName, this.readText(fileName));
@@ -173,7 +173,7 @@ export class ModuleGraph {
 
   /** The parsed module at `fileName`, or `undefined` when it cannot be read. Each file is read once per graph. */
   module(fileName: string, text?: string): ParsedModule | undefined {
-    if (text !== undefined) this.texts.set(fileName, text);
+    if (text !== undefined) this.useText(fileName, text);
     const current = this.text(fileName);
     return current === undefined ? undefined : parseModule(fileName, current);
   }
@@ -312,7 +312,7 @@ export class ModuleGraph {
     for (let unit = pending.pop(); unit; unit = pending.pop()) {
       const direct = this.directDependenciesOf(unit);
       const fileName = moduleOf(unit).fileName;
-      files.set(fileName, this.texts.get(fileName));
+      files.set(fileName, this.text(fileName));
       for (const [file, text] of direct.files) files.set(file, text);
       for (const dependency of direct.dependencies) add(dependency);
     }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { transformModule } from '../../../transformer/engine/index.js';
 import { transformProgram } from '../../../transformer/routes/ts-patch/program-transformer.js';
 import { layoutFromShownConfig, prepareSources, rewriteEmitted, sourceGraph } from '../../../transformer/routes/tsc7/tsc-route.js';
-import { rewriteForBundler } from '../../../transformer/routes/bundlers/unplugin.js';
+import { rewriteForBundler } from '../../../transformer/routes/bundlers/plugin-hooks.js';
 
 /**
  * The build routes share work between modules (one parse per module, the

@@ -10,8 +10,6 @@ import { createUnplugin, type UnpluginInstance } from 'unplugin';
 import { bundlerHooks } from './plugin-hooks.js';
 import { requireToolVersion } from './tool-version.js';
 
-export { rewriteForBundler } from './plugin-hooks.js';
-
 /** The plugin for every bundler unplugin serves: `cachier.webpack()`, `cachier.esbuild()`, ... */
 export const cachier: UnpluginInstance<undefined, false> = createUnplugin<undefined, false>(() => {
   const { common, vite } = bundlerHooks();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, test } from 'vitest';
 import { transformModule } from '../../../../transformer/engine/index.js';
-import { rewriteForBundler } from '../../../../transformer/routes/bundlers/unplugin.js';
+import { rewriteForBundler } from '../../../../transformer/routes/bundlers/plugin-hooks.js';
 import { PRICES, pricedProject } from '../../../support/transformer/priced-project.js';
 
 describe('the rewrite every bundler plugin applies', () => {

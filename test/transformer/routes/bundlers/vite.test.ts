@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { rewriteForBundler } from '../../../../transformer/routes/bundlers/unplugin.js';
+import { rewriteForBundler } from '../../../../transformer/routes/bundlers/plugin-hooks.js';
 import cachier from '../../../../transformer/routes/bundlers/vite.js';
 import { FixtureProject } from '../../../support/transformer/fixture-project.js';
 
