@@ -77,6 +77,8 @@ export class ModuleGraph {
   private readonly adoptedStamps = new Map<string, readonly Stamp[]>();
   /** Each path's {@link stampOf}, found once per graph. */
   private readonly stamps = new Map<string, string>();
+  /** Whether each stamp a stored entry holds is still true: stamps read from one table are the same objects for every entry that uses them. */
+  private readonly checkedStamps = new WeakMap<Stamp, boolean>();
   /** Where an import leads, by importing folder and specifier. */
   private readonly resolutions: Map<string, Resolution>;
   /** What each reached declaration adds to a source hash, by the name it was reached under (a tree's nodes never change, so this outlives graphs). */
@@ -251,7 +253,14 @@ export class ModuleGraph {
 
   /** Whether every stamp still holds in this graph's view of the disk. */
   stampsHold(stamps: readonly Stamp[]): boolean {
-    for (const [path, kind, value] of stamps) if (this.stampOf(path, kind) !== value) return false;
+    for (const stamp of stamps) {
+      let holds = this.checkedStamps.get(stamp);
+      if (holds === undefined) {
+        holds = this.stampOf(stamp[0], stamp[1]) === stamp[2];
+        this.checkedStamps.set(stamp, holds);
+      }
+      if (!holds) return false;
+    }
     return true;
   }
 

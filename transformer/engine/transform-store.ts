@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,9 +29,44 @@ export interface StoredTransform {
   readonly result: unknown;
 }
 
-const FORMAT = 1;
+/** 2: stamps and files behind as indexes into a table of stamps written once per flush (1 held each entry's own list). */
+const FORMAT = 2;
 /** 14 days, in ms. */
 const STALE_ENTRY_MS = 14 * 24 * 60 * 60 * 1000;
+/** The names of the stamp tables among the entries (an entry's name is 40 hex digits). */
+const TABLE_PREFIX = 'stamps-';
+/** A table's name: the sha1 of its text, in hex. */
+const TABLE_NAME = /^[0-9a-f]{40}$/;
+
+/**
+ * An entry as written: its stamps and files behind are indexes into the
+ * stamp table named `table`, which the entries of one flush share. The
+ * entries of a build cover mostly the same files (on a project of 300 modules
+ * each entry's source hashes can depend on most of them): the table holds
+ * each path and stamp once, instead of once per entry.
+ */
+interface EntryOnDisk {
+  readonly format: number;
+  readonly source: string;
+  readonly input: string;
+  readonly table: string;
+  readonly stamps: readonly number[];
+  readonly behind: readonly number[];
+  readonly result: unknown;
+}
+
+/** A stamp table as written: the paths, then each stamp as the index of its path, its kind and its value. */
+interface TableOnDisk {
+  readonly format: number;
+  readonly paths: readonly string[];
+  readonly stamps: readonly (readonly [path: number, kind: ProbeKind, value: string])[];
+}
+
+/** A stamp table as read: the same {@link Stamp} objects for every entry that uses them, so a graph checks each once. */
+interface StampTable {
+  readonly paths: readonly string[];
+  readonly stamps: readonly Stamp[];
+}
 
 /**
  * Rewrites kept on disk between builds, under the project's
@@ -53,6 +88,8 @@ export class TransformStore {
   /** Entries stored but not yet written, by key. */
   private readonly pending = new Map<string, StoredTransform>();
   private flushesAtExit = false;
+  /** The stamp tables read, by name: a table's name is the hash of its content, so it never changes. */
+  private readonly tables = new Map<string, StampTable | undefined>();
 
   /** @param folder - the store's folder for this engine: entries of other engines are its siblings. */
   constructor(readonly folder: string) {}
@@ -61,9 +98,33 @@ export class TransformStore {
   read(key: string): StoredTransform | undefined {
     const pending = this.pending.get(key);
     if (pending) return pending;
+    const entry = this.readJson<EntryOnDisk>(this.pathOf(key));
+    const table = entry && this.table(entry.table);
+    if (!entry || !table) return undefined;
+    // Indexes the table does not have (an entry altered by hand) make a miss, like an unreadable entry.
+    const stamps = valuesAt(table.stamps, entry.stamps);
+    const behind = valuesAt(table.paths, entry.behind);
+    return stamps && behind ? { source: entry.source, input: entry.input, stamps, behind, result: entry.result } : undefined;
+  }
+
+  private table(name: string): StampTable | undefined {
+    if (!this.tables.has(name)) {
+      const table = TABLE_NAME.test(name) ? this.readJson<TableOnDisk>(join(this.folder, `${TABLE_PREFIX}${name}.json`)) : undefined;
+      const rows = Array.isArray(table?.stamps) ? table.stamps : [];
+      const paths = Array.isArray(table?.paths) ? table.paths : [];
+      const stamps = rows.map((row) =>
+        Array.isArray(row) && typeof paths[row[0]] === 'string' ? ([paths[row[0]], row[1], row[2]] as Stamp) : undefined,
+      );
+      this.tables.set(name, table && stamps.every(Boolean) ? { paths, stamps: stamps as Stamp[] } : undefined);
+    }
+    return this.tables.get(name);
+  }
+
+  /** The file at `path` as JSON when it is of this format; `undefined` when missing, unreadable or of another format. */
+  private readJson<T extends { readonly format: number }>(path: string): T | undefined {
     try {
-      const entry = JSON.parse(readFileSync(this.pathOf(key), 'utf8')) as StoredTransform & { format?: number };
-      return entry.format === FORMAT ? entry : undefined;
+      const value = JSON.parse(readFileSync(path, 'utf8')) as T;
+      return value.format === FORMAT ? value : undefined;
     } catch {
       return undefined;
     }
@@ -86,7 +147,11 @@ export class TransformStore {
     this.pending.set(key, entry);
   }
 
-  /** Writes every entry not yet written: each whole, then renamed, so a reader in another process sees the old entry or the new one. */
+  /**
+   * Writes every entry not yet written, after the stamp table they share: each
+   * file whole, then renamed, so a reader in another process sees the old file
+   * or the new one, and never an entry whose table is not there yet.
+   */
   flush(): void {
     const entries = [...this.pending];
     this.pending.clear();
@@ -99,17 +164,37 @@ export class TransformStore {
     try {
       this.prune();
     } catch {}
-    for (const [key, entry] of entries) {
-      const path = this.pathOf(key);
-      const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+    const written = withStampTable(entries);
+    const text = JSON.stringify(written.table);
+    const table = createHash('sha1').update(text).digest('hex');
+    const tablePath = join(this.folder, `${TABLE_PREFIX}${table}.json`);
+    if (!this.touch(tablePath) && !this.writeWhole(tablePath, text)) return;
+    for (const [key, entry] of written.entries) this.writeWhole(this.pathOf(key), JSON.stringify({ ...entry, table }));
+  }
+
+  /** Marks an existing file as just written (pruning goes by age); `false` when there is none. */
+  private touch(path: string): boolean {
+    try {
+      const now = new Date();
+      utimesSync(path, now, now);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Writes `text` to `path` through a temporary file and a rename; `false` when it could not. */
+  private writeWhole(path: string, text: string): boolean {
+    const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+    try {
+      writeFileSync(temporary, text);
+      renameSync(temporary, path);
+      return true;
+    } catch {
       try {
-        writeFileSync(temporary, JSON.stringify({ format: FORMAT, ...entry }));
-        renameSync(temporary, path);
-      } catch {
-        try {
-          rmSync(temporary, { force: true });
-        } catch {}
-      }
+        rmSync(temporary, { force: true });
+      } catch {}
+      return false;
     }
   }
 
@@ -121,7 +206,8 @@ export class TransformStore {
    * Entries of another engine (an upgrade, a rebuilt checkout) can never be
    * used again, and entries not written for 14 days are most likely of
    * renamed or deleted modules: removed at the first write of a process (a
-   * module still there is rewritten once).
+   * module still there is rewritten once). A stamp table is touched by every
+   * flush that uses it, so it is never older than an entry that points to it.
    */
   private prune(): void {
     if (this.pruned) return;
@@ -135,6 +221,59 @@ export class TransformStore {
       if ((statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? oldest) < oldest) rmSync(path, { force: true });
     }
   }
+}
+
+/** The values of `list` at `indexes`, or `undefined` when `indexes` is not a list of indexes `list` has. */
+function valuesAt<T>(list: readonly T[], indexes: unknown): T[] | undefined {
+  if (!Array.isArray(indexes)) return undefined;
+  const values: T[] = [];
+  for (const index of indexes) {
+    if (!Number.isInteger(index) || index < 0 || index >= list.length) return undefined;
+    values.push(list[index] as T);
+  }
+  return values;
+}
+
+/** `entries` (by key) written as indexes into one table of their paths and stamps, each once. */
+function withStampTable(entries: readonly (readonly [key: string, entry: StoredTransform])[]): {
+  table: TableOnDisk;
+  entries: (readonly [key: string, entry: Omit<EntryOnDisk, 'table'>])[];
+} {
+  const paths = new Map<string, number>();
+  const stamps = new Map<string, number>();
+  const rows: [number, ProbeKind, string][] = [];
+  const pathIndex = (path: string): number => {
+    let index = paths.get(path);
+    if (index === undefined) {
+      index = paths.size;
+      paths.set(path, index);
+    }
+    return index;
+  };
+  const stampIndex = ([path, kind, value]: Stamp): number => {
+    const key = `${kind}\u0000${value}\u0000${path}`;
+    let index = stamps.get(key);
+    if (index === undefined) {
+      index = rows.length;
+      rows.push([pathIndex(path), kind, value]);
+      stamps.set(key, index);
+    }
+    return index;
+  };
+  return {
+    entries: entries.map(([key, entry]) => [
+      key,
+      {
+        format: FORMAT,
+        source: entry.source,
+        input: entry.input,
+        stamps: entry.stamps.map(stampIndex),
+        behind: entry.behind.map(pathIndex),
+        result: entry.result,
+      },
+    ]),
+    table: { format: FORMAT, paths: [...paths.keys()], stamps: rows },
+  };
 }
 
 let engineStamp: string | null | undefined;

@@ -47,11 +47,14 @@ describe('rewrites stored between builds (node_modules/.cache/cachier)', () => {
   };
   const uncached = (file = 'src/main.ts'): TransformResult => build(undefined, file);
   const storeFolder = (): string => projectTransformStore(dir)?.folder as string;
-  /** The entries of every engine's folder (this test's engine runs from its sources, a child process's from dist/). */
-  const entries = (): string[] => {
+  /** The files of every engine's folder (this test's engine runs from its sources, a child process's from dist/). */
+  const storeFiles = (): string[] => {
     const transforms = path('node_modules/.cache/cachier/transforms');
     return readdirSync(transforms).flatMap((engine) => readdirSync(join(transforms, engine)).map((name) => join(transforms, engine, name)));
   };
+  const isTable = (file: string): boolean => /\/stamps-[0-9a-f]{40}\.json$/.test(file);
+  const entries = (): string[] => storeFiles().filter((file) => !isTable(file));
+  const tables = (): string[] => storeFiles().filter(isTable);
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'cachier-store-'));
@@ -127,9 +130,60 @@ describe('rewrites stored between builds (node_modules/.cache/cachier)', () => {
     expect(checkTags(code, path('src/bad.ts'))[0]?.message).toMatch(/staleAfter/);
   });
 
-  test('an unreadable entry is a miss, and a store that cannot be written never fails the build', () => {
+  test('the entries of one build share one table of stamps; an entry whose table is gone or altered is a miss', () => {
+    write(
+      'src/other.ts',
+      "import { scale } from './helpers.js';\n/** @cachier staleAfter=1h */\nexport function other(n: number): number {\n  return scale(n) * 2;\n}\n",
+    );
+    const buildBoth = (): string[] => {
+      const store = projectTransformStore(dir);
+      const graph = new ModuleGraph(readFromDisk, store);
+      const hashes = ['src/main.ts', 'src/other.ts'].map(
+        (file) =>
+          transformModule({ code: readFileSync(path(file), 'utf8'), fileName: path(file), graph }).functions[0]?.sourceHash as string,
+      );
+      store?.flush();
+      return hashes;
+    };
+    const hashes = buildBoth();
+    expect(entries()).toHaveLength(2);
+    expect(tables()).toHaveLength(1);
+    const table = tables()[0] as string;
+    // Each path is written once, in the table; the entries point into it.
+    expect(readFileSync(table, 'utf8').split(`"${path('src/rates.ts')}"`)).toHaveLength(2);
+    for (const entry of entries()) expect(readFileSync(entry, 'utf8')).not.toContain('rates.ts');
+    const markRead = (): void => {
+      for (const entry of entries()) {
+        const stored = JSON.parse(readFileSync(entry, 'utf8'));
+        stored.result.functions[0].sourceHash = 'read-from-store';
+        writeFileSync(entry, JSON.stringify(stored));
+      }
+    };
+    markRead();
+    expect(buildBoth()).toEqual(['read-from-store', 'read-from-store']);
+    // A table that says rates.ts had other content: no entry pointing to it holds.
+    const stamps = JSON.parse(readFileSync(table, 'utf8'));
+    const rates = stamps.paths.indexOf(path('src/rates.ts'));
+    for (const row of stamps.stamps) if (row[0] === rates && row[1] === 'text') row[2] = `other${row[2]}`;
+    writeFileSync(table, JSON.stringify(stamps));
+    markRead();
+    expect(buildBoth()).toEqual(hashes);
+    markRead();
+    for (const file of tables()) rmSync(file);
+    expect(buildBoth()).toEqual(hashes);
+  });
+
+  test('an unreadable entry or table is a miss, and a store that cannot be written never fails the build', () => {
     build();
-    for (const entry of entries()) writeFileSync(entry, '{ not json');
+    const [entry] = entries() as [string];
+    const stored = JSON.parse(readFileSync(entry, 'utf8'));
+    for (const stamps of ['not a list', [9999], [0.5]]) {
+      writeFileSync(entry, JSON.stringify({ ...stored, stamps }));
+      expect(build().code).toBe(uncached().code);
+    }
+    for (const table of tables()) writeFileSync(table, JSON.stringify({ format: 2, paths: 'none', stamps: [[7, 'text', 'x'], null] }));
+    expect(build().code).toBe(uncached().code);
+    for (const file of entries()) writeFileSync(file, '{ not json');
     expect(build().code).toBe(uncached().code);
     const blocked = new TransformStore(join(path('package.json'), 'inside-a-file'));
     expect(build(blocked).code).toBe(uncached().code);
