@@ -61,6 +61,19 @@ describe('source hash', () => {
     expect(sourceHashOf(js)).toBe(hashOf('export function f(x) { return [x, { y: x }]; }'));
   });
 
+  test('hashes each node by its own fields, however the first node of its type was shaped', () => {
+    const hash = (fields: Record<string, unknown>): string => sourceHashOf(fields as unknown as SyntaxNode);
+    const first = hash({ type: 'SampleNode', name: 'a', count: 1 });
+    expect(hash({ count: 1, name: 'a', type: 'SampleNode' })).toBe(first);
+    // Fields the first node did not have still count: as many fields but one of another name, one field more.
+    expect(hash({ type: 'SampleNode', name: 'a', total: 1 })).not.toBe(hash({ type: 'SampleNode', name: 'a', total: 2 }));
+    expect(hash({ type: 'SampleNode', name: 'a', count: 1, extra: 'x' })).not.toBe(
+      hash({ type: 'SampleNode', name: 'a', count: 1, extra: 'y' }),
+    );
+    expect(hash({ type: 'SampleNode', name: 'a' })).not.toBe(first);
+    expect(hash({ type: 'SampleNode', name: 'a', count: 1 })).toBe(first);
+  });
+
   test('is 16 URL-safe characters', () => {
     expect(hashOf(ORIGINAL)).toMatch(/^[\w-]{16}$/);
   });
