@@ -47,14 +47,20 @@ export function followGeneratedEdits(map: string, before: string, after: string,
   const from = new Lines(before);
   const to = new Lines(after);
   const moved: SourceMapSegment[][] = [];
+  let ordered = true;
   decode(raw.mappings).forEach((segments, line) => {
     for (const segment of segments) {
       const { line: movedLine, column } = to.position(generatedOffset(from.offset(line, segment[0])));
+      // The decoded segments are this function's own: moved in place rather than copied.
+      segment[0] = column;
       moved[movedLine] ??= [];
-      moved[movedLine].push([column, ...segment.slice(1)] as SourceMapSegment);
+      const onLine = moved[movedLine];
+      if (onLine.length > 0 && (onLine[onLine.length - 1] as SourceMapSegment)[0] > column) ordered = false;
+      onLine.push(segment);
     }
   });
-  const lines = Array.from(moved, (segments) => (segments ?? []).sort((a, b) => a[0] - b[0]));
+  // Edits only insert or replace text, so segments stay in order; sorted when a map came out of order.
+  const lines = Array.from(moved, (segments = []) => (ordered ? segments : segments.sort((a, b) => a[0] - b[0])));
   return JSON.stringify({ ...raw, mappings: encode(lines) });
 }
 

@@ -31,6 +31,12 @@ export interface StoredTransform {
 
 /** 2: stamps and files behind as indexes into a table of stamps written once per flush (1 held each entry's own list). */
 const FORMAT = 2;
+/**
+ * How long an entry waits to be written, in ms: tools transform modules in
+ * many turns of the event loop (`cachier-tsc` one at a time while `tsc` runs),
+ * and the entries written together share a stamp table.
+ */
+const FLUSH_DELAY_MS = 100;
 /** 14 days, in ms. */
 const STALE_ENTRY_MS = 14 * 24 * 60 * 60 * 1000;
 /** The names of the stamp tables among the entries (an entry's name is 40 hex digits). */
@@ -131,14 +137,15 @@ export class TransformStore {
   }
 
   /**
-   * Stores `entry` under `key` at the end of the current turn of the event
-   * loop (or at exit), so a rewrite and the source map a tool then asks for
-   * are written once, outside the tool's transform call. Answers from
-   * {@link read} see it at once.
+   * Stores `entry` under `key` within {@link FLUSH_DELAY_MS} (or at exit), so
+   * a rewrite and the source map a tool then asks for are written once,
+   * outside the tool's transform call, and the entries of many transform
+   * calls share one stamp table. Answers from {@link read} see it at once.
    */
   write(key: string, entry: StoredTransform): void {
     if (this.pending.size === 0) {
-      setImmediate(() => this.flush());
+      // Unref'd: a tool that is done exits at once, and its entries are written at exit.
+      setTimeout(() => this.flush(), FLUSH_DELAY_MS).unref();
       if (!this.flushesAtExit) {
         this.flushesAtExit = true;
         process.once('exit', () => this.flush());
