@@ -2,7 +2,8 @@
  * What cachier's bundler plugin does, for every bundler: the hooks shared by
  * the plain plugin objects of the Rollup family (Rollup, Rolldown, Vite: they
  * take one format, see `rollup-family.ts`) and by the unplugin instance for
- * the others (webpack, Rspack, Rsbuild, esbuild, Farm, Bun: `unplugin.ts`).
+ * webpack, Rspack, Rsbuild, Farm and Bun (`unplugin.ts`); esbuild's plugin
+ * (`esbuild.ts`) calls {@link rewriteForBundler} from its own load callback.
  * It hands each module that contains `@cachier` to the rewrite engine before
  * the bundler compiles it, and returns the rewritten code with its source map:
  * the same ids and source hashes as a `tspc` build of the same TypeScript.
@@ -66,16 +67,11 @@ function viteVersionAt(root: string): string | undefined {
 
 /**
  * What the transform hook uses of the bundler's `this`: every bundler's
- * `addWatchFile`; Rollup's, Rolldown's and Vite's `meta` (others have none);
- * unplugin's way to the bundler itself.
+ * `addWatchFile`; Rollup's, Rolldown's and Vite's `meta` (others have none).
  */
 export interface TransformContext {
   addWatchFile(id: string): void;
   readonly meta?: { readonly watchMode?: boolean };
-  readonly getNativeBuildContext?: () => {
-    readonly framework: string;
-    readonly build?: { readonly initialOptions: { readonly sourcemap?: unknown } };
-  };
 }
 
 /** The hooks every bundler's plugin has, in the plugin format of Rollup (which unplugin takes too). */
@@ -88,7 +84,7 @@ export interface BundlerHooks {
   readonly transform: {
     /** Which modules the hook is called for, where the bundler filters natively (Rolldown, Vite 6.3+, Rollup 4.38+); the handler checks again. */
     readonly filter: { readonly id: { readonly include: RegExp[]; readonly exclude: RegExp[] }; readonly code: string };
-    handler(this: TransformContext, code: string, id: string): { code: string; map: SourceMap | undefined } | null;
+    handler(this: TransformContext, code: string, id: string): { code: string; map: SourceMap } | null;
   };
 }
 
@@ -97,17 +93,8 @@ export type ViteHooks = Pick<VitePlugin, 'configResolved' | 'hotUpdate'> & {
   configureVitest(context: VitestPluginContext): void;
 };
 
-const INSTALLED_PACKAGE = /[\\/]node_modules[\\/]/;
-
-/**
- * Whether the bundler may use the rewrite's source map: all do, but an
- * esbuild build without `sourcemap` (unplugin would inline the map into every
- * tagged module, each map sent to esbuild and parsed there for nothing).
- */
-function wantsSourceMaps(context: TransformContext): boolean {
-  const native = context.getNativeBuildContext?.();
-  return native?.framework !== 'esbuild' || Boolean(native.build?.initialOptions.sourcemap);
-}
+/** Installed packages, which the plugins never rewrite. */
+export const INSTALLED_PACKAGE = /[\\/]node_modules[\\/]/;
 
 /**
  * The hooks of one plugin instance: `common` for every bundler, `vite` for
@@ -138,7 +125,7 @@ export function bundlerHooks(): { readonly common: BundlerHooks; readonly vite: 
         // Watch mode (Rollup, webpack, Rspack, ...) rebuilds the module when a file its hash covers changes. A Rollup-family
         // build that says it does not watch skips it: a call per file behind per module costs Rolldown 30 ms on a large project.
         if (this.meta?.watchMode !== false) for (const dependency of rewritten.dependencies) this.addWatchFile(dependency);
-        return { code: rewritten.code, map: wantsSourceMaps(this) ? rewritten.map : undefined };
+        return { code: rewritten.code, map: rewritten.map };
       },
     },
   };
