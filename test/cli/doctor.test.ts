@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,6 +137,48 @@ describe('cachier doctor', () => {
       status: 'fail',
       fix: expect.stringContaining('cachier/vite'),
     });
+  });
+
+  test("the README's set-up (TypeScript 7, the plugins entry, cachier-tsc run by hand) is noted, not failed: the entry is for tspc", () => {
+    // npm init -y writes this script; cachier-tsc is run by hand, so only the wrapped output shows a route applied the tags.
+    const readme = project({ plugin: true, typescriptVersion: '7.0.2', scripts: { test: 'echo "Error: no test specified" && exit 1' } });
+    build(readme, 'tspc');
+    const { status, findings, text } = doctor(readme);
+    expect(status).toBe(0);
+    expect(finding(findings, 'tsconfig plugin')).toEqual([
+      {
+        check: 'tsconfig plugin',
+        status: 'info',
+        detail:
+          "the plugins entry (cachier/transformer) is for tspc and the editor; TypeScript 7.0.2's tsc ignores it, so build with npx cachier-tsc, not plain tsc",
+      },
+    ]);
+    expect(finding(findings, 'built output')[0]).toMatchObject({ status: 'ok' });
+    expect(text).not.toContain('fix:');
+    expect(text).toContain('No problems found.');
+
+    // The same project built by plain tsc: nothing applied the tags, so the entry fails again, beside the unwrapped output.
+    build(readme, 'tsc');
+    const plain = doctor(readme);
+    expect(plain.status).toBe(1);
+    expect(finding(plain.findings, 'tsconfig plugin')[0]).toMatchObject({ status: 'fail', fix: expect.stringContaining('cachier-tsc') });
+    expect(finding(plain.findings, 'built output')[0]).toMatchObject({ status: 'fail' });
+  });
+
+  test("TypeScript 5 or 6 without ts-patch, with a build whose tags are all wrapped: the entry is noted as tspc's", () => {
+    const dir = project({ plugin: true });
+    build(dir, 'tspc');
+    unlinkSync(join(dir, 'node_modules/ts-patch'));
+    const { status, findings } = doctor(dir);
+    expect(status).toBe(0);
+    expect(finding(findings, 'tsconfig plugin')).toEqual([
+      {
+        check: 'tsconfig plugin',
+        status: 'info',
+        detail:
+          'the plugins entry (cachier/transformer) is for tspc, which needs ts-patch (not installed); plain tsc ignores it, so build with npx cachier-tsc, not plain tsc',
+      },
+    ]);
   });
 
   test('tagged sources with nothing to apply the tag fail; a Vite config using cachier is a route', () => {
