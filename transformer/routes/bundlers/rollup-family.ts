@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 import type { Plugin as VitePlugin } from 'vite';
+import { browserBuildWarning, type TransformEnvironment } from './browser-build.js';
 import { type BundlerHooks, bundlerHooks } from './plugin-hooks.js';
 
 /** cachier's plugin for Rollup and Rolldown: the hooks every bundler gets. */
@@ -14,8 +15,31 @@ export function rollupStylePlugin(): BundlerHooks {
   return bundlerHooks().common;
 }
 
-/** cachier's plugin for Vite (and Vitest): the hooks every bundler gets, with Vite's dev-server and Vitest hooks. */
+/**
+ * cachier's plugin for Vite (and Vitest): the hooks every bundler gets, with
+ * Vite's dev-server and Vitest hooks, and a warning when a build bundles
+ * tagged functions for the browser, where cachier cannot run.
+ */
 export function vitePlugin(): VitePlugin {
   const { common, vite } = bundlerHooks();
-  return { ...common, ...vite };
+  // A plugin object serves every environment of a build (client and SSR in `vite build --app`), so the target is
+  // read from the environment of each transform; one warning per environment's build, however many modules are tagged.
+  const warned = new WeakSet<TransformEnvironment>();
+  return {
+    ...common,
+    ...vite,
+    transform: {
+      filter: common.transform.filter,
+      handler(code, id) {
+        const rewritten = common.transform.handler.call(this, code, id);
+        const warning =
+          rewritten && !warned.has(this.environment) ? browserBuildWarning(this.environment, id.split('?')[0] ?? id) : undefined;
+        if (warning) {
+          warned.add(this.environment);
+          this.warn(warning);
+        }
+        return rewritten;
+      },
+    },
+  };
 }
