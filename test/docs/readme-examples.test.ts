@@ -105,3 +105,21 @@ test('docs/options.md has a table row for every option of the catalog and every 
 test('the README fits its budget of 300 lines', () => {
   expect(readFileSync(join(root, 'README.md'), 'utf8').split('\n').length).toBeLessThanOrEqual(300);
 });
+
+test("the README's id row gives the default id cachier() derives in a built file, which names that file", () => {
+  const row = readFileSync(join(root, 'README.md'), 'utf8')
+    .split('\n')
+    .find((line) => line.startsWith('| `id` |'));
+  expect(row).toContain('With `cachier()` (not the tag), the default names the file it runs from (`my-app:dist/prices.js#prices`)');
+  const project = mkdtempSync(join(tmpdir(), 'cachier-readme-id-'));
+  mkdirSync(join(project, 'dist'));
+  mkdirSync(join(project, 'node_modules'));
+  symlinkSync(root, join(project, 'node_modules', 'cachier'), 'dir');
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-app', type: 'module' }));
+  // What tsc emits for a runtime-API module of src/prices.ts: the id names dist/, where it runs, not src/.
+  writeFileSync(
+    join(project, 'dist/prices.js'),
+    "import { cachier } from 'cachier';\nconst prices = cachier(async function prices(symbol) { return [symbol.length]; }, { backend: 'memory' });\nconsole.log((await prices.cacheInfo()).id);\n",
+  );
+  expect(execFileSync(process.execPath, [join(project, 'dist/prices.js')], { encoding: 'utf8' })).toBe('my-app:dist/prices.js#prices\n');
+});
