@@ -15,8 +15,22 @@ function quietLogger(): { readonly logger: Logger; readonly warnings: string[] }
   return { logger, warnings };
 }
 
-// Vite keeps an installed cachier out of what it bundles or runs for SSR; the link to this repository would be taken in without this.
-const SSR = { external: ['cachier'] };
+/** The settings every Vite call of these tests shares (the project at `root`, the plugin, a logger keeping the warnings), and those warnings. */
+function viteSettings(root: string): { readonly config: InlineConfig; readonly warnings: string[] } {
+  const { logger, warnings } = quietLogger();
+  return {
+    warnings,
+    config: {
+      root,
+      configFile: false,
+      logLevel: 'warn',
+      customLogger: logger,
+      plugins: [cachier()],
+      // Vite keeps an installed cachier out of what it bundles or runs for SSR; the link to this repository would be taken in without this.
+      ssr: { external: ['cachier'] },
+    },
+  };
+}
 
 describe('the cachier/vite plugin, by what the build targets', () => {
   // The priced project plus a second tagged module, both behind one entry, with cachier installed as a link to this repository.
@@ -31,17 +45,9 @@ describe('the cachier/vite plugin, by what the build targets', () => {
   afterAll(remove);
 
   const buildLibrary = async (ssr: boolean): Promise<{ warnings: string[]; code: string }> => {
-    const { logger, warnings } = quietLogger();
-    const config: InlineConfig = {
-      root: project,
-      configFile: false,
-      logLevel: 'warn',
-      customLogger: logger,
-      plugins: [cachier()],
-      ssr: SSR,
-      build: { lib: { entry: 'src/index.ts', formats: ['es'] }, ssr, write: false, minify: false },
-    };
-    const [output] = [(await build(config)) as Rolldown.RolldownOutput | Rolldown.RolldownOutput[]].flat();
+    const { config, warnings } = viteSettings(project);
+    const built = await build({ ...config, build: { lib: { entry: 'src/index.ts', formats: ['es'] }, ssr, write: false, minify: false } });
+    const [output] = [built as Rolldown.RolldownOutput | Rolldown.RolldownOutput[]].flat();
     return { warnings, code: output?.output.map((chunk) => (chunk.type === 'chunk' ? chunk.code : '')).join('\n') ?? '' };
   };
 
@@ -64,14 +70,9 @@ describe('the cachier/vite plugin, by what the build targets', () => {
   });
 
   test('a build of client and server environments (vite build --app) warns of the client bundle only', async () => {
-    const { logger, warnings } = quietLogger();
+    const { config, warnings } = viteSettings(project);
     const builder = await createBuilder({
-      root: project,
-      configFile: false,
-      logLevel: 'warn',
-      customLogger: logger,
-      plugins: [cachier()],
-      ssr: SSR,
+      ...config,
       builder: {},
       environments: {
         client: { build: { write: false, rollupOptions: { input: 'src/stock.ts' } } },
@@ -83,14 +84,9 @@ describe('the cachier/vite plugin, by what the build targets', () => {
   });
 
   test('a dev server loading tagged modules for SSR says nothing', async () => {
-    const { logger, warnings } = quietLogger();
+    const { config, warnings } = viteSettings(project);
     const server = await createServer({
-      root: project,
-      configFile: false,
-      logLevel: 'warn',
-      customLogger: logger,
-      plugins: [cachier()],
-      ssr: SSR,
+      ...config,
       server: { middlewareMode: true, watch: null },
     });
     try {
