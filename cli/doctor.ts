@@ -33,7 +33,12 @@ const TS7_FIX =
 const TOOL_CONFIG =
   /^(?:(vite|vitest|rollup|rolldown|webpack|rspack|rsbuild|esbuild|tsup|babel)\.config\.[cm]?[jt]s(?:on)?|\.babelrc(?:\.json|\.[cm]?js)?)$/;
 
-/** A JSDoc block carrying the tag: `/** ... @cachier ... *\/`. */
+/** A cachier bundler or Babel plugin, by the name a build script imports it with (`cachier/esbuild`, `cachier/vite`, ...). */
+const PLUGIN_IMPORT = /\bcachier\/(?:vite|rollup|rolldown|webpack|rspack|rsbuild|esbuild|farm|bun|babel)\b/;
+/** A JavaScript or TypeScript file, as a build script (`build.mjs`, `scripts/bundle.ts`) is. */
+const SCRIPT_FILE = /^[\w./-]+\.[cm]?[jt]s$/;
+
+/** A JSDoc block carrying the cachier tag (the at sign, then `cachier`). */
 const TAGGED_COMMENT = /\/\*\*(?:[^*]|\*(?!\/))*?@cachier\b(?:[^*]|\*(?!\/))*\*\//g;
 
 /** Folders never searched for sources or built files. */
@@ -117,17 +122,17 @@ function declaredName(text: string, end: number): string | undefined {
 
 /**
  * Tagged functions the compiler emitted unwrapped: a tag comment in built
- * JavaScript in a module that never calls `__cachier.cachier(` (or
- * `__cachier_module.cachier(`, for functions created when the module loads), or passes it
- * no id ending in the function's name (the rewrite keeps the comment and
- * names the id so).
+ * JavaScript in a module that never calls `cachier(` (the rewrite calls
+ * `__cachier.cachier(` or `__cachier_module.cachier(`; a bundler may rename
+ * the namespace or inline the module's caches, as in
+ * `__cachier.moduleCaches().cachier(`), or passes it no id ending in the
+ * function's name (the rewrite keeps the comment and names the id so).
  */
 export function unwrappedTags(builtFile: string, text: string): string[] {
   const found: string[] = [];
   for (const match of text.matchAll(TAGGED_COMMENT)) {
     const name = declaredName(text, (match.index ?? 0) + match[0].length);
-    const wrapped =
-      /__cachier(?:_module)?\.cachier\(/.test(text) && (!name || new RegExp(`id:\\s*"[^"]*[#.]${name.replace(/\$/g, '\\$')}"`).test(text));
+    const wrapped = /\bcachier\(/.test(text) && (!name || new RegExp(`id:\\s*"[^"]*[#.]${name.replace(/\$/g, '\\$')}"`).test(text));
     if (!wrapped) found.push(`${builtFile}:${lineOf(text, match.index ?? 0)}${name ? ` ${name}` : ''}`);
   }
   return found;
@@ -152,7 +157,7 @@ function routeFindings(
   const typescript = installedVersion(dir, 'typescript');
   const tsPatch = installedVersion(dir, 'ts-patch');
   const plugin = tsconfig?.compilerOptions?.plugins?.some((entry) => entry.transform?.includes('cachier/transformer')) ?? false;
-  const tools = fs.readdirSync(dir).filter((name) => TOOL_CONFIG.test(name) && /cachier/.test(fs.readFileSync(join(dir, name), 'utf8')));
+  const tools = toolFiles(dir, scripts);
   const hooks = /--import[= ]cachier\/register/.test(`${scripts}\n${process.env['NODE_OPTIONS'] ?? ''}`);
   const cachierTsc = /(^|[\s;&|(])(npx )?cachier-tsc(\s|$)/m.test(scripts);
   // A build whose output holds tags, all wrapped, shows that some route applied them (cachier-tsc run by hand, say).
@@ -233,7 +238,11 @@ function routeFindings(
     });
   }
   for (const tool of tools)
-    findings.push({ check: 'bundler or Babel', status: 'ok', detail: `${tool} mentions cachier: the tag is applied when it builds` });
+    findings.push({
+      check: 'bundler or Babel',
+      status: 'ok',
+      detail: `${tool} ${TOOL_CONFIG.test(tool) ? 'mentions cachier' : 'imports a cachier plugin'}: the tag is applied when it builds`,
+    });
   // tsx imported first compiles the TypeScript before the hook sees its tags.
   const tsxFirst = /--import[= ]tsx\b[^\n]*--import[= ]cachier\/register\b/.test(scripts);
   if (hooks && tsxFirst) {
@@ -272,6 +281,27 @@ function routeFindings(
     });
   }
   return findings;
+}
+
+/**
+ * The files at `dir` that apply the tag when a tool builds: bundler and Babel
+ * configs that mention cachier, and build scripts (a JavaScript or TypeScript
+ * file at the top of the project or named by a package.json script, as
+ * esbuild's are: it has no config file) that import a cachier plugin.
+ */
+function toolFiles(dir: string, scripts: string): string[] {
+  const read = (name: string): string => {
+    try {
+      return fs.readFileSync(join(dir, name), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const named = scripts.split(/[\s;&|()'"]+/).filter((word) => SCRIPT_FILE.test(word) && !word.includes('node_modules'));
+  const candidates = [...new Set([...fs.readdirSync(dir), ...named])];
+  return candidates.filter((name) =>
+    TOOL_CONFIG.test(name) ? /cachier/.test(read(name)) : SCRIPT_FILE.test(name) && PLUGIN_IMPORT.test(read(name)),
+  );
 }
 
 function builtOutput(dir: string, tsconfig: TsConfig | undefined): { readonly findings: Finding[]; readonly built: BuiltOutput } {

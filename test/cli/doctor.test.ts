@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import type { Finding } from '../../cli/doctor.js';
+import { type Finding, unwrappedTags } from '../../cli/doctor.js';
 import { CLI } from '../support/cli/run.js';
 
 // `cachier doctor` in small projects made here, built by the real tsc and tspc.
@@ -215,6 +215,50 @@ describe('cachier doctor', () => {
       status: 'warn',
       detail: expect.stringContaining('unless you run them with node --import cachier/register'),
     });
+  });
+
+  test.each([
+    [
+      'Rolldown',
+      `import { build } from ${JSON.stringify(join(root, 'node_modules/rolldown/dist/index.mjs'))};
+import cachier from 'cachier/rolldown';
+await build({ input: 'src/main.ts', platform: 'node', external: ['cachier'], plugins: [cachier()], output: { file: 'dist/app.js' } });
+`,
+    ],
+    [
+      'esbuild',
+      `import { build } from ${JSON.stringify(join(root, 'node_modules/esbuild/lib/main.js'))};
+import cachier from 'cachier/esbuild';
+await build({ entryPoints: ['src/main.ts'], bundle: true, platform: 'node', format: 'esm', external: ['cachier'], outfile: 'dist/app.js', plugins: [cachier()] });
+`,
+    ],
+  ])(
+    'an app bundled by %s from a build script (node build.mjs) is healthy: the script is a route, the bundle wrapped',
+    (_bundler, script) => {
+      // The entry uses the tagged functions without re-exporting them, so the bundler inlines the module's caches.
+      const dir = project({
+        typescriptVersion: '7.0.2',
+        scripts: { build: 'node build.mjs' },
+        files: { 'build.mjs': script, 'src/main.ts': "import { square, cube } from './a.js';\nconsole.log(square(2), await cube(2));\n" },
+      });
+      execFileSync(process.execPath, ['build.mjs'], { cwd: dir, stdio: 'pipe' });
+      const { status, findings } = doctor(dir);
+      expect(finding(findings, 'bundler or Babel')).toEqual([
+        { check: 'bundler or Babel', status: 'ok', detail: 'build.mjs imports a cachier plugin: the tag is applied when it builds' },
+      ]);
+      expect(finding(findings, 'TypeScript 7')).toEqual([]);
+      // Rolldown keeps the tags' comments, so doctor finds them wrapped; esbuild drops comments, leaving nothing to check.
+      expect(finding(findings, 'built output')[0]?.status).not.toBe('fail');
+      expect(status).toBe(0);
+    },
+  );
+
+  test('a tag in a bundle whose module caches the bundler inlined counts as wrapped; one without its id does not', () => {
+    const bundled =
+      'import * as __cachier from "cachier";\n/** Squares. @cachier staleAfter=1h */\nvar square = __cachier.moduleCaches().cachier((function square(x) { return x * x; }), { id: "app:src/a.ts#square", sourceHash: "G-L6v7vfCmZrftSN", staleAfter: "1h" });\n';
+    expect(unwrappedTags('dist/app.js', bundled)).toEqual([]);
+    expect(unwrappedTags('dist/app.js', bundled.replace('#square', '#other'))).toEqual(['dist/app.js:2 square']);
+    expect(unwrappedTags('dist/app.js', '/** @cachier */\nfunction square(x) { return x * x; }\n')).toEqual(['dist/app.js:1 square']);
   });
 
   test('a cache folder others can write to is reported with the chmod that fixes it', () => {

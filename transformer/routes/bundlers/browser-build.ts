@@ -32,8 +32,8 @@ export function browserBuildWarning(environment: TransformEnvironment, file: str
   if (mode !== 'build' || config.consumer !== 'client') return undefined;
   const target = config.build.lib ? 'a library for the browser (build.lib without build.ssr)' : 'the browser';
   return (
-    `${relative(config.root, file)} has @cachier tags, but this build bundles it for ${target}: Vite picks cachier's browser build, ` +
-    'which throws when the bundle loads (cachier runs in Node.js only). For a Node library or server code, build for SSR ' +
+    `${relative(config.root, file)} has @cachier tags, but this build bundles it for ${target}: there Vite picks cachier's browser build, ` +
+    'which throws when it loads (cachier runs in Node.js only). For a Node library or server code, build for SSR ' +
     '(build.ssr: true beside build.lib, or vite build --ssr <entry>); in code for the browser, do not tag functions'
   );
 }
