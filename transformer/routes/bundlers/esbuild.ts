@@ -15,9 +15,9 @@
  * ```
  * @packageDocumentation
  */
-import { dirname } from 'node:path';
-import type { Loader, OnLoadResult, Plugin } from 'esbuild';
-import { BuildGraphs, projectTransformStore } from '../../engine/index.js';
+import { dirname, relative } from 'node:path';
+import type { Loader, OnLoadResult, PartialMessage, Plugin } from 'esbuild';
+import { BuildGraphs, type CachierDiagnostic, formatDiagnostic, projectTransformStore, TagError } from '../../engine/index.js';
 import { INSTALLED_PACKAGE, rewriteForBundler } from './plugin-hooks.js';
 
 /** The modules the plugin looks at, by the path esbuild loads (Go's regular expressions: no lookahead, so installed packages are left out in the callback). */
@@ -31,12 +31,31 @@ function loaderOf(path: string): Loader {
 }
 
 /**
+ * A bad tag as esbuild reports its own errors: the message every route gives
+ * (`file:line:column: cachier: ...`), with the line shown under it, instead
+ * of a thrown error's stack.
+ */
+function tagMessage(diagnostic: CachierDiagnostic, code: string): PartialMessage {
+  return {
+    text: formatDiagnostic(diagnostic, (fileName) => relative(process.cwd(), fileName)),
+    location: {
+      file: relative(process.cwd(), diagnostic.fileName),
+      line: diagnostic.line,
+      // esbuild's columns count from 0.
+      column: diagnostic.column - 1,
+      length: diagnostic.length,
+      lineText: code.split('\n')[diagnostic.line - 1] ?? '',
+    },
+  };
+}
+
+/**
  * Creates the esbuild plugin; it takes no options. Modules without
  * `@cachier` are left to esbuild. A rewritten module carries its source map
  * inline when the build makes maps (esbuild composes it), and names the files
  * its source hashes cover as watch files, so `context.watch()` rebuilds it
  * when a helper it uses changes.
- * @throws a `CachierTagError` from the module's load naming `file:line:column` for each bad tag, which fails the build.
+ * A bad tag fails the build with an error per tag naming `file:line:column`.
  */
 export default function cachier(): Plugin {
   return {
@@ -51,7 +70,13 @@ export default function cachier(): Plugin {
         const graph = graphs.current();
         const code = graph.textOnDisk(args.path);
         if (code === undefined || !code.includes('@cachier')) return undefined;
-        const rewritten = rewriteForBundler(code, args.path, graph);
+        let rewritten: ReturnType<typeof rewriteForBundler>;
+        try {
+          rewritten = rewriteForBundler(code, args.path, graph);
+        } catch (error) {
+          if (error instanceof TagError) return { errors: error.diagnostics.map((diagnostic) => tagMessage(diagnostic, code)) };
+          throw error;
+        }
         if (!rewritten) return undefined;
         return {
           contents: sourceMaps ? `${rewritten.code}\n//# sourceMappingURL=${rewritten.map.toUrl()}\n` : rewritten.code,

@@ -1,8 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type BuildFailure, build } from 'esbuild';
 import ts from 'typescript';
 import { afterAll, describe, expect, test } from 'vitest';
 import { transformModule } from '../../../../transformer/engine/index.js';
+import esbuildPlugin from '../../../../transformer/routes/bundlers/esbuild.js';
 import { rewriteForBundler } from '../../../../transformer/routes/bundlers/plugin-hooks.js';
 import { PRICES, pricedProject } from '../../../support/transformer/priced-project.js';
 
@@ -41,5 +43,18 @@ describe('the rewrite every bundler plugin applies', () => {
     const code = PRICES.replace('@cachier', '@cachier staleAfter=soon');
     writeFileSync(bad, code);
     expect(() => rewriteForBundler(code, bad)).toThrow(/src\/bad\.ts:3:25: cachier: option "staleAfter"/);
+  });
+
+  test('esbuild reports a bad tag as its own errors are, at the tag, without a stack', async () => {
+    const bad = join(project, 'src/bad-esbuild.ts');
+    writeFileSync(bad, PRICES.replace('@cachier', '@cachier staleAfter=soon'));
+    const failure = await build({ entryPoints: [bad], bundle: true, write: false, logLevel: 'silent', plugins: [esbuildPlugin()] }).catch(
+      (error: unknown) => error as BuildFailure,
+    );
+    expect(failure).toMatchObject({ errors: [expect.objectContaining({ pluginName: 'cachier' })] });
+    const [error] = (failure as BuildFailure).errors;
+    expect(error?.text).toMatch(/src\/bad-esbuild\.ts:3:25: cachier: option "staleAfter" expects milliseconds or a duration/);
+    expect(error?.location).toMatchObject({ line: 3, column: 24, lineText: '/** @cachier staleAfter=soon */' });
+    expect(error?.detail).toBeUndefined();
   });
 });
