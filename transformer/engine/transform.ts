@@ -8,6 +8,8 @@
  * `tsc` 7 route, bundlers, Babel, Node hooks) only hand it code and take back code.
  * @packageDocumentation
  */
+import { relative } from 'node:path';
+import { debuglog } from 'node:util';
 import { SourceMap } from 'magic-string';
 import { analyzeSourceFile, qualify, taggedTarget, type ModuleAnalysis, type TaggedTarget } from './analyze.js';
 import { ModuleGraph } from './module-graph.js';
@@ -18,6 +20,9 @@ import { TextEdits, type Edit } from './text-edits.js';
 
 export type { ModuleFormat } from './module-rewrite.js';
 export { ModuleGraph } from './module-graph.js';
+
+/** `NODE_DEBUG=cachier`: whether each tagged module's stored rewrite was reused, so a slow build can be told from a cold one. */
+const debug = debuglog('cachier');
 
 /** A bad tag, where it is, and what to do about it. */
 export interface CachierDiagnostic {
@@ -217,6 +222,12 @@ function reuseStored<T>(
   if (!graph.store || graph.hashedInEarlierBuild(source.fileName)) return undefined;
   graph.useText(source.fileName, source.code);
   const entry = graph.reuseEntry(key, source.code, input);
+  debug(
+    '%s %s: %s',
+    key.split('\u0000')[0],
+    relative(process.cwd(), source.fileName),
+    entry ? 'stored, reused' : 'not stored or changed since, computed',
+  );
   if (!entry) return undefined;
   graph.adoptBehind(source.fileName, entry.behind, entry.stamps);
   return entry.result as T;

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +112,24 @@ describe('rewrites stored between builds (node_modules/.cache/cachier)', () => {
     expect(entries()).toHaveLength(1);
     write('package.json', JSON.stringify({ name: 'renamed-app', type: 'module' }));
     expect(idInNewProcess()).toBe('renamed-app:src/main.ts#total');
+  });
+
+  test('NODE_DEBUG=cachier says of each tagged module whether its stored rewrite was reused', () => {
+    const engine = join(import.meta.dirname, '../../../dist/transformer/engine/index.js');
+    const script = `const e = await import(${JSON.stringify(engine)}); const file = ${JSON.stringify(path('src/main.ts'))};
+      const store = e.projectTransformStore(${JSON.stringify(dir)});
+      e.transformModule({ code: (await import('node:fs')).readFileSync(file, 'utf8'), fileName: file, graph: new e.ModuleGraph(e.readFromDisk, store) });
+      store.flush();`;
+    const buildLog = (): string =>
+      spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, NODE_DEBUG: 'cachier' },
+      }).stderr;
+    expect(buildLog()).toMatch(/^CACHIER \d+: rewrite src\/main\.ts: not stored or changed since, computed$/m);
+    expect(buildLog()).toMatch(/^CACHIER \d+: rewrite src\/main\.ts: stored, reused$/m);
+    write('src/rates.ts', 'export const RATE = 7;\n');
+    expect(buildLog()).toMatch(/^CACHIER \d+: rewrite src\/main\.ts: not stored or changed since, computed$/m);
   });
 
   test('bad tags are stored too: checkTags and moduleFacts answer them from the entry', () => {
