@@ -222,12 +222,10 @@ function reuseStored<T>(
   if (!graph.store || graph.hashedInEarlierBuild(source.fileName)) return undefined;
   graph.useText(source.fileName, source.code);
   const entry = graph.reuseEntry(key, source.code, input);
-  debug(
-    '%s %s: %s',
-    key.split('\u0000')[0],
-    relative(process.cwd(), source.fileName),
-    entry ? 'stored, reused' : 'not stored or changed since, computed',
-  );
+  if (debug.enabled) {
+    const outcome = entry ? 'stored, reused' : 'not stored or changed since, computed';
+    debug('%s %s: %s', key.split('\u0000')[0], relative(process.cwd(), source.fileName), outcome);
+  }
   if (!entry) return undefined;
   graph.adoptBehind(source.fileName, entry.behind, entry.stamps);
   return entry.result as T;
