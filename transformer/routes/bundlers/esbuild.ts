@@ -18,10 +18,7 @@
 import { dirname, relative } from 'node:path';
 import type { Loader, OnLoadResult, PartialMessage, Plugin } from 'esbuild';
 import { BuildGraphs, type CachierDiagnostic, formatDiagnostic, projectTransformStore, TagError } from '../../engine/index.js';
-import { INSTALLED_PACKAGE, rewriteForBundler } from './plugin-hooks.js';
-
-/** The modules the plugin looks at, by the path esbuild loads (Go's regular expressions: no lookahead, so installed packages are left out in the callback). */
-const SOURCE_MODULE = /\.(?:[cm]?[jt]s|[jt]sx)$/;
+import { INSTALLED_PACKAGE, rewriteForBundler, SOURCE_MODULE } from './plugin-hooks.js';
 
 /** esbuild's loader for a module the plugin hands back, by its extension (its own defaults). */
 function loaderOf(path: string): Loader {
@@ -64,6 +61,7 @@ export default function cachier(): Plugin {
       const graphs = new BuildGraphs({ store: projectTransformStore() });
       const sourceMaps = Boolean(build.initialOptions.sourcemap);
       build.onStart(() => graphs.reset());
+      // esbuild's filters are Go's regular expressions, without lookahead: installed packages are left out here.
       build.onLoad({ filter: SOURCE_MODULE, namespace: 'file' }, (args): OnLoadResult | undefined => {
         if (INSTALLED_PACKAGE.test(args.path)) return undefined;
         // Read through the build's graph, which reads each file once: the files behind a tagged module's hashes are most of the project.

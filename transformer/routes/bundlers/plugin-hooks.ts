@@ -16,8 +16,13 @@ import type { Plugin as VitePlugin } from 'vite';
 import { BuildGraphs, ModuleGraph, moduleFormatOf, projectTransformStore, TagError, transformModule } from '../../engine/index.js';
 import { requireToolVersion } from './tool-version.js';
 
-/** The modules the plugin looks at: TypeScript and JavaScript, never installed packages. */
-const SOURCE_MODULE = /\.(?:[cm]?[jt]s|[jt]sx)(?:\?.*)?$/;
+/** The modules the plugins look at: TypeScript and JavaScript (with a query, as Vite's ids may have), never installed packages. */
+export const SOURCE_MODULE = /\.(?:[cm]?[jt]s|[jt]sx)(?:\?.*)?$/;
+
+/** The file a bundler's module id names: the id without its query (`src/a.ts?v=1` is `src/a.ts`). */
+export function fileOfId(id: string): string {
+  return id.split('?')[0] ?? id;
+}
 
 /**
  * The rewrite of one module for a bundler: its code and source map, and the
@@ -33,7 +38,7 @@ export function rewriteForBundler(
   id: string,
   graph: ModuleGraph = new ModuleGraph(),
 ): { code: string; map: NonNullable<ReturnType<typeof transformModule>['map']>; dependencies: string[] } | undefined {
-  const fileName = id.split('?')[0] ?? id;
+  const fileName = fileOfId(id);
   const original = originalSource(fileName, code, graph);
   // Code an earlier plugin compiled is JavaScript: the wrapper must not add TypeScript syntax to it.
   const codeName = original ? fileName.replace(/\.([cm]?)ts(x?)$/, '.$1js$2') : fileName;
@@ -121,7 +126,7 @@ export function bundlerHooks(): { readonly common: BundlerHooks; readonly vite: 
         if (!SOURCE_MODULE.test(id) || INSTALLED_PACKAGE.test(id) || !code.includes('@cachier')) return null;
         const rewritten = rewriteForBundler(code, id, graphs.current());
         if (!rewritten) return null;
-        dependenciesOf.set(id.split('?')[0] ?? id, rewritten.dependencies);
+        dependenciesOf.set(fileOfId(id), rewritten.dependencies);
         // Watch mode (Rollup, webpack, Rspack, ...) rebuilds the module when a file its hash covers changes. A Rollup-family
         // build that says it does not watch skips it: a call per file behind per module costs Rolldown 30 ms on a large project.
         if (this.meta?.watchMode !== false) for (const dependency of rewritten.dependencies) this.addWatchFile(dependency);

@@ -8,7 +8,7 @@
  */
 import type { Plugin as VitePlugin } from 'vite';
 import { browserBuildWarning, type TransformEnvironment } from './browser-build.js';
-import { type BundlerHooks, bundlerHooks } from './plugin-hooks.js';
+import { type BundlerHooks, bundlerHooks, fileOfId } from './plugin-hooks.js';
 
 /** cachier's plugin for Rollup and Rolldown: the hooks every bundler gets. */
 export function rollupStylePlugin(): BundlerHooks {
@@ -32,8 +32,7 @@ export function vitePlugin(): VitePlugin {
       filter: common.transform.filter,
       handler(code, id) {
         const rewritten = common.transform.handler.call(this, code, id);
-        const warning =
-          rewritten && !warned.has(this.environment) ? browserBuildWarning(this.environment, id.split('?')[0] ?? id) : undefined;
+        const warning = rewritten && !warned.has(this.environment) ? browserBuildWarning(this.environment, fileOfId(id)) : undefined;
         if (warning) {
           warned.add(this.environment);
           this.warn(warning);
