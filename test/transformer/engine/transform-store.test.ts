@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,13 +101,28 @@ describe('rewrites stored between builds (node_modules/.cache/cachier)', () => {
     expect(after).not.toBe(before);
   });
 
-  test('a renamed project gives new ids on the next build (each build a new process, as the store serves them)', () => {
-    // Each process reads a project's package.json once, so the rename is seen by the next process: the store must not hide it.
+  /**
+   * One build of main.ts in a new process (the engine from dist/, run in the
+   * project's folder, with the project's store, written at exit): what it
+   * printed (the function's id) and its stderr.
+   */
+  const buildInNewProcess = (env: NodeJS.ProcessEnv = {}): { stdout: string; stderr: string } => {
     const engine = join(import.meta.dirname, '../../../dist/transformer/engine/index.js');
     const script = `const e = await import(${JSON.stringify(engine)}); const file = ${JSON.stringify(path('src/main.ts'))};
       const graph = new e.ModuleGraph(e.readFromDisk, e.projectTransformStore(${JSON.stringify(dir)}));
       console.log(e.transformModule({ code: (await import('node:fs')).readFileSync(file, 'utf8'), fileName: file, graph }).functions[0].id);`;
-    const idInNewProcess = (): string => execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim();
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
+    if (run.status !== 0) throw new Error(`the build in a new process failed:\n${run.stderr}`);
+    return { stdout: run.stdout, stderr: run.stderr };
+  };
+
+  test('a renamed project gives new ids on the next build (each build a new process, as the store serves them)', () => {
+    // Each process reads a project's package.json once, so the rename is seen by the next process: the store must not hide it.
+    const idInNewProcess = (): string => buildInNewProcess().stdout.trim();
     expect(idInNewProcess()).toBe('store-app:src/main.ts#total');
     expect(entries()).toHaveLength(1);
     write('package.json', JSON.stringify({ name: 'renamed-app', type: 'module' }));
@@ -115,17 +130,7 @@ describe('rewrites stored between builds (node_modules/.cache/cachier)', () => {
   });
 
   test('NODE_DEBUG=cachier says of each tagged module whether its stored rewrite was reused', () => {
-    const engine = join(import.meta.dirname, '../../../dist/transformer/engine/index.js');
-    const script = `const e = await import(${JSON.stringify(engine)}); const file = ${JSON.stringify(path('src/main.ts'))};
-      const store = e.projectTransformStore(${JSON.stringify(dir)});
-      e.transformModule({ code: (await import('node:fs')).readFileSync(file, 'utf8'), fileName: file, graph: new e.ModuleGraph(e.readFromDisk, store) });
-      store.flush();`;
-    const buildLog = (): string =>
-      spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-        cwd: dir,
-        encoding: 'utf8',
-        env: { ...process.env, NODE_DEBUG: 'cachier' },
-      }).stderr;
+    const buildLog = (): string => buildInNewProcess({ NODE_DEBUG: 'cachier' }).stderr;
     expect(buildLog()).toMatch(/^CACHIER \d+: rewrite src\/main\.ts: not stored or changed since, computed$/m);
     expect(buildLog()).toMatch(/^CACHIER \d+: rewrite src\/main\.ts: stored, reused$/m);
     write('src/rates.ts', 'export const RATE = 7;\n');
